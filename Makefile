@@ -1,0 +1,55 @@
+# The two set-up commands are `make site` and `make test`; each installs what it needs.
+# Everything runs from a local virtual environment (.venv) with pinned packages.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed
+
+export NO_MKDOCS_2_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: site serve check test lint format bench lock clean help
+
+help:
+	@echo "make site    build the site (and its PDFs) into site/"
+	@echo "make serve   live preview at http://127.0.0.1:8000"
+	@echo "make check   check data and pages without building"
+	@echo "make test    run every test"
+	@echo "make lint    ruff and mypy"
+	@echo "make bench   build and PDF speed benchmarks"
+
+# The virtual environment, rebuilt whenever the pins change.
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+site: $(STAMP)
+	$(PY) -m publish --site-dir site
+
+serve: $(STAMP)
+	$(BIN)/mkdocs serve --strict
+
+check: $(STAMP)
+	$(PY) -m macros.check
+
+lint: $(STAMP)
+	$(BIN)/ruff check macros publish tests
+	$(BIN)/ruff format --check macros publish tests
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format macros publish tests
+	$(BIN)/ruff check --fix macros publish tests
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lock: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable | grep -v '^#' > requirements.txt.new
+	@{ head -n 2 requirements.txt; cat requirements.txt.new; } > requirements.txt.tmp && mv requirements.txt.tmp requirements.txt && rm requirements.txt.new
+
+clean:
+	rm -rf site .build .pytest_cache .mypy_cache .ruff_cache

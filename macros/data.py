@@ -1,0 +1,273 @@
+"""YAML files -> validated models, with every problem collected and located by file and line."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import ContentError, Problem, closest
+from .models import Course, Finding, Prompt, Source
+
+DATA_DIR = "data"
+# File name -> the model each record in it must match; course.yml holds one record.
+LIST_FILES: dict[str, tuple[str, type[BaseModel]]] = {
+    "sources.yml": ("source", Source),
+    "findings.yml": ("finding", Finding),
+    "prompts.yml": ("prompt", Prompt),
+}
+COURSE_FILE = "course.yml"
+
+Loc = tuple[int | str, ...]
+
+
+@dataclass
+class CourseData:
+    """Everything the macros show, loaded once and looked up by id."""
+
+    course: Course
+    sources: dict[str, Source] = field(default_factory=dict)
+    findings: dict[str, Finding] = field(default_factory=dict)
+    prompts: dict[str, Prompt] = field(default_factory=dict)
+    # id -> (file relative to the project, line) for messages about a record.
+    where: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def kind_of(self, record_id: str) -> str | None:
+        """Which kind of record an id names ('finding', 'source', 'prompt'), if any."""
+        for kind, table in (("finding", self.findings), ("source", self.sources), ("prompt", self.prompts)):
+            if record_id in table:
+                return kind
+        return None
+
+
+def _display(path: Path) -> str:
+    """A path as an author sees it in the repository: docs/data/findings.yml."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _yaml_problem(display: str, error: yaml.YAMLError) -> Problem:
+    """Turn a YAML parser error into a located problem with a hint that fits its usual cause."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    line = mark.line + 1 if mark is not None else 1
+    what = getattr(error, "problem", None) or str(error)
+    fix = "check the indentation and quoting on this line and the one above it."
+    if "\\t" in what or "tab" in what:
+        fix = "indent with spaces, not tabs."
+    elif "mapping values are not allowed" in what:
+        fix = 'text that contains ": " must be in quotes, e.g. text: "Entry point: a start".'
+    elif "expected <block end>" in what or "did not find expected" in what:
+        fix = "line this entry up with the ones around it (same number of spaces), and close any open quote."
+    elif "found unknown escape character" in what:
+        fix = 'inside "double quotes" a backslash starts an escape; use single quotes or remove the backslash.'
+    return Problem(display, line, f"the YAML could not be read: {what}.", fix)
+
+
+class _Reader:
+    """Build plain Python values from a YAML node tree, remembering each value's line."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.lines: dict[Loc, int] = {}
+        self.problems: list[Problem] = []
+        self._scalars = yaml.SafeLoader("")
+
+    def value(self, node: yaml.Node, loc: Loc = ()) -> Any:
+        self.lines[loc] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = str(self._scalars.construct_object(key_node))
+                if key in result:
+                    self.problems.append(
+                        Problem(
+                            self.display,
+                            key_node.start_mark.line + 1,
+                            f"`{key}:` appears twice in the same record.",
+                            "keep one of them; YAML would silently drop the first.",
+                        )
+                    )
+                result[key] = self.value(value_node, (*loc, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(child, (*loc, i)) for i, child in enumerate(node.value)]
+        return self._scalars.construct_object(node)
+
+    def line_of(self, loc: Loc) -> int:
+        """The line of the deepest part of loc that exists in the file."""
+        while loc and loc not in self.lines:
+            loc = loc[:-1]
+        return self.lines.get(loc, 1)
+
+
+def read_yaml(path: Path) -> tuple[Any, _Reader, list[Problem]]:
+    """Parse one YAML file; never raises, returns problems instead."""
+    display = _display(path)
+    reader = _Reader(display)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, reader, [Problem(display, 1, f"the file could not be read ({error.strerror}).", "restore it from git.")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, reader, [Problem(display, line, "the file is not valid UTF-8 text.", "save it as UTF-8 (most editors offer this under 'Save with encoding').")]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        return None, reader, [_yaml_problem(display, error)]
+    if node is None:
+        return None, reader, []
+    try:
+        value = reader.value(node)
+    except yaml.YAMLError as error:
+        return None, reader, [_yaml_problem(display, error)]
+    return value, reader, list(reader.problems)
+
+
+def _label(kind: str, raw: Any, index: int) -> str:
+    """How a message names a record: finding 'five-key-actions', or finding #3 without an id."""
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        return f"{kind} '{raw['id']}'"
+    return f"{kind} #{index + 1}"
+
+
+def _schema_problems(error: ValidationError, model: type[BaseModel], reader: _Reader, base: Loc, label: str) -> list[Problem]:
+    """Translate pydantic's errors into sentences that name the field and the fix."""
+    problems = []
+    for detail in error.errors():
+        loc: Loc = tuple(detail["loc"])
+        line = reader.line_of((*base, *loc))
+        name = str(loc[-1]) if loc else ""
+        kind = detail["type"]
+        if kind == "extra_forbidden":
+            allowed = _fields_at(model, loc[:-1])
+            hint = difflib.get_close_matches(name, allowed, n=1)
+            fix = f"did you mean `{hint[0]}:`?" if hint else "remove it; allowed fields are " + ", ".join(f"`{a}`" for a in allowed) + "."
+            problems.append(Problem(reader.display, line, f"{label} has an unknown field `{name}:`.", fix))
+        elif kind == "missing":
+            problems.append(Problem(reader.display, line, f"{label} is missing `{name}:`.", f"add a line `{name}: ...` to this record."))
+        elif kind == "string_pattern_mismatch":
+            problems.append(
+                Problem(
+                    reader.display,
+                    line,
+                    f"{label}: `{name}: {detail['input']}` is not a valid id.",
+                    "ids are lower-case words joined by hyphens, e.g. `five-key-actions`.",
+                )
+            )
+        elif kind == "literal_error":
+            expected = detail.get("ctx", {}).get("expected", "")
+            problems.append(Problem(reader.display, line, f"{label}: `{name}: {detail['input']}` is not allowed.", f"use one of {expected}."))
+        elif kind == "value_error":
+            problems.append(Problem(reader.display, line, f"{label}: {detail['msg'].removeprefix('Value error, ')}.", ""))
+        else:
+            where = ".".join(str(part) for part in loc) or "record"
+            problems.append(Problem(reader.display, line, f"{label}: `{where}` {detail['msg'][0].lower()}{detail['msg'][1:]} (found {detail['input']!r}).", "correct the value on this line."))
+    return problems
+
+
+def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
+    """Field names allowed at a nested location of a model, for did-you-mean hints."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(part) if hasattr(current, "model_fields") else None
+        if info is None:
+            break
+        annotation = info.annotation
+        for candidate in getattr(annotation, "__args__", ()) or (annotation,):
+            inner = getattr(candidate, "__args__", (candidate,))
+            found = next((c for c in inner if isinstance(c, type) and issubclass(c, BaseModel)), None)
+            if found is not None:
+                current = found
+                break
+    return sorted(current.model_fields) if hasattr(current, "model_fields") else []
+
+
+def _load(data_dir: Path) -> CourseData:
+    problems: list[Problem] = []
+    course_path = data_dir / COURSE_FILE
+    course: Course | None = None
+    if not course_path.is_file():
+        problems.append(Problem(_display(course_path), 1, "the course record is missing.", "restore docs/data/course.yml from git."))
+    else:
+        raw, reader, found = read_yaml(course_path)
+        problems += found
+        if not found:
+            try:
+                course = Course.model_validate(raw if raw is not None else {})
+            except ValidationError as error:
+                problems += _schema_problems(error, Course, reader, (), "the course record")
+
+    tables: dict[str, dict[str, Any]] = {"source": {}, "finding": {}, "prompt": {}}
+    where: dict[str, tuple[str, int]] = {}
+    for name, (kind, model) in LIST_FILES.items():
+        path = data_dir / name
+        if not path.is_file():
+            problems.append(Problem(_display(path), 1, f"the {kind} file is missing.", f"restore docs/data/{name} from git."))
+            continue
+        raw, reader, found = read_yaml(path)
+        problems += found
+        if found:
+            continue
+        if raw is None:
+            raw = []
+        if not isinstance(raw, list):
+            problems.append(Problem(reader.display, 1, f"this file must be a list of {kind}s, each starting with `- id:`.", "start each record with a dash: `- id: my-id`."))
+            continue
+        for index, entry in enumerate(raw):
+            label = _label(kind, entry, index)
+            if not isinstance(entry, dict):
+                problems.append(Problem(reader.display, reader.line_of((index,)), f"{label} is not a record of `field: value` lines.", "start it with `- id: my-id` and indent its fields under it."))
+                continue
+            try:
+                record = model.model_validate(entry)
+            except ValidationError as error:
+                problems += _schema_problems(error, model, reader, (index,), label)
+                continue
+            record_id = record.id  # type: ignore[attr-defined]
+            line = reader.line_of((index, "id"))
+            if record_id in where:
+                first_file, first_line = where[record_id]
+                problems.append(Problem(reader.display, line, f"the id '{record_id}' is already used at {first_file}:{first_line}.", "ids must be unique: rename one of the two (ids are permanent, so rename the new one)."))
+                continue
+            where[record_id] = (reader.display, line)
+            tables[kind][record_id] = record
+
+    for finding in tables["finding"].values():
+        if finding.source not in tables["source"]:
+            file, line = where[finding.id]
+            problems.append(Problem(file, line, f"finding '{finding.id}' names source '{finding.source}', which is not in sources.yml.", closest(finding.source, set(tables["source"]))))
+    for prompt in tables["prompt"].values():
+        if prompt.source is not None and prompt.source not in tables["source"]:
+            file, line = where[prompt.id]
+            problems.append(Problem(file, line, f"prompt '{prompt.id}' names source '{prompt.source}', which is not in sources.yml.", closest(prompt.source, set(tables["source"]))))
+
+    if problems or course is None:
+        raise ContentError(problems)
+    return CourseData(course=course, sources=tables["source"], findings=tables["finding"], prompts=tables["prompt"], where=where)
+
+
+_cache: dict[Path, tuple[tuple[tuple[str, float], ...], CourseData]] = {}
+
+
+def load_course(docs_dir: str | Path) -> CourseData:
+    """The validated course data under docs_dir/data; raises ContentError listing every problem."""
+    data_dir = Path(docs_dir) / DATA_DIR
+    # Reload only when a data file changed, so `mkdocs serve` stays fast and current.
+    stamp = tuple(sorted((p.name, p.stat().st_mtime) for p in data_dir.glob("*.yml"))) if data_dir.is_dir() else ()
+    cached = _cache.get(data_dir.resolve())
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    data = _load(data_dir)
+    _cache[data_dir.resolve()] = (stamp, data)
+    return data

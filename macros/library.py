@@ -1,0 +1,205 @@
+"""The macros a page may call. Each looks its record up and hands it to render.py.
+
+The first line of each docstring is written for the author calling the macro;
+it is what the macro reference shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mkdocs.utils import get_relative_url
+
+from . import render
+from .data import CourseData
+
+RESOURCES_PAGE = "resources.md"
+IdKind = Literal["finding", "source", "prompt", "reflection", "discussion", "case", "study", "quote", "epilogue", "theme", "stage"]
+
+
+@dataclass
+class PageContext:
+    """What a macro may know about the page it is called from."""
+
+    data: CourseData
+    src_path: str = "index.md"
+    url: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    resources_url: str = "resources/"
+
+    def href(self, source_id: str) -> str:
+        """A link from this page to a source's full reference."""
+        return get_relative_url(self.resources_url, self.url or ".") + "#" + render.source_anchor(source_id)
+
+
+current: ContextVar[PageContext] = ContextVar("current_page")
+
+
+@dataclass(frozen=True)
+class Macro:
+    """A macro, and what its first argument must name (checked before any page renders)."""
+
+    name: str
+    function: Callable[..., str]
+    takes: IdKind | None
+    example: str
+    inline: bool = False
+
+    @property
+    def summary(self) -> str:
+        """The docstring's first line: what the author gets."""
+        return (self.function.__doc__ or "").strip().splitlines()[0]
+
+
+MACROS: dict[str, Macro] = {}
+
+
+def macro(takes: IdKind | None, example: str, inline: bool = False) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    def register(function: Callable[..., str]) -> Callable[..., str]:
+        MACROS[function.__name__] = Macro(function.__name__, function, takes, example, inline)
+        return function
+
+    return register
+
+
+@macro("finding", 'finding("five-key-actions")')
+def finding(id: str) -> str:
+    """A research finding or framework as a card, with its source."""
+    page = current.get()
+    record = page.data.findings[id]
+    return render.render_finding(record, page.data.sources[record.source], page.href(record.source))
+
+
+@macro(None, "key_actions()")
+def key_actions() -> str:
+    """The five key actions that feed a virtuous learning cycle (Pulido-Gomez et al.)."""
+    return finding("five-key-actions")
+
+
+@macro(None, "entry_point_criteria()")
+def entry_point_criteria() -> str:
+    """What makes an entry point: meaningful, actionable, acceptable and provisional."""
+    return finding("entry-point-criteria")
+
+
+@macro("stage", "strategic_triangle(3)")
+def strategic_triangle(stage: int = 3) -> str:
+    """The key challenges for a collaborative team, as built up to the given stage (1 to 3)."""
+    page = current.get()
+    record = page.data.findings["strategic-triangle"]
+    items = [item for item in record.items if item.stage is None or item.stage <= stage]
+    last = record.stages[-1] if record.stages else stage
+    heading = f"{render.escape(record.title)} (stage {stage} of {last})"
+    return render.render_finding(
+        record,
+        page.data.sources[record.source],
+        page.href(record.source),
+        items,
+        new_stage=stage if stage > 1 else None,
+        heading=heading,
+        anchor=f"finding-strategic-triangle-stage-{stage}",
+    )
+
+
+@macro("reflection", 'reflection("your-top-challenge")')
+def reflection(id: str) -> str:
+    """A private reflection prompt; on the site it gets a writing box saved only in the reader's browser."""
+    return render.render_prompt(current.get().data.prompts[id])
+
+
+@macro("discussion", 'discussion("dealing-with-setbacks")')
+def discussion(id: str) -> str:
+    """A small-group discussion prompt with its time box."""
+    return render.render_prompt(current.get().data.prompts[id])
+
+
+@macro("source", 'cite("entry-points-study")', inline=True)
+def cite(id: str) -> str:
+    """A short citation inside a sentence, linked to the full reference on the Resources page."""
+    page = current.get()
+    return render.render_citation(page.data.sources[id], page.href(id))
+
+
+@macro("case", 'case("hartford-case")')
+def case(id: str) -> str:
+    """A case card: its title, place and the facts the session gives."""
+    return render.render_case(current.get().data.sources[id])
+
+
+@macro("quote", 'quote("louisville-case")')
+def quote(id: str) -> str:
+    """The brief, attributed quotation that belongs to a case."""
+    return render.render_quote(current.get().data.sources[id])
+
+
+@macro("epilogue", 'epilogue("louisville-case")')
+def epilogue(id: str) -> str:
+    """What happened next in a case."""
+    return render.render_epilogue(current.get().data.sources[id])
+
+
+@macro("study", 'study("learning-journey-or-blame-game")')
+def study(id: str) -> str:
+    """A study's research question and methods, with its citation."""
+    page = current.get()
+    return render.render_study(page.data.sources[id], page.href(id))
+
+
+@macro("theme", 'resource_list("collaborative-governance")')
+def resource_list(theme: str) -> str:
+    """Full references of the works the session cites under one resource theme."""
+    page = current.get()
+    return render.render_reference_list([s for s in page.data.sources.values() if s.theme == theme])
+
+
+@macro(None, "objectives()")
+def objectives() -> str:
+    """The guiding question and learning objectives from this page's front matter."""
+    meta = current.get().meta
+    return render.render_objectives(meta.get("question"), list(meta.get("objectives", [])))
+
+
+@macro(None, "key_points()")
+def key_points() -> str:
+    """The key points from this page's front matter, under a 'Key points' heading."""
+    return render.render_key_points(list(current.get().meta.get("key_points", [])))
+
+
+@macro(None, "faculty()")
+def faculty() -> str:
+    """The session's faculty with their roles."""
+    return render.render_faculty(current.get().data.course)
+
+
+@macro(None, "reach()")
+def reach() -> str:
+    """The wider programme's reach: mayors, officials and countries."""
+    return render.render_reach(current.get().data.course)
+
+
+def valid_ids(data: CourseData, takes: IdKind) -> set[str]:
+    """The ids a macro argument of this kind may name."""
+    if takes == "finding":
+        return set(data.findings)
+    if takes == "source":
+        return set(data.sources)
+    if takes in ("reflection", "discussion"):
+        return {p.id for p in data.prompts.values() if p.kind == takes}
+    if takes == "prompt":
+        return set(data.prompts)
+    if takes == "case":
+        return {s.id for s in data.sources.values() if s.kind == "case"}
+    if takes == "quote":
+        return {s.id for s in data.sources.values() if s.quote is not None}
+    if takes == "epilogue":
+        return {s.id for s in data.sources.values() if s.epilogue}
+    if takes == "study":
+        return {s.id for s in data.sources.values() if s.kind == "study"}
+    if takes == "theme":
+        return set(data.course.resource_themes)
+    if takes == "stage":
+        return {str(n) for n in data.findings["strategic-triangle"].stages} if "strategic-triangle" in data.findings else set()
+    return set()

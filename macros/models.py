@@ -1,0 +1,137 @@
+"""The schema of the course data: what a finding, prompt, source or course record may hold."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Theme = Literal["this-session", "urban-problem-solving", "collaborative-governance", "innovation-and-change"]
+
+
+class Record(BaseModel):
+    """Base for every record: unknown fields are errors, values never change after loading."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Item(Record):
+    """One point of a finding, optionally under a group heading and a build-up stage."""
+
+    text: Text
+    term: Text | None = None
+    group: Text | None = None
+    stage: Annotated[int, Field(ge=1, le=9)] | None = None
+
+
+class Finding(Record):
+    """A research finding or framework, tied to the source it comes from."""
+
+    id: Id
+    title: Text
+    source: Id
+    intro: Text | None = None
+    numbered: bool = False
+    items: Annotated[list[Item], Field(min_length=1)]
+
+    @property
+    def stages(self) -> list[int]:
+        """The build-up stages this finding's items use, in order (empty if none)."""
+        return sorted({item.stage for item in self.items if item.stage is not None})
+
+
+class Quote(Record):
+    """A brief quotation, always with the person it is attributed to."""
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    by: Text
+
+
+class Source(Record):
+    """A case, study, article, model or the session itself, as the deck cites it."""
+
+    id: Id
+    kind: Literal["case", "study", "article", "model", "session"]
+    title: Text
+    authors: list[Text] = []
+    cited_as: Text | None = None
+    venue: Text | None = None
+    year: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    date: datetime.date | None = None
+    place: Text | None = None
+    summary: Text | None = None
+    theme: Theme
+    question: Text | None = None
+    methods: list[Text] = []
+    facts_heading: Text | None = None
+    facts: list[Text] = []
+    quote: Quote | None = None
+    epilogue: list[Text] = []
+
+
+class Prompt(Record):
+    """A reflection (private, written alone) or a discussion (small groups, time-boxed)."""
+
+    id: Id
+    kind: Literal["reflection", "discussion"]
+    title: Text
+    text: Text
+    minutes: Annotated[int, Field(ge=1, le=240)] | None = None
+    format: Text | None = None
+    source: Id | None = None
+
+    @model_validator(mode="after")
+    def _discussion_has_time_box(self) -> Prompt:
+        if self.kind == "discussion" and self.minutes is None:
+            raise ValueError("a discussion needs `minutes:` (its time box, e.g. minutes: 10)")
+        if self.kind == "reflection" and (self.minutes is not None or self.format is not None):
+            raise ValueError("a reflection has no `minutes:` or `format:`; remove them or use kind: discussion")
+        return self
+
+
+class Faculty(Record):
+    """A member of faculty, with the roles the deck gives."""
+
+    name: Text
+    roles: list[Text] = []
+
+
+class Figure(Record):
+    """One headline number of the programme's reach, e.g. '30+' countries."""
+
+    figure: Text
+    label: Text
+
+
+class Course(Record):
+    """The course as a whole: its title, host programme, faculty and reach."""
+
+    title: Text
+    subtitle: Text
+    session: Text
+    programme: Text
+    track: Text | None = None
+    hosts: list[Text] = []
+    centre: Text
+    faculty: Annotated[list[Faculty], Field(min_length=1)]
+    reach: list[Figure] = []
+    resource_themes: dict[Theme, Text]
+
+
+class PageMeta(Record):
+    """The front matter a page may carry; segments add a question, objectives and key points."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Text
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    question: Text | None = None
+    objectives: list[Text] = []
+    key_points: list[Text] = []
+    minutes: dict[Literal["case", "insights", "discussion"], Annotated[int, Field(ge=1, le=240)]] = {}
+    hide: list[Literal["navigation", "toc", "footer", "path", "tags", "feedback"]] = []
+    search: dict[Literal["exclude", "boost"], bool | float] = {}
+    template: Text | None = None

@@ -1,0 +1,84 @@
+"""One page, from source to safe Markdown: front matter checked, macro calls checked, then rendered."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .data import CourseData, _Reader, _schema_problems, _yaml_problem, load_course
+from .errors import ContentError, Problem
+from .library import RESOURCES_PAGE, PageContext
+from .models import PageMeta
+from .templates import PageChecker, render_checked
+
+# The same rule MkDocs uses to find front matter, so line numbers agree with it.
+FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S | re.M)
+
+
+def split_source(text: str) -> tuple[str | None, int, str, int]:
+    """(front matter text or None, its first line, body, the line the body starts on)."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return None, 0, text, 1
+    body = text[match.end() :].lstrip("\n")
+    return match.group(1), 2, body, text[: len(text) - len(body)].count("\n") + 1
+
+
+def check_front_matter(path: str, text: str | None, first_line: int) -> tuple[dict[str, Any], list[Problem]]:
+    """Validate a page's front matter; a page without it gets told what to add."""
+    if text is None:
+        fix = "start the page with three lines: `---`, `title: ...` and `description: ...`, then `---`."
+        return {}, [Problem(path, 1, "the page has no front matter (title and description).", fix)]
+    reader = _Reader(path)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = reader.value(node) if node is not None else {}
+    except yaml.YAMLError as error:
+        problem = _yaml_problem(path, error)
+        return {}, [Problem(path, problem.line + first_line - 1, problem.message, problem.fix)]
+    problems = [Problem(p.path, p.line + first_line - 1, p.message, p.fix) for p in reader.problems]
+    if not isinstance(raw, dict):
+        return {}, [Problem(path, first_line, "the front matter must be `field: value` lines.", "write `title: ...` and `description: ...` between the `---` lines.")]
+    try:
+        PageMeta.model_validate(raw)
+    except ValidationError as error:
+        found = _schema_problems(error, PageMeta, reader, (), "the front matter")
+        problems += [Problem(p.path, p.line + first_line - 1, p.message, p.fix) for p in found]
+    return raw, problems
+
+
+def check_source(path: str, text: str, data: CourseData) -> tuple[list[Problem], PageChecker, dict[str, Any], str, int]:
+    """Every problem in one page's source, plus what rendering it needs."""
+    meta_text, meta_line, body, body_line = split_source(text)
+    meta, problems = check_front_matter(path, meta_text, meta_line)
+    checker = PageChecker(data, path, line_offset=body_line - 1)
+    checker.check(body)
+    return problems + checker.problems, checker, meta, body, body_line
+
+
+def render_page(markdown: str, page: Any, config: Any, files: Any) -> str:
+    """The page's Markdown with every macro call replaced by its output; raises ContentError."""
+    data = load_course(config["docs_dir"])
+    path = "docs/" + page.file.src_path
+    source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
+    problems, checker, _, body, _ = check_source(path, source, data)
+    if body.strip() != markdown.strip():
+        # Another plugin changed the Markdown before us: check what we are about to render.
+        checker = PageChecker(data, path)
+        checker.check(markdown)
+        problems += checker.problems
+    if problems:
+        raise ContentError(problems)
+    resources = files.get_file_from_path(RESOURCES_PAGE) if files is not None else None
+    context = PageContext(
+        data=data,
+        src_path=page.file.src_path,
+        url=page.url,
+        meta=dict(page.meta),
+        resources_url=resources.url if resources is not None else "resources/",
+    )
+    return render_checked(markdown, context)

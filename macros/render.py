@@ -1,0 +1,215 @@
+"""Pure functions: a record in, the HTML that Material styles out.
+
+Every text from the data is escaped here, so a record can never inject markup
+into a page. Blocks are single raw-HTML blocks with no blank lines inside, which
+Python-Markdown passes through untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from markupsafe import escape
+
+from .models import Course, Finding, Item, Prompt, Source
+
+KIND_LABELS = {"case": "Case", "study": "Study", "article": "Article", "model": "Model", "session": "Session"}
+
+
+def _lines(*parts: str | Iterable[str]) -> str:
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        else:
+            out.extend(part)
+    return "\n".join(p for p in out if p)
+
+
+def _admonition(kind: str, classes: str, title: str, body: str, attrs: str = "") -> str:
+    return _lines(
+        f'<div class="admonition {kind} {classes}"{attrs}>',
+        f'<p class="admonition-title">{title}</p>',
+        body,
+        "</div>",
+    )
+
+
+def source_anchor(source_id: str) -> str:
+    """The anchor a source's full reference has on the resources page."""
+    return f"source-{source_id}"
+
+
+def render_citation(source: Source, href: str) -> str:
+    """A short inline citation that links to the full reference."""
+    lead = f"{escape(source.cited_as)}, " if source.cited_as else ""
+    if not source.cited_as and len(source.authors) == 1:
+        lead = f"{escape(source.authors[0])}, "
+    when = source.date.year if source.date else source.year
+    tail = f" ({when})" if when else ""
+    return f'<a class="cw-cite" href="{escape(href)}">{lead}<cite>{escape(source.title)}</cite>{tail}</a>'
+
+
+def render_source_line(source: Source, href: str) -> str:
+    """The 'Source: …' line under a finding or a study card."""
+    return f'<p class="cw-source">Source: {render_citation(source, href)}</p>'
+
+
+def render_item(item: Item) -> str:
+    """One list item; a term becomes a bold lead-in."""
+    if item.term:
+        return f"<li><strong>{escape(item.term)}</strong>: {escape(item.text)}</li>"
+    return f"<li>{escape(item.text)}</li>"
+
+
+def group_items(items: Iterable[Item]) -> list[tuple[str | None, list[Item]]]:
+    """Items gathered under their group headings, groups in order of first appearance."""
+    groups: dict[str | None, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.group, []).append(item)
+    return list(groups.items())
+
+
+def _item_list(items: list[Item], numbered: bool) -> str:
+    tag = "ol" if numbered else "ul"
+    return _lines(f'<{tag} class="cw-items">', (render_item(i) for i in items), f"</{tag}>")
+
+
+def render_finding(finding: Finding, source: Source, source_href: str, items: list[Item] | None = None, *, new_stage: int | None = None, heading: str | None = None, anchor: str | None = None) -> str:
+    """A finding card: title, optional intro, its items (grouped if they have groups), and its source."""
+    shown = finding.items if items is None else items
+    intro = f'<p class="cw-intro">{escape(finding.intro)}</p>' if finding.intro else ""
+    grouped = group_items(shown)
+    if len(grouped) == 1 and grouped[0][0] is None:
+        body = _item_list(shown, finding.numbered)
+    else:
+        tag = "ol" if finding.numbered else "ul"
+        blocks = []
+        for group, members in grouped:
+            entries = []
+            for item in members:
+                fresh = new_stage is not None and item.stage == new_stage
+                li = render_item(item)
+                if fresh:
+                    li = li.replace("<li>", '<li class="cw-new"><span class="cw-badge">New</span> ', 1)
+                entries.append(li)
+            blocks.append(_lines(f'<li class="cw-group"><p class="cw-group-title"><strong>{escape(group or "")}</strong></p>', "<ul>", entries, "</ul>", "</li>"))
+        body = _lines(f'<{tag} class="cw-groups">', blocks, f"</{tag}>")
+    title = heading or str(escape(finding.title))
+    attrs = f' id="{anchor or "finding-" + finding.id}" data-finding="{finding.id}"'
+    return _admonition("abstract", "cw-finding", title, _lines(intro, body, render_source_line(source, source_href)), attrs)
+
+
+def render_prompt(prompt: Prompt) -> str:
+    """A reflection or discussion block; the data attributes are hooks for the journal, timer and print."""
+    if prompt.kind == "reflection":
+        attrs = f' id="reflection-{prompt.id}" data-prompt="{prompt.id}" data-kind="reflection"'
+        body = f'<p class="cw-prompt-text">{escape(prompt.text)}</p>'
+        return _admonition("question", "cw-prompt cw-reflection", f"Reflect: {escape(prompt.title)}", body, attrs)
+    minutes = prompt.minutes or 0
+    attrs = f' id="discussion-{prompt.id}" data-prompt="{prompt.id}" data-kind="discussion" data-minutes="{minutes}"'
+    fmt = f" · {escape(prompt.format)}" if prompt.format else ""
+    body = _lines(
+        f'<p class="cw-timebox"><strong>{minutes} minutes</strong>{fmt}</p>',
+        f'<p class="cw-prompt-text">{escape(prompt.text)}</p>',
+    )
+    return _admonition("example", "cw-prompt cw-discussion", f"Small-group discussion: {escape(prompt.title)}", body, attrs)
+
+
+def render_case(source: Source) -> str:
+    """A case card: title, place, what the deck says about it."""
+    place = f'<p class="cw-place">{escape(source.place)}</p>' if source.place else ""
+    summary = f"<p>{escape(source.summary)}</p>" if source.summary else ""
+    facts = ""
+    if source.facts:
+        heading = f'<p class="cw-facts-title"><strong>{escape(source.facts_heading)}</strong></p>' if source.facts_heading else ""
+        facts = _lines(heading, '<ul class="cw-facts">', (f"<li>{escape(f)}</li>" for f in source.facts), "</ul>")
+    attrs = f' id="case-{source.id}" data-source="{source.id}"'
+    return _admonition("info", "cw-case", f"Case: {escape(source.title)}", _lines(place, summary, facts), attrs)
+
+
+def render_quote(source: Source) -> str:
+    """A brief attributed quotation from a case."""
+    assert source.quote is not None
+    return _lines(
+        f'<figure class="cw-quote" id="quote-{source.id}">',
+        f"<blockquote><p>“{escape(source.quote.text)}”</p></blockquote>",
+        f"<figcaption>— {escape(source.quote.by)}</figcaption>",
+        "</figure>",
+    )
+
+
+def render_epilogue(source: Source) -> str:
+    """What happened next in a case."""
+    body = _lines('<ul class="cw-facts">', (f"<li>{escape(e)}</li>" for e in source.epilogue), "</ul>")
+    return _admonition("success", "cw-epilogue", "Epilogue", body, f' id="epilogue-{source.id}"')
+
+
+def render_study(source: Source, href: str) -> str:
+    """A study card: its research question and methods."""
+    question = f'<p><strong>Question:</strong> “{escape(source.question)}”</p>' if source.question else ""
+    methods = ""
+    if source.methods:
+        methods = _lines("<p><strong>Methods:</strong></p>", "<ul>", (f"<li>{escape(m)}</li>" for m in source.methods), "</ul>")
+    venue = f'<p class="cw-venue">{escape(source.venue)}{", " + str(source.year) if source.year else ""}</p>' if source.venue else ""
+    attrs = f' id="study-{source.id}" data-source="{source.id}"'
+    return _admonition("note", "cw-study", f"Study: {escape(source.title)}", _lines(venue, question, methods, render_source_line(source, href)), attrs)
+
+
+def render_reference(source: Source) -> str:
+    """A full reference for the resources page, with the anchor citations link to."""
+    parts = [f'<span class="cw-kind">{KIND_LABELS[source.kind]}</span> <cite>{escape(source.title)}</cite>.']
+    if source.authors:
+        parts.append(f"{escape(', '.join(source.authors))}.")
+    elif source.cited_as:
+        parts.append(f"{escape(source.cited_as)}")
+    if source.venue:
+        parts.append(f"<em>{escape(source.venue)}</em>.")
+    if source.date:
+        parts.append(f"{source.date.day} {source.date:%B %Y}.")
+    elif source.year:
+        parts.append(f"{source.year}.")
+    if source.place and source.kind == "case":
+        parts.append(f"{escape(source.place)}.")
+    if source.summary and source.kind != "case":
+        parts.append(f'<span class="cw-summary">{escape(source.summary)}</span>')
+    return f'<li id="{source_anchor(source.id)}">{" ".join(parts)}</li>'
+
+
+def render_reference_list(sources: list[Source]) -> str:
+    """The references under one resource theme, studies and articles first."""
+    order = {"study": 0, "article": 1, "case": 2, "model": 3, "session": 4}
+    ranked = sorted(sources, key=lambda s: (order[s.kind], s.title))
+    return _lines('<ul class="cw-references">', (render_reference(s) for s in ranked), "</ul>")
+
+
+def render_objectives(question: str | None, objectives: list[str]) -> str:
+    """The box that opens a segment: its guiding question and learning objectives."""
+    title = f"Guiding question: {escape(question)}" if question else "In this part"
+    body = ""
+    if objectives:
+        body = _lines("<p>After this part you will be able to:</p>", '<ul class="cw-objectives-list">', (f"<li>{escape(o)}</li>" for o in objectives), "</ul>")
+    return _admonition("info", "cw-objectives", title, body)
+
+
+def render_key_points(points: list[str]) -> str:
+    """The key points that close a segment, under their own heading."""
+    body = _lines('<ul class="cw-key-points-list">', (f"<li>{escape(p)}</li>" for p in points), "</ul>")
+    return _lines("## Key points", "", _admonition("tip", "cw-key-points", "Take away", body))
+
+
+def render_faculty(course: Course) -> str:
+    """Faculty names with their roles."""
+    people = []
+    for person in course.faculty:
+        roles = "".join(f"<br>{escape(r)}" for r in person.roles)
+        people.append(f"<li><strong>{escape(person.name)}</strong>{roles}</li>")
+    return _lines('<ul class="cw-faculty">', people, "</ul>")
+
+
+def render_reach(course: Course) -> str:
+    """The programme's reach as headline figures."""
+    figures = (f'<li><span class="cw-figure">{escape(f.figure)}</span> <span class="cw-figure-label">{escape(f.label)}</span></li>' for f in course.reach)
+    return _lines('<ul class="cw-reach">', figures, "</ul>")
+
+

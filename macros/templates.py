@@ -1,0 +1,183 @@
+"""Template safety: pages may call registered macros with literal arguments, and nothing else.
+
+Stock mkdocs-macros renders a page as a full Jinja template, so a page could reach
+Python internals (and from there the shell) during the build. Here every page is
+parsed first and its syntax tree checked against an allow-list; only then is it
+rendered, in Jinja's SandboxedEnvironment as a second wall, with the macros as
+the only globals.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+from .data import CourseData
+from .errors import Problem, closest
+from .library import MACROS, Macro, PageContext, current, valid_ids
+
+KIND_WORDS = {
+    "finding": "finding in docs/data/findings.yml",
+    "source": "source in docs/data/sources.yml",
+    "prompt": "prompt in docs/data/prompts.yml",
+    "reflection": "reflection prompt in docs/data/prompts.yml",
+    "discussion": "discussion prompt in docs/data/prompts.yml",
+    "case": "case in docs/data/sources.yml",
+    "study": "study in docs/data/sources.yml",
+    "quote": "case with a quote in docs/data/sources.yml",
+    "epilogue": "case with an epilogue in docs/data/sources.yml",
+    "theme": "resource theme in docs/data/course.yml",
+    "stage": "stage of the strategic triangle",
+}
+# Which macro shows a record of each kind, for "'x' is a prompt, call reflection(...)" hints.
+SHOWN_BY = {"finding": "finding", "source": "cite", "reflection": "reflection", "discussion": "discussion"}
+
+
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env.globals = {}  # no range(), dict(), lipsum(), cycler(), joiner() or namespace()
+    env.filters = {}
+    env.tests = {}
+    return env
+
+
+ENVIRONMENT = _environment()
+
+
+def _describe(node: nodes.Node) -> str:
+    """Name a disallowed construct the way an author would recognise it."""
+    if isinstance(node, nodes.Getattr):
+        return f"attribute access `.{node.attr}`"
+    if isinstance(node, (nodes.Getitem, nodes.Slice)):
+        return "item access `[...]`"
+    if isinstance(node, nodes.Filter):
+        return f"the filter `| {node.name}`"
+    if isinstance(node, nodes.Test):
+        return f"the test `is {node.name}`"
+    if isinstance(node, nodes.Name):
+        return f"the name `{node.name}`"
+    if isinstance(node, nodes.Const):
+        return f"the value {node.value!r}"
+    if isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        return "`{% " + type(node).__name__.lower().replace("fromimport", "from … import") + " %}`"
+    if isinstance(node, nodes.Stmt):
+        return "the statement `{% " + type(node).__name__.lower() + " %}`"
+    return f"an expression ({type(node).__name__})"
+
+
+def _dunder(node: nodes.Node) -> str | None:
+    """The first name or attribute starting with an underscore anywhere under node."""
+    for child in node.find_all((nodes.Name, nodes.Getattr)):
+        name = child.name if isinstance(child, nodes.Name) else child.attr
+        if name.startswith("_"):
+            return name
+    return None
+
+
+class PageChecker:
+    """Checks one page's template code against the allow-list and the data."""
+
+    def __init__(self, data: CourseData, path: str, line_offset: int = 0) -> None:
+        self.data = data
+        self.path = path
+        self.offset = line_offset
+        self.problems: list[Problem] = []
+        self.calls: list[tuple[Macro, list[Any], int]] = []
+
+    def problem(self, lineno: int, message: str, fix: str) -> None:
+        self.problems.append(Problem(self.path, lineno + self.offset, message, fix))
+
+    def check(self, source: str) -> nodes.Template | None:
+        """Parse and check; returns the tree only if the page is safe to render."""
+        try:
+            tree = ENVIRONMENT.parse(source)
+        except TemplateSyntaxError as error:
+            self.problem(
+                error.lineno or 1,
+                f"the macro syntax is broken: {error.message}.",
+                'a macro call looks like {{ finding("five-key-actions") }}: check the double braces, brackets and quotes on this line. To show braces as text, wrap them in {% raw %}…{% endraw %}.',
+            )
+            return None
+        for node in tree.body:
+            if isinstance(node, nodes.Output):
+                for part in node.nodes:
+                    if not isinstance(part, nodes.TemplateData):
+                        self.check_expression(part)
+            else:
+                self.problem(
+                    node.lineno,
+                    f"{_describe(node)} is not allowed in a page.",
+                    "pages may only call macros, like {{ reflection(\"your-top-challenge\") }}; loops, conditions, includes and imports belong in macros/ (ask a maintainer).",
+                )
+        return tree if not self.problems else None
+
+    def check_expression(self, node: nodes.Expr) -> None:
+        dunder = _dunder(node)
+        if dunder:
+            self.problem(node.lineno, f"the name `{dunder}` is not allowed: names starting with an underscore reach Python internals.", "remove it; pages may only call macros with quoted ids.")
+            return
+        if not isinstance(node, nodes.Call):
+            self.problem(node.lineno, f"{_describe(node)} is not allowed inside {{{{ }}}}.", 'only a macro call may stand there, like {{ finding("five-key-actions") }}.')
+            return
+        if not isinstance(node.node, nodes.Name):
+            self.problem(node.lineno, f"{_describe(node.node)} is not allowed inside {{{{ }}}}.", 'call a macro by its plain name, like {{ cite("entry-points-study") }}.')
+            return
+        name = node.node.name
+        spec = MACROS.get(name)
+        if spec is None:
+            self.problem(node.lineno, f"there is no macro called `{name}`.", closest(name, set(MACROS)) + " The macro reference lists them all.")
+            return
+        if node.dyn_args is not None or node.dyn_kwargs is not None:
+            self.problem(node.lineno, f"`{name}` must be called with plain values, not `*` or `**`.", f"write it as {{{{ {spec.example} }}}}.")
+            return
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        for arg in [*node.args, *(k.value for k in node.kwargs)]:
+            if not isinstance(arg, nodes.Const) or not isinstance(arg.value, (str, int)) or isinstance(arg.value, bool):
+                self.problem(node.lineno, f"`{name}` was given {_describe(arg)}; only a quoted id or a whole number may be passed.", f"write it as {{{{ {spec.example} }}}}.")
+                return
+        args = [a.value for a in node.args]  # type: ignore[attr-defined]
+        kwargs = {k.key: k.value.value for k in node.kwargs}  # type: ignore[attr-defined]
+        try:
+            inspect.signature(spec.function).bind(*args, **kwargs)
+        except TypeError:
+            self.problem(node.lineno, f"`{name}` was called with the wrong arguments.", f"write it as {{{{ {spec.example} }}}}.")
+            return
+        if spec.takes is not None and (args or kwargs):
+            value = args[0] if args else next(iter(kwargs.values()))
+            self.check_id(node.lineno, spec, value)
+        self.calls.append((spec, args, node.lineno))
+
+    def check_id(self, lineno: int, spec: Macro, value: Any) -> None:
+        assert spec.takes is not None
+        allowed = valid_ids(self.data, spec.takes)
+        if spec.takes == "stage":
+            if str(value) not in allowed:
+                self.problem(lineno, f"`{spec.name}({value!r})` asks for a stage that does not exist.", f"use a whole number from {min(allowed, default='1')} to {max(allowed, default='1')}.")
+            return
+        if not isinstance(value, str):
+            self.problem(lineno, f"`{spec.name}` needs a quoted id, not {value!r}.", f"write it as {{{{ {spec.example} }}}}.")
+            return
+        if value in allowed:
+            return
+        other = self.data.kind_of(value)
+        if other == "prompt":
+            other = self.data.prompts[value].kind
+        if other is not None and other in SHOWN_BY:
+            fix = f"'{value}' is a {other}; show it with {{{{ {SHOWN_BY[other]}(\"{value}\") }}}}."
+        else:
+            fix = closest(value, allowed)
+        self.problem(lineno, f"`{spec.name}(\"{value}\")`: there is no {KIND_WORDS[spec.takes]} with the id '{value}'.", fix)
+
+
+def render_checked(tree_source: str, context: PageContext) -> str:
+    """Render a page that PageChecker passed, in the sandbox, with the macros as the only names."""
+    template = ENVIRONMENT.from_string(tree_source, globals={name: spec.function for name, spec in MACROS.items()})
+    token = current.set(context)
+    try:
+        return template.render()
+    finally:
+        current.reset(token)

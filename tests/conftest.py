@@ -1,0 +1,64 @@
+"""Shared fixtures: the real site is built once per test session, and pages are parsed on demand."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# What a project copy needs to build; tests break one file of it at a time.
+PROJECT_PARTS = ["docs", "macros", "publish", "overrides", "mkdocs.yml"]
+
+
+def run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a command the way the Makefile does, capturing what an author would see."""
+    environment = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONDONTWRITEBYTECODE="1", **env)
+    return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real course, built once with the same command as `make site`."""
+    out = tmp_path_factory.mktemp("built") / "site"
+    result = run([sys.executable, "-m", "publish", "--site-dir", str(out)], cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def page(site: Path) -> Callable[[str], BeautifulSoup]:
+    """Parse a built page by its path in docs/ ('what-to-expect.md' or 'index.md')."""
+
+    @cache
+    def load(src: str) -> BeautifulSoup:
+        stem = src.removesuffix(".md")
+        path = site / "index.html" if stem == "index" else site / stem / "index.html"
+        return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+
+    return load
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A private copy of the project to break, so the real sources are never touched."""
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, tmp_path / part)
+    return tmp_path
+
+
+def pages_in_docs() -> list[str]:
+    """Every Markdown page of the course, as a path relative to docs/."""
+    return sorted(str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md") if "data" not in p.parts)

@@ -1,0 +1,122 @@
+"""The built site: what a participant sees on each page and finds through search."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import ROOT, pages_in_docs
+
+from macros.data import load_course
+
+DATA = load_course(ROOT / "docs")
+# The page each framework must appear on, as the session teaches it.
+HOME_OF = {
+    "five-key-actions": "how-to-make-progress.md",
+    "entry-point-criteria": "where-to-begin.md",
+    "successful-collaboration-traits": "where-to-begin.md",
+    "top-three-challenges": "what-to-expect.md",
+    "strategic-triangle": "synthesis.md",
+    "lessons-for-teams": "how-to-make-progress.md",
+    "capabilities": "framing.md",
+}
+
+
+def text_of(element: object) -> str:
+    return re.sub(r"\s+", " ", element.get_text()).strip() if element is not None else ""  # type: ignore[attr-defined]
+
+
+def article(soup: BeautifulSoup) -> BeautifulSoup:
+    found = soup.select_one("article.md-content__inner")
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize("finding_id", sorted(HOME_OF))
+def test_every_item_of_each_framework_is_on_its_page(page: Callable[[str], BeautifulSoup], finding_id: str) -> None:
+    finding = DATA.findings[finding_id]
+    cards = article(page(HOME_OF[finding_id])).select(f'[data-finding="{finding_id}"]')
+    assert cards, f"{finding_id} is not shown on {HOME_OF[finding_id]}"
+    # The last card holds every item (the strategic triangle is built up in stages).
+    shown = [text_of(li) for li in cards[-1].select("li:not(.cw-group)")]
+    for item in finding.items:
+        expected = f"{item.term}: {item.text}" if item.term else item.text
+        assert any(s.removeprefix("New ").strip() == expected for s in shown), f"{expected!r} missing from {finding_id}"
+
+
+def test_every_finding_and_prompt_is_shown_somewhere(page: Callable[[str], BeautifulSoup]) -> None:
+    html = "".join(str(article(page(p))) for p in pages_in_docs())
+    for finding_id in DATA.findings:
+        assert f'data-finding="{finding_id}"' in html, finding_id
+    for prompt_id in DATA.prompts:
+        assert f'data-prompt="{prompt_id}"' in html, prompt_id
+
+
+def test_prompts_show_their_words_and_time_box(page: Callable[[str], BeautifulSoup]) -> None:
+    block = article(page("how-to-make-progress.md")).select_one('[data-prompt="dealing-with-setbacks"]')
+    assert block is not None
+    assert "10 minutes" in text_of(block)
+    assert DATA.prompts["dealing-with-setbacks"].text in text_of(block)
+    assert block.get("data-minutes") == "10"
+
+
+@pytest.mark.parametrize("src", pages_in_docs())
+def test_no_template_residue_reaches_a_page(page: Callable[[str], BeautifulSoup], src: str) -> None:
+    shown = text_of(article(page(src)))
+    for residue in ("{{", "}}", "{%", "%}", "Macro Rendering Error", "Macro Syntax Error", "undefined", "Traceback"):
+        assert residue not in shown, f"{residue!r} on {src}"
+
+
+def test_segment_pages_open_with_objectives_and_close_with_key_points(page: Callable[[str], BeautifulSoup]) -> None:
+    for src in ("what-to-expect.md", "how-to-make-progress.md", "where-to-begin.md"):
+        body = article(page(src))
+        blocks = body.select(".admonition")
+        assert "cw-objectives" in blocks[0]["class"], src
+        assert "cw-key-points" in blocks[-1]["class"], src
+        assert blocks[0].select_one(".admonition-title").get_text().startswith("Guiding question:")
+
+
+def test_citations_link_to_a_reference_that_exists(site: Path, page: Callable[[str], BeautifulSoup]) -> None:
+    anchors = {li["id"] for li in article(page("resources.md")).select("li[id^=source-]")}
+    for src in pages_in_docs():
+        for link in article(page(src)).select("a.cw-cite"):
+            target = link["href"].split("#")[1]
+            assert target in anchors, f"{src} cites missing {target}"
+
+
+def test_resources_list_every_cited_work_once(page: Callable[[str], BeautifulSoup]) -> None:
+    ids = [li["id"] for li in article(page("resources.md")).select("li[id^=source-]")]
+    assert len(ids) == len(set(ids))
+    assert {i.removeprefix("source-") for i in ids} == {s.id for s in DATA.sources.values() if s.theme}
+
+
+def test_the_search_index_holds_every_page_and_framework(site: Path) -> None:
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
+    for src in pages_in_docs():
+        stem = src.removesuffix(".md")
+        assert ("" if stem == "index" else stem + "/") in locations, src
+    words = " ".join(doc["text"] for doc in index["docs"])
+    for finding_id in HOME_OF:
+        for item in DATA.findings[finding_id].items:
+            assert item.text.replace("'", "&#39;") in words or item.text in words, item.text
+
+
+def test_no_page_asks_another_host_for_anything(site: Path) -> None:
+    for path in site.rglob("*.html"):
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+        for tag, attr in (("link", "href"), ("script", "src"), ("img", "src"), ("iframe", "src"), ("source", "src")):
+            for element in soup.find_all(tag):
+                value = element.get(attr) or ""
+                assert not re.match(r"^(https?:)?//", value), f"{path}: {tag} {value}"
+        assert "fonts.googleapis" not in path.read_text(encoding="utf-8")
+
+
+def test_both_colour_schemes_are_offered(page: Callable[[str], BeautifulSoup]) -> None:
+    soup = page("index.md")
+    schemes = {i.get("data-md-color-scheme") for i in soup.select("input[data-md-color-scheme]")}
+    assert schemes == {"default", "slate"}
