@@ -23,6 +23,7 @@ LIST_FILES: dict[str, tuple[str, type[BaseModel]]] = {
 COURSE_FILE = "course.yml"
 
 Loc = tuple[int | str, ...]
+PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 
 
 @dataclass
@@ -80,6 +81,12 @@ class _Reader:
 
     def value(self, node: yaml.Node, loc: Loc = ()) -> Any:
         self.lines[loc] = node.start_mark.line + 1
+        if node.tag not in PLAIN_TAGS:
+            # A tag such as !!python/object could build objects; data is text, numbers and lists only.
+            self.problems.append(
+                Problem(self.display, node.start_mark.line + 1, f"the YAML tag `{node.tag.replace('tag:yaml.org,2002:', '!!')}` is not allowed.", "remove the tag; write plain text, numbers and lists.")
+            )
+            return None
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -210,14 +217,18 @@ def _load(data_dir: Path) -> CourseData:
 
     tables: dict[str, dict[str, Any]] = {"source": {}, "finding": {}, "prompt": {}}
     where: dict[str, tuple[str, int]] = {}
+    # Kinds whose file could not be read at all: references to them are not checked, to avoid a cascade.
+    broken: set[str] = set()
     for name, (kind, model) in LIST_FILES.items():
         path = data_dir / name
         if not path.is_file():
             problems.append(Problem(_display(path), 1, f"the {kind} file is missing.", f"restore docs/data/{name} from git."))
+            broken.add(kind)
             continue
         raw, reader, found = read_yaml(path)
         problems += found
-        if found:
+        if raw is None and found:
+            broken.add(kind)
             continue
         if raw is None:
             raw = []
@@ -244,11 +255,11 @@ def _load(data_dir: Path) -> CourseData:
             tables[kind][record_id] = record
 
     for finding in tables["finding"].values():
-        if finding.source not in tables["source"]:
+        if "source" not in broken and finding.source not in tables["source"]:
             file, line = where[finding.id]
             problems.append(Problem(file, line, f"finding '{finding.id}' names source '{finding.source}', which is not in sources.yml.", closest(finding.source, set(tables["source"]))))
     for prompt in tables["prompt"].values():
-        if prompt.source is not None and prompt.source not in tables["source"]:
+        if "source" not in broken and prompt.source is not None and prompt.source not in tables["source"]:
             file, line = where[prompt.id]
             problems.append(Problem(file, line, f"prompt '{prompt.id}' names source '{prompt.source}', which is not in sources.yml.", closest(prompt.source, set(tables["source"]))))
 

@@ -54,7 +54,7 @@ def closest(word: str, choices: list[str] | set[str]) -> str:
     import difflib
 
     options = sorted(choices)
-    near = difflib.get_close_matches(word, options, n=3, cutoff=0.5)
+    near = difflib.get_close_matches(word, options, n=3, cutoff=0.6)
     if near:
         return "did you mean " + " or ".join(f"'{n}'" for n in near) + "?"
     shown = ", ".join(f"'{o}'" for o in options[:12])
