@@ -111,8 +111,8 @@ def test_python_tags_in_yaml_are_refused(data_dir: Path, monkeypatch: pytest.Mon
     monkeypatch.chdir(data_dir.parent)
     path = data_dir / "data" / "prompts.yml"
     edit(path, 'title: "Skills and practices"', "title: !!python/object/apply:os.system ['echo pwned > pwned.txt']")
-    problem = problems_for(data_dir)[0]
-    assert "the YAML tag `!!python/object/apply:os.system` is not allowed.\n    Fix: remove the tag; write plain text, numbers and lists." in problem
+    found = problems_for(data_dir)
+    assert f"docs/data/prompts.yml:{line_of(path, '!!python')}: the YAML tag `!!python/object/apply:os.system` is not allowed.\n    Fix: remove the tag; write plain text, numbers and lists." in found
     assert not (data_dir.parent / "pwned.txt").exists()
 
 
