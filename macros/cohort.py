@@ -1,0 +1,230 @@
+"""Cohorts and editions: which cohort a build is for (cohorts/<id>.yml) and who reads it.
+
+`python -m publish --cohort ID --edition facilitator` puts the choice into the
+environment; mkdocs.yml reads it into `extra.cohort` and `extra.edition`, so the
+macros, the theme templates and the PDF export all see the same two values.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zoneinfo
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError
+
+from .data import _display, _Reader, _schema_problems, read_yaml
+from .errors import ContentError, Problem, closest
+from .models import Record, Text
+
+COHORTS_DIR = "cohorts"
+# The course without any cohort's details; also the journal's storage scope for it.
+GENERIC = "generic"
+EDITIONS = ("participant", "facilitator")
+Edition = Literal["participant", "facilitator"]
+# The environment variables mkdocs.yml reads (`!ENV`), set by python -m publish and the Makefile.
+COHORT_VARIABLE = "COURSE_COHORT"
+EDITION_VARIABLE = "COURSE_EDITION"
+CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class Person(Record):
+    """Someone who runs the session for a cohort, with an optional role."""
+
+    name: Text
+    role: Text | None = None
+
+
+class Group(Record):
+    """A small group for the discussions: a name and the cities in it."""
+
+    name: Text
+    cities: Annotated[list[Text], Field(min_length=1)]
+
+
+class Cohort(Record):
+    """One cohort's manifest: only `name` is required; every other field is shown when set."""
+
+    name: Text
+    hosts: list[Text] = Field(default_factory=list)
+    start_date: datetime.date | None = None
+    end_date: datetime.date | None = None
+    place: Text | None = None
+    time_zone: Text | None = None
+    # Text, not a time: unquoted 9:30 is a base-60 number in YAML, so it is checked by hand.
+    start_time: Any = None
+    facilitators: list[Person] = Field(default_factory=list)
+    cities: list[Text] = Field(default_factory=list)
+    groups: list[Group] = Field(default_factory=list)
+
+    @property
+    def clock(self) -> datetime.time | None:
+        """The session's start time, if the manifest sets one."""
+        match = CLOCK.match(self.start_time) if isinstance(self.start_time, str) else None
+        return datetime.time(int(match.group(1)), int(match.group(2))) if match else None
+
+    @property
+    def dates(self) -> str:
+        """The cohort's dates as a reader sees them ('14–18 July 2025'), or '' when not set."""
+        start, end = self.start_date, self.end_date or self.start_date
+        if start is None or end is None:
+            return ""
+        if start == end:
+            return f"{start.day} {start:%B %Y}"
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day}–{end.day} {end:%B %Y}"
+        if start.year == end.year:
+            return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
+        return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Build:
+    """Which cohort and edition a build is for; cohort is None for the generic course."""
+
+    cohort_id: str = GENERIC
+    cohort: Cohort | None = None
+    edition: Edition = "participant"
+
+    @property
+    def facilitator(self) -> bool:
+        """True in the facilitator edition, which shows facilitator notes and logistics."""
+        return self.edition == "facilitator"
+
+
+# The build of the page being rendered; pages.render_page sets it before the macros run.
+current_build: ContextVar[Build] = ContextVar("current_build", default=Build())  # noqa: B039 (Build is frozen)
+
+
+def cohort_ids(root: Path) -> list[str]:
+    """The ids of every cohort manifest under root/cohorts, sorted."""
+    folder = root / COHORTS_DIR
+    return sorted(p.stem for p in folder.glob("*.yml")) if folder.is_dir() else []
+
+
+def _check_manifest(cohort: Cohort, reader: _Reader) -> list[Problem]:
+    """What the schema alone cannot see: the clock, the time zone, the dates' order, the groups' cities."""
+    problems: list[Problem] = []
+    where = reader.display
+    if cohort.start_time is not None and cohort.clock is None:
+        value = cohort.start_time
+        # YAML reads an unquoted 9:30 as 570 (base 60): show the author the quoted form.
+        line = reader.line_of(("start_time",))
+        if isinstance(value, int) and not isinstance(value, bool):
+            written = f"{value // 60}:{value % 60:02d}"
+            message = f"`start_time: {written}` without quotes is read by YAML as the number {value}, not a time of day."
+            hint = f'start_time: "{value // 60:02d}:{value % 60:02d}"'
+        else:
+            message, hint = f"`start_time: {value}` is not a time of day.", 'start_time: "HH:MM"'
+        problems.append(Problem(where, line, message, f"write it in quotes on the 24-hour clock: {hint}."))
+    if cohort.time_zone is not None:
+        try:
+            zoneinfo.ZoneInfo(cohort.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            near = closest(cohort.time_zone, zoneinfo.available_timezones())
+            fix = near if near.startswith("did you mean") else "use an IANA time zone name such as `Europe/London` or `America/Chicago`."
+            problems.append(Problem(where, reader.line_of(("time_zone",)), f"`time_zone: {cohort.time_zone}` is not a known time zone.", fix))
+    if cohort.end_date is not None and cohort.start_date is None:
+        problems.append(
+            Problem(
+                where,
+                reader.line_of(("end_date",)),
+                "the manifest has an `end_date:` but no `start_date:`.",
+                "add `start_date: YYYY-MM-DD` (the same date for a one-day cohort).",
+            )
+        )
+    if cohort.start_date and cohort.end_date and cohort.end_date < cohort.start_date:
+        problems.append(
+            Problem(
+                where,
+                reader.line_of(("end_date",)),
+                f"`end_date: {cohort.end_date}` is before `start_date: {cohort.start_date}`.",
+                "swap the two dates, or correct the one that is wrong.",
+            )
+        )
+    seen: dict[str, str] = {}
+    for g, group in enumerate(cohort.groups):
+        for c, city in enumerate(group.cities):
+            line = reader.line_of(("groups", g, "cities", c))
+            if city not in cohort.cities:
+                fix = closest(city, set(cohort.cities)) if cohort.cities else "list the cohort's cities under `cities:` first."
+                problems.append(Problem(where, line, f"group '{group.name}' names the city '{city}', which is not under `cities:`.", fix))
+            elif city in seen:
+                problems.append(Problem(where, line, f"'{city}' is in group '{seen[city]}' and again in group '{group.name}'.", "keep each city in one group."))
+            else:
+                seen[city] = group.name
+    return problems
+
+
+def read_manifest(path: Path) -> tuple[Cohort | None, list[Problem]]:
+    """One cohort manifest, validated; never raises, returns every problem instead."""
+    raw, reader, problems = read_yaml(path)
+    if problems:
+        return None, problems
+    cohort_id = path.stem
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", cohort_id) or cohort_id == GENERIC:
+        fix = "rename the file to lower-case words joined by hyphens, e.g. cohorts/summer-institute-2025.yml."
+        if cohort_id == GENERIC:
+            fix = f"'{GENERIC}' means the course without a cohort; rename the file."
+        return None, [Problem(reader.display, 1, f"'{cohort_id}' cannot be a cohort id.", fix)]
+    if not isinstance(raw, dict):
+        return None, [
+            Problem(reader.display, 1, "a cohort manifest must be `field: value` lines.", "start with `name: ...`; see cohorts/summer-institute-2025.yml.")
+        ]
+    try:
+        cohort = Cohort.model_validate(raw)
+    except ValidationError as error:
+        return None, _schema_problems(error, Cohort, reader, (), "the cohort manifest")
+    problems = _check_manifest(cohort, reader)
+    return (None, problems) if problems else (cohort, [])
+
+
+def check_cohorts(root: Path) -> list[Problem]:
+    """Every problem in every manifest under root/cohorts (for make check)."""
+    problems: list[Problem] = []
+    for cohort_id in cohort_ids(root):
+        problems += read_manifest(root / COHORTS_DIR / f"{cohort_id}.yml")[1]
+    return problems
+
+
+def _line_of(path: Path, text: str) -> int:
+    """The first line of path that holds text (1 if none), to point a message at a setting."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 1
+    return next((n for n, line in enumerate(lines, 1) if text in line), 1)
+
+
+def load_build(root: Path, cohort_id: str | None = None, edition: str | None = None) -> Build:
+    """The validated choice of cohort and edition; raises ContentError naming the fix."""
+    cohort_id = cohort_id or GENERIC
+    edition = edition or "participant"
+    problems: list[Problem] = []
+    if edition not in EDITIONS:
+        where = f"{edition!r}, given by --edition or {EDITION_VARIABLE}"
+        problems.append(Problem("mkdocs.yml", _line_of(root / "mkdocs.yml", "edition:"), f"there is no edition {where}.", closest(edition, set(EDITIONS))))
+    cohort: Cohort | None = None
+    if cohort_id != GENERIC:
+        path = root / COHORTS_DIR / f"{cohort_id}.yml"
+        if not path.is_file():
+            known = cohort_ids(root)
+            fix = closest(cohort_id, set(known)) if known else f"add a manifest {COHORTS_DIR}/{cohort_id}.yml with at least `name: ...`."
+            problems.append(Problem(_display(path), 1, f"there is no cohort '{cohort_id}'.", fix))
+        else:
+            cohort, found = read_manifest(path)
+            problems += found
+    if problems:
+        raise ContentError(problems)
+    return Build(cohort_id, cohort, edition)  # type: ignore[arg-type]
+
+
+def build_of(config: Any) -> Build:
+    """The cohort and edition an MkDocs config was built for (its `extra.cohort` and `extra.edition`)."""
+    extra = config.get("extra") or {}
+    root = Path(config["config_file_path"]).resolve().parent if config.get("config_file_path") else Path.cwd()
+    return load_build(root, extra.get("cohort") or None, extra.get("edition") or None)
