@@ -1,53 +1,166 @@
-"""python -m macros.check: validate the data and every page's macro calls, without building.
+"""python -m macros.check: validate the data and every page without building; with --site, the built site too.
 
 Reports every problem at once, each with file, line and fix; exits 1 if there
-are any. Fast enough to run on every save.
+are any. The source checks are fast enough to run on every save.
 """
 
 from __future__ import annotations
 
 import argparse
+import posixpath
 import sys
 from pathlib import Path
 
-from .data import _display, load_course
-from .errors import ContentError, Problem, format_problems
-from .pages import check_source
+import pathspec
+
+from .cohort import check_cohorts
+from .data import CourseData, _display, load_course
+from .errors import ContentError, Problem, closest, format_problems
+from .markup import find_links, unsafe_html
+from .nav import check_nav, read_config
+from .pages import check_source, split_source
+from .reference import refresh
+from .sitecheck import check_site
+
+UTF8_FIX = "save it as UTF-8 (most editors offer this under 'Save with encoding')."
 
 
-def check_sources(docs_dir: Path) -> list[Problem]:
-    """Every problem in the data files and the Markdown pages under docs_dir."""
+def course_pages(docs_dir: Path, config: Path) -> list[str]:
+    """Every Markdown page MkDocs will publish, relative to docs_dir (exclude_docs left out)."""
+    _, values = read_config(config)
+    skip = pathspec.PathSpec.from_lines("gitwildmatch", str(values.get("exclude_docs") or "").splitlines())
+    pages = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md"))
+    return [p for p in pages if not skip.match_file(p) and not p.startswith("data/")]
+
+
+def check_markup(display: str, src: str, text: str, docs_dir: Path, pages: list[str], theme_dir: Path | None) -> list[Problem]:
+    """A page's front matter kept free of template code, its raw HTML safe, its links and images resolvable."""
+    meta_text, meta_line, body, body_line = split_source(text)
+    problems: list[Problem] = []
+    for number, line in enumerate((meta_text or "").splitlines(), start=meta_line):
+        if "{{" in line or "{%" in line:
+            problems.append(
+                Problem(
+                    display,
+                    number,
+                    "the front matter holds template code (`{{` or `{%`); front matter is never run as a template.",
+                    "write plain text here; macros belong in the page body.",
+                )
+            )
+    problems += unsafe_html(display, body, body_line)
+    here = posixpath.dirname(src)
+    for link in find_links(body, body_line):
+        if not link.internal or not link.path:
+            if link.image and not (link.alt or "").strip():
+                problems.append(
+                    Problem(
+                        display,
+                        link.line,
+                        f"the image `{link.target}` has no alt text, so a screen reader cannot describe it.",
+                        "describe the picture in the brackets: ![A chart of the three barriers](barriers.png).",
+                    )
+                )
+            continue
+        target = posixpath.normpath(posixpath.join(here, link.path))
+        if link.image:
+            if not (link.alt or "").strip():
+                problems.append(
+                    Problem(
+                        display,
+                        link.line,
+                        f"the image `{link.target}` has no alt text, so a screen reader cannot describe it.",
+                        "describe the picture in the brackets: ![A chart of the three barriers](barriers.png).",
+                    )
+                )
+            if not (docs_dir / target).is_file() and not (theme_dir is not None and (theme_dir / target).is_file()):
+                problems.append(
+                    Problem(
+                        display,
+                        link.line,
+                        f"the image `{link.target}` does not exist (looked for docs/{target}).",
+                        "add the image file to docs/ or correct its name; paths are relative to this page.",
+                    )
+                )
+        elif link.path.endswith(".md") and target not in pages:
+            problems.append(
+                Problem(display, link.line, f"the link `{link.target}` points to a page that does not exist (docs/{target}).", closest(target, set(pages)))
+            )
+    return problems
+
+
+def check_sources(docs_dir: Path, config: Path | None = None) -> list[Problem]:
+    """Every problem in the data files, the Markdown pages under docs_dir and the navigation."""
+    config = config or docs_dir.resolve().parent / "mkdocs.yml"
+    pages = course_pages(docs_dir, config)
+    _, values = read_config(config)
+    theme = values.get("theme")
+    custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
+    theme_dir = config.resolve().parent / str(custom_dir) if custom_dir else None
+    data: CourseData | None = None
     try:
         data = load_course(docs_dir)
+        # Issue 6: every cohort manifest beside docs/ is data too, checked with the same messages.
+        problems: list[Problem] = check_cohorts(docs_dir.resolve().parent)
     except ContentError as error:
-        # Pages cannot be checked against broken data; report the data first.
-        return list(error.problems)
-    problems: list[Problem] = []
-    for path in sorted(docs_dir.rglob("*.md")):
-        if "data" in path.relative_to(docs_dir).parts[:1]:
-            continue
+        # Macro calls cannot be checked against broken data; everything else on the pages still is.
+        problems = list(error.problems)
+    for src in pages:
+        path = docs_dir / src
         display = _display(path)
         raw = path.read_bytes()
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             line = raw[: error.start].count(b"\n") + 1
-            problems.append(Problem(display, line, "the page is not valid UTF-8 text.", "save it as UTF-8 (most editors offer this under 'Save with encoding')."))
+            problems.append(Problem(display, line, "the page is not valid UTF-8 text.", UTF8_FIX))
             continue
-        found, *_ = check_source(display, text, data)
-        problems += found
+        if data is not None:
+            found, *_ = check_source(display, text, data)
+            problems += found
+        problems += check_markup(display, src, text, docs_dir, pages, theme_dir)
+    problems += check_nav(config, docs_dir)
     return problems
+
+
+def check_built_site(site_dir: Path, docs_dir: Path, config: Path | None = None, missing_ok: tuple[str, ...] = ()) -> list[Problem]:
+    """Every problem in a built site: anchors, files, images, duplicate ids and records no page shows."""
+    config = config or docs_dir.resolve().parent / "mkdocs.yml"
+    _, values = read_config(config)
+    try:
+        data: CourseData | None = load_course(docs_dir)
+    except ContentError as error:
+        return list(error.problems)
+    directory_urls = values.get("use_directory_urls", True) is not False
+    return check_site(site_dir, docs_dir, course_pages(docs_dir, config), data, directory_urls, missing_ok)
+
+
+def write_reference(path: Path) -> int:
+    """Refresh the generated macro table in path; 1 with a message if its markers are missing."""
+    try:
+        path.write_text(refresh(path.read_text(encoding="utf-8")), encoding="utf-8")
+    except (OSError, ValueError) as error:
+        print(f"{path}: {error}", file=sys.stderr)
+        return 1
+    print(f"Refreshed the macro reference in {path}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m macros.check", description=__doc__.splitlines()[0])
     parser.add_argument("--docs", default="docs", type=Path, help="the docs folder (default: docs)")
+    parser.add_argument("--config", default="mkdocs.yml", type=Path, help="the MkDocs config (default: mkdocs.yml)")
+    parser.add_argument("--site", type=Path, help="also check this built site (as `make site` does)")
+    parser.add_argument("--write-reference", type=Path, metavar="FILE", help="refresh the macro reference between its markers in FILE (CONTRIBUTING.md)")
     args = parser.parse_args(argv)
-    problems = check_sources(args.docs)
+    if args.write_reference is not None:
+        return write_reference(args.write_reference)
+    problems = check_sources(args.docs, args.config)
+    if not problems and args.site is not None:
+        problems = check_built_site(args.site, args.docs, args.config)
     if problems:
         print(format_problems(problems), file=sys.stderr)
         return 1
-    print("Content check passed: data and every page are valid.")
+    print("Content check passed: data and every page are valid." + (" The built site is sound." if args.site else ""))
     return 0
 
 

@@ -47,6 +47,18 @@ def _environment() -> SandboxedEnvironment:
 ENVIRONMENT = _environment()
 
 
+# Jinja's node names differ from the tags an author typed for these statements.
+STATEMENT_TAGS = {
+    "Assign": "set",
+    "AssignBlock": "set",
+    "CallBlock": "call",
+    "FilterBlock": "filter",
+    "ScopedEvalContextModifier": "autoescape",
+    "EvalContextModifier": "autoescape",
+    "ExprStmt": "do",
+}
+
+
 def _describe(node: nodes.Node) -> str:
     """Name a disallowed construct the way an author would recognise it."""
     if isinstance(node, nodes.Getattr):
@@ -64,13 +76,16 @@ def _describe(node: nodes.Node) -> str:
     if isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
         return "`{% " + type(node).__name__.lower().replace("fromimport", "from … import") + " %}`"
     if isinstance(node, nodes.Stmt):
-        return "the statement `{% " + type(node).__name__.lower() + " %}`"
+        tag = STATEMENT_TAGS.get(type(node).__name__, type(node).__name__.lower())
+        return "the statement `{% " + tag + " %}`"
     return f"an expression ({type(node).__name__})"
 
 
 def _dunder(node: nodes.Node) -> str | None:
-    """The first name or attribute starting with an underscore anywhere under node."""
-    for child in node.find_all((nodes.Name, nodes.Getattr)):
+    """The first name or attribute starting with an underscore in node or anywhere under it."""
+    for child in [node, *node.find_all((nodes.Name, nodes.Getattr))]:
+        if not isinstance(child, (nodes.Name, nodes.Getattr)):
+            continue
         name = child.name if isinstance(child, nodes.Name) else child.attr
         if name.startswith("_"):
             return name
@@ -98,7 +113,8 @@ class PageChecker:
             self.problem(
                 error.lineno or 1,
                 f"the macro syntax is broken: {error.message}.",
-                'a macro call looks like {{ finding("five-key-actions") }}: check the double braces, brackets and quotes on this line. To show braces as text, wrap them in {% raw %}…{% endraw %}.',
+                'a macro call looks like {{ finding("five-key-actions") }}: check the double braces, brackets and quotes on this line.'
+                " To show braces as text, wrap them in {% raw %}…{% endraw %}.",
             )
             return None
         for node in tree.body:
@@ -110,20 +126,31 @@ class PageChecker:
                 self.problem(
                     node.lineno,
                     f"{_describe(node)} is not allowed in a page.",
-                    "pages may only call macros, like {{ reflection(\"your-top-challenge\") }}; loops, conditions, includes and imports belong in macros/ (ask a maintainer).",
+                    'pages may only call macros, like {{ reflection("your-top-challenge") }};'
+                    " loops, conditions, includes and imports belong in macros/ (ask a maintainer).",
                 )
         return tree if not self.problems else None
 
     def check_expression(self, node: nodes.Expr) -> None:
         dunder = _dunder(node)
         if dunder:
-            self.problem(node.lineno, f"the name `{dunder}` is not allowed: names starting with an underscore reach Python internals.", "remove it; pages may only call macros with quoted ids.")
+            self.problem(
+                node.lineno,
+                f"the name `{dunder}` is not allowed: names starting with an underscore reach Python internals.",
+                "remove it; pages may only call macros with quoted ids.",
+            )
             return
         if not isinstance(node, nodes.Call):
-            self.problem(node.lineno, f"{_describe(node)} is not allowed inside {{{{ }}}}.", 'only a macro call may stand there, like {{ finding("five-key-actions") }}.')
+            self.problem(
+                node.lineno, f"{_describe(node)} is not allowed inside {{{{ }}}}.", 'only a macro call may stand there, like {{ finding("five-key-actions") }}.'
+            )
             return
         if not isinstance(node.node, nodes.Name):
-            self.problem(node.lineno, f"{_describe(node.node)} is not allowed inside {{{{ }}}}.", 'call a macro by its plain name, like {{ cite("entry-points-study") }}.')
+            self.problem(
+                node.lineno,
+                f"{_describe(node.node)} is not allowed inside {{{{ }}}}.",
+                'call a macro by its plain name, like {{ cite("entry-points-study") }}.',
+            )
             return
         name = node.node.name
         spec = MACROS.get(name)
@@ -137,7 +164,11 @@ class PageChecker:
         kwargs: dict[str, Any] = {}
         for arg in [*node.args, *(k.value for k in node.kwargs)]:
             if not isinstance(arg, nodes.Const) or not isinstance(arg.value, (str, int)) or isinstance(arg.value, bool):
-                self.problem(node.lineno, f"`{name}` was given {_describe(arg)}; only a quoted id or a whole number may be passed.", f"write it as {{{{ {spec.example} }}}}.")
+                self.problem(
+                    node.lineno,
+                    f"`{name}` was given {_describe(arg)}; only a quoted id or a whole number may be passed.",
+                    f"write it as {{{{ {spec.example} }}}}.",
+                )
                 return
         args = [a.value for a in node.args]  # type: ignore[attr-defined]
         kwargs = {k.key: k.value.value for k in node.kwargs}  # type: ignore[attr-defined]
@@ -156,7 +187,11 @@ class PageChecker:
         allowed = valid_ids(self.data, spec.takes)
         if spec.takes == "stage":
             if str(value) not in allowed:
-                self.problem(lineno, f"`{spec.name}({value!r})` asks for a stage that does not exist.", f"use a whole number from {min(allowed, default='1')} to {max(allowed, default='1')}.")
+                self.problem(
+                    lineno,
+                    f"`{spec.name}({value!r})` asks for a stage that does not exist.",
+                    f"use a whole number from {min(allowed, default='1')} to {max(allowed, default='1')}.",
+                )
             return
         if not isinstance(value, str):
             self.problem(lineno, f"`{spec.name}` needs a quoted id, not {value!r}.", f"write it as {{{{ {spec.example} }}}}.")

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from macros.check import check_sources
+from macros.check import check_built_site, check_sources
 from macros.errors import format_problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if build_site(built, args.config) != 0:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
+            return 1
+        # The finished site's links, anchors, images and ids, checked last: a failure publishes nothing.
+        problems = check_built_site(built, ROOT / "docs", ROOT / args.config, missing_ok=())
+        if problems:
+            print(format_problems(problems), file=sys.stderr)
             return 1
         swap_into_place(built, target)
     finally:

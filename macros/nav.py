@@ -1,0 +1,79 @@
+"""The navigation in mkdocs.yml, read with line numbers, and the pages a reader could never reach."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pathspec
+import yaml
+
+from .data import _display
+from .errors import Problem, closest
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml without acting on its tags (!ENV, !!python/name): only the nav is wanted."""
+
+
+_ConfigLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+
+
+def _entries(node: yaml.Node) -> list[tuple[str, int]]:
+    """Every page path under a nav node, with its line in mkdocs.yml."""
+    found: list[tuple[str, int]] = []
+    if isinstance(node, yaml.ScalarNode):
+        found.append((str(node.value), node.start_mark.line + 1))
+    elif isinstance(node, yaml.SequenceNode):
+        for child in node.value:
+            found += _entries(child)
+    elif isinstance(node, yaml.MappingNode):
+        for _, value in node.value:
+            found += _entries(value)
+    return found
+
+
+def read_config(config: Path) -> tuple[yaml.MappingNode | None, dict[str, object]]:
+    """The config's node tree and its plain values; (None, {}) when it cannot be read."""
+    try:
+        text = config.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=_ConfigLoader)
+        values = yaml.load(text, Loader=_ConfigLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None, {}
+    if not isinstance(node, yaml.MappingNode) or not isinstance(values, dict):
+        return None, {}
+    return node, values
+
+
+def check_nav(config: Path, docs_dir: Path) -> list[Problem]:
+    """Nav entries that name no page, and pages that no nav entry names (unless listed under not_in_nav)."""
+    node, values = read_config(config)
+    nav_node = next((value for key, value in node.value if key.value == "nav"), None) if node is not None else None
+    if nav_node is None:
+        # Without a nav MkDocs lists every page itself, so none can be missing.
+        return []
+    shown = _display(config)
+    pages = sorted(str(p.relative_to(docs_dir).as_posix()) for p in docs_dir.rglob("*.md"))
+    skip = pathspec.PathSpec.from_lines("gitwildmatch", str(values.get("exclude_docs") or "").splitlines())
+    unlisted = pathspec.PathSpec.from_lines("gitwildmatch", str(values.get("not_in_nav") or "").splitlines())
+    pages = [p for p in pages if not skip.match_file(p)]
+    problems: list[Problem] = []
+    named: set[str] = set()
+    for target, line in _entries(nav_node):
+        if "://" in target or target.startswith(("/", "#")) or not target.endswith(".md"):
+            continue
+        named.add(target)
+        if target not in pages:
+            problems.append(Problem(shown, line, f"the navigation lists `{target}`, but there is no such page in docs/.", closest(target, set(pages))))
+    for page in pages:
+        if page not in named and not unlisted.match_file(page):
+            problems.append(
+                Problem(
+                    _display(docs_dir / page),
+                    1,
+                    "the page is not in the navigation, so readers cannot reach it.",
+                    f"add a line `- Title: {page}` under `nav:` in {shown}, or delete the page.",
+                )
+            )
+    return problems

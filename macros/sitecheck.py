@@ -1,0 +1,209 @@
+"""Checks on the built site that the sources alone cannot answer: anchors, files, ids and unused records.
+
+Each problem still names the Markdown file and line an author edits, found by
+matching the link or id back to the page's source.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup
+
+from .data import CourseData, _display
+from .errors import Problem, closest
+from .markup import EXTERNAL, find_links
+from .pages import split_source
+
+
+def built_path(src: str, directory_urls: bool = True) -> str:
+    """Where MkDocs writes a page: 'what-to-expect.md' -> 'what-to-expect/index.html'."""
+    stem = src.removesuffix(".md")
+    if not directory_urls:
+        return stem + ".html"
+    if stem == "index" or stem.endswith("/index"):
+        return stem + ".html"
+    return stem + "/index.html"
+
+
+def _locate(source: str, needles: list[str], last: bool = False) -> int:
+    """The line of the source that mentions one of needles (the last such line if asked), else 1."""
+    hits = [number for number, line in enumerate(source.splitlines(), start=1) if any(n and n in line for n in needles)]
+    if not hits:
+        return 1
+    return hits[-1] if last else hits[0]
+
+
+class SiteChecker:
+    """Reads every built page once, then answers questions about links, ids and records."""
+
+    def __init__(self, site_dir: Path, docs_dir: Path, pages: list[str], directory_urls: bool = True, missing_ok: tuple[str, ...] = ()) -> None:
+        self.site_dir = site_dir
+        self.docs_dir = docs_dir
+        self.directory_urls = directory_urls
+        self.pages = pages
+        # Files a partial build leaves out on purpose (PDFs under --no-pdf), by suffix.
+        self.missing_ok = missing_ok
+        self.ids: dict[str, list[str]] = {}
+        self.soups: dict[str, BeautifulSoup] = {}
+        for src in pages:
+            built = site_dir / built_path(src, directory_urls)
+            if built.is_file():
+                soup = BeautifulSoup(built.read_text(encoding="utf-8"), "lxml")
+                self.soups[src] = soup
+                self.ids[built_path(src, directory_urls)] = [str(tag["id"]) for tag in soup.find_all(id=True)]
+
+    def _target(self, page_built: str, href: str) -> tuple[str, str]:
+        """(built file the href reaches, its anchor) for an href found in a built page."""
+        parts = urlsplit(href)
+        path = unquote(parts.path)
+        if not path:
+            return page_built, unquote(parts.fragment)
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(page_built), path))
+        if href.split("#")[0].endswith("/") or (self.site_dir / joined).is_dir():
+            joined = posixpath.join(joined, "index.html")
+        return joined, unquote(parts.fragment)
+
+    def _exists(self, built: str) -> bool:
+        return built in self.ids or (self.site_dir / built).is_file() or built.endswith(self.missing_ok)
+
+    def check(self, data: CourseData | None = None) -> list[Problem]:
+        """Every problem in the built site, each located in the page or data file to edit."""
+        problems: list[Problem] = []
+        for src, soup in self.soups.items():
+            problems += self._check_page(src, soup)
+        if data is not None:
+            problems += self._unused_records(data)
+        return problems
+
+    def _check_page(self, src: str, soup: BeautifulSoup) -> list[Problem]:
+        path = self.docs_dir / src
+        shown = _display(path)
+        source = path.read_text(encoding="utf-8")
+        page_built = built_path(src, self.directory_urls)
+        problems: list[Problem] = []
+
+        for name, count in Counter(self.ids[page_built]).items():
+            if count > 1:
+                line = _locate(source, [name, name.split("-", 1)[-1]], last=True)
+                problems.append(
+                    Problem(
+                        shown,
+                        line,
+                        f"the id `{name}` is used {count} times on this page, so links to it are ambiguous.",
+                        "show each record once per page, and give headings different titles or ids.",
+                    )
+                )
+
+        # Links the author wrote: checked against the built pages, reported on their own line.
+        _, _, body, body_line = split_source(source)
+        src_dir = posixpath.dirname(src)
+        for link in find_links(body, body_line):
+            if not link.internal or link.image or not link.fragment:
+                continue
+            target_src = posixpath.normpath(posixpath.join(src_dir, link.path)) if link.path else src
+            if not target_src.endswith(".md") or target_src not in self.pages:
+                continue  # missing pages are reported by the source check
+            target_built = built_path(target_src, self.directory_urls)
+            anchors = self.ids.get(target_built, [])
+            if link.fragment not in anchors:
+                headings = [i for i in anchors if not i.startswith("__")]
+                problems.append(
+                    Problem(
+                        shown,
+                        link.line,
+                        f"the link `{link.target}` points to an anchor `#{link.fragment}` that is not on {target_src}.",
+                        closest(link.fragment, set(headings)),
+                    )
+                )
+
+        # Everything in the article, including what macros wrote: each internal link and image must resolve.
+        article = soup.select_one("article") or soup
+        for tag, attr in (("a", "href"), ("img", "src")):
+            for element in article.find_all(tag):
+                value = str(element.get(attr) or "")
+                if not value or EXTERNAL.match(value):
+                    continue
+                built, fragment = self._target(page_built, value)
+                line = _locate(source, [value.split("#")[0] or "#" + fragment, fragment, posixpath.basename(value.split("#")[0].rstrip("/"))])
+                if not self._exists(built):
+                    what = "image" if tag == "img" else "link"
+                    problems.append(
+                        Problem(
+                            shown,
+                            line,
+                            f"the {what} `{value}` points to `{built}`, which is not in the built site.",
+                            "check the file name and its folder; paths are relative to this page.",
+                        )
+                    )
+                elif fragment and built in self.ids and fragment not in self.ids[built] and tag == "a":
+                    problems.append(
+                        Problem(
+                            shown,
+                            line,
+                            f"the link `{value}` points to an anchor `#{fragment}` that is not on that page.",
+                            closest(fragment, set(self.ids[built])),
+                        )
+                    )
+        for image in article.find_all("img"):
+            if image.get("alt") is None:
+                src_value = str(image.get("src") or "")
+                line = _locate(source, [posixpath.basename(src_value)])
+                problems.append(
+                    Problem(
+                        shown,
+                        line,
+                        f"the image `{src_value}` has no alt text, so a screen reader cannot describe it.",
+                        'describe the picture in the brackets: ![A chart of the three barriers](barriers.png); use alt="" only for decoration.',
+                    )
+                )
+        return problems
+
+    def _unused_records(self, data: CourseData) -> list[Problem]:
+        html = "\n".join(str(soup) for soup in self.soups.values())
+        problems: list[Problem] = []
+        for finding_id in data.findings:
+            if f'data-finding="{finding_id}"' not in html:
+                file, line = data.where[finding_id]
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f"finding '{finding_id}' is not shown on any page.",
+                        f'show it with {{{{ finding("{finding_id}") }}}} on the page it belongs to, or delete the record.',
+                    )
+                )
+        for prompt_id, prompt in data.prompts.items():
+            if f'data-prompt="{prompt_id}"' not in html:
+                file, line = data.where[prompt_id]
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f"prompt '{prompt_id}' is not shown on any page.",
+                        f'show it with {{{{ {prompt.kind}("{prompt_id}") }}}} on the page it belongs to, or delete the record.',
+                    )
+                )
+        referenced = {f.source for f in data.findings.values()} | {p.source for p in data.prompts.values() if p.source}
+        for source_id in data.sources:
+            if source_id not in referenced and f'data-source="{source_id}"' not in html and f'id="source-{source_id}"' not in html:
+                file, line = data.where[source_id]
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f"source '{source_id}' is not cited or listed on any page.",
+                        f'cite it with {{{{ cite("{source_id}") }}}}, or delete the record.',
+                    )
+                )
+        return problems
+
+
+def check_site(
+    site_dir: Path, docs_dir: Path, pages: list[str], data: CourseData | None = None, directory_urls: bool = True, missing_ok: tuple[str, ...] = ()
+) -> list[Problem]:
+    """Every problem in the built site under site_dir, located in the source file to edit."""
+    return SiteChecker(site_dir, docs_dir, pages, directory_urls, missing_ok).check(data)
