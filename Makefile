@@ -10,11 +10,12 @@ STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: site serve check test lint format bench lock clean help
+.PHONY: site serve check test lint format bench lock clean help pdf
 
 help:
 	@echo "make site    build the site (and its PDFs) into site/"
-	@echo "make serve   live preview at http://127.0.0.1:8000"
+	@echo "make serve   live preview at http://127.0.0.1:8000 (no PDFs, so it stays fast)"
+	@echo "make pdf     remake only the PDFs of the site already in site/ (after editing publish/pdf/)"
 	@echo "make check   check data and pages without building"
 	@echo "make test    run every test"
 	@echo "make lint    ruff and mypy"
@@ -31,6 +32,10 @@ site: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/mkdocs serve --strict
+
+# The PDFs alone, over the site `make site` built; `make site` itself always makes them.
+pdf: $(STAMP)
+	$(PY) -m publish.pdf --site-dir site
 
 check: $(STAMP)
 	$(PY) -m macros.check

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import downloads  # noqa: F401  (registers the downloads() macro)
 from . import reference  # noqa: F401  (registers the macro_reference() macro)
 from .library import MACROS
 from .pages import render_page

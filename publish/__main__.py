@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 from macros.check import check_built_site, check_sources
-from macros.errors import format_problems
+from macros.cohort import Build
+from macros.errors import ContentError, format_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +26,28 @@ def build_site(out: Path, config: Path) -> int:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--config-file", str(config), "--site-dir", str(out)]
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+
+
+def make_pdfs(built: Path, config: Path, build: Build) -> bool:
+    """Write the PDFs into the built site (site/pdf/); False, after saying why, if they could not be made."""
+    # Imported here so that --no-pdf never loads WeasyPrint.
+    from publish.pdf import build_pdfs
+
+    cohort = build.cohort
+    try:
+        made = build_pdfs(
+            built,
+            config_file=config if config.is_absolute() else ROOT / config,
+            cohort_name=cohort.name if cohort is not None else None,
+            cohort_dates=(cohort.dates or None) if cohort is not None else None,
+            edition=build.edition,
+        )
+    except ContentError as error:
+        print(format_problems(error.problems), file=sys.stderr)
+        return False
+    for pdf in made:
+        print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {pdf.seconds:.1f} s")
+    return True
 
 
 def swap_into_place(built: Path, target: Path) -> None:
@@ -42,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m publish", description=__doc__.splitlines()[0])
     parser.add_argument("--site-dir", default="site", type=Path, help="where the finished site goes (default: site)")
     parser.add_argument("--config", default="mkdocs.yml", type=Path, help="the MkDocs config (default: mkdocs.yml)")
+    parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs (reader, handouts, workbook) for a faster build")
     args = parser.parse_args(argv)
 
     problems = check_sources(ROOT / "docs")
@@ -56,8 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         if build_site(built, args.config) != 0:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
+        if not args.no_pdf and not make_pdfs(built, args.config, Build()):
+            print(f"The PDFs could not be made; {target.name}/ was left as it was.", file=sys.stderr)
+            return 1
         # The finished site's links, anchors, images and ids, checked last: a failure publishes nothing.
-        problems = check_built_site(built, ROOT / "docs", ROOT / args.config, missing_ok=())
+        problems = check_built_site(built, ROOT / "docs", ROOT / args.config, missing_ok=(".pdf",) if args.no_pdf else ())
         if problems:
             print(format_problems(problems), file=sys.stderr)
             return 1

@@ -1,0 +1,352 @@
+"""Compose and render the PDFs: the course reader, a handout per page with prompts, and the reflection workbook."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from bs4 import Tag
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from macros.data import load_course
+from macros.downloads import HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf
+from macros.errors import ContentError, Problem
+from macros.models import Course
+
+from . import content
+from .site import SitePage, SiteSettings, load_pages, load_settings
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+STYLESHEET = HERE / "print.css"
+Edition = Literal["participant", "facilitator"]
+EDITION_LABELS: dict[str, str] = {"participant": "", "facilitator": "Facilitator edition"}
+# Ruled lines under each prompt: a reflection wants room to write, a discussion room for notes.
+REFLECTION_LINES = 8
+DISCUSSION_LINES = 5
+TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The cohort a printed set is for: shown on covers and handout heads."""
+
+    name: str
+    dates: str | None = None
+
+
+@dataclass(frozen=True)
+class BuiltPdf:
+    """One PDF written: where, its title, how many pages, and how long it took."""
+
+    name: str
+    path: Path
+    title: str
+    pages: int
+    seconds: float
+
+
+class SiteFetcher(URLFetcher):
+    """Lets WeasyPrint read files inside the built site and nothing else: no network, no other files."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols={"file", "data"})
+        self.root = root.resolve()
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith("file:"):
+            path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+            if path.is_relative_to(self.root) and path.is_file():
+                return super().fetch(url, headers)
+        self.refused.append(url)
+        raise ValueError(f"{url} is outside the built site")
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def weasyprint_warnings() -> Iterator[list[str]]:
+    """Collect what WeasyPrint warns about (bad CSS, unreadable resources) while the block runs."""
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+
+
+def stylesheet_warnings(css: str) -> list[str]:
+    """What WeasyPrint says about a stylesheet on its own: any message means a rule it will not apply."""
+    with weasyprint_warnings() as messages:
+        CSS(string=css)
+    return list(messages)
+
+
+def _stylesheet_problem(message: str) -> Problem:
+    """A WeasyPrint warning about print.css, at the line it names ('... at 130:15, unknown property.')."""
+    where = re.search(r" at (\d+):\d+", message)
+    return Problem("publish/pdf/print.css", int(where.group(1)) if where else 1, f"WeasyPrint will not apply a rule: {message}", "fix or remove that rule.")
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def page_css(settings: SiteSettings, running: str) -> str:
+    """The rules that depend on settings: paper size and the course line of the running header."""
+    size = "A4" if settings.page_size == "a4" else "letter"
+    return f"@page {{ size: {size}; @top-left {{ content: {_css_string(running)}; }} }}\n@page :first {{ @top-left {{ content: none; }} }}\n"
+
+
+def _mark_headings(article: Tag, page: SitePage, level: int, title: str) -> None:
+    """Bookmark the page's title with its nav title (and its sections one level down); the title also feeds the running header."""
+    heading = article.find("h1")
+    if not isinstance(heading, Tag):
+        heading = content.new_tag("h1", text=page.title)
+        article.insert(0, heading)
+    content.add_class(heading, "page-title", f"bm-{min(level, 4)}")
+    heading["data-bookmark"] = title
+    for section in article.find_all("h2"):
+        content.add_class(section, f"bm-{min(level + 1, 4)}")
+        section["data-bookmark"] = section.get_text(" ", strip=True)
+
+
+@dataclass
+class _Document:
+    """One PDF to write: its file name, template, title and what the template needs."""
+
+    name: str
+    template: str
+    title: str
+    subject: str
+    context: dict[str, Any]
+    sources: list[SitePage]
+    # file URL -> what the page wrote, to name a refused image the way its author wrote it.
+    images: dict[str, str] = field(default_factory=dict)
+
+
+class PdfBuilder:
+    """Builds every PDF of one edition from one built site."""
+
+    def __init__(self, site_dir: Path, settings: SiteSettings, course: Course, cohort: Cohort | None, edition: Edition) -> None:
+        self.site_dir = site_dir
+        self.settings = settings
+        self.course = course
+        self.cohort = cohort
+        self.edition = edition
+        self.pages = load_pages(site_dir, settings)
+        self.stylesheet = STYLESHEET.read_text(encoding="utf-8")
+
+    def _common(self, kind: str) -> dict[str, Any]:
+        return {"kind": kind, "settings": self.settings, "course": self.course, "cohort": self.cohort, "edition_label": EDITION_LABELS[self.edition]}
+
+    def _prepared(self, pages: list[SitePage], *, lines: bool) -> tuple[list[Tag], content.Links, dict[str, str]]:
+        """Printable copies of pages for one PDF, with ids prefixed and links resolved among them."""
+        links = content.Links(site_url=self.settings.site_url, pages={p.url: p.key for p in pages})
+        articles, images = [], {}
+        for page in pages:
+            article = content.printable(page)
+            links.anchors |= content.prefix_ids(article, page.key)
+            links.anchors.add(page.key)
+            images.update(content.resolve_images(article, page, self.site_dir))
+            if lines:
+                content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
+            articles.append(article)
+        for page, article in zip(pages, articles, strict=True):
+            content.rewrite_links(article, page, links)
+        return articles, links, images
+
+    def reader(self) -> _Document:
+        """The whole course in nav order, with cover and contents."""
+        articles, _, images = self._prepared(self.pages, lines=False)
+        by_src = {page.src: article for page, article in zip(self.pages, articles, strict=True)}
+        parts: list[dict[str, Any]] = []
+        contents: list[dict[str, Any]] = []
+
+        def walk(entries: tuple[Any, ...], level: int) -> None:
+            for entry in entries:
+                if entry.src is None:
+                    anchor = f"section-{len(parts)}"
+                    parts.append({"html": None, "title": entry.title, "anchor": anchor, "level": min(level, 4)})
+                    contents.append({"title": entry.title, "anchor": anchor, "level": min(level, 3)})
+                    walk(entry.children, level + 1)
+                    continue
+                page = next(p for p in self.pages if p.src == entry.src)
+                article = by_src[page.src]
+                _mark_headings(article, page, level, entry.title)
+                parts.append({"html": Markup(article.decode_contents()), "anchor": page.key, "level": level})
+                contents.append({"title": entry.title, "anchor": page.key, "level": min(level, 3)})
+
+        walk(self.settings.nav, 1)
+        context = {**self._common("reader"), "parts": parts, "contents": contents}
+        title = f"{self.course.title}: Course reader"
+        return _Document(READER_PDF, "reader.html", title, self.settings.description, context, self.pages, images)
+
+    def handout_pages(self) -> list[SitePage]:
+        """The pages that get a handout: those that first ask a reflection or discussion prompt (a page that only repeats them, like a journal, gets none)."""
+        asked: set[str] = set()
+        chosen = []
+        for page in self.pages:
+            ids = {str(block["data-prompt"]) for block in content.prompt_blocks(page.article)}
+            if ids - asked:
+                chosen.append(page)
+            asked |= ids
+        return chosen
+
+    def handout(self, page: SitePage) -> _Document:
+        """One page's content and prompts, with writing space and a line for name, cohort and date."""
+        (article,), _, images = self._prepared([page], lines=True)
+        _mark_headings(article, page, 1, page.title)
+        part = {"html": Markup(article.decode_contents()), "anchor": page.key}
+        title = f"{self.course.title}: Handout, {page.title}"
+        subject = f"Handout for {page.title}, with its reflection and discussion prompts."
+        return _Document(handout_pdf(page.src), "handout.html", title, subject, {**self._common("handout"), "part": part}, [page], images)
+
+    def workbook(self) -> _Document:
+        """Every prompt in course order, each with ruled writing space; discussions keep their time box."""
+        pages = self.handout_pages()
+        parts = []
+        asked: set[str] = set()
+        for page in pages:
+            article = content.printable(page)
+            content.prefix_ids(article, page.key)
+            # Links inside a prompt lead nowhere on paper.
+            for link in article.select("a[href]"):
+                link.unwrap()
+            content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
+            entries = []
+            for entry in article.select(".print-entry"):
+                prompt = str(entry.select_one("[data-prompt]")["data-prompt"])  # type: ignore[index]
+                if prompt not in asked:
+                    asked.add(prompt)
+                    entries.append(Markup(str(entry)))
+            parts.append({"title": page.title, "anchor": page.key, "entries": entries})
+        title = f"{self.course.title}: Reflection workbook"
+        subject = "Every reflection prompt of the course in order, with space to write, and each discussion prompt with its time box."
+        return _Document(WORKBOOK_PDF, "workbook.html", title, subject, {**self._common("workbook"), "parts": parts}, pages)
+
+    def documents(self) -> list[_Document]:
+        """Every PDF of this edition, reader first."""
+        return [self.reader(), *(self.handout(page) for page in self.handout_pages()), self.workbook()]
+
+    def render(self, document: _Document, folder: Path) -> BuiltPdf:
+        """Write one PDF (tagged, PDF/UA-1) next to its final name, then move it into place."""
+        started = time.perf_counter()
+        html = TEMPLATES.get_template(document.template).render(title=document.title, subject=document.subject, **document.context)
+        fetcher = SiteFetcher(self.site_dir)
+        running = self.course.title + (f" · {self.cohort.name}" if self.cohort else "")
+        target = folder / document.name
+        partial = folder / f".{document.name}.partial"
+        with weasyprint_warnings() as messages:
+            sheets = [CSS(string=self.stylesheet), CSS(string=page_css(self.settings, running))]
+            rendered = HTML(string=html, base_url=self.site_dir.as_uri() + "/", url_fetcher=fetcher).render(stylesheets=sheets, pdf_variant="pdf/ua-1")
+            rendered.write_pdf(partial, pdf_variant="pdf/ua-1")
+        problems = [_refusal(url, document.sources, document.images) for url in fetcher.refused]
+        problems += [
+            Problem("publish/pdf/print.css", 1, f"WeasyPrint warned while printing {document.name}: {m}", "fix the rule or the markup it names.")
+            for m in messages
+            if not _is_refusal(m, fetcher.refused)
+        ]
+        if problems:
+            partial.unlink(missing_ok=True)
+            raise ContentError(problems)
+        os.replace(partial, target)
+        return BuiltPdf(document.name, target, document.title, len(rendered.pages), time.perf_counter() - started)
+
+
+def _is_refusal(message: str, refused: list[str]) -> bool:
+    return any(url in message for url in refused)
+
+
+def _refusal(url: str, pages: list[SitePage], images: dict[str, str]) -> Problem:
+    """A file or address the PDF was asked to fetch from outside the site, located in the page (and line) that asked."""
+    written = images.get(url, url)
+    page = next((p for p in pages if written in str(p.article)), pages[0] if pages else None)
+    message = f"the page refers to {written}, which is outside the built site; the PDFs may only use the site's own files."
+    fix = "put the file under docs/ and refer to it with a relative path."
+    if page is None:
+        return Problem("docs/", 1, message, fix)
+    line = page.title_line(ROOT)
+    try:
+        found = [n for n, text in enumerate((ROOT / page.display).read_text(encoding="utf-8").splitlines(), start=1) if written in text]
+    except OSError:
+        found = []
+    return Problem(page.display, found[0] if found else line, message, fix)
+
+
+def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
+    """Every PDF a page offers exists, each page with a handout offers it, and the home page offers the reader and workbook."""
+    problems = []
+    handouts = {page.src: handout_pdf(page.src) for page in builder.handout_pages()}
+    for page in builder.pages:
+        offered = set()
+        for link in page.article.select(".cw-downloads a[href]"):
+            path = urlsplit(str(link["href"])).path
+            name = path.rsplit("/", 1)[-1]
+            offered.add(name)
+            if name not in made:
+                fix = "remove {{ downloads() }} from this page, or add a reflection or discussion prompt so it gets a handout."
+                problems.append(Problem(page.display, page.title_line(ROOT), f"the page offers {PDF_FOLDER}/{name}, but no such PDF is made.", fix))
+        wanted = {handouts[page.src]} if page.src in handouts else set()
+        if page.src == HOME_PAGE:
+            wanted |= {READER_PDF, WORKBOOK_PDF}
+        for name in sorted(wanted - offered):
+            problems.append(
+                Problem(
+                    page.display,
+                    page.title_line(ROOT),
+                    f"the page does not offer {PDF_FOLDER}/{name}.",
+                    "add the line {{ downloads() }} below the page's objectives (or its first paragraph).",
+                )
+            )
+    return problems
+
+
+def build_pdfs(
+    site_dir: Path,
+    *,
+    config_file: Path = ROOT / "mkdocs.yml",
+    cohort_name: str | None = None,
+    cohort_dates: str | None = None,
+    edition: Edition = "participant",
+) -> list[BuiltPdf]:
+    """Write the reader, a handout per page with prompts and the workbook into site_dir/pdf/; raises ContentError."""
+    if edition not in EDITION_LABELS:
+        raise ContentError([Problem("publish/pdf", 1, f"there is no '{edition}' edition.", "use one of " + ", ".join(f"'{e}'" for e in EDITION_LABELS) + ".")])
+    stylesheet_problems = [_stylesheet_problem(m) for m in stylesheet_warnings(STYLESHEET.read_text(encoding="utf-8"))]
+    if stylesheet_problems:
+        raise ContentError(stylesheet_problems)
+    settings = load_settings(config_file)
+    course = load_course(settings.docs_dir).course
+    cohort = Cohort(cohort_name, cohort_dates) if cohort_name else None
+    builder = PdfBuilder(site_dir, settings, course, cohort, edition)
+    documents = builder.documents()
+    problems = check_downloads(builder, {d.name for d in documents})
+    if problems:
+        raise ContentError(problems)
+    folder = site_dir / PDF_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    return [builder.render(document, folder) for document in documents]

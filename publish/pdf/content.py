@@ -1,0 +1,176 @@
+"""A built page's article made printable: site chrome out, tabs and details opened, ids and links fixed for one PDF."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+
+from .site import SitePage
+
+# What only makes sense on screen: scripts, form controls (the JS writing box), permalinks, edit buttons, download links.
+SCREEN_ONLY = (
+    "script, style, template, noscript, link, meta, base, form, textarea, input, button, select, iframe, object, embed, video, audio, "
+    ".headerlink, .md-content__button, .md-source-file, .cw-downloads"
+)
+# Attributes that could make WeasyPrint fetch or attach something, or that only scripts use.
+DROPPED_ATTRIBUTES = ("rel", "srcset", "sizes", "onload", "onerror", "onclick", "data-md-component")
+FAKE_ORIGIN = "https://site.invalid/"
+
+
+_FACTORY = BeautifulSoup("", "lxml")
+
+
+def new_tag(name: str, attrs: dict[str, str] | None = None, text: str | None = None) -> Tag:
+    """A fresh element, optionally holding text."""
+    tag = _FACTORY.new_tag(name, attrs=attrs or {})
+    if text is not None:
+        tag.string = text
+    return tag
+
+
+def add_class(tag: Tag, *names: str) -> None:
+    """Add classes to an element, keeping the ones it has."""
+    tag["class"] = " ".join([str(c) for c in tag.get_attribute_list("class") if c] + list(names))
+
+
+@dataclass
+class Links:
+    """How links resolve inside one PDF: which pages it holds and which anchors exist."""
+
+    site_url: str | None
+    # page URL ('what-to-expect/') -> the page's key in this PDF.
+    pages: dict[str, str]
+    anchors: set[str] = field(default_factory=set)
+
+
+def open_tabs(article: Tag) -> None:
+    """Turn each set of content tabs into labelled sections, so every tab prints with its label."""
+    for tabbed in article.select("div.tabbed-set"):
+        labels = [label.get_text(" ", strip=True) for label in tabbed.select(":scope > .tabbed-labels > label, :scope > label")]
+        blocks = tabbed.select(":scope > .tabbed-content > .tabbed-block")
+        if not blocks:
+            # The older tab markup keeps each label next to its content.
+            blocks = tabbed.select(":scope > .tabbed-content")
+        holder = new_tag("div", attrs={"class": "print-tabs"})
+        for index, block in enumerate(blocks):
+            section = new_tag("section", attrs={"class": "print-tab"})
+            title = new_tag("p", attrs={"class": "print-tab-label"})
+            title.string = labels[index] if index < len(labels) else f"Tab {index + 1}"
+            section.append(title)
+            for child in list(block.children):
+                section.append(child.extract())
+            holder.append(section)
+        tabbed.replace_with(holder)
+
+
+def open_details(article: Tag) -> None:
+    """Print collapsible blocks open, as admonitions with their summary as the title."""
+    for details in article.select("details"):
+        summary = details.find("summary")
+        title = new_tag("p", attrs={"class": "admonition-title"})
+        title.string = summary.get_text(" ", strip=True) if summary is not None else "Details"
+        if summary is not None:
+            summary.decompose()
+        box = new_tag("div", attrs={"class": "admonition"})
+        add_class(box, *(str(c) for c in details.get_attribute_list("class") if c))
+        box.append(title)
+        for child in list(details.children):
+            box.append(child.extract())
+        details.replace_with(box)
+
+
+def printable(page: SitePage) -> Tag:
+    """A copy of the page's article with screen-only parts removed and tabs and details opened."""
+    article = copy.copy(page.article)
+    open_tabs(article)
+    open_details(article)
+    for element in article.select(SCREEN_ONLY):
+        element.decompose()
+    for element in article.find_all(True):
+        for name in DROPPED_ATTRIBUTES:
+            element.attrs.pop(name, None)
+    return article
+
+
+def prefix_ids(article: Tag, key: str) -> set[str]:
+    """Give every id in the article its page's prefix, so pages can share one PDF; returns the new ids."""
+    found = set()
+    for element in article.select("[id]"):
+        element["id"] = f"{key}--{element['id']}"
+        found.add(str(element["id"]))
+    return found
+
+
+def resolve_images(article: Tag, page: SitePage, site_dir: Path) -> dict[str, str]:
+    """Point relative image sources at the built files; returns file URL -> what the page wrote, for messages."""
+    written = {}
+    for image in article.select("img[src]"):
+        src = str(image["src"])
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc:
+            continue
+        path = urlsplit(urljoin(FAKE_ORIGIN + page.url, src)).path
+        target = (site_dir / unquote(path.lstrip("/"))).as_uri()
+        image["src"] = target
+        written[target] = src
+    return written
+
+
+def _unwrap(link: Tag) -> None:
+    """Keep a link's words but not the link: there is nowhere in print for it to go."""
+    link.unwrap()
+
+
+def rewrite_links(article: Tag, page: SitePage, links: Links) -> None:
+    """Send each link to an anchor inside this PDF, to the live page on site_url, or make it plain text; never to a missing anchor."""
+    for link in article.select("a[href]"):
+        href = str(link["href"]).strip()
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc:
+            if parts.scheme in ("http", "https", "mailto"):
+                add_class(link, "print-external")
+            else:
+                _unwrap(link)
+            continue
+        target = urlsplit(urljoin(FAKE_ORIGIN + page.url, href))
+        path = target.path.lstrip("/")
+        path = path.removesuffix("index.html")
+        key = links.pages.get(path)
+        if key is not None:
+            anchor = f"{key}--{target.fragment}" if target.fragment else key
+            link["href"] = "#" + (anchor if anchor in links.anchors else key)
+            continue
+        if links.site_url:
+            link["href"] = links.site_url + path + (f"#{target.fragment}" if target.fragment else "")
+            add_class(link, "print-external")
+        else:
+            _unwrap(link)
+
+
+def prompt_blocks(article: Tag) -> list[Tag]:
+    """The reflection and discussion prompts of an article, in page order."""
+    return list(article.select("div.cw-prompt[data-prompt]"))
+
+
+def add_writing_space(article: Tag, reflection_lines: int, discussion_lines: int) -> None:
+    """Put ruled lines under each prompt: room to write a reflection, or notes from a discussion."""
+    for block in prompt_blocks(article):
+        lines = reflection_lines if block.get("data-kind") == "reflection" else discussion_lines
+        if lines <= 0:
+            continue
+        entry = new_tag("div", attrs={"class": "print-entry"})
+        block.replace_with(entry)
+        entry.append(block)
+        entry.append(writing_lines(lines))
+
+
+def writing_lines(count: int) -> Tag:
+    """Ruled lines to write on."""
+    ruled = new_tag("div", attrs={"class": "print-lines"})
+    for _ in range(count):
+        ruled.append(new_tag("div", attrs={"class": "print-line"}))
+    return ruled

@@ -1,0 +1,184 @@
+"""The built site as the print path reads it: settings from mkdocs.yml, the nav, and each page's article."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from bs4 import BeautifulSoup, Tag
+
+from macros.errors import ContentError, Problem
+
+PageSize = Literal["letter", "a4"]
+PAGE_SIZES: tuple[PageSize, ...] = ("letter", "a4")
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One entry of the nav: a page (src set) or a section (children set)."""
+
+    title: str
+    src: str | None = None
+    children: tuple[NavEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """What the PDFs take from mkdocs.yml."""
+
+    config_file: str
+    config_path: Path
+    docs_dir: Path
+    site_name: str
+    site_url: str | None
+    author: str
+    description: str
+    language: str
+    page_size: PageSize
+    nav: tuple[NavEntry, ...]
+
+
+@dataclass
+class SitePage:
+    """One built page: where it came from, where it lives, and its article parsed."""
+
+    src: str
+    url: str
+    title: str
+    depth: int
+    article: Tag = field(repr=False)
+
+    @property
+    def key(self) -> str:
+        """A stable, id-safe name for the page: 'what-to-expect', 'home' for index.md."""
+        stem = self.src.removesuffix(".md")
+        stem = stem.removesuffix("/index") if stem.endswith("/index") else stem
+        return "home" if stem == "index" else stem.replace("/", "-")
+
+    def title_line(self, root: Path) -> int:
+        """The line of the page's title ('# ...') in its source, where a message about the whole page points."""
+        try:
+            lines = (root / self.display).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return 1
+        return next((n for n, line in enumerate(lines, start=1) if line.startswith("# ")), 1)
+
+    @property
+    def display(self) -> str:
+        """The page's source as an author sees it in the repository."""
+        return "docs/" + self.src
+
+
+def _line_of(config_file: Path, key: str) -> int:
+    """The first line of mkdocs.yml that sets key, for messages (1 if not found)."""
+    try:
+        for number, line in enumerate(config_file.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip().startswith(f"{key}:"):
+                return number
+    except OSError:
+        pass
+    return 1
+
+
+def _nav_entries(raw: Any) -> tuple[NavEntry, ...]:
+    """The nav as written in mkdocs.yml (strings and one-key mappings), as entries; links outside the site are left out."""
+    entries: list[NavEntry] = []
+    for item in raw or []:
+        if isinstance(item, str):
+            entries.append(NavEntry(title=Path(item).stem, src=item))
+            continue
+        if not isinstance(item, dict) or len(item) != 1:
+            continue
+        ((title, value),) = item.items()
+        if isinstance(value, str):
+            if "://" not in value:
+                entries.append(NavEntry(title=str(title), src=value))
+        else:
+            entries.append(NavEntry(title=str(title), children=_nav_entries(value)))
+    return tuple(entries)
+
+
+def load_settings(config_file: Path) -> SiteSettings:
+    """mkdocs.yml's settings for the PDFs; raises ContentError naming the line to fix."""
+    from mkdocs.config import load_config
+
+    # MkDocs logs its own config chatter; the build step already showed it.
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    config = load_config(str(config_file))
+    display = config_file.name
+    extra = config["extra"] or {}
+    pdf = extra.get("pdf") or {}
+    size: PageSize = "a4" if str(pdf.get("page_size", "letter")).lower() == "a4" else "letter"
+    if str(pdf.get("page_size", "letter")).lower() not in PAGE_SIZES:
+        raise ContentError(
+            [
+                Problem(
+                    display,
+                    _line_of(config_file, "page_size"),
+                    f"`page_size: {pdf.get('page_size')}` is not a paper size the PDFs know.",
+                    "use `page_size: letter` or `page_size: a4`.",
+                )
+            ]
+        )
+    if not config["nav"]:
+        raise ContentError([Problem(display, 1, "the PDFs follow the nav, and mkdocs.yml has no `nav:`.", "add a `nav:` listing the pages in course order.")])
+    site_url = config["site_url"] or None
+    return SiteSettings(
+        config_file=display,
+        config_path=config_file,
+        docs_dir=Path(config["docs_dir"]),
+        site_name=config["site_name"],
+        site_url=site_url if site_url is None or site_url.endswith("/") else site_url + "/",
+        author=config["site_author"] or config["site_name"],
+        description=config["site_description"] or config["site_name"],
+        language=config["theme"]["language"] or "en",
+        page_size=size,
+        nav=_nav_entries(config["nav"]),
+    )
+
+
+def page_url(src: str) -> str:
+    """The URL MkDocs gives a page with use_directory_urls: 'what-to-expect/', '' for index.md."""
+    stem = src.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
+def load_pages(site_dir: Path, settings: SiteSettings) -> list[SitePage]:
+    """Every page of the nav, in nav order, with its article parsed from the built HTML."""
+    pages: list[SitePage] = []
+    problems: list[Problem] = []
+
+    def walk(entries: tuple[NavEntry, ...], depth: int) -> None:
+        for entry in entries:
+            if entry.src is None:
+                walk(entry.children, depth + 1)
+                continue
+            url = page_url(entry.src)
+            built = site_dir / url / "index.html"
+            if not built.is_file():
+                problems.append(
+                    Problem(
+                        settings.config_file,
+                        _line_of(settings.config_path, "nav"),
+                        f"the nav lists {entry.src}, but the build has no {url}index.html.",
+                        "check the path in `nav:`.",
+                    )
+                )
+                continue
+            soup = BeautifulSoup(built.read_text(encoding="utf-8"), "lxml")
+            article = soup.select_one("article.md-content__inner") or soup.select_one("article") or soup.body
+            if article is None:
+                problems.append(
+                    Problem("docs/" + entry.src, 1, "the built page has no content to print.", "make sure the page has text below its front matter.")
+                )
+                continue
+            pages.append(SitePage(src=entry.src, url=url, title=entry.title, depth=depth, article=article))
+
+    walk(settings.nav, 1)
+    if problems:
+        raise ContentError(problems)
+    return pages

@@ -1,0 +1,342 @@
+"""The printed course: reader, handouts and workbook, read back from the PDFs the real build wrote."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import ROOT
+from mkdocs.config import load_config
+from pypdf import PdfReader
+from pypdf.generic import Destination
+
+from macros.data import load_course
+from macros.downloads import READER_PDF, WORKBOOK_PDF, handout_pdf
+from macros.errors import ContentError
+from publish.pdf import build, stylesheet_warnings
+from publish.pdf.build import PdfBuilder, build_pdfs
+from publish.pdf.content import printable
+from publish.pdf.site import SitePage, load_settings, page_url
+
+DATA = load_course(ROOT / "docs")
+NAV = load_config(str(ROOT / "mkdocs.yml"))["nav"]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@cache
+def pdf_text(path: Path) -> list[str]:
+    """Each page's text as a reader's PDF viewer extracts it, whitespace collapsed."""
+    return [squash(page.extract_text() or "") for page in PdfReader(path).pages]
+
+
+def nav_pages(entries: Any = NAV) -> list[tuple[str, str]]:
+    """(nav title, src) of every page, in nav order."""
+    found = []
+    for entry in entries:
+        ((title, value),) = entry.items()
+        found += [(title, value)] if isinstance(value, str) else nav_pages(value)
+    return found
+
+
+def prompts_on(site: Path, src: str) -> list[str]:
+    """The prompt ids a built page shows, in order."""
+    html = (site / page_url(src) / "index.html").read_text(encoding="utf-8")
+    return [str(b["data-prompt"]) for b in BeautifulSoup(html, "lxml").select("article [data-prompt]")]
+
+
+def first_asked(site: Path) -> dict[str, list[str]]:
+    """Page -> the prompts it is the first page to ask: the pages that get a handout."""
+    asked: set[str] = set()
+    pages = {}
+    for _, src in nav_pages():
+        new = [p for p in prompts_on(site, src) if p not in asked]
+        asked.update(new)
+        if new:
+            pages[src] = new
+    return pages
+
+
+def test_make_site_writes_every_pdf_and_the_site_links_to_each(site: Path) -> None:
+    handouts = first_asked(site)
+    assert {"what-to-expect.md", "how-to-make-progress.md", "where-to-begin.md"} <= set(handouts)
+    expected = {READER_PDF, WORKBOOK_PDF, *(handout_pdf(src) for src in handouts)}
+    assert {p.name for p in (site / "pdf").glob("*.pdf")} == expected
+    for src, names in [("index.md", [READER_PDF, WORKBOOK_PDF]), *((src, [handout_pdf(src)]) for src in handouts)]:
+        page = site / page_url(src) / "index.html"
+        links = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml").select(".cw-downloads a[href]")
+        targets = {(page.parent / str(a["href"])).resolve() for a in links}
+        for name in names:
+            assert (site / "pdf" / name).resolve() in targets, f"{src} does not link to {name}"
+        assert all(t.is_file() for t in targets), f"{src} links to a PDF that is not there"
+
+
+def test_reader_holds_every_finding_item_and_every_prompt(site: Path) -> None:
+    text = " ".join(pdf_text(site / "pdf" / READER_PDF))
+    for finding in DATA.findings.values():
+        assert squash(finding.title) in text, finding.id
+        for item in finding.items:
+            assert squash(item.text) in text, f"{finding.id}: {item.text!r}"
+    for prompt in DATA.prompts.values():
+        assert squash(prompt.title) in text and squash(prompt.text) in text, prompt.id
+
+
+def test_each_handout_holds_its_own_prompts_and_no_other(site: Path) -> None:
+    for src, asked in first_asked(site).items():
+        text = " ".join(pdf_text(site / "pdf" / handout_pdf(src)))
+        shown = set(prompts_on(site, src))
+        assert set(asked) <= shown
+        for prompt in DATA.prompts.values():
+            if prompt.id in shown:
+                assert squash(prompt.text) in text, f"{prompt.id} missing from the handout of {src}"
+            else:
+                assert squash(prompt.text) not in text, f"{prompt.id} does not belong in the handout of {src}"
+        first_page = pdf_text(site / "pdf" / handout_pdf(src))[0]
+        assert all(word in first_page for word in ("Name", "Cohort", "Date")), f"no line for name, cohort and date in the handout of {src}"
+
+
+def test_workbook_has_every_reflection_in_course_order_with_room_to_write_and_each_discussion_with_its_time_box(site: Path) -> None:
+    text = " ".join(pdf_text(site / "pdf" / WORKBOOK_PDF))
+    order = [p for ids in first_asked(site).values() for p in ids]
+    positions = [text.find(squash(DATA.prompts[p].text)) for p in order]
+    assert -1 not in positions, [p for p, at in zip(order, positions, strict=True) if at == -1]
+    assert positions == sorted(positions), "the workbook's prompts are not in course order"
+    for prompt in DATA.prompts.values():
+        if prompt.kind == "discussion":
+            at = text.find(squash(prompt.text))
+            assert f"{prompt.minutes} minutes" in text[max(0, at - 200) : at], f"{prompt.id} lost its time box"
+
+
+def test_outline_mirrors_the_nav(site: Path) -> None:
+    def check(entries: Any, items: list[Any]) -> None:
+        nodes: list[tuple[str, list[Any]]] = []
+        for item in items:
+            if isinstance(item, list):
+                # What hangs under an entry: a section's pages, or a page's own headings.
+                nodes[-1] = (nodes[-1][0], item)
+            else:
+                nodes.append((str(item.title), []))
+        assert [title for title, _ in nodes] == [title for entry in entries for title in entry]
+        for entry, (_, children) in zip(entries, nodes, strict=True):
+            ((_, value),) = entry.items()
+            if isinstance(value, list):
+                check(value, children)
+
+    check(NAV, PdfReader(site / "pdf" / READER_PDF).outline)
+
+
+def test_contents_give_the_page_each_part_starts_on(site: Path) -> None:
+    reader = PdfReader(site / "pdf" / READER_PDF)
+    contents = pdf_text(site / "pdf" / READER_PDF)[1]
+    assert contents.startswith("Contents")
+    starts: dict[str, int] = {}
+
+    def walk(items: list[Any]) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            elif isinstance(item, Destination):
+                starts.setdefault(str(item.title), reader.get_destination_page_number(item) + 1)
+
+    walk(reader.outline)
+    for title, _ in nav_pages():
+        assert f"{squash(title)} {starts[title]}" in contents, f"contents give the wrong page for {title}"
+
+
+def test_every_page_says_page_n_of_m_and_carries_the_running_header(site: Path) -> None:
+    pages = pdf_text(site / "pdf" / READER_PDF)
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text
+    assert all(DATA.course.title in text for text in pages[1:])
+    assert any(f"{DATA.course.title} 1 · What to expect Page" in text for text in pages), "no running header names the segment"
+
+
+def test_metadata_language_tags_and_fonts(site: Path) -> None:
+    for path in sorted((site / "pdf").glob("*.pdf")):
+        reader = PdfReader(path)
+        meta = reader.metadata
+        assert meta is not None and meta.title and meta.title.startswith(DATA.course.title), path.name
+        assert meta.author == DATA.course.centre, path.name
+        assert meta.subject, path.name
+        root = reader.trailer["/Root"]
+        assert root["/Lang"] == "en", path.name
+        assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root, f"{path.name} is not tagged"
+        for page in reader.pages:
+            for font in page["/Resources"]["/Font"].values():
+                descendant = font.get_object()
+                descriptor = (descendant["/DescendantFonts"][0].get_object() if "/DescendantFonts" in descendant else descendant)["/FontDescriptor"]
+                assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), f"{path.name}: font not embedded"
+    reader = PdfReader(site / "pdf" / READER_PDF)
+    assert reader.metadata is not None and reader.metadata.title == f"{DATA.course.title}: Course reader"
+    # Cover, contents, then at least a page per page of the nav.
+    assert len(reader.pages) >= len(nav_pages()) + 2
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert (round(width), round(height)) == (612, 792), "the default paper is US Letter"
+
+
+def test_reader_links_stay_inside_the_pdf(site: Path) -> None:
+    reader = PdfReader(site / "pdf" / READER_PDF)
+    internal, external = 0, []
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A")
+            if action is None:
+                internal += 1
+            elif "/URI" in action:
+                external.append(str(action["/URI"]))
+            else:
+                internal += 1
+    assert internal >= len(nav_pages()), "the contents and cross-references should link inside the PDF"
+    # Without site_url there is no live address to send a reader to: nothing may point at a relative or local path.
+    assert all(uri.startswith(("http://", "https://", "mailto:")) for uri in external), external
+
+
+def test_cover_names_the_course_session_host_and_faculty(site: Path) -> None:
+    cover = pdf_text(site / "pdf" / READER_PDF)[0]
+    course = DATA.course
+    for words in (course.title, course.subtitle, course.session, course.centre, *(f.name for f in course.faculty)):
+        assert squash(words) in cover, words
+    assert "Cohort" not in cover
+
+
+def test_print_stylesheet_is_clean_and_the_check_would_catch_a_bad_rule() -> None:
+    assert stylesheet_warnings(build.STYLESHEET.read_text(encoding="utf-8")) == []
+    assert stylesheet_warnings("p { colr: red; }"), "a misspelt property must be reported"
+
+
+# Faults below are injected into a copy of the built site, so no second MkDocs build is needed.
+
+
+@pytest.fixture
+def built_copy(site: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("pdf", "search", "assets"))
+    return copy
+
+
+def edit_page(site: Path, src: str, change: Any) -> None:
+    path = site / page_url(src) / "index.html"
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+    change(soup)
+    path.write_text(str(soup), encoding="utf-8")
+
+
+def test_a_bad_print_rule_stops_the_build(built_copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    broken = tmp_path / "print.css"
+    broken.write_text(build.STYLESHEET.read_text(encoding="utf-8") + "\n.cw-finding { break-insid: avoid; }\n", encoding="utf-8")
+    monkeypatch.setattr(build, "STYLESHEET", broken)
+    with pytest.raises(ContentError) as error:
+        build_pdfs(built_copy)
+    line = len(broken.read_text(encoding="utf-8").splitlines())
+    assert f"publish/pdf/print.css:{line}: WeasyPrint will not apply a rule: Ignored `break-insid: avoid`" in str(error.value)
+    assert not (built_copy / "pdf").exists()
+
+
+def test_a_page_that_has_prompts_but_no_handout_link_is_named(built_copy: Path) -> None:
+    edit_page(built_copy, "where-to-begin.md", lambda soup: soup.select_one(".cw-downloads").decompose())
+    with pytest.raises(ContentError) as error:
+        build_pdfs(built_copy)
+    line = next(n for n, text in enumerate((ROOT / "docs/where-to-begin.md").read_text(encoding="utf-8").splitlines(), start=1) if text.startswith("# "))
+    assert str(error.value).count("Fix:") == 1
+    assert f"docs/where-to-begin.md:{line}: the page does not offer pdf/handout-where-to-begin.pdf." in str(error.value)
+    assert "Fix: add the line {{ downloads() }} below the page's objectives" in str(error.value)
+
+
+def builder_for(site: Path, config: Path = ROOT / "mkdocs.yml") -> PdfBuilder:
+    return PdfBuilder(site, load_settings(config), DATA.course, None, "participant")
+
+
+def test_a_page_cannot_make_the_pdf_read_a_file_outside_the_site(built_copy: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("build machine secret", encoding="utf-8")
+
+    def plant(soup: BeautifulSoup) -> None:
+        article = soup.select_one("article")
+        assert article is not None
+        article.append(BeautifulSoup(f'<p><img src="{secret.as_uri()}" alt="x"><a rel="attachment" href="{secret.as_uri()}">notes</a></p>', "lxml").p)
+
+    edit_page(built_copy, "what-to-expect.md", plant)
+    builder = builder_for(built_copy)
+    page = next(p for p in builder.pages if p.src == "what-to-expect.md")
+    (built_copy / "pdf").mkdir()
+    with pytest.raises(ContentError) as error:
+        builder.render(builder.handout(page), built_copy / "pdf")
+    assert f"docs/what-to-expect.md:{page.title_line(ROOT)}: the page refers to {secret.as_uri()}, which is outside the built site" in str(error.value)
+    assert list((built_copy / "pdf").iterdir()) == []
+
+
+def test_handout_links_go_to_the_live_site_when_site_url_is_set_and_paper_can_be_a4(built_copy: Path, project: Path) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("    page_size: letter", "    page_size: a4") + "\nsite_url: https://course.example.org/\n", encoding="utf-8")
+    builder = builder_for(built_copy, config)
+    page = next(p for p in builder.pages if p.src == "what-to-expect.md")
+    (built_copy / "pdf").mkdir()
+    made = builder.render(builder.handout(page), built_copy / "pdf")
+    reader = PdfReader(made.path)
+    uris = [str(a.get_object()["/A"]["/URI"]) for p in reader.pages for a in p.get("/Annots") or [] if "/URI" in a.get_object().get("/A", {})]
+    assert "https://course.example.org/how-to-make-progress/" in uris
+    assert all(u.startswith("https://") for u in uris)
+    assert (round(float(reader.pages[0].mediabox.width)), round(float(reader.pages[0].mediabox.height))) == (595, 842)
+
+
+def test_an_unknown_paper_size_is_named_with_its_line(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8").replace("    page_size: letter", "    page_size: legal")
+    config.write_text(text, encoding="utf-8")
+    line = next(n for n, t in enumerate(text.splitlines(), start=1) if "page_size:" in t)
+    with pytest.raises(ContentError) as error:
+        load_settings(config)
+    assert f"mkdocs.yml:{line}: `page_size: legal` is not a paper size the PDFs know." in str(error.value)
+    assert "Fix: use `page_size: letter` or `page_size: a4`." in str(error.value)
+
+
+def test_content_tabs_print_as_labelled_sections() -> None:
+    html = (
+        '<article><div class="tabbed-set tabbed-alternate"><input type="radio" id="t1"><input type="radio" id="t2">'
+        '<div class="tabbed-labels"><label for="t1">Mayor</label><label for="t2">Team</label></div>'
+        '<div class="tabbed-content"><div class="tabbed-block"><p>First view.</p></div><div class="tabbed-block"><p>Second view.</p></div></div>'
+        '</div><details class="note"><summary>More</summary><p>Hidden on screen.</p></details></article>'
+    )
+    article = BeautifulSoup(html, "lxml").article
+    assert article is not None
+    printed = printable(SitePage(src="x.md", url="x/", title="X", depth=1, article=article))
+    assert [squash(s.get_text(" ")) for s in printed.select(".print-tab")] == ["Mayor First view.", "Team Second view."]
+    assert printed.select_one(".admonition.note .admonition-title").get_text() == "More"  # type: ignore[union-attr]
+    assert not printed.select("input, details")
+
+
+@pytest.mark.browser
+def test_printing_a_page_from_the_browser_gives_the_content_without_site_chrome(site: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Chromium is missing: `make test` installs it"
+    printed = tmp_path / "printed.pdf"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            tab = browser.new_page()
+            tab.goto((site / "what-to-expect" / "index.html").as_uri())
+            # Dark mode must print dark text on white, like the light one.
+            tab.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
+            tab.pdf(path=str(printed), format="Letter")
+            tab.emulate_media(media="print")
+            ink = tab.evaluate("getComputedStyle(document.querySelector('article p')).color")
+        finally:
+            browser.close()
+    assert ink == "rgb(0, 0, 0)", f"body text prints in {ink} in dark mode"
+    pages = [squash(page.extract_text() or "") for page in PdfReader(printed).pages]
+    assert pages[0].startswith("What to expect"), pages[0][:120]
+    text = " ".join(pages)
+    assert squash(DATA.prompts["your-top-challenge"].text) in text
+    # Nav titles ("1 · What to expect"), the search box and the download box belong to the screen only.
+    for chrome in ("1 · What to expect", "3 · Where to begin", "Search", "Handout for this part"):
+        assert chrome not in text, f"{chrome!r} printed"
