@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import downloads  # noqa: F401  (registers the downloads() macro)
-from . import reference  # noqa: F401  (registers the macro_reference() macro)
+from . import (
+    downloads,  # noqa: F401  (registers the downloads() macro)
+    reference,  # noqa: F401  (registers the macro_reference() macro)
+)
 from .library import MACROS
 from .pages import render_page
 

@@ -28,7 +28,7 @@ UTF8_FIX = "save it as UTF-8 (most editors offer this under 'Save with encoding'
 def course_pages(docs_dir: Path, config: Path) -> list[str]:
     """Every Markdown page MkDocs will publish, relative to docs_dir (exclude_docs left out)."""
     _, values = read_config(config)
-    skip = pathspec.PathSpec.from_lines("gitwildmatch", str(values.get("exclude_docs") or "").splitlines())
+    skip = pathspec.GitIgnoreSpec.from_lines(str(values.get("exclude_docs") or "").splitlines())
     pages = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md"))
     return [p for p in pages if not skip.match_file(p) and not p.startswith("data/")]
 
@@ -83,7 +83,12 @@ def check_markup(display: str, src: str, text: str, docs_dir: Path, pages: list[
                 )
         elif link.path.endswith(".md") and target not in pages:
             problems.append(
-                Problem(display, link.line, f"the link `{link.target}` points to a page that does not exist (docs/{target}).", closest(target, set(pages)))
+                Problem(
+                    display,
+                    link.line,
+                    f"the link `{link.target}` points to a page that does not exist (docs/{target}).",
+                    closest(target, set(pages) - {src}),
+                )
             )
     return problems
 

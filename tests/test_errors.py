@@ -1,0 +1,269 @@
+"""End to end: each kind of mistake a faculty member can make fails the check with the exact message, file and line.
+
+Each case drops one small broken fixture (tests/fixtures/broken/) into a private copy of the project.
+Source mistakes are caught by `make check` (python -m macros.check) without building; the rest by `make site`
+(python -m publish), which then publishes nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, run
+
+from macros.check import main as check_main
+
+BROKEN = FIXTURES / "broken"
+PAGE = "docs/broken.md"
+FIX_FIRST = "Nothing was published. Fix the lines above, then run `make check` again."
+
+
+def add_page(project: Path, fixture: str, in_nav: bool = True) -> None:
+    """Copy a broken page fixture in as docs/broken.md, listed in the nav unless asked not to."""
+    shutil.copy(BROKEN / fixture, project / "docs" / "broken.md")
+    if in_nav:
+        config = project / "mkdocs.yml"
+        text = config.read_text(encoding="utf-8")
+        assert "\nnav:\n" in text
+        config.write_text(text.replace("\nnav:\n", "\nnav:\n  - Broken: broken.md\n", 1), encoding="utf-8")
+
+
+def append_record(project: Path, fixture: str, data_file: str) -> int:
+    """Append a broken record to a data file; returns how many lines came before it."""
+    path = project / "docs" / "data" / data_file
+    text = path.read_text(encoding="utf-8")
+    assert text.endswith("\n")
+    path.write_text(text + (BROKEN / fixture).read_text(encoding="utf-8"), encoding="utf-8")
+    return text.count("\n")
+
+
+@pytest.fixture
+def check(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run `make check`'s entry point in the project copy; gives (exit status, what it printed to stderr)."""
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+    def run_check() -> tuple[int, str]:
+        status = check_main([])
+        return status, capsys.readouterr().err
+
+    return run_check
+
+
+def problem(path: str, line: int, message: str, fix: str) -> str:
+    return f"{path}:{line}: {message}\n    Fix: {fix}"
+
+
+# fixture, how it is added, the exact problem it must produce (line in the fixture file).
+SOURCE_CASES = {
+    "unknown-macro.md": (8, "there is no macro called `findings`.", "did you mean 'finding'? The macro reference lists them all."),
+    "unknown-id.md": (
+        8,
+        "`finding(\"five-key-action\")`: there is no finding in docs/data/findings.yml with the id 'five-key-action'.",
+        "did you mean 'five-key-actions'?",
+    ),
+    "jinja-syntax.md": (
+        8,
+        "the macro syntax is broken: unexpected '}', expected ')'.",
+        'a macro call looks like {{ finding("five-key-actions") }}: check the double braces, brackets and quotes on this line.'
+        " To show braces as text, wrap them in {% raw %}…{% endraw %}.",
+    ),
+    "broken-link.md": (8, "the link `pre-wrok.md` points to a page that does not exist (docs/pre-wrok.md).", "did you mean 'pre-work.md'?"),
+    "missing-image.md": (
+        8,
+        "the image `images/triangle.png` does not exist (looked for docs/images/triangle.png).",
+        "add the image file to docs/ or correct its name; paths are relative to this page.",
+    ),
+    "missing-alt.md": (
+        8,
+        "the image `broken.png` has no alt text, so a screen reader cannot describe it.",
+        "describe the picture in the brackets: ![A chart of the three barriers](barriers.png).",
+    ),
+    "latin1.md": (8, "the page is not valid UTF-8 text.", "save it as UTF-8 (most editors offer this under 'Save with encoding')."),
+    "front-matter-code.md": (
+        2,
+        "the front matter holds template code (`{{` or `{%`); front matter is never run as a template.",
+        "write plain text here; macros belong in the page body.",
+    ),
+    "template-injection.md": (
+        8,
+        "the name `__globals__` is not allowed: names starting with an underscore reach Python internals.",
+        "remove it; pages may only call macros with quoted ids.",
+    ),
+    "file-inclusion.md": (
+        8,
+        "`{% include %}` is not allowed in a page.",
+        'pages may only call macros, like {{ reflection("your-top-challenge") }};'
+        " loops, conditions, includes and imports belong in macros/ (ask a maintainer).",
+    ),
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(SOURCE_CASES))
+def test_each_page_mistake_fails_the_check_with_file_line_and_fix(project: Path, check, fixture: str) -> None:  # type: ignore[no-untyped-def]
+    add_page(project, fixture)
+    if fixture == "missing-alt.md":
+        shutil.copy(BROKEN / "broken.png", project / "docs" / "broken.png")
+    status, printed = check()
+    line, message, fix = SOURCE_CASES[fixture]
+    assert status == 1
+    assert printed.startswith("The course content has 1 problem:\n")
+    assert problem(PAGE, line, message, fix) in printed
+    assert printed.rstrip().endswith(FIX_FIRST)
+    assert "Traceback" not in printed
+
+
+def test_a_page_missing_from_the_nav_is_named_with_the_line_to_add(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    add_page(project, "orphan.md", in_nav=False)
+    status, printed = check()
+    assert status == 1
+    fix = "add a line `- Title: broken.md` under `nav:` in mkdocs.yml, or delete the page."
+    assert problem(PAGE, 1, "the page is not in the navigation, so readers cannot reach it.", fix) in printed
+
+
+def test_raw_script_and_inline_handlers_are_refused_on_their_lines(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    add_page(project, "raw-script.md")
+    status, printed = check()
+    assert status == 1
+    assert printed.startswith("The course content has 2 problems:\n")
+    script_fix = "remove it; scripts and styles belong in overrides/assets/ and are added by a maintainer."
+    assert problem(PAGE, 8, "the page holds a raw `<script>` tag, which is not allowed in a page.", script_fix) in printed
+    handler = "the `<a>` tag has an inline event handler `onclick=`, which would run code in the reader's browser."
+    assert problem(PAGE, 9, handler, "remove the attribute; pages hold text, links and images only.") in printed
+
+
+DATA_CASES = {
+    "malformed.yml": (
+        "findings.yml",
+        2,
+        "the YAML could not be read: mapping values are not allowed here.",
+        'text that contains ": " must be in quotes, e.g. text: "Entry point: a start".',
+    ),
+    "schema-violation.yml": (
+        "findings.yml",
+        4,
+        "finding 'no-items-yet' has an unknown field `colour:`.",
+        "remove it; allowed fields are `id`, `intro`, `items`, `numbered`, `source`, `title`.",
+    ),
+    "duplicate-id.yml": (
+        "prompts.yml",
+        1,
+        "the id 'your-collaboration' is already used at docs/data/prompts.yml:{first}.",
+        "ids must be unique: rename one of the two (ids are permanent, so rename the new one).",
+    ),
+    "python-tag.yml": (
+        "findings.yml",
+        1,
+        "the YAML tag `!!python/object/apply:os.system` is not allowed.",
+        "remove the tag; write plain text, numbers and lists.",
+    ),
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(DATA_CASES))
+def test_each_data_mistake_fails_the_check_with_file_line_and_fix(project: Path, check, fixture: str) -> None:  # type: ignore[no-untyped-def]
+    data_file, line, message, fix = DATA_CASES[fixture]
+    before = append_record(project, fixture, data_file)
+    first = 1 + (project / "docs" / "data" / "prompts.yml").read_text(encoding="utf-8").splitlines().index("- id: your-collaboration")
+    status, printed = check()
+    assert status == 1
+    assert problem(f"docs/data/{data_file}", before + line, message.format(first=first), fix) in printed
+    assert "Traceback" not in printed
+    # A YAML tag is only ever read as text: nothing it names was run.
+    assert not (project / "PWNED").exists()
+
+
+def test_a_missing_data_file_is_named_with_its_fix(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    (project / "docs" / "data" / "prompts.yml").unlink()
+    status, printed = check()
+    assert status == 1
+    assert problem("docs/data/prompts.yml", 1, "the prompt file is missing.", "restore docs/data/prompts.yml from git.") in printed
+
+
+def test_every_problem_is_reported_at_once_and_annotated_on_github(project: Path) -> None:
+    add_page(project, "unknown-macro.md")
+    shutil.copy(BROKEN / "raw-script.md", project / "docs" / "second.md")
+    result = run([sys.executable, "-m", "macros.check"], cwd=project, GITHUB_ACTIONS="true")
+    assert result.returncode == 1
+    assert result.stderr.startswith("The course content has 4 problems:\n")
+    # The same problems again as annotations, so GitHub shows each on its line of the pull request.
+    annotation = "::error file=docs/broken.md,line=8::there is no macro called `findings`. Fix: did you mean 'finding'? The macro reference lists them all.\n"
+    assert annotation in result.stderr
+    assert "::error file=docs/second.md,line=8::the page holds a raw `<script>` tag" in result.stderr
+    assert "::error file=docs/second.md,line=1::the page is not in the navigation" in result.stderr
+
+
+def _publish(project: Path) -> tuple[int, str]:
+    """`make site` in the project copy, into a site/ that already holds a previous build."""
+    site = project / "site"
+    site.mkdir()
+    (site / "index.html").write_text("previous build", encoding="utf-8")
+    result = run([sys.executable, "-m", "publish", "--site-dir", "site", "--no-pdf"], cwd=project)
+    return result.returncode, result.stdout + result.stderr
+
+
+def _assert_previous_site_untouched(project: Path) -> None:
+    assert sorted(p.name for p in (project / "site").iterdir()) == ["index.html"]
+    assert (project / "site" / "index.html").read_text(encoding="utf-8") == "previous build"
+    assert not list(project.glob(".build-*")), "a scratch build was left behind"
+
+
+def test_a_broken_anchor_fails_the_site_build_and_publishes_nothing(project: Path) -> None:
+    add_page(project, "broken-anchor.md")
+    status, printed = _publish(project)
+    assert status == 1
+    assert (
+        problem(
+            PAGE,
+            8,
+            "the link `what-to-expect.md#the-case-hartford` points to an anchor `#the-case-hartford` that is not on what-to-expect.md.",
+            "did you mean 'case-hartford-case' or 'the-case-hartford-connecticut'?",
+        )
+        in printed
+    )
+    assert "The course content has 1 problem:" in printed
+    _assert_previous_site_untouched(project)
+
+
+def test_a_duplicate_id_and_an_unused_record_fail_the_site_build(project: Path) -> None:
+    add_page(project, "duplicate-html-id.md")
+    before = append_record(project, "unused-record.yml", "findings.yml")
+    status, printed = _publish(project)
+    assert status == 1
+    duplicate = "the id `finding-five-key-actions` is used 2 times on this page, so links to it are ambiguous."
+    assert problem(PAGE, 8, duplicate, "show each record once per page, and give headings different titles or ids.") in printed
+    assert (
+        problem(
+            "docs/data/findings.yml",
+            before + 1,
+            "finding 'a-finding-no-page-shows' is not shown on any page.",
+            'show it with {{ finding("a-finding-no-page-shows") }} on the page it belongs to, or delete the record.',
+        )
+        in printed
+    )
+    _assert_previous_site_untouched(project)
+
+
+@pytest.mark.parametrize("fixture", ["template-injection.md", "file-inclusion.md"])
+def test_injection_and_inclusion_run_nothing_and_leak_nothing(project: Path, fixture: str) -> None:
+    add_page(project, fixture)
+    line, message, fix = SOURCE_CASES[fixture]
+    # Through `make site`: refused before any build, the previous site left as it was.
+    status, printed = _publish(project)
+    assert status == 1
+    assert problem(PAGE, line, message, fix) in printed
+    _assert_previous_site_untouched(project)
+    # Through a plain `mkdocs build`, which skips the content check: the page is still refused, by the macros hook.
+    out = project / "plain-build"
+    result = run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)], cwd=project)
+    assert result.returncode != 0
+    assert f"{PAGE}:{line}: {message}" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    # Nothing ran (the payload would have created PWNED) and nothing from /etc/passwd reached any output.
+    assert not (project / "PWNED").exists()
+    written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
+    assert not any("root:" in p.read_text(encoding="utf-8", errors="replace") for p in written)
+    assert not (out / "broken" / "index.html").exists()
