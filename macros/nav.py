@@ -55,8 +55,8 @@ def check_nav(config: Path, docs_dir: Path) -> list[Problem]:
         return []
     shown = _display(config)
     pages = sorted(str(p.relative_to(docs_dir).as_posix()) for p in docs_dir.rglob("*.md"))
-    skip = pathspec.PathSpec.from_lines("gitwildmatch", str(values.get("exclude_docs") or "").splitlines())
-    unlisted = pathspec.PathSpec.from_lines("gitwildmatch", str(values.get("not_in_nav") or "").splitlines())
+    skip = pathspec.GitIgnoreSpec.from_lines(str(values.get("exclude_docs") or "").splitlines())
+    unlisted = pathspec.GitIgnoreSpec.from_lines(str(values.get("not_in_nav") or "").splitlines())
     pages = [p for p in pages if not skip.match_file(p)]
     problems: list[Problem] = []
     named: set[str] = set()

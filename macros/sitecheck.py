@@ -101,6 +101,7 @@ class SiteChecker:
         # Links the author wrote: checked against the built pages, reported on their own line.
         _, _, body, body_line = split_source(source)
         src_dir = posixpath.dirname(src)
+        reported: set[tuple[int, str]] = set()
         for link in find_links(body, body_line):
             if not link.internal or link.image or not link.fragment:
                 continue
@@ -110,6 +111,7 @@ class SiteChecker:
             target_built = built_path(target_src, self.directory_urls)
             anchors = self.ids.get(target_built, [])
             if link.fragment not in anchors:
+                reported.add((link.line, link.fragment))
                 headings = [i for i in anchors if not i.startswith("__")]
                 problems.append(
                     Problem(
@@ -139,7 +141,7 @@ class SiteChecker:
                             "check the file name and its folder; paths are relative to this page.",
                         )
                     )
-                elif fragment and built in self.ids and fragment not in self.ids[built] and tag == "a":
+                elif fragment and built in self.ids and fragment not in self.ids[built] and tag == "a" and (line, fragment) not in reported:
                     problems.append(
                         Problem(
                             shown,
