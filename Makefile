@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: site serve check test lint format bench lock clean help pdf
+.PHONY: site serve check test lint format bench lock clean help pdf system-packages
 
 help:
 	@echo "make site    build the site (and its PDFs) into site/"
@@ -27,14 +27,23 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-site: $(STAMP)
+site: $(STAMP) system-packages
 	$(PY) -m publish --site-dir site
 
 serve: $(STAMP)
 	$(BIN)/mkdocs serve --strict
 
+# What the PDFs (Pango, fonts) and the browser tests (Chromium) need from Debian, installed when missing.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+system-packages:
+	@command -v dpkg >/dev/null || exit 0; \
+	missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "Installing" $$missing; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+
 # The PDFs alone, over the site `make site` built; `make site` itself always makes them.
-pdf: $(STAMP)
+pdf: $(STAMP) system-packages
 	$(PY) -m publish.pdf --site-dir site
 
 check: $(STAMP)
@@ -49,7 +58,7 @@ format: $(STAMP)
 	$(BIN)/ruff format macros publish tests
 	$(BIN)/ruff check --fix macros publish tests
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(PY) -m pytest
 
 lock: $(STAMP)
