@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: site serve check test lint format bench lock clean help pdf system-packages
+.PHONY: site serve check test lint format bench lock clean help pdf system-packages browser-tools
 
 help:
 	@echo "make site    build the site (and its PDFs) into site/"
@@ -58,8 +58,19 @@ format: $(STAMP)
 	$(BIN)/ruff format macros publish tests
 	$(BIN)/ruff check --fix macros publish tests
 
-test: $(STAMP) system-packages
+test: $(STAMP) system-packages browser-tools
 	$(PY) -m pytest
+
+# The browser tests' pinned tools from package-lock.json: axe-core and the Nu Html Checker (run by Java).
+# --ignore-scripts: vnu-jar's install script would try to download a Java of its own.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+browser-tools: $(NODE_STAMP)
+	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq default-jre-headless; }
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^#' > requirements.txt.new

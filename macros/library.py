@@ -11,13 +11,45 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from jinja2 import Environment, TemplateSyntaxError, nodes
 from mkdocs.utils import get_relative_url
 
 from . import render
 from .data import CourseData
+from .models import Prompt
 
 RESOURCES_PAGE = "resources.md"
 IdKind = Literal["finding", "source", "prompt", "reflection", "discussion", "case", "study", "quote", "epilogue", "theme", "stage"]
+
+
+@dataclass(frozen=True)
+class CoursePage:
+    """A page of the navigation, in reading order: where its source is and what the nav calls it."""
+
+    src_path: str
+    title: str
+    url: str
+    abs_src_path: str
+
+
+def course_pages(nav: Any, files: Any) -> list[CoursePage]:
+    """The nav's pages in reading order (course order); entries that are not course pages are skipped."""
+    found: list[CoursePage] = []
+
+    def walk(entry: Any, title: str | None) -> None:
+        if isinstance(entry, list):
+            for child in entry:
+                walk(child, None)
+        elif isinstance(entry, dict):
+            for key, value in entry.items():
+                walk(value, str(key))
+        elif isinstance(entry, str) and files is not None:
+            file = files.get_file_from_path(entry)
+            if file is not None and file.abs_src_path:
+                found.append(CoursePage(entry, title or entry.removesuffix(".md"), file.url, file.abs_src_path))
+
+    walk(nav or [], None)
+    return found
 
 
 @dataclass
@@ -29,6 +61,7 @@ class PageContext:
     url: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     resources_url: str = "resources/"
+    pages: list[CoursePage] = field(default_factory=list)
 
     def href(self, source_id: str) -> str:
         """A link from this page to a source's full reference."""
@@ -114,6 +147,40 @@ def reflection(id: str) -> str:
 def discussion(id: str) -> str:
     """A small-group discussion prompt with its time box."""
     return render.render_prompt(current.get().data.prompts[id])
+
+
+def reflections_called_on(source: str) -> list[str]:
+    """The ids a page's source passes to reflection(), in the order a reader meets them."""
+    try:
+        tree = Environment().parse(source)
+    except TemplateSyntaxError:
+        return []  # the content check reports the broken page itself
+    ids = []
+    for call in tree.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "reflection":
+            values = [*call.args, *(k.value for k in call.kwargs)]
+            if values and isinstance(values[0], nodes.Const) and isinstance(values[0].value, str):
+                ids.append(values[0].value)
+    return ids
+
+
+@macro(None, "all_reflections()")
+def all_reflections() -> str:
+    """Every reflection prompt of the course in course order, under the page that asks it, each with the reader's saved answer."""
+    page = current.get()
+    reflections = {p.id: p for p in page.data.prompts.values() if p.kind == "reflection"}
+    groups: list[tuple[str, str | None, list[Prompt]]] = []
+    for course_page in page.pages:
+        if course_page.src_path == page.src_path:
+            continue
+        with open(course_page.abs_src_path, encoding="utf-8") as handle:
+            ids = [i for i in reflections_called_on(handle.read()) if i in reflections]
+        if ids:
+            groups.append((course_page.title, get_relative_url(course_page.url, page.url or "."), [reflections.pop(i) for i in dict.fromkeys(ids)]))
+    if reflections:
+        # Prompts that no page in the nav asks yet still belong in the journal.
+        groups.append(("More reflections", None, list(reflections.values())))
+    return render.render_reflection_journal(groups)
 
 
 @macro("source", 'cite("entry-points-study")', inline=True)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from .data import CourseData, _Reader, _schema_problems, _yaml_problem, load_course
 from .errors import ContentError, Problem
-from .library import RESOURCES_PAGE, PageContext
+from .library import RESOURCES_PAGE, PageContext, course_pages
 from .models import PageMeta
 from .templates import PageChecker, render_checked
 
@@ -80,5 +80,6 @@ def render_page(markdown: str, page: Any, config: Any, files: Any) -> str:
         url=page.url,
         meta=dict(page.meta),
         resources_url=resources.url if resources is not None else "resources/",
+        pages=course_pages(config["nav"], files),
     )
     return render_checked(markdown, context)

@@ -213,3 +213,20 @@ def render_reach(course: Course) -> str:
     return _lines('<ul class="cw-reach">', figures, "</ul>")
 
 
+
+
+def render_reflection_journal(groups: list[tuple[str, str | None, list[Prompt]]]) -> str:
+    """The 'My reflections' body: a spot for the journal's buttons, then each page's prompts under its title."""
+    out = [
+        _lines(
+            '<div class="cw-journal-all">',
+            '<p class="cw-journal-needs-script">Your answers are read from this browser by a small script. '
+            "With JavaScript turned off, this page can list the prompts but cannot show, export or clear your answers.</p>",
+            "</div>",
+        )
+    ]
+    for title, href, prompts in groups:
+        back = f'<p class="cw-journal-from">Asked on the page <a href="{escape(href)}">{escape(title)}</a>.</p>' if href else ""
+        section = _lines(f'<div class="cw-journal-page" data-page-title="{escape(title)}">', back, (render_prompt(p) for p in prompts), "</div>")
+        out += [f"## {escape(title)}", section]
+    return "\n\n".join(out)

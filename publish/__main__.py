@@ -17,6 +17,7 @@ from pathlib import Path
 from macros.check import check_built_site, check_sources
 from macros.cohort import Build
 from macros.errors import ContentError, format_problems
+from publish.html5 import repair_site
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         if build_site(built, args.config) != 0:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
+        repair_site(built)
         if not args.no_pdf and not make_pdfs(built, args.config, Build()):
             print(f"The PDFs could not be made; {target.name}/ was left as it was.", file=sys.stderr)
             return 1

@@ -1,0 +1,417 @@
+"""The participant's experience in a real browser: journal, timer, search, accessibility, phones.
+
+Debian's Chromium, driven by Playwright, loads the site built once for the session and
+served over http on 127.0.0.1. axe-core and the Nu Html Checker come pinned from
+package.json (`npm ci`, run by `make test`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import PROJECT_PARTS, ROOT, pages_in_docs, run
+from playwright.sync_api import sync_playwright
+
+from macros.data import load_course
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+# Without the background-networking switches Chromium calls Google's hosts on start.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PHONE, DESKTOP = 375, 1280
+DATA = load_course(ROOT / "docs")
+REFLECTION = "your-top-challenge"
+ANSWER = "Accountability: two departments still report to different deputy mayors."
+PRIVACY = "Nothing you write is ever sent over the network"
+
+
+def url_of(src: str) -> str:
+    """The path a page is served at, relative to the site root."""
+    stem = src.removesuffix(".md")
+    return "" if stem == "index" else stem + "/"
+
+
+EVERY_PAGE = [url_of(src) for src in pages_in_docs()] + ["404.html"]
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve(directory: Path, before: Callable[[str], None] | None = None) -> Iterator[str]:
+    """A built site served over http from 127.0.0.1 on a free port; yields its address.
+
+    before(address), if given, runs once the port is known and before the first request.
+    """
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory)))
+    address = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        if before is not None:
+            before(address)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield address
+        server.shutdown()
+    finally:
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def base_url(site: Path) -> Iterator[str]:
+    """The real site, served."""
+    with serve(site) as address:
+        yield address
+
+
+@pytest.fixture(scope="session")
+def instant_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site built with a site_url equal to where it is served.
+
+    Material's instant navigation only follows links listed in sitemap.xml, and the
+    sitemap is empty without a site_url (mkdocs.yml has none until the deploy address
+    is known); Material matches sitemap entries by host and port.
+    """
+    copy = tmp_path_factory.mktemp("instant")
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, copy / part)
+
+    def build(address: str) -> None:
+        with (copy / "mkdocs.yml").open("a", encoding="utf-8") as config:
+            config.write(f"\nsite_url: {address}\n")
+        result = run([sys.executable, "-m", "publish", "--site-dir", str(copy / "site")], cwd=copy)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    with serve(copy / "site", before=build) as address:
+        yield address
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless (Playwright's own browser download is not used)."""
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install -y chromium).")
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Visit:
+    """A browser tab on the site, with every request it made and every console error it logged."""
+
+    page: Any
+    base: str
+    requests: list[Any] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base + path)
+        # Our scripts have run once Material has emitted the page on document$.
+        self.page.wait_for_function("() => document.querySelector('.cw-journal, .cw-timer') || !document.querySelector('.cw-reflection, .cw-discussion')")
+
+    def foreign(self) -> list[str]:
+        return [r.url for r in self.requests if not r.url.startswith((self.base, "data:", "blob:"))]
+
+
+@pytest.fixture
+def visit(browser: Any, base_url: str) -> Iterator[Callable[..., Visit]]:
+    """Open a fresh, private browser profile at a colour scheme and width; closed after the test."""
+    contexts: list[Any] = []
+
+    def open_tab(scheme: str = "light", width: int = DESKTOP, clock: bool = False, base: str = base_url) -> Visit:
+        context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 800}, accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        if clock:
+            page.clock.install()
+        tab = Visit(page, base)
+        page.on("request", lambda request: tab.requests.append(request))
+        page.on("console", lambda message: tab.errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: tab.errors.append(str(error)))
+        return tab
+
+    yield open_tab
+    for context in contexts:
+        context.close()
+
+
+def tab_to(page: Any, selector: str, limit: int = 250) -> None:
+    """Press Tab until the element matching selector has focus, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with the Tab key")
+
+
+def focus_ring(page: Any) -> str:
+    """The focused element's outline as drawn, so a test can tell focus is visible."""
+    return page.evaluate("() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + ' ' + s.outlineWidth; }")
+
+
+def assert_focus_visible(page: Any) -> None:
+    style, width = focus_ring(page).split()
+    assert style != "none" and float(width.removesuffix("px")) >= 2, f"focus is not visible: outline {style} {width}"
+
+
+# Accessibility, hosts and console, on every page.
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", EVERY_PAGE)
+def test_axe_finds_no_wcag_violation(visit: Callable[..., Visit], path: str, scheme: str) -> None:
+    tab = visit(scheme)
+    tab.go(path)
+    expected = {"light": "default", "dark": "slate"}[scheme]
+    assert tab.page.evaluate("document.body.dataset.mdColorScheme") == expected
+    tab.page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    violations = tab.page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}}).then(r => r.violations)", AXE_TAGS)
+    report = [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in violations]
+    assert not report, "\n".join(report)
+
+
+@pytest.mark.parametrize("path", EVERY_PAGE)
+def test_page_asks_no_other_host_and_logs_no_error(visit: Callable[..., Visit], path: str) -> None:
+    tab = visit()
+    tab.go(path)
+    tab.page.wait_for_load_state("networkidle")
+    assert tab.page.evaluate("document.documentElement.lang") == "en"
+    assert not tab.foreign(), tab.foreign()
+    assert not tab.errors, tab.errors
+
+
+@pytest.mark.parametrize("path", EVERY_PAGE)
+def test_no_page_scrolls_sideways_on_a_phone(visit: Callable[..., Visit], path: str) -> None:
+    tab = visit(width=PHONE)
+    tab.go(path)
+    overflow = tab.page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{path or 'home'} scrolls {overflow}px sideways at {PHONE}px"
+
+
+def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(visit: Callable[..., Visit]) -> None:
+    tab = visit(width=PHONE)
+    tab.go("resources/")
+    cells = "".join(f"<td>Column{n}WithAVeryLongUnbreakableHeading</td>" for n in range(8))
+    table = tab.page.evaluate(
+        """(cells) => {
+            const table = document.createElement('table');
+            table.innerHTML = '<thead><tr>' + cells.replaceAll('td>', 'th>') + '</tr></thead><tbody><tr>' + cells + '</tr></tbody>';
+            document.querySelector('article').append(table);
+            return {own: table.scrollWidth - table.clientWidth, page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                    overflow: getComputedStyle(table).overflowX};
+        }""",
+        cells,
+    )
+    assert table["own"] > 0 and table["overflow"] == "auto", table
+    assert table["page"] <= 0, table
+
+
+def test_every_page_is_valid_html5(site: Path) -> None:
+    java = shutil.which("java")
+    assert java, "Java is missing: `make test` installs it (apt-get install -y default-jre-headless)."
+    pages = sorted(str(p) for p in site.rglob("*.html"))
+    result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", *pages], capture_output=True, text=True, check=False)
+    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+    report = [f"{Path(m['url']).relative_to(site.resolve()) if 'url' in m else ''}:{m.get('lastLine')}: {m['message']}" for m in messages]
+    assert not report, "\n".join(report)
+
+
+# The reflection journal.
+
+
+def journal_box(page: Any, prompt: str) -> Any:
+    return page.locator(f'.cw-reflection[data-prompt="{prompt}"]').get_by_label("Your private notes")
+
+
+def test_journal_saves_offline_by_keyboard_on_a_phone_and_survives_reload(visit: Callable[..., Visit]) -> None:
+    tab = visit(width=PHONE)
+    page = tab.page
+    tab.go("what-to-expect/")
+    block = page.locator(f'.cw-reflection[data-prompt="{REFLECTION}"]')
+    assert PRIVACY in block.inner_text()
+    tab_to(page, f'[data-prompt="{REFLECTION}"] textarea')
+    assert_focus_visible(page)
+    page.wait_for_load_state("networkidle")
+    page.context.set_offline(True)
+    page.keyboard.type(ANSWER)
+    assert "Saved in this browser" in block.get_by_role("status").inner_text()
+    page.context.set_offline(False)
+    keys = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('cw-journal/'))")
+    assert keys == [f"cw-journal/generic/{REFLECTION}"]
+
+    tab.go("what-to-expect/")
+    assert journal_box(page, REFLECTION).input_value() == ANSWER
+    sent = [r.url for r in tab.requests if "deputy" in r.url or "deputy" in (r.post_data or "")]
+    assert not sent, sent
+    # While offline the browser itself may fail to fetch the favicon; that is the only error allowed.
+    errors = [e for e in tab.errors if "ERR_INTERNET_DISCONNECTED" not in e]
+    assert not tab.foreign() and not errors, (tab.foreign(), errors)
+
+
+def test_journal_page_gathers_exports_prints_and_clears_after_confirmation(visit: Callable[..., Visit], instant_url: str) -> None:
+    tab = visit(base=instant_url)
+    page = tab.page
+    tab.go("what-to-expect/")
+    journal_box(page, REFLECTION).fill(ANSWER)
+
+    # Instant navigation swaps the page without reloading it: the marker survives, and the script binds again.
+    page.evaluate("window.cwSamePage = true")
+    page.locator(".md-sidebar--primary").get_by_role("link", name="My reflections").click()
+    page.wait_for_url("**/my-reflections/")
+    page.wait_for_selector(".cw-journal-tools")
+    assert page.evaluate("window.cwSamePage === true")
+    assert PRIVACY in page.locator("article").inner_text()
+    assert journal_box(page, REFLECTION).input_value() == ANSWER
+    every = {p.id for p in DATA.prompts.values() if p.kind == "reflection"}
+    shown = page.eval_on_selector_all(".cw-journal-page .cw-reflection", "blocks => blocks.map(b => b.dataset.prompt)")
+    assert set(shown) == every and len(shown) == len(every)
+    assert page.locator(".cw-journal textarea").count() == len(every)
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download as Markdown").click()
+    assert download.value.suggested_filename == "my-reflections.md"
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    prompt = DATA.prompts[REFLECTION]
+    entry = f"### {prompt.title}\n\n> {prompt.text}\n\n{ANSWER}\n"
+    assert entry in exported
+    assert exported.index("## 1 · What to expect\n") < exported.index(entry) < exported.index("## 2 · How to make progress\n")
+    for other in DATA.prompts.values():
+        if other.kind == "reflection":
+            assert f"### {other.title}" in exported, other.id
+
+    page.evaluate("window.print = () => { window.cwPrinted = true; }")
+    page.get_by_role("button", name="Print").click()
+    assert page.evaluate("window.cwPrinted === true")
+    page.emulate_media(media="print")
+    printed = page.locator(f'.cw-reflection[data-prompt="{REFLECTION}"] .cw-journal-print')
+    assert printed.is_visible() and printed.inner_text() == ANSWER
+    assert not journal_box(page, REFLECTION).is_visible()
+    assert not page.locator(".cw-journal-tools").is_visible()
+    page.emulate_media(media="screen")
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="Clear all").click()
+    assert journal_box(page, REFLECTION).input_value() == ANSWER
+    assert "Nothing was deleted" in page.locator(".cw-journal-tools").get_by_role("status").inner_text()
+
+    questions: list[str] = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    tab_to(page, ".cw-journal-tools button:nth-of-type(3)")
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    assert questions and "cannot be undone" in questions[0]
+    assert journal_box(page, REFLECTION).input_value() == ""
+    tab.go("my-reflections/")
+    assert journal_box(page, REFLECTION).input_value() == ""
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('cw-journal/'))") == []
+    assert not tab.foreign() and not tab.errors, (tab.foreign(), tab.errors)
+
+
+def test_journal_lists_reflections_in_course_order(site: Path) -> None:
+    journal = BeautifulSoup((site / "my-reflections" / "index.html").read_text(encoding="utf-8"), "lxml")
+    # Course order is the order of the navigation a reader sees.
+    nav = [a["href"] for a in journal.select("nav.md-nav--primary a.md-nav__link[href]") if not a["href"].startswith("#")]
+    expected: list[str] = []
+    asked_on: list[str] = []
+    for href in dict.fromkeys(nav):
+        built = (site / "my-reflections" / href / "index.html").resolve()
+        if built == (site / "my-reflections" / "index.html").resolve():
+            continue
+        ids = [b["data-prompt"] for b in BeautifulSoup(built.read_text(encoding="utf-8"), "lxml").select("article .cw-reflection")]
+        expected += ids
+        asked_on += [href] if ids else []
+    assert [b["data-prompt"] for b in journal.select("article .cw-reflection")] == expected
+    assert [a["href"] for a in journal.select(".cw-journal-from a")] == asked_on
+
+
+# The discussion timer.
+
+
+def test_discussion_timer_runs_pauses_and_announces_by_keyboard(visit: Callable[..., Visit]) -> None:
+    tab = visit(clock=True)
+    page = tab.page
+    tab.go("how-to-make-progress/")
+    timer = page.locator('.cw-discussion[data-prompt="dealing-with-setbacks"] .cw-timer')
+    face = timer.get_by_role("timer")
+    said = timer.get_by_role("status")
+    assert face.inner_text() == "10:00"
+
+    tab_to(page, ".cw-timer-start")
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    assert said.inner_text() == "Timer started: 10 minutes left."
+    page.clock.run_for("00:30")
+    assert face.inner_text() == "9:30"
+
+    page.keyboard.press("Enter")  # focus moved to Pause
+    assert said.inner_text() == "Timer paused with 9 minutes 30 seconds left."
+    page.clock.run_for("02:00")
+    assert face.inner_text() == "9:30"
+    page.keyboard.press("Enter")  # and back to Start
+    assert said.inner_text().startswith("Timer resumed")
+
+    page.clock.run_for("08:31")
+    assert face.inner_text() == "0:59"
+    assert said.inner_text() == "One minute left."
+    page.clock.run_for("01:00")
+    assert face.inner_text() == "0:00"
+    assert said.inner_text().startswith("Time is up.")
+
+    timer.get_by_role("button", name="Reset").click()
+    assert face.inner_text() == "10:00"
+    assert said.inner_text() == "Timer reset to 10 minutes."
+
+
+# Search, through the real search box.
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("key actions", "how-to-make-progress/"), ("entry point", "where-to-begin/"), ("Hartford", "what-to-expect/"), ("navigator", "how-to-make-progress/")],
+)
+def test_search_lists_the_right_page_first(visit: Callable[..., Visit], query: str, expected: str) -> None:
+    tab = visit()
+    tab.go("")
+    page = tab.page
+    page.get_by_role("textbox", name="Search").click()
+    page.keyboard.type(query)
+    first = page.locator(".md-search-result__item > a").first
+    first.wait_for()
+    # Results refresh as each key lands: wait until they answer the whole query.
+    page.wait_for_function("(q) => document.querySelector('.md-search-result__meta').textContent.length > 0 && document.querySelector('.md-search__input').value === q", arg=query)
+    href = urlsplit(first.get_attribute("href") or "").path
+    assert href.endswith("/" + expected), f"{query!r} lists {href} first"
