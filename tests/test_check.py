@@ -1,0 +1,92 @@
+"""The real course passes every check; the macro reference, edit links and last-updated dates are what a reader sees."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from babel.dates import format_date
+from bs4 import BeautifulSoup
+from conftest import ROOT, run
+
+from macros.check import check_built_site
+from macros.data import load_course
+from macros.library import MACROS
+from macros.reference import END, START, refresh
+
+
+def test_the_course_sources_pass_make_check() -> None:
+    result = run([sys.executable, "-m", "macros.check"], cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Content check passed: data and every page are valid."
+
+
+def test_the_built_course_passes_the_site_check(site: Path) -> None:
+    assert check_built_site(site, ROOT / "docs") == []
+
+
+def test_contributing_holds_the_current_macro_table() -> None:
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert START in text and END in text
+    assert refresh(text) == text, "the macro table is out of date: run .venv/bin/python -m macros.check --write-reference CONTRIBUTING.md"
+
+
+def test_the_maintainers_page_lists_every_macro_and_every_id(page: Callable[[str], BeautifulSoup]) -> None:
+    article = page("maintainers/macro-reference.md").select_one("article")
+    assert article is not None
+    codes = {code.get_text() for code in article.select("td code")}
+    assert {spec.example for spec in MACROS.values()} <= codes
+    data = load_course(ROOT / "docs")
+    assert set(data.findings) | set(data.prompts) | set(data.sources) <= codes
+    summaries = {td.get_text(" ", strip=True) for td in article.select("td")}
+    assert MACROS["finding"].summary in summaries
+
+
+def _last_commit(path: str) -> str:
+    """The author date of the last commit that touched path, as the site shows it; '' without git history."""
+    try:
+        stamp = subprocess.run(["git", "log", "-1", "--format=%at", "--", path], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return ""
+    if not stamp:
+        return ""
+    return format_date(datetime.datetime.fromtimestamp(int(stamp), tz=datetime.UTC), format="long", locale="en")
+
+
+def test_each_page_shows_the_date_of_its_last_commit(page: Callable[[str], BeautifulSoup]) -> None:
+    shown = page("index.md").select_one(".md-source-file .git-revision-date-localized-plugin")
+    expected = _last_commit("docs/index.md")
+    if expected:
+        assert shown is not None and shown.get_text(strip=True) == expected
+    else:
+        assert shown is None, "without git history no date may be shown"
+
+
+def test_the_edit_button_follows_the_repository_address(page: Callable[[str], BeautifulSoup]) -> None:
+    edit = page("what-to-expect.md").select_one("a[rel=edit]")
+    known = os.environ.get("COURSE_EDIT_URL", "")
+    if known:
+        assert edit is not None and edit["href"] == known.rstrip("/") + "/what-to-expect.md"
+    else:
+        assert edit is None, "with no repository address, no edit button may point anywhere"
+
+
+def test_outside_git_pages_get_an_edit_link_when_told_and_no_invented_date(project: Path) -> None:
+    out = project / "out"
+    result = run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
+        cwd=project,
+        COURSE_EDIT_URL="https://example.org/course/edit/main/docs/",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    soup = BeautifulSoup((out / "what-to-expect" / "index.html").read_text(encoding="utf-8"), "lxml")
+    edit = soup.select_one("a[rel=edit]")
+    assert edit is not None and edit["href"] == "https://example.org/course/edit/main/docs/what-to-expect.md"
+    assert edit.get("title") == "Edit this page"
+    # The copy has no git history: the build passes quietly and shows no date rather than the build time.
+    assert soup.select_one(".md-source-file") is None
+    assert "git" not in result.stderr.lower()

@@ -1,0 +1,76 @@
+"""Template safety: every injection a page could try is refused before rendering, and the sandbox holds if it were not."""
+
+from __future__ import annotations
+
+import re
+
+import jinja2
+import pytest
+from conftest import ROOT
+from jinja2.exceptions import SecurityError, UndefinedError
+
+from macros.data import load_course
+from macros.templates import ENVIRONMENT, PageChecker
+
+DATA = load_course(ROOT / "docs")
+
+PAYLOADS = [
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ finding.__globals__ }}",
+    "{{ self }}",
+    "{{ lipsum }}",
+    "{{ config }}",
+    "{{ range(10) }}",
+    "{{ ''.join }}",
+    '{{ finding("five-key-actions") | attr("__class__") }}',
+    '{{ finding("five-key-" ~ "actions") }}',
+    "{{ finding(*['five-key-actions']) }}",
+    '{{ finding("five-key-actions").upper() }}',
+    "{% include '/etc/passwd' %}",
+    "{% import 'macros.html' as m %}",
+    "{% from 'macros.html' import m %}",
+    "{% extends 'base.html' %}",
+    "{% set x = 1 %}",
+    "{% macro m() %}{% endmacro %}",
+    '{% call finding("five-key-actions") %}{% endcall %}',
+    "{% filter upper %}x{% endfilter %}",
+    "{% with x = 1 %}{% endwith %}",
+    "{% raw %}{{ unclosed }}",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_every_injection_is_refused_before_rendering(payload: str) -> None:
+    checker = PageChecker(DATA, "docs/page.md", line_offset=4)
+    assert checker.check("Intro\n" + payload + "\n") is None
+    assert checker.problems, payload
+    assert all(p.path == "docs/page.md" and p.line in (5, 6) for p in checker.problems), checker.problems
+
+
+def test_refusals_name_the_statement_the_author_typed() -> None:
+    checker = PageChecker(DATA, "docs/page.md")
+    checker.check("{% set x = 1 %}")
+    assert [p.message for p in checker.problems] == ["the statement `{% set %}` is not allowed in a page."]
+    checker = PageChecker(DATA, "docs/page.md")
+    checker.check("{{ finding.__globals__ }}")
+    assert [p.message for p in checker.problems] == ["the name `__globals__` is not allowed: names starting with an underscore reach Python internals."]
+
+
+def test_the_sandbox_is_a_second_wall_even_for_unchecked_text() -> None:
+    # Python internals: refused by the sandbox itself.
+    with pytest.raises(SecurityError):
+        ENVIRONMENT.from_string("{{ ''.__class__.__mro__ }}").render()
+    # Jinja's usual helpers (cycler, lipsum, range) are not there at all.
+    for name in ("cycler", "lipsum", "range", "namespace"):
+        with pytest.raises(UndefinedError):
+            ENVIRONMENT.from_string("{{ " + name + " }}").render()
+    # No loader: a template cannot read any file.
+    with pytest.raises(TypeError, match="no loader"):
+        ENVIRONMENT.from_string("{% include '/etc/passwd' %}").render()
+
+
+def test_jinja_is_pinned_at_a_release_without_the_known_sandbox_escapes() -> None:
+    # 3.1.5 closed the str.format escapes (CVE-2024-56201, CVE-2024-56326); 3.1.6 closed |attr (CVE-2025-27516).
+    assert tuple(int(part) for part in jinja2.__version__.split(".")[:3]) >= (3, 1, 6)
+    pinned = re.search(r'"Jinja2==(\d+)\.(\d+)\.(\d+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pinned is not None and tuple(map(int, pinned.groups())) >= (3, 1, 6)
