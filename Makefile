@@ -10,15 +10,16 @@ STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: site serve check test lint format bench lock clean help pdf system-packages browser-tools
+.PHONY: site serve check test lint format bench lock clean help pdf reference system-packages browser-tools
 
 help:
 	@echo "make site    build the site (and its PDFs) into site/"
+	@echo "             COHORT=<id> and/or EDITION=facilitator build into site-<id>[-facilitator]/"
 	@echo "make serve   live preview at http://127.0.0.1:8000 (no PDFs, so it stays fast)"
 	@echo "make pdf     remake only the PDFs of the site already in site/ (after editing publish/pdf/)"
-	@echo "make check   check data and pages without building"
+	@echo "make check   check data and pages without building (make site also checks the built site)"
 	@echo "make test    run every test"
-	@echo "make lint    ruff and mypy"
+	@echo "make lint    ruff, mypy and the GitHub workflows (actionlint, zizmor)"
 	@echo "make bench   build and PDF speed benchmarks"
 
 # The virtual environment, rebuilt whenever the pins change.
@@ -27,11 +28,17 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
+# Which cohort (cohorts/<id>.yml) and edition (participant or facilitator) to build, e.g.
+# make site COHORT=summer-institute-2025 EDITION=facilitator; without them, the generic participant site in site/.
+COHORT  ?=
+EDITION ?=
+SELECT  := $(if $(COHORT),--cohort $(COHORT)) $(if $(EDITION),--edition $(EDITION))
+
 site: $(STAMP) system-packages
-	$(PY) -m publish --site-dir site
+	$(PY) -m publish $(SELECT)
 
 serve: $(STAMP)
-	$(BIN)/mkdocs serve --strict
+	COURSE_COHORT=$(or $(COHORT),generic) COURSE_EDITION=$(or $(EDITION),participant) $(BIN)/mkdocs serve --strict
 
 # What the PDFs (Pango, fonts) and the browser tests (Chromium) need from Debian, installed when missing.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core chromium
@@ -53,6 +60,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check macros publish tests
 	$(BIN)/ruff format --check macros publish tests
 	$(BIN)/mypy
+	$(BIN)/actionlint
+	$(BIN)/zizmor --offline --no-progress .github/workflows
+
+# After adding or changing a macro: refresh the generated macro table in CONTRIBUTING.md.
+reference: $(STAMP)
+	$(PY) -m macros.check --write-reference CONTRIBUTING.md
 
 format: $(STAMP)
 	$(BIN)/ruff format macros publish tests

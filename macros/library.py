@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
 from mkdocs.utils import get_relative_url
 
 from . import render
+from .cohort import current_build
 from .data import CourseData
 from .models import Prompt
+from .schedule import load_segments, run_of_show
 
 RESOURCES_PAGE = "resources.md"
 IdKind = Literal["finding", "source", "prompt", "reflection", "discussion", "case", "study", "quote", "epilogue", "theme", "stage"]
@@ -270,3 +273,32 @@ def valid_ids(data: CourseData, takes: IdKind) -> set[str]:
     if takes == "stage":
         return {str(n) for n in data.findings["strategic-triangle"].stages} if "strategic-triangle" in data.findings else set()
     return set()
+
+
+# Cohorts and editions (issue 6): the cohort banner, the run of show and, for facilitators, the discussion logistics.
+
+
+@macro(None, "cohort()")
+def cohort() -> str:
+    """The cohort this site is for: its name, dates, place, hosts and facilitators (nothing in the generic course)."""
+    build = current_build.get()
+    return render.render_cohort(build.cohort_id, build.cohort) if build.cohort is not None else ""
+
+
+@macro(None, "schedule()")
+def schedule() -> str:
+    """The run of show: when each part of each segment starts, from the cohort's start time, and the total."""
+    build = current_build.get()
+    segments = load_segments((p.src_path, Path(p.abs_src_path)) for p in current.get().pages)
+    start = build.cohort.clock if build.cohort is not None else None
+    return render.render_schedule(run_of_show(segments), start, build.cohort.time_zone if build.cohort is not None else None)
+
+
+@macro(None, "discussion_logistics()")
+def discussion_logistics() -> str:
+    """Facilitator edition only (empty for participants): each discussion's time box and format, and the cohort's small groups."""
+    build = current_build.get()
+    if not build.facilitator:
+        return ""  # a second wall: logistics stay out of the participant edition even outside a note
+    discussions = [p for p in current.get().data.prompts.values() if p.kind == "discussion"]
+    return render.render_logistics(discussions, build.cohort)

@@ -9,10 +9,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .cohort import build_of, current_build
 from .data import CourseData, _Reader, _schema_problems, _yaml_problem, load_course
 from .errors import ContentError, Problem
 from .library import RESOURCES_PAGE, PageContext, course_pages
 from .models import PageMeta
+from .notes import check_notes, select_notes
+from .schedule import check_discussion_minutes
 from .templates import PageChecker, render_checked
 
 # The same rule MkDocs uses to find front matter, so line numbers agree with it.
@@ -57,6 +60,10 @@ def check_source(path: str, text: str, data: CourseData) -> tuple[list[Problem],
     meta, problems = check_front_matter(path, meta_text, meta_line)
     checker = PageChecker(data, path, line_offset=body_line - 1)
     checker.check(body)
+    # Issue 6: facilitator notes must be well formed; a segment's discussion minutes must match its prompts' time boxes.
+    problems += check_notes(path, body, body_line)
+    boxes = [data.prompts[args[0]].minutes or 0 for spec, args, _ in checker.calls if spec.name == "discussion" and args and args[0] in data.prompts]
+    problems += check_discussion_minutes(path, meta, meta_text, boxes)
     return problems + checker.problems, checker, meta, body, body_line
 
 
@@ -66,7 +73,11 @@ def render_page(markdown: str, page: Any, config: Any, files: Any) -> str:
     path = "docs/" + page.file.src_path
     source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
     problems, checker, _, body, _ = check_source(path, source, data)
-    if body.strip() != markdown.strip():
+    # Issue 6: the build's cohort and edition; facilitator notes leave the participant edition here, before Markdown.
+    build = build_of(config)
+    current_build.set(build)
+    markdown = select_notes(markdown, keep=build.facilitator)
+    if select_notes(body, keep=build.facilitator).strip() != markdown.strip():
         # Another plugin changed the Markdown before us: check what we are about to render.
         checker = PageChecker(data, path)
         checker.check(markdown)

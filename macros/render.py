@@ -7,11 +7,14 @@ Python-Markdown passes through untouched.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from markupsafe import escape
 
+from .cohort import Cohort
 from .models import Course, Finding, Item, Prompt, Source
+from .schedule import PARTS, RunOfShow, format_duration, format_time
 
 KIND_LABELS = {"case": "Case", "study": "Study", "article": "Article", "model": "Model", "session": "Session"}
 
@@ -230,3 +233,89 @@ def render_reflection_journal(groups: list[tuple[str, str | None, list[Prompt]]]
         section = _lines(f'<div class="cw-journal-page" data-page-title="{escape(title)}">', back, (render_prompt(p) for p in prompts), "</div>")
         out += [f"## {escape(title)}", section]
     return "\n\n".join(out)
+
+
+# Cohorts and editions (issue 6): the cohort banner, the run of show and the discussion logistics.
+
+
+def render_cohort(cohort_id: str, cohort: Cohort) -> str:
+    """The banner that names the cohort a site is for: name, dates, place, hosts, facilitators and cities, as far as set."""
+    details = []
+    if cohort.dates:
+        details.append(f'<p class="cw-cohort-dates">{escape(cohort.dates)}</p>')
+    if cohort.place:
+        details.append(f'<p class="cw-cohort-place">{escape(cohort.place)}</p>')
+    if cohort.hosts:
+        details.append(f'<p class="cw-cohort-hosts">With {escape(" and ".join(cohort.hosts))}</p>')
+    if cohort.facilitators:
+        people = (f"{escape(p.name)}" + (f", {escape(p.role)}" if p.role else "") for p in cohort.facilitators)
+        details.append(f'<p class="cw-cohort-facilitators"><strong>Facilitators:</strong> {"; ".join(people)}</p>')
+    if cohort.cities:
+        details.append(f'<p class="cw-cohort-cities"><strong>Participating cities:</strong> {escape(", ".join(cohort.cities))}</p>')
+    return _admonition("info", "cw-cohort", escape(cohort.name), _lines(details), f' data-cohort="{escape(cohort_id)}"')
+
+
+def render_schedule(show: RunOfShow, start: datetime.time | None, time_zone: str | None) -> str:
+    """The run of show as a table: when each part starts, its segment and length, then the end and the total."""
+    if start is not None:
+        zone = f" ({escape(time_zone)})" if time_zone else ""
+        caption = f"Clock times from the session's start at {format_time(0, start)}{zone}"
+    else:
+        caption = "Time elapsed since the start of the session (hours:minutes); no start time is set"
+
+    def when(offset: int | None) -> str:
+        return format_time(offset, start) if offset is not None else "not known yet"
+
+    rows = []
+    for slot in show.slots:
+        minutes = str(slot.minutes) if slot.minutes is not None else "not set yet"
+        rows.append(
+            f'<tr data-segment="{slot.segment.number}" data-part="{slot.part}"><td class="cw-time">{when(slot.start)}</td>'
+            f"<td>{slot.segment.number} · {escape(slot.segment.title)}</td><td>{PARTS[slot.part]}</td><td>{minutes}</td></tr>"
+        )
+    total_minutes = str(show.total) if not show.missing else f"at least {show.total}"
+    rows.append(f'<tr class="cw-end" data-part="end"><td class="cw-time">{when(show.end)}</td><td colspan="2">End</td><td>{total_minutes}</td></tr>')
+    table = _lines(
+        f'<table class="cw-schedule-table" data-start="{format_time(0, start) if start else ""}">',
+        f"<caption>{caption}</caption>",
+        '<thead><tr><th scope="col">Starts</th><th scope="col">Segment</th><th scope="col">Part</th><th scope="col">Minutes</th></tr></thead>',
+        "<tbody>",
+        rows,
+        "</tbody>",
+        "</table>",
+    )
+    if not show.missing:
+        ends = f", ending at {format_time(show.total, start)}" if start else ""
+        total = f'<p class="cw-schedule-total">Total: {format_duration(show.total)}{ends}.</p>'
+    else:
+        unset: dict[str, list[str]] = {}
+        for slot in show.missing:
+            unset.setdefault(PARTS[slot.part], []).append(str(slot.segment.number))
+        listed = "; ".join(f"{part} in segment{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}" for part, numbers in unset.items())
+        total = _lines(
+            f'<p class="cw-schedule-total">Total so far: {format_duration(show.total)}, from the parts whose length is set.</p>',
+            f'<p class="cw-schedule-missing">Not set yet: {listed}. Times after the first of these are not shown.</p>',
+        )
+    return _lines('<div class="cw-schedule">', table, total, "</div>")
+
+
+def render_logistics(discussions: list[Prompt], cohort: Cohort | None) -> str:
+    """For facilitators: each small-group discussion's time box and format, then the cohort's group assignments."""
+    rows = (f"<tr><td>{escape(p.title)}</td><td>{p.minutes} minutes</td><td>{escape(p.format or '')}</td></tr>" for p in discussions)
+    table = _lines(
+        '<table class="cw-logistics-table">',
+        "<caption>Small-group discussions, in course order</caption>",
+        '<thead><tr><th scope="col">Discussion</th><th scope="col">Time box</th><th scope="col">Format</th></tr></thead>',
+        "<tbody>",
+        rows,
+        "</tbody>",
+        "</table>",
+    )
+    if cohort is not None and cohort.groups:
+        groups = (f"<li><strong>{escape(g.name)}</strong>: {escape(', '.join(g.cities))}</li>" for g in cohort.groups)
+        assignment = _lines("<p><strong>Small groups for this cohort</strong></p>", '<ul class="cw-groups-list">', groups, "</ul>")
+    elif cohort is not None:
+        assignment = "<p>This cohort's manifest assigns no small groups: form them in the room.</p>"
+    else:
+        assignment = "<p>Small groups are assigned per cohort, in its manifest under <code>cohorts/</code>.</p>"
+    return _lines('<div class="cw-logistics">', table, assignment, "</div>")

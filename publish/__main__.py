@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from macros.check import check_built_site, check_sources
-from macros.cohort import Build
+from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE, EDITIONS, GENERIC, Build, load_build
 from macros.errors import ContentError, format_problems
 from publish.html5 import repair_site
 
@@ -27,6 +27,13 @@ def build_site(out: Path, config: Path) -> int:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--config-file", str(config), "--site-dir", str(out)]
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+
+
+def default_site_dir(cohort: str, edition: str) -> Path:
+    """Where a build goes unless told: site/ for the generic participant edition, else site-<cohort>[-facilitator]/."""
+    # A facilitator or cohort build never lands in site/, so deploying site/ can never publish facilitator notes.
+    parts = [part for part in (cohort if cohort != GENERIC else "", edition if edition != "participant" else "") if part]
+    return Path("-".join(["site", *parts]))
 
 
 def make_pdfs(built: Path, config: Path, build: Build) -> bool:
@@ -64,7 +71,9 @@ def swap_into_place(built: Path, target: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m publish", description=__doc__.splitlines()[0])
-    parser.add_argument("--site-dir", default="site", type=Path, help="where the finished site goes (default: site)")
+    parser.add_argument("--site-dir", type=Path, help="where the finished site goes (default: site, or site-<cohort>-<edition> for the others)")
+    parser.add_argument("--cohort", default=GENERIC, help="build for the cohort in cohorts/<id>.yml (default: generic, no cohort)")
+    parser.add_argument("--edition", default="participant", choices=EDITIONS, help="participant (default) or facilitator, with notes and logistics")
     parser.add_argument("--config", default="mkdocs.yml", type=Path, help="the MkDocs config (default: mkdocs.yml)")
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs (reader, handouts, workbook) for a faster build")
     args = parser.parse_args(argv)
@@ -73,7 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print(format_problems(problems), file=sys.stderr)
         return 1
-    target = args.site_dir if args.site_dir.is_absolute() else ROOT / args.site_dir
+    try:
+        build = load_build(ROOT, args.cohort, args.edition)
+    except ContentError as error:
+        print(format_problems(error.problems), file=sys.stderr)
+        return 1
+    # mkdocs.yml reads the choice from the environment (`!ENV`); later steps, like the PDFs, read the same.
+    os.environ.update({COHORT_VARIABLE: build.cohort_id, EDITION_VARIABLE: build.edition})
+    site_dir = args.site_dir or default_site_dir(build.cohort_id, build.edition)
+    target = site_dir if site_dir.is_absolute() else ROOT / site_dir
     # Build beside the target so the final rename stays on one file system.
     scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent if target.parent.exists() else ROOT))
     built = scratch / "site"
@@ -82,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         repair_site(built)
-        if not args.no_pdf and not make_pdfs(built, args.config, Build()):
+        if not args.no_pdf and not make_pdfs(built, args.config, build):
             print(f"The PDFs could not be made; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         # The finished site's links, anchors, images and ids, checked last: a failure publishes nothing.

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # What a project copy needs to build; tests break one file of it at a time.
-PROJECT_PARTS = ["docs", "macros", "publish", "overrides", "mkdocs.yml"]
+PROJECT_PARTS = ["docs", "macros", "publish", "overrides", "mkdocs.yml", "cohorts"]
 
 
 def run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -30,6 +30,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real course, built once with the same command as `make site`."""
     out = tmp_path_factory.mktemp("built") / "site"
     result = run([sys.executable, "-m", "publish", "--site-dir", str(out)], cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+# The sample cohort (issue 6): its participant site and its facilitator edition, each built once.
+SAMPLE_COHORT = "summer-institute-2025"
+
+
+@pytest.fixture(scope="session")
+def cohort_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample cohort's participant site, built once with `make site COHORT=summer-institute-2025`."""
+    out = tmp_path_factory.mktemp("cohort") / "site"
+    result = run([sys.executable, "-m", "publish", "--cohort", SAMPLE_COHORT, "--site-dir", str(out)], cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def facilitator_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample cohort's facilitator edition, built once with `make site COHORT=... EDITION=facilitator`."""
+    out = tmp_path_factory.mktemp("facilitator") / "site"
+    result = run([sys.executable, "-m", "publish", "--cohort", SAMPLE_COHORT, "--edition", "facilitator", "--site-dir", str(out)], cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 

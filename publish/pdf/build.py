@@ -33,6 +33,8 @@ ROOT = HERE.parent.parent
 STYLESHEET = HERE / "print.css"
 Edition = Literal["participant", "facilitator"]
 EDITION_LABELS: dict[str, str] = {"participant": "", "facilitator": "Facilitator edition"}
+# Made in the facilitator edition only: the run of show and the facilitator notes (issue 6).
+GUIDE_PDF = "facilitator-guide.pdf"
 # Ruled lines under each prompt: a reflection wants room to write, a discussion room for notes.
 REFLECTION_LINES = 8
 DISCUSSION_LINES = 5
@@ -248,9 +250,22 @@ class PdfBuilder:
         subject = "Every reflection prompt of the course in order, with space to write, and each discussion prompt with its time box."
         return _Document(WORKBOOK_PDF, "workbook.html", title, subject, {**self._common("workbook"), "parts": parts}, pages)
 
+    def guide(self) -> _Document:
+        """Facilitator edition (issue 6): the run of show and logistics, then every facilitator note under its page."""
+        articles, _, images = self._prepared(self.pages, lines=False)
+        parts = []
+        for page, article in zip(self.pages, articles, strict=True):
+            blocks = article.select(".cw-schedule, .cw-facilitator")
+            if blocks:
+                parts.append({"title": page.title, "anchor": page.key, "html": Markup("\n".join(str(block) for block in blocks))})
+        title = f"{self.course.title}: Facilitator guide"
+        subject = "The run of show, the discussion logistics and every facilitator note, in course order."
+        return _Document(GUIDE_PDF, "guide.html", title, subject, {**self._common("guide"), "parts": parts}, self.pages, images)
+
     def documents(self) -> list[_Document]:
-        """Every PDF of this edition, reader first."""
-        return [self.reader(), *(self.handout(page) for page in self.handout_pages()), self.workbook()]
+        """Every PDF of this edition, reader first; the facilitator edition adds its guide."""
+        guide = [self.guide()] if self.edition == "facilitator" else []
+        return [self.reader(), *(self.handout(page) for page in self.handout_pages()), self.workbook(), *guide]
 
     def render(self, document: _Document, folder: Path) -> BuiltPdf:
         """Write one PDF (tagged, PDF/UA-1) next to its final name, then move it into place."""

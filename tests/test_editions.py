@@ -1,0 +1,153 @@
+"""Editions: facilitator notes and logistics reach the facilitator edition and nothing a participant gets."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from conftest import ROOT, pages_in_docs, run
+from pypdf import PdfReader
+
+from macros.downloads import PDF_FOLDER, READER_PDF
+from macros.notes import note_spans
+from publish.pdf.build import GUIDE_PDF
+
+# Text the facilitator edition adds outside the notes' own words: the logistics table and the banner.
+FACILITATOR_ONLY = ["Small-group discussions, in course order", "Facilitator edition."]
+
+
+def facilitator_sentences() -> list[str]:
+    """Every line of prose written inside a `/// facilitator` note in docs/, as a reader would see it."""
+    sentences = []
+    for src in pages_in_docs():
+        lines = (ROOT / "docs" / src).read_text(encoding="utf-8").splitlines()
+        spans, problems = note_spans(lines)
+        assert not problems, (src, problems)
+        for first, last in spans:
+            for line in lines[first + 1 : last]:
+                if line.strip() and not line.lstrip().startswith("{{"):
+                    sentences.append(line.strip())
+    return sentences
+
+
+def shown_text(site: Path) -> dict[str, str]:
+    """The visible text of every built page, keyed by its path in the site."""
+    texts = {}
+    for path in sorted(site.rglob("*.html")):
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+        texts[str(path.relative_to(site))] = re.sub(r"\s+", " ", soup.get_text(" "))
+    return texts
+
+
+def search_text(site: Path) -> str:
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    return html.unescape(" ".join(doc["title"] + " " + doc["text"] for doc in index["docs"]))
+
+
+def pdf_text(pdf: Path) -> str:
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in PdfReader(pdf).pages))
+
+
+def test_the_pages_hold_facilitator_notes_to_test_with() -> None:
+    sentences = facilitator_sentences()
+    assert len(sentences) >= 4
+    assert "Keep to the ten-minute time box, then bring the room back together." in sentences
+
+
+def test_no_participant_page_or_search_entry_holds_facilitator_text(site: Path, cohort_site: Path) -> None:
+    for participant in (site, cohort_site):
+        pages = shown_text(participant)
+        found = search_text(participant)
+        for sentence in facilitator_sentences() + FACILITATOR_ONLY:
+            assert sentence not in found, f"search index of {participant.name}: {sentence!r}"
+            for path, text in pages.items():
+                assert sentence not in text, f"{path}: {sentence!r}"
+        for path in participant.rglob("*.html"):
+            soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+            assert not soup.select(".cw-facilitator, .cw-logistics, .cw-edition-banner"), path
+            assert soup.select_one('meta[name="robots"]') is None, path
+
+
+def test_the_facilitator_edition_shows_every_note_and_the_logistics(facilitator_site: Path) -> None:
+    pages = shown_text(facilitator_site)
+    everything = " ".join(pages.values())
+    found = search_text(facilitator_site)
+    for sentence in facilitator_sentences():
+        assert sentence in everything, sentence
+        assert sentence in found, sentence
+    schedule = BeautifulSoup((facilitator_site / "schedule" / "index.html").read_text(encoding="utf-8"), "lxml")
+    rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in schedule.select(".cw-facilitator .cw-logistics-table tbody tr")]
+    assert rows == [
+        ["What barriers is your collaboration facing?", "10 minutes", "Talk to two other cities"],
+        ["How is your collaboration dealing with setbacks?", "10 minutes", "Talk to two other cities"],
+        ["What might be a meaningful entry point for you?", "10 minutes", "Talk to two other cities"],
+    ]
+    # Each segment's discussion has its note, drawn as a facilitator admonition right before the prompt.
+    for src in ("what-to-expect", "how-to-make-progress", "where-to-begin"):
+        soup = BeautifulSoup((facilitator_site / src / "index.html").read_text(encoding="utf-8"), "lxml")
+        note = soup.select_one("article .admonition.facilitator")
+        assert note is not None and note.select_one(".admonition-title").get_text() == "Running this discussion", src
+        assert note.find_next_sibling(class_="cw-discussion") is not None, src
+
+
+def test_no_participant_pdf_holds_facilitator_text(site: Path, cohort_site: Path) -> None:
+    pdfs = sorted((site / PDF_FOLDER).glob("*.pdf")) + sorted((cohort_site / PDF_FOLDER).glob("*.pdf"))
+    assert len(pdfs) >= 6
+    for pdf in pdfs:
+        text = pdf_text(pdf)
+        for sentence in [*facilitator_sentences(), *FACILITATOR_ONLY, "Facilitator notes"]:
+            assert sentence not in text, f"{pdf.parent.parent.name}/{pdf.name}: {sentence!r}"
+
+
+def test_the_facilitator_reader_pdf_holds_every_note(facilitator_site: Path) -> None:
+    text = pdf_text(facilitator_site / PDF_FOLDER / READER_PDF)
+    assert "Facilitator edition" in text
+    for sentence in [*facilitator_sentences(), "Small-group discussions, in course order"]:
+        assert sentence in text, sentence
+
+
+def test_the_facilitator_guide_pdf_holds_the_run_of_show_and_every_note(site: Path, facilitator_site: Path) -> None:
+    assert not (site / PDF_FOLDER / GUIDE_PDF).exists()
+    pages = [re.sub(r"\s+", " ", page.extract_text() or "") for page in PdfReader(facilitator_site / PDF_FOLDER / GUIDE_PDF).pages]
+    assert pages[0].startswith("FACILITATOR GUIDE · FACILITATOR EDITION")
+    assert "Cohort: Mayor's Academy – Summer Institute 2025" in pages[0]
+    text = " ".join(pages)
+    assert "0:00 1 · What to expect Case not set yet" in text
+    for sentence in [*facilitator_sentences(), "Small-group discussions, in course order"]:
+        assert sentence in text, sentence
+
+
+def test_every_facilitator_page_says_which_edition_it_is(facilitator_site: Path) -> None:
+    for path in facilitator_site.rglob("*.html"):
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+        banner = soup.select_one(".md-banner .cw-edition-banner")
+        assert banner is not None and banner.get_text().startswith("Facilitator edition."), path
+        assert soup.select_one('meta[name="robots"]')["content"] == "noindex, nofollow", path  # type: ignore[index]
+
+
+def _add_to_page(project: Path, text: str) -> Path:
+    path = project / "docs" / "pre-work.md"
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+    return path
+
+
+def test_badly_written_notes_are_refused_with_line_and_fix(project: Path) -> None:
+    path = _add_to_page(project, "\n!!! facilitator\n    Lookalike.\n\n/// Facilitator\nWrong case.\n///\n\n/// facilitator\nNever closed.\n")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    result = run([sys.executable, "-m", "macros.check"], cwd=project)
+    assert result.returncode == 1
+    expected = [
+        f"docs/pre-work.md:{lines.index('!!! facilitator') + 1}: a facilitator note must be a `/// facilitator` block; "
+        "this admonition would be shown to participants.\n"
+        "    Fix: write `/// facilitator` on this line and end the note with a line holding only `///`.",
+        f"docs/pre-work.md:{lines.index('/// Facilitator') + 1}: the facilitator note's name must be written `facilitator`, in lower case.\n"
+        "    Fix: write the line as `/// facilitator` (add ` | Title` for a title).",
+        f"docs/pre-work.md:{lines.index('/// facilitator') + 1}: this facilitator note is never closed, so the rest of the page would be a note.\n"
+        "    Fix: end the note with a line holding only `///`.",
+    ]
+    for message in expected:
+        assert message in result.stderr, result.stderr
