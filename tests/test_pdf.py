@@ -206,6 +206,20 @@ def test_cover_names_the_course_session_host_and_faculty(site: Path) -> None:
     assert "Cohort" not in cover
 
 
+def test_a_cohort_build_prints_its_cohort_on_covers_and_handout_heads(cohort_site: Path) -> None:
+    name = "Mayor's Academy – Summer Institute 2025"
+    assert f"Cohort: {name}" in pdf_text(cohort_site / "pdf" / READER_PDF)[0]
+    handout = pdf_text(cohort_site / "pdf" / handout_pdf("what-to-expect.md"))
+    assert f"Cohort: {name}" in handout[0]
+    assert all(f"{DATA.course.title} · {name}" in text for text in handout[1:])
+    assert "facilitator edition" not in pdf_text(cohort_site / "pdf" / READER_PDF)[0].lower()
+
+
+def test_the_facilitator_edition_says_so_on_its_covers(facilitator_site: Path) -> None:
+    assert "facilitator edition" in pdf_text(facilitator_site / "pdf" / READER_PDF)[0].lower()
+    assert "facilitator edition" in pdf_text(facilitator_site / "pdf" / handout_pdf("what-to-expect.md"))[0].lower()
+
+
 def test_print_stylesheet_is_clean_and_the_check_would_catch_a_bad_rule() -> None:
     assert stylesheet_warnings(build.STYLESHEET.read_text(encoding="utf-8")) == []
     assert stylesheet_warnings("p { colr: red; }"), "a misspelt property must be reported"
