@@ -85,6 +85,18 @@ $(NODE_STAMP): package.json package-lock.json
 browser-tools: $(NODE_STAMP)
 	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq default-jre-headless; }
 
+# The benchmark's peer, mkdocs-to-pdf, in its own pinned environment so its dependencies never touch ours.
+BENCH_VENV  := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+$(BENCH_STAMP): bench/requirements-peer.txt
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements-peer.txt
+	@touch $@
+
+# Speed is measured here, never asserted in a test: prints a table, keeps it in bench/results/ and the README.
+bench: $(STAMP) $(BENCH_STAMP) system-packages
+	$(PY) -m bench
+
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^#' > requirements.txt.new
 	@{ head -n 2 requirements.txt; cat requirements.txt.new; } > requirements.txt.tmp && mv requirements.txt.tmp requirements.txt && rm requirements.txt.new
