@@ -45,7 +45,7 @@ def ids_table(data: CourseData) -> str:
 def macro_reference() -> str:
     """The table of every macro a page may call and every id in the data, for the maintainers' page."""
     data = current.get().data
-    return "\n\n".join(["### Macros", macros_table(), "### Ids in the data", ids_table(data)]) + "\n"
+    return "\n\n".join(["## Macros", macros_table(), "## Ids in the data", ids_table(data)]) + "\n"
 
 
 def refresh(text: str) -> str:
