@@ -61,6 +61,16 @@ def check_markup(display: str, src: str, text: str, docs_dir: Path, pages: list[
                     )
                 )
             continue
+        if link.path.startswith("/"):
+            problems.append(
+                Problem(
+                    display,
+                    link.line,
+                    f"the link `{link.target}` starts with `/`, so it breaks when the site is served from a folder (as on GitHub Pages).",
+                    "link relative to this page instead, e.g. [pre-work](pre-work.md).",
+                )
+            )
+            continue
         target = posixpath.normpath(posixpath.join(here, link.path))
         if link.image:
             if not (link.alt or "").strip():

@@ -127,8 +127,8 @@ class SiteChecker:
         for tag, attr in (("a", "href"), ("img", "src")):
             for element in article.find_all(tag):
                 value = str(element.get(attr) or "")
-                if not value or EXTERNAL.match(value):
-                    continue
+                if not value or EXTERNAL.match(value) or value.startswith("/"):
+                    continue  # other hosts are not ours to check; root-relative links are refused in the source
                 built, fragment = self._target(page_built, value)
                 line = _locate(source, [value.split("#")[0] or "#" + fragment, fragment, posixpath.basename(value.split("#")[0].rstrip("/"))])
                 if not self._exists(built):

@@ -72,6 +72,11 @@ SOURCE_CASES = {
         " To show braces as text, wrap them in {% raw %}…{% endraw %}.",
     ),
     "broken-link.md": (8, "the link `pre-wrok.md` points to a page that does not exist (docs/pre-wrok.md).", "did you mean 'pre-work.md'?"),
+    "absolute-link.md": (
+        8,
+        "the link `/pre-work/` starts with `/`, so it breaks when the site is served from a folder (as on GitHub Pages).",
+        "link relative to this page instead, e.g. [pre-work](pre-work.md).",
+    ),
     "missing-image.md": (
         8,
         "the image `images/triangle.png` does not exist (looked for docs/images/triangle.png).",
