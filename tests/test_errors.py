@@ -272,3 +272,23 @@ def test_injection_and_inclusion_run_nothing_and_leak_nothing(project: Path, fix
     written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
     assert not any("root:" in p.read_text(encoding="utf-8", errors="replace") for p in written)
     assert not (out / "broken" / "index.html").exists()
+
+
+def test_template_code_in_data_or_a_title_is_shown_as_text_and_never_run(project: Path) -> None:
+    payload = "{{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}"
+    prompts = project / "docs" / "data" / "prompts.yml"
+    text = prompts.read_text(encoding="utf-8")
+    prompts.write_text(text.replace('text: "Pick one collaboration', f'text: "{payload} Pick one collaboration', 1), encoding="utf-8")
+    page = project / "docs" / "pre-work.md"
+    page.write_text(page.read_text(encoding="utf-8").replace('title: "', f'title: "{payload}', 1), encoding="utf-8")
+    # `make check` names the title; the data text is only ever text.
+    result = run([sys.executable, "-m", "macros.check"], cwd=project)
+    assert result.returncode == 1
+    assert "docs/pre-work.md:2: the front matter holds template code (`{{` or `{%`); front matter is never run as a template." in result.stderr
+    # Even a plain `mkdocs build`, which skips that check, runs nothing and shows the braces as written.
+    out = project / "plain-build"
+    result = run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", str(out)], cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert not (project / "PWNED").exists()
+    html = (out / "pre-work" / "index.html").read_text(encoding="utf-8")
+    assert "cycler.__init__.__globals__.os.popen(&#39;touch PWNED&#39;).read()" in html or "cycler.__init__.__globals__.os.popen('touch PWNED').read()" in html
