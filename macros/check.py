@@ -16,7 +16,7 @@ import pathspec
 from .cohort import check_cohorts
 from .data import CourseData, _display, load_course
 from .errors import ContentError, Problem, closest, format_problems
-from .markup import find_links, unsafe_html
+from .markup import find_links
 from .nav import check_nav, read_config
 from .pages import check_source, split_source
 from .reference import refresh
@@ -33,21 +33,10 @@ def course_pages(docs_dir: Path, config: Path) -> list[str]:
     return [p for p in pages if not skip.match_file(p) and not p.startswith("data/")]
 
 
-def check_markup(display: str, src: str, text: str, docs_dir: Path, pages: list[str], theme_dir: Path | None) -> list[Problem]:
-    """A page's front matter kept free of template code, its raw HTML safe, its links and images resolvable."""
-    meta_text, meta_line, body, body_line = split_source(text)
+def check_links(display: str, src: str, text: str, docs_dir: Path, pages: list[str], theme_dir: Path | None) -> list[Problem]:
+    """A page's links and images: pages that exist, images that exist and carry alt text."""
+    _, _, body, body_line = split_source(text)
     problems: list[Problem] = []
-    for number, line in enumerate((meta_text or "").splitlines(), start=meta_line):
-        if "{{" in line or "{%" in line:
-            problems.append(
-                Problem(
-                    display,
-                    number,
-                    "the front matter holds template code (`{{` or `{%`); front matter is never run as a template.",
-                    "write plain text here; macros belong in the page body.",
-                )
-            )
-    problems += unsafe_html(display, body, body_line)
     here = posixpath.dirname(src)
     for link in find_links(body, body_line):
         if not link.internal or not link.path:
@@ -132,7 +121,7 @@ def check_sources(docs_dir: Path, config: Path | None = None) -> list[Problem]:
         if data is not None:
             found, *_ = check_source(display, text, data)
             problems += found
-        problems += check_markup(display, src, text, docs_dir, pages, theme_dir)
+        problems += check_links(display, src, text, docs_dir, pages, theme_dir)
     problems += check_nav(config, docs_dir)
     return problems
 

@@ -144,5 +144,19 @@ def unsafe_html(path: str, text: str, first_line: int = 1) -> list[Problem]:
     return problems
 
 
+def front_matter_code(path: str, meta_text: str | None, first_line: int) -> list[Problem]:
+    """Lines of front matter that hold template code, which is never run there and would show as typed."""
+    return [
+        Problem(
+            path,
+            number,
+            "the front matter holds template code (`{{` or `{%`); front matter is never run as a template.",
+            "write plain text here; macros belong in the page body.",
+        )
+        for number, line in enumerate((meta_text or "").splitlines(), start=first_line)
+        if "{{" in line or "{%" in line
+    ]
+
+
 def _runs_code(target: str) -> bool:
     return "".join(target.split()).lower().startswith(("javascript:", "vbscript:", "data:text/html"))

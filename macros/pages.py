@@ -13,6 +13,7 @@ from .cohort import build_of, current_build
 from .data import CourseData, _Reader, _schema_problems, _yaml_problem, load_course
 from .errors import ContentError, Problem
 from .library import RESOURCES_PAGE, PageContext, course_pages
+from .markup import front_matter_code, unsafe_html
 from .models import PageMeta
 from .notes import check_notes, select_notes
 from .schedule import check_discussion_minutes
@@ -45,7 +46,8 @@ def check_front_matter(path: str, text: str | None, first_line: int) -> tuple[di
         return {}, [Problem(path, problem.line + first_line - 1, problem.message, problem.fix)]
     problems = [Problem(p.path, p.line + first_line - 1, p.message, p.fix) for p in reader.problems]
     if not isinstance(raw, dict):
-        return {}, [Problem(path, first_line, "the front matter must be `field: value` lines.", "write `title: ...` and `description: ...` between the `---` lines.")]
+        fix = "write `title: ...` and `description: ...` between the `---` lines."
+        return {}, [Problem(path, first_line, "the front matter must be `field: value` lines.", fix)]
     try:
         PageMeta.model_validate(raw)
     except ValidationError as error:
@@ -60,6 +62,8 @@ def check_source(path: str, text: str, data: CourseData) -> tuple[list[Problem],
     meta, problems = check_front_matter(path, meta_text, meta_line)
     checker = PageChecker(data, path, line_offset=body_line - 1)
     checker.check(body)
+    # Refused in every build path, `mkdocs serve` included: raw HTML that runs code, template code in front matter.
+    problems += front_matter_code(path, meta_text, meta_line) + unsafe_html(path, body, body_line)
     # Issue 6: facilitator notes must be well formed; a segment's discussion minutes must match its prompts' time boxes.
     problems += check_notes(path, body, body_line)
     boxes = [data.prompts[args[0]].minutes or 0 for spec, args, _ in checker.calls if spec.name == "discussion" and args and args[0] in data.prompts]

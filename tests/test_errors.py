@@ -274,7 +274,7 @@ def test_injection_and_inclusion_run_nothing_and_leak_nothing(project: Path, fix
     assert not (out / "broken" / "index.html").exists()
 
 
-def test_template_code_in_data_or_a_title_is_shown_as_text_and_never_run(project: Path) -> None:
+def test_template_code_in_a_title_is_refused_and_in_data_is_shown_as_text_never_run(project: Path) -> None:
     payload = "{{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}"
     prompts = project / "docs" / "data" / "prompts.yml"
     text = prompts.read_text(encoding="utf-8")
@@ -285,8 +285,11 @@ def test_template_code_in_data_or_a_title_is_shown_as_text_and_never_run(project
     result = run([sys.executable, "-m", "macros.check"], cwd=project)
     assert result.returncode == 1
     assert "docs/pre-work.md:2: the front matter holds template code (`{{` or `{%`); front matter is never run as a template." in result.stderr
-    # Even a plain `mkdocs build`, which skips that check, runs nothing and shows the braces as written.
+    # A plain `mkdocs build` refuses the title too; with the title put back, it shows the data's braces as written.
     out = project / "plain-build"
+    result = run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", str(out)], cwd=project)
+    assert result.returncode != 0 and "docs/pre-work.md:2: the front matter holds template code" in result.stdout + result.stderr
+    page.write_text(page.read_text(encoding="utf-8").replace(f'title: "{payload}', 'title: "', 1), encoding="utf-8")
     result = run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", str(out)], cwd=project)
     assert result.returncode == 0, result.stderr
     assert not (project / "PWNED").exists()
