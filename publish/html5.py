@@ -1,9 +1,10 @@
-"""Two repairs to Material's markup so every built page validates as HTML5 (Nu Html Checker).
+"""Three repairs to Material's markup so every built page validates as HTML5 (Nu Html Checker).
 
 Material 9.8 writes `autocomplete="off"` on its two hidden checkbox toggles (the
 attribute is only allowed on text-like inputs) and `tabindex=""` on the labels of
-navigation sections (an empty tabindex is not a number). Browsers ignore both, so
-dropping them changes nothing a reader sees. Both sit outside any block that
+navigation sections (an empty tabindex is not a number); on a page outside the nav
+its contents title points at a toggle that is not there. Browsers ignore all three,
+so dropping them changes nothing a reader sees. Both sit outside any block that
 overrides/main.html could extend, hence a pass over the built HTML.
 """
 
@@ -14,11 +15,14 @@ from pathlib import Path
 
 CHECKBOX_AUTOCOMPLETE = re.compile(r'(<input class="md-toggle"[^>]*type="checkbox"[^>]*?) autocomplete="off"')
 EMPTY_TABINDEX = re.compile(r'(<label class="md-nav__link[^>]*?) tabindex=""')
+# A page kept out of the nav (not_in_nav) gets no contents toggle, yet its contents title still points at one.
+ORPHAN_TOC_LABEL = re.compile(r'(<label class="md-nav__title") for="__toc"')
 
 
 def repair_markup(html: str) -> str:
-    """The page with Material's two invalid attributes removed; everything else byte for byte."""
-    return EMPTY_TABINDEX.sub(r"\1", CHECKBOX_AUTOCOMPLETE.sub(r"\1", html))
+    """The page with Material's invalid attributes removed; everything else byte for byte."""
+    html = EMPTY_TABINDEX.sub(r"\1", CHECKBOX_AUTOCOMPLETE.sub(r"\1", html))
+    return html if 'id="__toc"' in html else ORPHAN_TOC_LABEL.sub(r"\1", html)
 
 
 def repair_site(site: Path) -> int:
