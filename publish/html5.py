@@ -4,7 +4,7 @@ Material 9.8 writes `autocomplete="off"` on its two hidden checkbox toggles (the
 attribute is only allowed on text-like inputs) and `tabindex=""` on the labels of
 navigation sections (an empty tabindex is not a number); on a page outside the nav
 its contents title points at a toggle that is not there. Browsers ignore all three,
-so dropping them changes nothing a reader sees. Both sit outside any block that
+so dropping them changes nothing a reader sees. All sit outside any block that
 overrides/main.html could extend, hence a pass over the built HTML.
 """
 
