@@ -230,8 +230,9 @@ def render_reflection_journal(groups: list[tuple[str, str | None, list[Prompt]]]
     ]
     for title, href, prompts in groups:
         back = f'<p class="cw-journal-from">Asked on the page <a href="{escape(href)}">{escape(title)}</a>.</p>' if href else ""
-        section = _lines(f'<div class="cw-journal-page" data-page-title="{escape(title)}">', back, (render_prompt(p) for p in prompts), "</div>")
-        out += [f"## {escape(title)}", section]
+        # Kept out of search: each prompt's own page should be the one a search finds.
+        section = _lines(f'<div class="cw-journal-page" data-page-title="{escape(title)}" data-search-exclude>', back, (render_prompt(p) for p in prompts), "</div>")
+        out += [f"## {escape(title)} {{ data-search-exclude }}", section]
     return "\n\n".join(out)
 
 
