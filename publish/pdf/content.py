@@ -11,10 +11,11 @@ from bs4 import BeautifulSoup, Tag
 
 from .site import SitePage
 
-# What only makes sense on screen: scripts, form controls (the JS writing box), permalinks, edit buttons, download links.
+# What only makes sense on screen: scripts, form controls (the JS writing box), permalinks, edit buttons, download links,
+# and the journal's note about its script.
 SCREEN_ONLY = (
     "script, style, template, noscript, link, meta, base, form, textarea, input, button, select, iframe, object, embed, video, audio, "
-    ".headerlink, .md-content__button, .md-source-file, .cw-downloads"
+    ".headerlink, .md-content__button, .md-source-file, .cw-downloads, .cw-journal-needs-script"
 )
 # Attributes that could make WeasyPrint fetch or attach something, or that only scripts use.
 DROPPED_ATTRIBUTES = ("rel", "srcset", "sizes", "onload", "onerror", "onclick", "data-md-component")
