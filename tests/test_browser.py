@@ -345,6 +345,7 @@ def test_journal_page_gathers_exports_prints_and_clears_after_confirmation(visit
     tab.go("my-reflections/")
     assert journal_box(page, REFLECTION).input_value() == ""
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('cw-journal/'))") == []
+    assert not [r.url for r in tab.requests if "deputy" in r.url or "deputy" in (r.post_data or "")]
     assert not tab.foreign() and not tab.errors, (tab.foreign(), tab.errors)
 
 
