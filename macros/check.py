@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import posixpath
+import re
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from .pages import check_source, split_source
 from .reference import refresh
 from .sitecheck import check_site
 
+TEMPLATE_LINE = re.compile(r"""^template:\s*["']?(.*?)["']?\s*$""")
 UTF8_FIX = "save it as UTF-8 (most editors offer this under 'Save with encoding')."
 
 
@@ -92,6 +94,26 @@ def check_links(display: str, src: str, text: str, docs_dir: Path, pages: list[s
     return problems
 
 
+def theme_templates(theme_dir: Path | None) -> set[str]:
+    """The page templates a page's `template:` may name: ours in the theme folder, then Material's."""
+    import material
+
+    folders = [Path(material.__file__).parent / "templates", *([theme_dir] if theme_dir else [])]
+    return {p.name for folder in folders if folder.is_dir() for p in folder.glob("*.html")}
+
+
+def check_template(display: str, text: str, templates: set[str]) -> list[Problem]:
+    """A `template:` line in the front matter must name a page template the theme has (MkDocs would stop with a traceback)."""
+    meta_text, meta_line, _, _ = split_source(text)
+    for number, line in enumerate((meta_text or "").splitlines(), start=meta_line):
+        match = TEMPLATE_LINE.match(line)
+        if match and match.group(1) not in templates:
+            name = match.group(1)
+            fix = "remove the line: pages use the standard layout. To choose another, " + closest(name, templates)
+            return [Problem(display, number, f"the front matter names the template `{name}`, which the theme does not have.", fix)]
+    return []
+
+
 def check_sources(docs_dir: Path, config: Path | None = None) -> list[Problem]:
     """Every problem in the data files, the Markdown pages under docs_dir and the navigation."""
     config = config or docs_dir.resolve().parent / "mkdocs.yml"
@@ -100,6 +122,7 @@ def check_sources(docs_dir: Path, config: Path | None = None) -> list[Problem]:
     theme = values.get("theme")
     custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
     theme_dir = config.resolve().parent / str(custom_dir) if custom_dir else None
+    templates = theme_templates(theme_dir)
     data: CourseData | None = None
     try:
         data = load_course(docs_dir)
@@ -122,6 +145,7 @@ def check_sources(docs_dir: Path, config: Path | None = None) -> list[Problem]:
             found, *_ = check_source(display, text, data)
             problems += found
         problems += check_links(display, src, text, docs_dir, pages, theme_dir)
+        problems += check_template(display, text, templates)
     problems += check_nav(config, docs_dir)
     return problems
 

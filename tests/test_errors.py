@@ -93,6 +93,12 @@ SOURCE_CASES = {
         "the front matter holds template code (`{{` or `{%`); front matter is never run as a template.",
         "write plain text here; macros belong in the page body.",
     ),
+    "unknown-template.md": (
+        2,
+        "the front matter names the template `../../../../etc/passwd`, which the theme does not have.",
+        "remove the line: pages use the standard layout. To choose another, use one of '404.html', 'base.html', 'blog-post.html', 'blog.html',"
+        " 'main.html', 'redirect.html'.",
+    ),
     "template-injection.md": (
         8,
         "the name `__globals__` is not allowed: names starting with an underscore reach Python internals.",
