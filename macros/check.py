@@ -94,6 +94,11 @@ def check_links(display: str, src: str, text: str, docs_dir: Path, pages: list[s
     return problems
 
 
+def in_reading_order(problems: list[Problem]) -> list[Problem]:
+    """Each problem once, file by file and line by line, the order an author fixes them in."""
+    return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
+
+
 def theme_templates(theme_dir: Path | None) -> set[str]:
     """The page templates a page's `template:` may name: ours in the theme folder, then Material's."""
     import material
@@ -147,7 +152,7 @@ def check_sources(docs_dir: Path, config: Path | None = None) -> list[Problem]:
         problems += check_links(display, src, text, docs_dir, pages, theme_dir)
         problems += check_template(display, text, templates)
     problems += check_nav(config, docs_dir)
-    return problems
+    return in_reading_order(problems)
 
 
 def check_built_site(site_dir: Path, docs_dir: Path, config: Path | None = None, missing_ok: tuple[str, ...] = ()) -> list[Problem]:
@@ -159,7 +164,7 @@ def check_built_site(site_dir: Path, docs_dir: Path, config: Path | None = None,
     except ContentError as error:
         return list(error.problems)
     directory_urls = values.get("use_directory_urls", True) is not False
-    return check_site(site_dir, docs_dir, course_pages(docs_dir, config), data, directory_urls, missing_ok)
+    return in_reading_order(check_site(site_dir, docs_dir, course_pages(docs_dir, config), data, directory_urls, missing_ok))
 
 
 def write_reference(path: Path) -> int:
