@@ -135,6 +135,16 @@ def test_a_page_missing_from_the_nav_is_named_with_the_line_to_add(project: Path
     assert problem(PAGE, 1, "the page is not in the navigation, so readers cannot reach it.", fix) in printed
 
 
+def test_a_nav_entry_naming_no_page_is_named_with_its_line_in_mkdocs_yml(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(": pre-work.md", ": prework.md", 1), encoding="utf-8")
+    line = config.read_text(encoding="utf-8").splitlines().index("      - Pre-work: prework.md") + 1
+    status, printed = check()
+    assert status == 1
+    message = "the navigation lists `prework.md`, but there is no such page in docs/."
+    assert problem("mkdocs.yml", line, message, "did you mean 'pre-work.md' or 'resources.md'?") in printed
+
+
 def test_raw_script_and_inline_handlers_are_refused_on_their_lines(project: Path, check) -> None:  # type: ignore[no-untyped-def]
     add_page(project, "raw-script.md")
     status, printed = check()
