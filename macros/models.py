@@ -135,3 +135,5 @@ class PageMeta(Record):
     hide: list[Literal["navigation", "toc", "footer", "path", "tags", "feedback"]] = []
     search: dict[Literal["exclude", "boost"], bool | float] = {}
     template: Text | None = None
+    # False keeps a page out of the printed course reader (e.g. the interactive My reflections page).
+    reader: bool = True

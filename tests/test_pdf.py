@@ -22,10 +22,25 @@ from macros.errors import ContentError
 from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import PdfBuilder, build_pdfs
 from publish.pdf.content import printable
-from publish.pdf.site import SitePage, load_settings, page_url
+from publish.pdf.site import SitePage, in_reader, load_settings, page_url
 
 DATA = load_course(ROOT / "docs")
-NAV = load_config(str(ROOT / "mkdocs.yml"))["nav"]
+SETTINGS = load_settings(ROOT / "mkdocs.yml")
+
+
+def _printed(entries: list[Any]) -> list[Any]:
+    """The nav as the reader prints it: pages marked `reader: false` left out."""
+    kept = []
+    for entry in entries:
+        ((title, value),) = entry.items()
+        if isinstance(value, list):
+            kept.append({title: _printed(value)})
+        elif in_reader(SETTINGS, value):
+            kept.append(entry)
+    return kept
+
+
+NAV = _printed(load_config(str(ROOT / "mkdocs.yml"))["nav"])
 
 
 def squash(text: str) -> str:
@@ -372,3 +387,11 @@ def test_printing_a_page_from_the_browser_gives_the_content_without_site_chrome(
         assert chrome not in text, f"{chrome!r} printed"
     # Greyscale-safe ink: no coloured or pale text (links included).
     assert dark_and_neutral(text_colours(printed)), text_colours(printed)
+
+
+def test_pages_marked_reader_false_stay_on_the_site_but_out_of_the_reader(site: Path) -> None:
+    titles = [str(item.title) for item in PdfReader(site / "pdf" / READER_PDF).outline if not isinstance(item, list)]
+    assert not in_reader(SETTINGS, "my-reflections.md")
+    assert "Home" in titles
+    assert "My reflections" not in titles
+    assert (site / "my-reflections" / "index.html").is_file()

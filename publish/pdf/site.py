@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from bs4 import BeautifulSoup, Tag
 
 from macros.errors import ContentError, Problem
@@ -135,7 +136,7 @@ def load_settings(config_file: Path) -> SiteSettings:
         description=config["site_description"] or config["site_name"],
         language=config["theme"]["language"] or "en",
         page_size=size,
-        nav=_nav_entries(config["nav"]),
+        nav=_printable(_nav_entries(config["nav"]), config_file.parent / config["docs_dir"]),
     )
 
 
@@ -147,8 +148,34 @@ def page_url(src: str) -> str:
     return stem + "/"
 
 
+def in_reader(settings: SiteSettings, src: str) -> bool:
+    """False when the page's front matter says `reader: false` (it stays on the site, not in print)."""
+    return _printable_page(settings.config_path.parent / settings.docs_dir / src)
+
+
+def _printable_page(path: Path) -> bool:
+    from macros.pages import split_source
+
+    meta = split_source(path.read_text(encoding="utf-8"))[0] if path.is_file() else None
+    loaded = yaml.safe_load(meta) if meta else None
+    return not (isinstance(loaded, dict) and loaded.get("reader") is False)
+
+
+def _printable(entries: tuple[NavEntry, ...], docs: Path) -> tuple[NavEntry, ...]:
+    """The nav as print follows it: pages marked `reader: false` and sections left empty dropped."""
+    kept: list[NavEntry] = []
+    for entry in entries:
+        if entry.src is None:
+            children = _printable(entry.children, docs)
+            if children:
+                kept.append(NavEntry(title=entry.title, children=children))
+        elif _printable_page(docs / entry.src):
+            kept.append(entry)
+    return tuple(kept)
+
+
 def load_pages(site_dir: Path, settings: SiteSettings) -> list[SitePage]:
-    """Every page of the nav, in nav order, with its article parsed from the built HTML."""
+    """Every printable page of the nav, in nav order, with its article parsed from the built HTML."""
     pages: list[SitePage] = []
     problems: list[Problem] = []
 
