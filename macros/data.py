@@ -84,7 +84,12 @@ class _Reader:
         if node.tag not in PLAIN_TAGS:
             # A tag such as !!python/object could build objects; data is text, numbers and lists only.
             self.problems.append(
-                Problem(self.display, node.start_mark.line + 1, f"the YAML tag `{node.tag.replace('tag:yaml.org,2002:', '!!')}` is not allowed.", "remove the tag; write plain text, numbers and lists.")
+                Problem(
+                    self.display,
+                    node.start_mark.line + 1,
+                    f"the YAML tag `{node.tag.replace('tag:yaml.org,2002:', '!!')}` is not allowed.",
+                    "remove the tag; write plain text, numbers and lists.",
+                )
             )
             return None
         if isinstance(node, yaml.MappingNode):
@@ -125,7 +130,11 @@ def read_yaml(path: Path) -> tuple[Any, _Reader, list[Problem]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return None, reader, [Problem(display, line, "the file is not valid UTF-8 text.", "save it as UTF-8 (most editors offer this under 'Save with encoding').")]
+        return (
+            None,
+            reader,
+            [Problem(display, line, "the file is not valid UTF-8 text.", "save it as UTF-8 (most editors offer this under 'Save with encoding').")],
+        )
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
@@ -177,7 +186,14 @@ def _schema_problems(error: ValidationError, model: type[BaseModel], reader: _Re
             problems.append(Problem(reader.display, line, f"{label}: {detail['msg'].removeprefix('Value error, ')}.", ""))
         else:
             where = ".".join(str(part) for part in loc) or "record"
-            problems.append(Problem(reader.display, line, f"{label}: `{where}` {detail['msg'][0].lower()}{detail['msg'][1:]} (found {detail['input']!r}).", "correct the value on this line."))
+            problems.append(
+                Problem(
+                    reader.display,
+                    line,
+                    f"{label}: `{where}` {detail['msg'][0].lower()}{detail['msg'][1:]} (found {detail['input']!r}).",
+                    "correct the value on this line.",
+                )
+            )
     return problems
 
 
@@ -233,12 +249,21 @@ def _load(data_dir: Path) -> CourseData:
         if raw is None:
             raw = []
         if not isinstance(raw, list):
-            problems.append(Problem(reader.display, 1, f"this file must be a list of {kind}s, each starting with `- id:`.", "start each record with a dash: `- id: my-id`."))
+            problems.append(
+                Problem(reader.display, 1, f"this file must be a list of {kind}s, each starting with `- id:`.", "start each record with a dash: `- id: my-id`.")
+            )
             continue
         for index, entry in enumerate(raw):
             label = _label(kind, entry, index)
             if not isinstance(entry, dict):
-                problems.append(Problem(reader.display, reader.line_of((index,)), f"{label} is not a record of `field: value` lines.", "start it with `- id: my-id` and indent its fields under it."))
+                problems.append(
+                    Problem(
+                        reader.display,
+                        reader.line_of((index,)),
+                        f"{label} is not a record of `field: value` lines.",
+                        "start it with `- id: my-id` and indent its fields under it.",
+                    )
+                )
                 continue
             try:
                 record = model.model_validate(entry)
@@ -249,7 +274,14 @@ def _load(data_dir: Path) -> CourseData:
             line = reader.line_of((index, "id"))
             if record_id in where:
                 first_file, first_line = where[record_id]
-                problems.append(Problem(reader.display, line, f"the id '{record_id}' is already used at {first_file}:{first_line}.", "ids must be unique: rename one of the two (ids are permanent, so rename the new one)."))
+                problems.append(
+                    Problem(
+                        reader.display,
+                        line,
+                        f"the id '{record_id}' is already used at {first_file}:{first_line}.",
+                        "ids must be unique: rename one of the two (ids are permanent, so rename the new one).",
+                    )
+                )
                 continue
             where[record_id] = (reader.display, line)
             tables[kind][record_id] = record
@@ -257,11 +289,25 @@ def _load(data_dir: Path) -> CourseData:
     for finding in tables["finding"].values():
         if "source" not in broken and finding.source not in tables["source"]:
             file, line = where[finding.id]
-            problems.append(Problem(file, line, f"finding '{finding.id}' names source '{finding.source}', which is not in sources.yml.", closest(finding.source, set(tables["source"]))))
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    f"finding '{finding.id}' names source '{finding.source}', which is not in sources.yml.",
+                    closest(finding.source, set(tables["source"])),
+                )
+            )
     for prompt in tables["prompt"].values():
         if "source" not in broken and prompt.source is not None and prompt.source not in tables["source"]:
             file, line = where[prompt.id]
-            problems.append(Problem(file, line, f"prompt '{prompt.id}' names source '{prompt.source}', which is not in sources.yml.", closest(prompt.source, set(tables["source"]))))
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    f"prompt '{prompt.id}' names source '{prompt.source}', which is not in sources.yml.",
+                    closest(prompt.source, set(tables["source"])),
+                )
+            )
 
     if problems or course is None:
         raise ContentError(problems)

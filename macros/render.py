@@ -78,7 +78,16 @@ def _item_list(items: list[Item], numbered: bool) -> str:
     return _lines(f'<{tag} class="cw-items">', (render_item(i) for i in items), f"</{tag}>")
 
 
-def render_finding(finding: Finding, source: Source, source_href: str, items: list[Item] | None = None, *, new_stage: int | None = None, heading: str | None = None, anchor: str | None = None) -> str:
+def render_finding(
+    finding: Finding,
+    source: Source,
+    source_href: str,
+    items: list[Item] | None = None,
+    *,
+    new_stage: int | None = None,
+    heading: str | None = None,
+    anchor: str | None = None,
+) -> str:
     """A finding card: title, optional intro, its items (grouped if they have groups), and its source."""
     shown = finding.items if items is None else items
     intro = f'<p class="cw-intro">{escape(finding.intro)}</p>' if finding.intro else ""
@@ -96,7 +105,9 @@ def render_finding(finding: Finding, source: Source, source_href: str, items: li
                 if fresh:
                     li = li.replace("<li>", '<li class="cw-new"><span class="cw-badge">New</span> ', 1)
                 entries.append(li)
-            blocks.append(_lines(f'<li class="cw-group"><p class="cw-group-title"><strong>{escape(group or "")}</strong></p>', "<ul>", entries, "</ul>", "</li>"))
+            blocks.append(
+                _lines(f'<li class="cw-group"><p class="cw-group-title"><strong>{escape(group or "")}</strong></p>', "<ul>", entries, "</ul>", "</li>")
+            )
         body = _lines(f'<{tag} class="cw-groups">', blocks, f"</{tag}>")
     title = heading or str(escape(finding.title))
     attrs = f' id="{anchor or "finding-" + finding.id}" data-finding="{finding.id}"'
@@ -150,7 +161,7 @@ def render_epilogue(source: Source) -> str:
 
 def render_study(source: Source, href: str) -> str:
     """A study card: its research question and methods."""
-    question = f'<p><strong>Question:</strong> “{escape(source.question)}”</p>' if source.question else ""
+    question = f"<p><strong>Question:</strong> “{escape(source.question)}”</p>" if source.question else ""
     methods = ""
     if source.methods:
         methods = _lines("<p><strong>Methods:</strong></p>", "<ul>", (f"<li>{escape(m)}</li>" for m in source.methods), "</ul>")
@@ -216,8 +227,6 @@ def render_reach(course: Course) -> str:
     return _lines('<ul class="cw-reach">', figures, "</ul>")
 
 
-
-
 def render_reflection_journal(groups: list[tuple[str, str | None, list[Prompt]]]) -> str:
     """The 'My reflections' body: a spot for the journal's buttons, then each page's prompts under its title."""
     out = [
@@ -231,7 +240,9 @@ def render_reflection_journal(groups: list[tuple[str, str | None, list[Prompt]]]
     for title, href, prompts in groups:
         back = f'<p class="cw-journal-from">Asked on the page <a href="{escape(href)}">{escape(title)}</a>.</p>' if href else ""
         # Kept out of search: each prompt's own page should be the one a search finds.
-        section = _lines(f'<div class="cw-journal-page" data-page-title="{escape(title)}" data-search-exclude>', back, (render_prompt(p) for p in prompts), "</div>")
+        section = _lines(
+            f'<div class="cw-journal-page" data-page-title="{escape(title)}" data-search-exclude>', back, (render_prompt(p) for p in prompts), "</div>"
+        )
         out += [f"## {escape(title)} {{ data-search-exclude }}", section]
     return "\n\n".join(out)
 

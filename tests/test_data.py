@@ -68,7 +68,7 @@ def test_tabs_get_their_own_hint(data_dir: Path, monkeypatch: pytest.MonkeyPatch
 def test_unknown_field_suggests_the_field_meant(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(data_dir.parent)
     path = data_dir / "data" / "findings.yml"
-    edit(path, "  title: \"Five key actions", "  titel: \"Five key actions")
+    edit(path, '  title: "Five key actions', '  titel: "Five key actions')
     line = line_of(path, "titel:")
     found = problems_for(data_dir)
     assert f"docs/data/findings.yml:{line}: finding 'five-key-actions' has an unknown field `titel:`.\n    Fix: did you mean `title:`?" in found
@@ -78,10 +78,12 @@ def test_unknown_field_suggests_the_field_meant(data_dir: Path, monkeypatch: pyt
 def test_every_problem_is_reported_at_once(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(data_dir.parent)
     edit(data_dir / "data" / "findings.yml", "source: learning-journey-or-blame-game", "source: learning-jorney")
-    edit(data_dir / "data" / "prompts.yml", "kind: discussion\n  title: \"What barriers", "kind: discusion\n  title: \"What barriers")
+    edit(data_dir / "data" / "prompts.yml", 'kind: discussion\n  title: "What barriers', 'kind: discusion\n  title: "What barriers')
     found = problems_for(data_dir)
     assert any("names source 'learning-jorney', which is not in sources.yml.\n    Fix: did you mean 'learning-journey-or-blame-game'" in p for p in found)
-    assert any("prompt 'barriers-your-collaboration-faces': `kind: discusion` is not allowed.\n    Fix: use one of 'reflection' or 'discussion'." in p for p in found)
+    assert any(
+        "prompt 'barriers-your-collaboration-faces': `kind: discusion` is not allowed.\n    Fix: use one of 'reflection' or 'discussion'." in p for p in found
+    )
 
 
 def test_a_duplicate_id_names_both_places(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,7 +103,7 @@ def test_a_duplicate_id_names_both_places(data_dir: Path, monkeypatch: pytest.Mo
 def test_a_duplicate_key_is_not_silently_dropped(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(data_dir.parent)
     path = data_dir / "data" / "sources.yml"
-    edit(path, "  place: \"Hartford, CT\"", "  place: \"Hartford, CT\"\n  place: \"Hartford\"")
+    edit(path, '  place: "Hartford, CT"', '  place: "Hartford, CT"\n  place: "Hartford"')
     line = line_of(path, 'place: "Hartford"')
     [problem] = problems_for(data_dir)
     assert problem.startswith(f"docs/data/sources.yml:{line}: `place:` appears twice in the same record.")
@@ -112,7 +114,10 @@ def test_python_tags_in_yaml_are_refused(data_dir: Path, monkeypatch: pytest.Mon
     path = data_dir / "data" / "prompts.yml"
     edit(path, 'title: "Skills and practices"', "title: !!python/object/apply:os.system ['echo pwned > pwned.txt']")
     found = problems_for(data_dir)
-    assert f"docs/data/prompts.yml:{line_of(path, '!!python')}: the YAML tag `!!python/object/apply:os.system` is not allowed.\n    Fix: remove the tag; write plain text, numbers and lists." in found
+    assert (
+        f"docs/data/prompts.yml:{line_of(path, '!!python')}: the YAML tag `!!python/object/apply:os.system` is not allowed.\n    Fix: remove the tag; write plain text, numbers and lists."
+        in found
+    )
     assert not (data_dir.parent / "pwned.txt").exists()
 
 

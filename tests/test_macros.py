@@ -63,7 +63,9 @@ def test_render_reflection_is_a_hook_for_the_journal() -> None:
 def test_render_reference_gives_what_the_deck_gives() -> None:
     article = DATA.sources["where-to-start-article"]
     html = render.render_reference(article)
-    assert html.startswith('<li id="source-where-to-start-article"><span class="cw-kind">Article</span> <cite>Cross-Boundary Collaborations in Cities: Where to Start</cite>.')
+    assert html.startswith(
+        '<li id="source-where-to-start-article"><span class="cw-kind">Article</span> <cite>Cross-Boundary Collaborations in Cities: Where to Start</cite>.'
+    )
     assert "Eva Flavia Martínez Orbegozo" in html and "6 July 2023." in html
 
 
@@ -77,16 +79,46 @@ def test_every_macro_has_a_one_line_doc_and_an_example_that_passes() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('{{ finding("five-key-action") }}', "docs/page.md:5: `finding(\"five-key-action\")`: there is no finding in docs/data/findings.yml with the id 'five-key-action'.\n    Fix: did you mean 'five-key-actions'?"),
-        ('{{ reflection("dealing-with-setbacks") }}', "docs/page.md:5: `reflection(\"dealing-with-setbacks\")`: there is no reflection prompt in docs/data/prompts.yml with the id 'dealing-with-setbacks'.\n    Fix: 'dealing-with-setbacks' is a discussion; show it with {{ discussion(\"dealing-with-setbacks\") }}."),
-        ('{{ findings("five-key-actions") }}', "docs/page.md:5: there is no macro called `findings`.\n    Fix: did you mean 'finding'? The macro reference lists them all."),
-        ("{{ strategic_triangle(4) }}", "docs/page.md:5: `strategic_triangle(4)` asks for a stage that does not exist.\n    Fix: use a whole number from 1 to 3."),
-        ('{{ finding("five-key-actions", "extra") }}', "docs/page.md:5: `finding` was called with the wrong arguments.\n    Fix: write it as {{ finding(\"five-key-actions\") }}."),
-        ("{{ config.site_name }}", "docs/page.md:5: attribute access `.site_name` is not allowed inside {{ }}.\n    Fix: only a macro call may stand there, like {{ finding(\"five-key-actions\") }}."),
-        ('{{ "x" | upper }}', "docs/page.md:5: the filter `| upper` is not allowed inside {{ }}.\n    Fix: only a macro call may stand there, like {{ finding(\"five-key-actions\") }}."),
-        ("{% for x in y %}{% endfor %}", "docs/page.md:5: the statement `{% for %}` is not allowed in a page.\n    Fix: pages may only call macros, like {{ reflection(\"your-top-challenge\") }}; loops, conditions, includes and imports belong in macros/ (ask a maintainer)."),
-        ("{{ cycler.__init__.__globals__.os.popen('id').read() }}", "docs/page.md:5: the name `__globals__` is not allowed: names starting with an underscore reach Python internals.\n    Fix: remove it; pages may only call macros with quoted ids."),
-        ('{{ finding(config) }}', "docs/page.md:5: `finding` was given the name `config`; only a quoted id or a whole number may be passed.\n    Fix: write it as {{ finding(\"five-key-actions\") }}."),
+        (
+            '{{ finding("five-key-action") }}',
+            "docs/page.md:5: `finding(\"five-key-action\")`: there is no finding in docs/data/findings.yml with the id 'five-key-action'.\n    Fix: did you mean 'five-key-actions'?",
+        ),
+        (
+            '{{ reflection("dealing-with-setbacks") }}',
+            "docs/page.md:5: `reflection(\"dealing-with-setbacks\")`: there is no reflection prompt in docs/data/prompts.yml with the id 'dealing-with-setbacks'.\n    Fix: 'dealing-with-setbacks' is a discussion; show it with {{ discussion(\"dealing-with-setbacks\") }}.",
+        ),
+        (
+            '{{ findings("five-key-actions") }}',
+            "docs/page.md:5: there is no macro called `findings`.\n    Fix: did you mean 'finding'? The macro reference lists them all.",
+        ),
+        (
+            "{{ strategic_triangle(4) }}",
+            "docs/page.md:5: `strategic_triangle(4)` asks for a stage that does not exist.\n    Fix: use a whole number from 1 to 3.",
+        ),
+        (
+            '{{ finding("five-key-actions", "extra") }}',
+            'docs/page.md:5: `finding` was called with the wrong arguments.\n    Fix: write it as {{ finding("five-key-actions") }}.',
+        ),
+        (
+            "{{ config.site_name }}",
+            'docs/page.md:5: attribute access `.site_name` is not allowed inside {{ }}.\n    Fix: only a macro call may stand there, like {{ finding("five-key-actions") }}.',
+        ),
+        (
+            '{{ "x" | upper }}',
+            'docs/page.md:5: the filter `| upper` is not allowed inside {{ }}.\n    Fix: only a macro call may stand there, like {{ finding("five-key-actions") }}.',
+        ),
+        (
+            "{% for x in y %}{% endfor %}",
+            'docs/page.md:5: the statement `{% for %}` is not allowed in a page.\n    Fix: pages may only call macros, like {{ reflection("your-top-challenge") }}; loops, conditions, includes and imports belong in macros/ (ask a maintainer).',
+        ),
+        (
+            "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+            "docs/page.md:5: the name `__globals__` is not allowed: names starting with an underscore reach Python internals.\n    Fix: remove it; pages may only call macros with quoted ids.",
+        ),
+        (
+            "{{ finding(config) }}",
+            'docs/page.md:5: `finding` was given the name `config`; only a quoted id or a whole number may be passed.\n    Fix: write it as {{ finding("five-key-actions") }}.',
+        ),
     ],
 )
 def test_the_allow_list_explains_each_refusal(text: str, expected: str) -> None:
