@@ -246,7 +246,7 @@ def faculty() -> str:
 
 @macro(None, "reach()")
 def reach() -> str:
-    """The wider programme's reach: mayors, officials and countries."""
+    """The wider program's reach: mayors, officials and countries."""
     return render.render_reach(current.get().data.course)
 
 

@@ -55,7 +55,7 @@ def pdf_text(pdf: Path) -> str:
 def test_the_pages_hold_facilitator_notes_to_test_with() -> None:
     sentences = facilitator_sentences()
     assert len(sentences) >= 4
-    assert "Keep to the ten-minute time box, then bring the room back together." in sentences
+    assert "Keep to the time box shown below, then bring the room back together." in sentences
 
 
 def test_no_participant_page_or_search_entry_holds_facilitator_text(site: Path, cohort_site: Path) -> None:
