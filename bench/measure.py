@@ -66,7 +66,8 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str], log: Path) 
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        # wait4 reports the largest resident size of the process and every child it reaped.
+        # wait4 reports the largest resident size of the process and every child it reaped; Linux starts a child's
+        # count from its parent's at exec, so the caller must stay small (bench/__main__.py reads PDFs only at the end).
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         done.set()
