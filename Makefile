@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: site serve check test lint format bench lock clean help pdf reference system-packages browser-tools
+.PHONY: site serve check test lint format bench lock clean help pdf reference system-packages test-packages browser-tools
 
 help:
 	@echo "make site    build the site (and its PDFs) into site/"
@@ -40,14 +40,20 @@ site: $(STAMP) system-packages
 serve: $(STAMP)
 	COURSE_COHORT=$(or $(COHORT),generic) COURSE_EDITION=$(or $(EDITION),participant) $(BIN)/mkdocs serve --strict
 
-# What the PDFs (Pango, fonts) and the browser tests (Chromium) need from Debian, installed when missing.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core chromium
+# What the PDFs need from Debian (Pango, fonts), and what the tests add (Chromium), installed when missing.
+PDF_PACKAGES  := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core
+TEST_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# $(call apt_install,packages): install those of the packages that are missing.
+apt_install = command -v dpkg >/dev/null || exit 0; \
+	missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "Installing" $$missing; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
 
 system-packages:
-	@command -v dpkg >/dev/null || exit 0; \
-	missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then echo "Installing" $$missing; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+	@$(call apt_install,$(PDF_PACKAGES))
+
+test-packages: system-packages
+	@$(call apt_install,$(TEST_PACKAGES))
 
 # The PDFs alone, over the site `make site` built; `make site` itself always makes them.
 pdf: $(STAMP) system-packages
@@ -57,8 +63,8 @@ check: $(STAMP)
 	$(PY) -m macros.check
 
 lint: $(STAMP)
-	$(BIN)/ruff check macros publish tests
-	$(BIN)/ruff format --check macros publish tests
+	$(BIN)/ruff check macros publish tests bench
+	$(BIN)/ruff format --check macros publish tests bench
 	$(BIN)/mypy
 	$(BIN)/actionlint
 	$(BIN)/zizmor --offline --no-progress .github/workflows
@@ -68,10 +74,10 @@ reference: $(STAMP)
 	$(PY) -m macros.check --write-reference CONTRIBUTING.md
 
 format: $(STAMP)
-	$(BIN)/ruff format macros publish tests
-	$(BIN)/ruff check --fix macros publish tests
+	$(BIN)/ruff format macros publish tests bench
+	$(BIN)/ruff check --fix macros publish tests bench
 
-test: $(STAMP) system-packages browser-tools
+test: $(STAMP) test-packages browser-tools
 	$(PY) -m pytest
 
 # The browser tests' pinned tools from package-lock.json: axe-core and the Nu Html Checker (run by Java).
