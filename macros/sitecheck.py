@@ -11,7 +11,8 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bs4 import BeautifulSoup
+import lxml.html
+from lxml import etree
 
 from .data import CourseData, _display
 from .errors import Problem, closest
@@ -29,12 +30,20 @@ def built_path(src: str, directory_urls: bool = True) -> str:
     return stem + "/index.html"
 
 
-def _locate(source: str, needles: list[str], last: bool = False) -> int:
-    """The line of the source that mentions one of needles (the last such line if asked), else 1."""
-    hits = [number for number, line in enumerate(source.splitlines(), start=1) if any(n and n in line for n in needles)]
+# The attributes whose values say which records a page shows (see _unused_records).
+RECORD_ATTRIBUTES = ("data-finding", "data-prompt", "data-source", "id")
+
+
+def _locate(source: str | list[str], needles: list[str], last: bool = False) -> int:
+    """The line of the source (or its lines) that mentions one of needles (the last such line if asked), else 1."""
+    lines = source.splitlines() if isinstance(source, str) else source
+    hits = [number for number, line in enumerate(lines, start=1) if any(n and n in line for n in needles)]
     if not hits:
         return 1
     return hits[-1] if last else hits[0]
+
+
+_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 
 
 class SiteChecker:
@@ -48,13 +57,22 @@ class SiteChecker:
         # Files a partial build leaves out on purpose (PDFs under --no-pdf), by suffix.
         self.missing_ok = missing_ok
         self.ids: dict[str, list[str]] = {}
-        self.soups: dict[str, BeautifulSoup] = {}
+        # Each page's <article> (or the whole page if it has none), parsed once with lxml.
+        self.articles: dict[str, lxml.html.HtmlElement] = {}
+        # The raw HTML of every page, and the (attribute, value) pairs that show records, for _unused_records.
+        self.html: list[str] = []
+        self.shown: set[tuple[str, str]] = set()
         for src in pages:
             built = site_dir / built_path(src, directory_urls)
             if built.is_file():
-                soup = BeautifulSoup(built.read_text(encoding="utf-8"), "lxml")
-                self.soups[src] = soup
-                self.ids[built_path(src, directory_urls)] = [str(tag["id"]) for tag in soup.find_all(id=True)]
+                raw = built.read_bytes()
+                root = lxml.html.document_fromstring(raw, parser=_PARSER)
+                self.ids[built_path(src, directory_urls)] = [str(value) for value in root.xpath("//@id")]
+                article = next(root.iter("article"), None)
+                self.articles[src] = article if article is not None else root
+                self.html.append(raw.decode("utf-8", errors="replace"))
+                for attribute in RECORD_ATTRIBUTES:
+                    self.shown.update((attribute, str(value)) for value in root.xpath(f"//@{attribute}"))
 
     def _target(self, page_built: str, href: str) -> tuple[str, str]:
         """(built file the href reaches, its anchor) for an href found in a built page."""
@@ -73,22 +91,23 @@ class SiteChecker:
     def check(self, data: CourseData | None = None) -> list[Problem]:
         """Every problem in the built site, each located in the page or data file to edit."""
         problems: list[Problem] = []
-        for src, soup in self.soups.items():
-            problems += self._check_page(src, soup)
+        for src, article in self.articles.items():
+            problems += self._check_page(src, article)
         if data is not None:
             problems += self._unused_records(data)
         return problems
 
-    def _check_page(self, src: str, soup: BeautifulSoup) -> list[Problem]:
+    def _check_page(self, src: str, article: etree._Element) -> list[Problem]:
         path = self.docs_dir / src
         shown = _display(path)
         source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
         page_built = built_path(src, self.directory_urls)
         problems: list[Problem] = []
 
         for name, count in Counter(self.ids[page_built]).items():
             if count > 1:
-                line = _locate(source, [name, name.split("-", 1)[-1]], last=True)
+                line = _locate(lines, [name, name.split("-", 1)[-1]], last=True)
                 problems.append(
                     Problem(
                         shown,
@@ -123,14 +142,13 @@ class SiteChecker:
                 )
 
         # Everything in the article, including what macros wrote: each internal link and image must resolve.
-        article = soup.select_one("article") or soup
         for tag, attr in (("a", "href"), ("img", "src")):
-            for element in article.find_all(tag):
+            for element in article.iter(tag):
                 value = str(element.get(attr) or "")
                 if not value or EXTERNAL.match(value) or value.startswith("/"):
                     continue  # other hosts are not ours to check; root-relative links are refused in the source
                 built, fragment = self._target(page_built, value)
-                line = _locate(source, [value.split("#")[0] or "#" + fragment, fragment, posixpath.basename(value.split("#")[0].rstrip("/"))])
+                line = _locate(lines, [value.split("#")[0] or "#" + fragment, fragment, posixpath.basename(value.split("#")[0].rstrip("/"))])
                 if not self._exists(built):
                     what = "image" if tag == "img" else "link"
                     problems.append(
@@ -150,10 +168,10 @@ class SiteChecker:
                             closest(fragment, set(self.ids[built])),
                         )
                     )
-        for image in article.find_all("img"):
+        for image in article.iter("img"):
             if image.get("alt") is None:
                 src_value = str(image.get("src") or "")
-                line = _locate(source, [posixpath.basename(src_value)])
+                line = _locate(lines, [posixpath.basename(src_value)])
                 problems.append(
                     Problem(
                         shown,
@@ -164,11 +182,14 @@ class SiteChecker:
                 )
         return problems
 
+    def _is_shown(self, attribute: str, value: str) -> bool:
+        """Whether some page carries attribute="value": on an element, or written so in its HTML."""
+        return (attribute, value) in self.shown or any(f'{attribute}="{value}"' in html for html in self.html)
+
     def _unused_records(self, data: CourseData) -> list[Problem]:
-        html = "\n".join(str(soup) for soup in self.soups.values())
         problems: list[Problem] = []
         for finding_id in data.findings:
-            if f'data-finding="{finding_id}"' not in html:
+            if not self._is_shown("data-finding", finding_id):
                 file, line = data.where[finding_id]
                 problems.append(
                     Problem(
@@ -179,7 +200,7 @@ class SiteChecker:
                     )
                 )
         for prompt_id, prompt in data.prompts.items():
-            if f'data-prompt="{prompt_id}"' not in html:
+            if not self._is_shown("data-prompt", prompt_id):
                 file, line = data.where[prompt_id]
                 problems.append(
                     Problem(
@@ -191,7 +212,7 @@ class SiteChecker:
                 )
         referenced = {f.source for f in data.findings.values()} | {p.source for p in data.prompts.values() if p.source}
         for source_id in data.sources:
-            if source_id not in referenced and f'data-source="{source_id}"' not in html and f'id="source-{source_id}"' not in html:
+            if source_id not in referenced and not self._is_shown("data-source", source_id) and not self._is_shown("id", f"source-{source_id}"):
                 file, line = data.where[source_id]
                 problems.append(
                     Problem(
