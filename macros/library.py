@@ -35,8 +35,23 @@ class CoursePage:
     abs_src_path: str
 
 
+# The last build's answer: (nav, files, pages). Keyed by the very nav and files objects, so it lasts one
+# build only (MkDocs makes new ones for every build, `mkdocs serve` rebuilds included).
+_course_pages_cache: tuple[Any, Any, list[CoursePage]] | None = None
+
+
 def course_pages(nav: Any, files: Any) -> list[CoursePage]:
     """The nav's pages in reading order (course order); entries that are not course pages are skipped."""
+    global _course_pages_cache
+    cached = _course_pages_cache
+    if cached is not None and cached[0] is nav and cached[1] is files and nav is not None and files is not None:
+        return list(cached[2])
+    found = _walk_course_pages(nav, files)
+    _course_pages_cache = (nav, files, found)
+    return list(found)
+
+
+def _walk_course_pages(nav: Any, files: Any) -> list[CoursePage]:
     found: list[CoursePage] = []
 
     def walk(entry: Any, title: str | None) -> None:

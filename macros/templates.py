@@ -101,6 +101,8 @@ class PageChecker:
         self.offset = line_offset
         self.problems: list[Problem] = []
         self.calls: list[tuple[Macro, list[Any], int]] = []
+        # The tree check() returned, kept by whoever renders the page next (pages.check_source).
+        self.tree: nodes.Template | None = None
 
     def problem(self, lineno: int, message: str, fix: str) -> None:
         self.problems.append(Problem(self.path, lineno + self.offset, message, fix))
@@ -208,8 +210,8 @@ class PageChecker:
         self.problem(lineno, f"`{spec.name}(\"{value}\")`: there is no {KIND_WORDS[spec.takes]} with the id '{value}'.", fix)
 
 
-def render_checked(tree_source: str, context: PageContext) -> str:
-    """Render a page that PageChecker passed, in the sandbox, with the macros as the only names."""
+def render_checked(tree_source: str | nodes.Template, context: PageContext) -> str:
+    """Render a page that PageChecker passed (its source, or the tree check() returned), in the sandbox, with the macros as the only names."""
     template = ENVIRONMENT.from_string(tree_source, globals={name: spec.function for name, spec in MACROS.items()})
     token = current.set(context)
     try:
