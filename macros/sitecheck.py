@@ -7,6 +7,7 @@ matching the link or id back to the page's source.
 from __future__ import annotations
 
 import posixpath
+from bisect import bisect_right
 from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -41,6 +42,30 @@ def _locate(source: str | list[str], needles: list[str], last: bool = False) -> 
     if not hits:
         return 1
     return hits[-1] if last else hits[0]
+
+
+class _SourceLines:
+    """A page's source, searched for needles as _locate does, without scanning every line for each needle."""
+
+    def __init__(self, source: str) -> None:
+        lines = source.splitlines()
+        self.text = "\n".join(lines)
+        self.starts = [0]
+        for line in lines[:-1]:
+            self.starts.append(self.starts[-1] + len(line) + 1)
+
+    def locate(self, needles: list[str], last: bool = False) -> int:
+        """The same line as _locate(source, needles, last)."""
+        found = []
+        for needle in needles:
+            if not needle or "\n" in needle:
+                continue  # an empty needle is ignored; one with a line break can match no single line
+            position = self.text.rfind(needle) if last else self.text.find(needle)
+            if position >= 0:
+                found.append(bisect_right(self.starts, position))
+        if not found:
+            return 1
+        return max(found) if last else min(found)
 
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8")
@@ -101,13 +126,13 @@ class SiteChecker:
         path = self.docs_dir / src
         shown = _display(path)
         source = path.read_text(encoding="utf-8")
-        lines = source.splitlines()
+        lines = _SourceLines(source)
         page_built = built_path(src, self.directory_urls)
         problems: list[Problem] = []
 
         for name, count in Counter(self.ids[page_built]).items():
             if count > 1:
-                line = _locate(lines, [name, name.split("-", 1)[-1]], last=True)
+                line = lines.locate([name, name.split("-", 1)[-1]], last=True)
                 problems.append(
                     Problem(
                         shown,
@@ -148,7 +173,7 @@ class SiteChecker:
                 if not value or EXTERNAL.match(value) or value.startswith("/"):
                     continue  # other hosts are not ours to check; root-relative links are refused in the source
                 built, fragment = self._target(page_built, value)
-                line = _locate(lines, [value.split("#")[0] or "#" + fragment, fragment, posixpath.basename(value.split("#")[0].rstrip("/"))])
+                line = lines.locate([value.split("#")[0] or "#" + fragment, fragment, posixpath.basename(value.split("#")[0].rstrip("/"))])
                 if not self._exists(built):
                     what = "image" if tag == "img" else "link"
                     problems.append(
@@ -171,7 +196,7 @@ class SiteChecker:
         for image in article.iter("img"):
             if image.get("alt") is None:
                 src_value = str(image.get("src") or "")
-                line = _locate(lines, [posixpath.basename(src_value)])
+                line = lines.locate([posixpath.basename(src_value)])
                 problems.append(
                     Problem(
                         shown,
