@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
@@ -38,6 +40,8 @@ GUIDE_PDF = "facilitator-guide.pdf"
 # Ruled lines under each prompt: a reflection wants room to write, a discussion room for notes.
 REFLECTION_LINES = 8
 DISCUSSION_LINES = 5
+# Documents printed at once, one per core: at most 2 (the reader on one core, the rest on the other).
+MAX_WORKERS = 2
 TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
@@ -161,6 +165,7 @@ class PdfBuilder:
         self.edition = edition
         self.pages = load_pages(site_dir, settings)
         self.stylesheet = STYLESHEET.read_text(encoding="utf-8")
+        self._handout_pages: list[SitePage] | None = None
 
     def _common(self, kind: str) -> dict[str, Any]:
         return {"kind": kind, "settings": self.settings, "course": self.course, "cohort": self.cohort, "edition_label": EDITION_LABELS[self.edition]}
@@ -209,6 +214,8 @@ class PdfBuilder:
 
     def handout_pages(self) -> list[SitePage]:
         """The pages that get a handout: those that first ask a reflection or discussion prompt (a page that only repeats them, like a journal, gets none)."""
+        if self._handout_pages is not None:
+            return list(self._handout_pages)
         asked: set[str] = set()
         chosen = []
         for page in self.pages:
@@ -216,7 +223,8 @@ class PdfBuilder:
             if ids - asked:
                 chosen.append(page)
             asked |= ids
-        return chosen
+        self._handout_pages = chosen
+        return list(chosen)
 
     def handout(self, page: SitePage) -> _Document:
         """One page's content and prompts, with writing space and a line for name, cohort and date."""
@@ -262,34 +270,91 @@ class PdfBuilder:
         subject = "The run of show, the discussion logistics and every facilitator note, in course order."
         return _Document(GUIDE_PDF, "guide.html", title, subject, {**self._common("guide"), "parts": parts}, self.pages, images)
 
+    def document_names(self) -> list[str]:
+        """The file name of every PDF of this edition, in the order documents() makes them."""
+        guide = [GUIDE_PDF] if self.edition == "facilitator" else []
+        return [READER_PDF, *(handout_pdf(page.src) for page in self.handout_pages()), WORKBOOK_PDF, *guide]
+
+    def compose(self) -> Iterator[_Document]:
+        """Every PDF of this edition, one at a time, reader first, so printing can start before the rest is composed."""
+        yield self.reader()
+        for page in self.handout_pages():
+            yield self.handout(page)
+        yield self.workbook()
+        if self.edition == "facilitator":
+            yield self.guide()
+
     def documents(self) -> list[_Document]:
         """Every PDF of this edition, reader first; the facilitator edition adds its guide."""
-        guide = [self.guide()] if self.edition == "facilitator" else []
-        return [self.reader(), *(self.handout(page) for page in self.handout_pages()), self.workbook(), *guide]
+        return list(self.compose())
 
-    def render(self, document: _Document, folder: Path) -> BuiltPdf:
-        """Write one PDF (tagged, PDF/UA-1) next to its final name, then move it into place."""
-        started = time.perf_counter()
+    def job(self, document: _Document, folder: Path) -> RenderJob:
+        """What a worker process needs to print one document: plain, picklable values only."""
         html = TEMPLATES.get_template(document.template).render(title=document.title, subject=document.subject, **document.context)
-        fetcher = SiteFetcher(self.site_dir)
         running = self.course.title + (f" · {self.cohort.name}" if self.cohort else "")
+        return RenderJob(document.name, html, str(self.site_dir), self.stylesheet, page_css(self.settings, running), str(folder))
+
+    def finish(self, document: _Document, folder: Path, printed: Printed) -> BuiltPdf:
+        """Turn what WeasyPrint refused or warned about into problems; else move the PDF into place."""
         target = folder / document.name
         partial = folder / f".{document.name}.partial"
-        with weasyprint_warnings() as messages:
-            sheets = [CSS(string=self.stylesheet), CSS(string=page_css(self.settings, running))]
-            rendered = HTML(string=html, base_url=self.site_dir.as_uri() + "/", url_fetcher=fetcher).render(stylesheets=sheets, pdf_variant="pdf/ua-1")
-            rendered.write_pdf(partial, pdf_variant="pdf/ua-1")
-        problems = [_refusal(url, document.sources, document.images) for url in fetcher.refused]
+        problems = [_refusal(url, document.sources, document.images) for url in printed.refused]
         problems += [
             Problem("publish/pdf/print.css", 1, f"WeasyPrint warned while printing {document.name}: {m}", "fix the rule or the markup it names.")
-            for m in messages
-            if not _is_refusal(m, fetcher.refused)
+            for m in printed.messages
+            if not _is_refusal(m, printed.refused)
         ]
         if problems:
             partial.unlink(missing_ok=True)
             raise ContentError(problems)
         os.replace(partial, target)
-        return BuiltPdf(document.name, target, document.title, len(rendered.pages), time.perf_counter() - started)
+        return BuiltPdf(document.name, target, document.title, printed.pages, printed.seconds)
+
+    def render(self, document: _Document, folder: Path) -> BuiltPdf:
+        """Write one PDF (tagged, PDF/UA-1) next to its final name, then move it into place."""
+        started = time.perf_counter()
+        printed = print_job(self.job(document, folder))
+        return self.finish(document, folder, replace(printed, seconds=time.perf_counter() - started))
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One document to print, as a worker process receives it: the HTML and the settings as text."""
+
+    name: str
+    html: str
+    site_dir: str
+    stylesheet: str
+    page_css: str
+    folder: str
+
+
+@dataclass(frozen=True)
+class Printed:
+    """What printing one document gave back: its pages, the time it took, and what WeasyPrint refused or warned."""
+
+    pages: int
+    seconds: float
+    refused: list[str]
+    messages: list[str]
+
+
+def print_job(job: RenderJob) -> Printed:
+    """Print one document to its partial file (in this process or a worker); the caller judges the warnings."""
+    started = time.perf_counter()
+    site_dir = Path(job.site_dir)
+    fetcher = SiteFetcher(site_dir)
+    partial = Path(job.folder) / f".{job.name}.partial"
+    with weasyprint_warnings() as messages:
+        sheets = [CSS(string=job.stylesheet), CSS(string=job.page_css)]
+        html = HTML(string=job.html, base_url=site_dir.as_uri() + "/", url_fetcher=fetcher)
+        rendered = html.render(stylesheets=sheets, pdf_variant="pdf/ua-1")
+        # The parsed tree is not needed once laid out.
+        del html
+        pages = len(rendered.pages)
+        rendered.write_pdf(partial, pdf_variant="pdf/ua-1")
+        del rendered
+    return Printed(pages, time.perf_counter() - started, list(fetcher.refused), list(messages))
 
 
 def _is_refusal(message: str, refused: list[str]) -> bool:
@@ -358,10 +423,46 @@ def build_pdfs(
     course = load_course(settings.docs_dir).course
     cohort = Cohort(cohort_name, cohort_dates) if cohort_name else None
     builder = PdfBuilder(site_dir, settings, course, cohort, edition)
-    documents = builder.documents()
-    problems = check_downloads(builder, {d.name for d in documents})
+    names = builder.document_names()
+    problems = check_downloads(builder, set(names))
     if problems:
         raise ContentError(problems)
     folder = site_dir / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    return [builder.render(document, folder) for document in documents]
+    workers = min(MAX_WORKERS, os.cpu_count() or 1, len(names))
+    if workers <= 1:
+        return [builder.render(document, folder) for document in builder.compose()]
+    return _render_parallel(builder, folder, workers)
+
+
+def _render_parallel(builder: PdfBuilder, folder: Path, workers: int) -> list[BuiltPdf]:
+    """Print the documents on several cores, the reader (the biggest) first, so the others fill the other cores meanwhile.
+
+    Each document goes to a worker as soon as it is composed, as text (its HTML and the settings), and the worker writes
+    its own partial file; warnings and refusals come back here and fail the build exactly as they would in one process.
+    PDFs are moved into place in document order.
+    """
+    # Fresh interpreters, not forks: a fork would carry (and count) this process's memory once per worker.
+    context = multiprocessing.get_context("spawn")
+    documents: list[_Document] = []
+    futures: list[Future[Printed]] = []
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            try:
+                for document in builder.compose():
+                    futures.append(pool.submit(print_job, builder.job(document, folder)))
+                    # What the template needed is printed now; keep only what messages name.
+                    documents.append(replace(document, context={}))
+                wait(futures, return_when=FIRST_EXCEPTION)
+            finally:
+                for future in futures:
+                    future.cancel()
+        for future in futures:
+            error = None if future.cancelled() else future.exception()
+            if error is not None:
+                raise error
+        printed = [future.result() for future in futures]
+        return [builder.finish(document, folder, result) for document, result in zip(documents, printed, strict=True)]
+    finally:
+        for document in documents:
+            (folder / f".{document.name}.partial").unlink(missing_ok=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import lxml.html
 import yaml
 from bs4 import BeautifulSoup, Tag
 
@@ -174,6 +175,22 @@ def _printable(entries: tuple[NavEntry, ...], docs: Path) -> tuple[NavEntry, ...
     return tuple(kept)
 
 
+_CONTENT = "article[contains(concat(' ', normalize-space(@class), ' '), ' md-content__inner ')]"
+
+
+def _article(text: str) -> Tag | None:
+    """The page's article, parsed on its own: lxml finds it fast, so the site's nav and chrome never become soup."""
+    found = lxml.html.document_fromstring(text).xpath(f"//{_CONTENT} | //article") if text.strip() else []
+    if found:
+        # The content article if there is one, else the first article, as select_one would pick them.
+        chosen = next((node for node in found if "md-content__inner" in (node.get("class") or "").split()), found[0])
+        article = BeautifulSoup(lxml.html.tostring(chosen, encoding="unicode", with_tail=False), "lxml").article
+        if article is not None:
+            return article
+    soup = BeautifulSoup(text, "lxml")
+    return soup.select_one("article.md-content__inner") or soup.select_one("article") or soup.body
+
+
 def load_pages(site_dir: Path, settings: SiteSettings) -> list[SitePage]:
     """Every printable page of the nav, in nav order, with its article parsed from the built HTML."""
     pages: list[SitePage] = []
@@ -196,8 +213,7 @@ def load_pages(site_dir: Path, settings: SiteSettings) -> list[SitePage]:
                     )
                 )
                 continue
-            soup = BeautifulSoup(built.read_text(encoding="utf-8"), "lxml")
-            article = soup.select_one("article.md-content__inner") or soup.select_one("article") or soup.body
+            article = _article(built.read_text(encoding="utf-8"))
             if article is None:
                 problems.append(
                     Problem("docs/" + entry.src, 1, "the built page has no content to print.", "make sure the page has text below its front matter.")
