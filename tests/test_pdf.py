@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -300,6 +301,29 @@ def test_a_page_cannot_make_the_pdf_read_a_file_outside_the_site(built_copy: Pat
     with pytest.raises(ContentError) as error:
         builder.render(builder.handout(page), built_copy / "pdf")
     assert f"docs/what-to-expect.md:{page.title_line(ROOT)}: the page refers to {secret.as_uri()}, which is outside the built site" in str(error.value)
+    assert list((built_copy / "pdf").iterdir()) == []
+
+
+def test_warnings_in_the_worker_processes_still_fail_the_build_with_the_same_messages(
+    built_copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not an image")
+
+    def plant(soup: BeautifulSoup) -> None:
+        article = soup.select_one("article")
+        assert article is not None
+        article.append(BeautifulSoup(f'<p style="break-insid: avoid"><img src="{secret.as_uri()}" alt="x"></p>', "lxml").p)
+
+    edit_page(built_copy, "what-to-expect.md", plant)
+    # Print on two processes even on a one-core machine.
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    with pytest.raises(ContentError) as error:
+        build_pdfs(built_copy)
+    message = str(error.value)
+    assert "WeasyPrint warned while printing course-reader.pdf: Ignored `break-insid: avoid`" in message
+    assert f"the page refers to {secret.as_uri()}, which is outside the built site" in message
+    # Nothing half-written is left, and no PDF moved into place before the reader failed.
     assert list((built_copy / "pdf").iterdir()) == []
 
 
