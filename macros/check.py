@@ -41,16 +41,16 @@ def check_links(display: str, src: str, text: str, docs_dir: Path, pages: list[s
     problems: list[Problem] = []
     here = posixpath.dirname(src)
     for link in find_links(body, body_line):
-        if not link.internal or not link.path:
-            if link.image and not (link.alt or "").strip():
-                problems.append(
-                    Problem(
-                        display,
-                        link.line,
-                        f"the image `{link.target}` has no alt text, so a screen reader cannot describe it.",
-                        "describe the picture in the brackets: ![A chart of the three barriers](barriers.png).",
-                    )
+        if link.image and not (link.alt or "").strip():
+            problems.append(
+                Problem(
+                    display,
+                    link.line,
+                    f"the image `{link.target}` has no alt text, so a screen reader cannot describe it.",
+                    "describe the picture in the brackets: ![A chart of the three barriers](barriers.png).",
                 )
+            )
+        if not link.internal or not link.path:
             continue
         if link.path.startswith("/"):
             problems.append(
@@ -64,15 +64,6 @@ def check_links(display: str, src: str, text: str, docs_dir: Path, pages: list[s
             continue
         target = posixpath.normpath(posixpath.join(here, link.path))
         if link.image:
-            if not (link.alt or "").strip():
-                problems.append(
-                    Problem(
-                        display,
-                        link.line,
-                        f"the image `{link.target}` has no alt text, so a screen reader cannot describe it.",
-                        "describe the picture in the brackets: ![A chart of the three barriers](barriers.png).",
-                    )
-                )
             if not (docs_dir / target).is_file() and not (theme_dir is not None and (theme_dir / target).is_file()):
                 problems.append(
                     Problem(

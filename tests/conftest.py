@@ -69,16 +69,21 @@ def page(site: Path) -> Callable[[str], BeautifulSoup]:
     return load
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A private copy of the project to break, so the real sources are never touched."""
+def copy_project(destination: Path) -> Path:
+    """Copy what a build needs into destination, so a test can change it without touching the real sources."""
     for part in PROJECT_PARTS:
         source = ROOT / part
         if source.is_dir():
-            shutil.copytree(source, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
         else:
-            shutil.copy2(source, tmp_path / part)
-    return tmp_path
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A private copy of the project to break, so the real sources are never touched."""
+    return copy_project(tmp_path)
 
 
 def pages_in_docs() -> list[str]:

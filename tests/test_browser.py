@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import PROJECT_PARTS, ROOT, pages_in_docs, run
+from conftest import ROOT, copy_project, pages_in_docs, run
 from playwright.sync_api import sync_playwright
 
 from macros.data import load_course
@@ -105,13 +105,7 @@ def instant_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     sitemap is empty without a site_url (mkdocs.yml has none until the deploy address
     is known); Material matches sitemap entries by host and port.
     """
-    copy = tmp_path_factory.mktemp("instant")
-    for part in PROJECT_PARTS:
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, copy / part)
+    copy = copy_project(tmp_path_factory.mktemp("instant"))
 
     def build(address: str) -> None:
         with (copy / "mkdocs.yml").open("a", encoding="utf-8") as config:

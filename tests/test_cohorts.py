@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FIXTURES, PROJECT_PARTS, ROOT, SAMPLE_COHORT, run
+from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, run
 from pypdf import PdfReader
 
 from macros.cohort import read_manifest
@@ -94,13 +94,7 @@ def test_without_durations_or_a_start_the_schedule_guesses_nothing(cohort_site: 
 @pytest.fixture(scope="module")
 def timed_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, int]]]:
     """A copy of the course with every duration set and the fixture cohort 'timed' (starts 09:00), facilitator edition, built once."""
-    project = tmp_path_factory.mktemp("timed")
-    for part in PROJECT_PARTS:
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, project / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, project / part)
+    project = copy_project(tmp_path_factory.mktemp("timed"))
     shutil.copy2(FIXTURES / "cohorts" / "timed.yml", project / "cohorts" / "timed.yml")
     minutes = {
         "what-to-expect.md": {"case": 15, "insights": 20},
