@@ -213,26 +213,18 @@ class SiteChecker:
 
     def _unused_records(self, data: CourseData) -> list[Problem]:
         problems: list[Problem] = []
-        for finding_id in data.findings:
-            if not self._is_shown("data-finding", finding_id):
-                file, line = data.where[finding_id]
+        # (what the record is called, the attribute its block carries, the macro that shows it)
+        records = [("finding", "data-finding", record_id, "finding") for record_id in data.findings]
+        records += [("prompt", "data-prompt", record_id, prompt.kind) for record_id, prompt in data.prompts.items()]
+        for kind, attribute, record_id, macro_name in records:
+            if not self._is_shown(attribute, record_id):
+                file, line = data.where[record_id]
                 problems.append(
                     Problem(
                         file,
                         line,
-                        f"finding '{finding_id}' is not shown on any page.",
-                        f'show it with {{{{ finding("{finding_id}") }}}} on the page it belongs to, or delete the record.',
-                    )
-                )
-        for prompt_id, prompt in data.prompts.items():
-            if not self._is_shown("data-prompt", prompt_id):
-                file, line = data.where[prompt_id]
-                problems.append(
-                    Problem(
-                        file,
-                        line,
-                        f"prompt '{prompt_id}' is not shown on any page.",
-                        f'show it with {{{{ {prompt.kind}("{prompt_id}") }}}} on the page it belongs to, or delete the record.',
+                        f"{kind} '{record_id}' is not shown on any page.",
+                        f'show it with {{{{ {macro_name}("{record_id}") }}}} on the page it belongs to, or delete the record.',
                     )
                 )
         referenced = {f.source for f in data.findings.values()} | {p.source for p in data.prompts.values() if p.source}
