@@ -15,12 +15,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make site    build the site (and its PDFs) into site/"
 	@echo "             COHORT=<id> and/or EDITION=facilitator build into site-<id>[-facilitator]/"
-	@echo "make serve   live preview at http://127.0.0.1:8000 (no PDFs, so it stays fast)"
+	@echo "             ENGINE=zensical builds with Zensical instead of MkDocs + Material, into site-zensical/"
+	@echo "make serve   live preview at http://127.0.0.1:8000 (no PDFs, so it stays fast); ENGINE=zensical too"
 	@echo "make pdf     remake only the PDFs of the site already in site/ (after editing publish/pdf/)"
 	@echo "make check   check data and pages without building (make site also checks the built site)"
 	@echo "make test    run every test"
 	@echo "make lint    ruff, mypy and the GitHub workflows (actionlint, zizmor)"
 	@echo "make bench   build and PDF speed benchmarks"
+	@echo "make lock    after changing a pin in pyproject.toml: rewrite requirements.txt from .venv"
 
 # The virtual environment, rebuilt whenever the pins change.
 $(STAMP): requirements.txt pyproject.toml

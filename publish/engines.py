@@ -24,8 +24,8 @@ DEFAULT_ENGINE = "mkdocs"
 ZENSICAL = ROOT / ".venv-zensical" / "bin" / "zensical"
 # What Zensical reads instead of mkdocs.yml: the same settings, pointing at the rendered pages.
 STAGED_CONFIG = "mkdocs.yml"
-# MkDocs-only parts of mkdocs.yml that Zensical would run or reject: our macros plugin (the pages arrive rendered),
-# the git-date plugin and our hook.
+# MkDocs-only parts of mkdocs.yml that Zensical would run or reject: our macros plugin (the pages arrive rendered)
+# and our hooks (the "last updated" dates arrive in each rendered page's front matter).
 ZENSICAL_PLUGINS = ("search",)
 
 
@@ -84,6 +84,7 @@ def stage_course(config_file: Path, stage: Path) -> None:
     from mkdocs.structure.pages import Page
 
     from macros.errors import ContentError, Problem
+    from macros.last_updated import META_KEY, date_html, last_changes
     from macros.pages import render_page, split_source
 
     docs = stage / "docs"
@@ -91,6 +92,8 @@ def stage_course(config_file: Path, stage: Path) -> None:
     written: set[Path] = set()
     config = load_config(str(config_file if config_file.is_absolute() else ROOT / config_file))
     files = get_files(config)
+    changed = last_changes(Path(config["docs_dir"]))
+    language = str(config["theme"]["language"] or "en")
     problems: list[Problem] = []
     for file in files:
         if file.inclusion.is_excluded() or file.abs_src_path is None:
@@ -110,6 +113,10 @@ def stage_course(config_file: Path, stage: Path) -> None:
             problems += error.problems
             continue
         front, _, _, _ = split_source(source.read_text(encoding="utf-8"))
+        # The "last updated" date MkDocs' hook puts in the page's meta goes into the rendered page's front matter.
+        stamp = changed.get(source.resolve())
+        if stamp is not None:
+            front = (front or "") + yaml.safe_dump({META_KEY: date_html(stamp, language)}, allow_unicode=True, width=1000)
         _write_if_changed(target, ((f"---\n{front}---\n\n" if front else "") + body).encode("utf-8"))
     if problems:
         raise ContentError(problems)

@@ -33,7 +33,10 @@ def zensical_env() -> dict[str, str]:
 def add_page(project: Path, text: str) -> None:
     (project / "docs" / "broken.md").write_text(f'---\ntitle: "Broken page"\ndescription: "A test page."\n---\n\n# Broken page\n\n{text}\n', encoding="utf-8")
     config = project / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace("  - My reflections: my-reflections.md", "  - My reflections: my-reflections.md\n  - Broken: broken.md"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("  - My reflections: my-reflections.md", "  - My reflections: my-reflections.md\n  - Broken: broken.md"),
+        encoding="utf-8",
+    )
 
 
 def leaked(folder: Path) -> bool:
@@ -144,10 +147,22 @@ def test_zensical_site_has_the_pdfs_journal_and_timer(zensical_site: Path) -> No
 
 def test_the_facilitator_edition_of_a_cohort_reads_the_same_on_both_engines(facilitator_site: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    command = [sys.executable, "-m", "publish", "--engine", "zensical", "--cohort", SAMPLE_COHORT, "--edition", "facilitator", "--no-pdf", "--site-dir", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "publish",
+        "--engine",
+        "zensical",
+        "--cohort",
+        SAMPLE_COHORT,
+        "--edition",
+        "facilitator",
+        "--no-pdf",
+        "--site-dir",
+        str(out),
+    ]
     result = run(command, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     for page in ("schedule/index.html", "what-to-expect/index.html", "index.html"):
         assert main_text(out / page) == main_text(facilitator_site / page), page
     assert "Facilitator edition." in (out / "index.html").read_text(encoding="utf-8")
-
