@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT, SAMPLE_COHORT, run
 
 from macros.data import load_course
+from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from publish.engines import ZENSICAL
 
 PAYLOAD = "{{ cycler.__init__.__globals__.os.popen('echo PWNED-$((6*7))').read() }}"
@@ -166,3 +170,55 @@ def test_the_facilitator_edition_of_a_cohort_reads_the_same_on_both_engines(faci
     for page in ("schedule/index.html", "what-to-expect/index.html", "index.html"):
         assert main_text(out / page) == main_text(facilitator_site / page), page
     assert "Facilitator edition." in (out / "index.html").read_text(encoding="utf-8")
+
+
+# The Zensical site in a real browser: its own search box, our journal and timer, axe, no other host.
+
+
+@pytest.fixture(scope="module")
+def zensical_url(zensical_site: Path) -> Iterator[str]:
+    from test_browser import serve
+
+    with serve(zensical_site) as address:
+        yield address
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("query", "expected"), [("entry point", "where-to-begin/"), ("Hartford", "what-to-expect/"), ("key actions", "how-to-make-progress/")])
+def test_zensical_search_box_finds_the_right_page_first(browser: Any, zensical_url: str, query: str, expected: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(zensical_url)
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("combobox").fill(query)
+    first = page.get_by_role("option").first
+    first.wait_for()
+    assert urlsplit(first.get_attribute("href") or "").path == "/" + expected, query
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{expected}**")
+    assert not [url for url in asked if not url.startswith(zensical_url)]
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_zensical_journal_timer_and_axe(browser: Any, zensical_url: str, scheme: str) -> None:
+    from test_browser import AXE_TAGS, PHONE, REFLECTION, axe_source
+
+    context = browser.new_context(color_scheme=scheme, viewport={"width": PHONE, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(zensical_url + "what-to-expect/")
+    box = page.locator(f'.cw-reflection[data-prompt="{REFLECTION}"]').get_by_label("Your private notes")
+    box.fill("A note that stays here.")
+    assert page.evaluate(f"localStorage.getItem('cw-journal/generic/{REFLECTION}')") == "A note that stays here."
+    page.locator(".cw-timer").get_by_role("button", name="Start").first.click()
+    page.add_script_tag(content=axe_source())
+    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    found = [(v["id"], [(n["html"][:160], n.get("failureSummary", "")[-160:]) for n in v["nodes"]]) for v in result["violations"]]
+    assert not found, found
+    assert not errors, errors
+    context.close()
