@@ -17,9 +17,16 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT, SAMPLE_COHORT, run
+from test_browser import (
+    AXE_TAGS,
+    PHONE,
+    REFLECTION,
+    axe_source,
+    browser,  # noqa: F401  (the session's Chromium, as a fixture here too)
+    serve,
+)
 
 from macros.data import load_course
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from publish.engines import ZENSICAL
 
 PAYLOAD = "{{ cycler.__init__.__globals__.os.popen('echo PWNED-$((6*7))').read() }}"
@@ -177,15 +184,13 @@ def test_the_facilitator_edition_of_a_cohort_reads_the_same_on_both_engines(faci
 
 @pytest.fixture(scope="module")
 def zensical_url(zensical_site: Path) -> Iterator[str]:
-    from test_browser import serve
-
     with serve(zensical_site) as address:
         yield address
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize(("query", "expected"), [("entry point", "where-to-begin/"), ("Hartford", "what-to-expect/"), ("key actions", "how-to-make-progress/")])
-def test_zensical_search_box_finds_the_right_page_first(browser: Any, zensical_url: str, query: str, expected: str) -> None:
+def test_zensical_search_box_finds_the_right_page_first(browser: Any, zensical_url: str, query: str, expected: str) -> None:  # noqa: F811
     context = browser.new_context()
     page = context.new_page()
     asked: list[str] = []
@@ -204,9 +209,7 @@ def test_zensical_search_box_finds_the_right_page_first(browser: Any, zensical_u
 
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_zensical_journal_timer_and_axe(browser: Any, zensical_url: str, scheme: str) -> None:
-    from test_browser import AXE_TAGS, PHONE, REFLECTION, axe_source
-
+def test_zensical_journal_timer_and_axe(browser: Any, zensical_url: str, scheme: str) -> None:  # noqa: F811
     context = browser.new_context(color_scheme=scheme, viewport={"width": PHONE, "height": 800})
     page = context.new_page()
     errors: list[str] = []
