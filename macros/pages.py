@@ -88,11 +88,15 @@ def check_source(path: str, text: str, data: CourseData) -> tuple[list[Problem],
     return problems + checker.problems, checker, meta, body, body_line
 
 
-def render_page(markdown: str, page: Any, config: Any, files: Any) -> str:
-    """The page's Markdown with every macro call replaced by its output; raises ContentError."""
+def render_page(markdown: str, page: Any, config: Any, files: Any, source: str | None = None) -> str:
+    """The page's Markdown with every macro call replaced by its output; raises ContentError.
+
+    source is the page's file as read by the caller, when it has read it already (it is read here otherwise).
+    """
     data = load_course(config["docs_dir"])
     path = "docs/" + page.file.src_path
-    source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
+    if source is None:
+        source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
     problems, checker, _, body, _ = check_source(path, source, data)
     # Issue 6: the build's cohort and edition; facilitator notes leave the participant edition here, before Markdown.
     build = build_of(config)

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from macros.check import check_built_site, check_sources
+from macros.check import check_built_site, check_sources, in_reading_order
 from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE, EDITIONS, GENERIC, Build, load_build
 from macros.errors import ContentError, format_problems
 from publish import engines
@@ -80,14 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs (reader, handouts, workbook) for a faster build")
     args = parser.parse_args(argv)
 
-    problems = check_sources(ROOT / "docs")
-    if problems:
-        print(format_problems(problems), file=sys.stderr)
-        return 1
+    config = args.config if args.config.is_absolute() else ROOT / args.config
+    # The checks that need no rendering (data, cohorts, links, images, the nav); each page's front matter and macro
+    # calls are checked as the page is rendered, below, so each source is read and checked once per build.
+    problems = check_sources(ROOT / "docs", config, macro_calls=False)
     try:
         build = load_build(ROOT, args.cohort, args.edition)
     except ContentError as error:
-        print(format_problems(error.problems), file=sys.stderr)
+        print(format_problems(problems + error.problems), file=sys.stderr)
         return 1
     # mkdocs.yml reads the choice from the environment (`!ENV`); later steps, like the PDFs, read the same.
     os.environ.update({COHORT_VARIABLE: build.cohort_id, EDITION_VARIABLE: build.edition})
@@ -98,19 +98,22 @@ def main(argv: list[str] | None = None) -> int:
     built = scratch / "site"
     try:
         try:
-            status = engines.build(args.engine, built, args.config)
+            engines.stage(args.engine, config, scratch / "source")
         except ContentError as error:
-            print(format_problems(error.problems), file=sys.stderr)
-            status = 1
-        if status != 0:
+            problems += error.problems
+        if problems:
+            # Every problem at once, file by file; nothing was built.
+            print(format_problems(in_reading_order(problems)), file=sys.stderr)
+            return 1
+        if engines.run(args.engine, scratch / "source", built) != 0:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         repair_site(built)
-        if not args.no_pdf and not make_pdfs(built, args.config, build):
+        if not args.no_pdf and not make_pdfs(built, config, build):
             print(f"The PDFs could not be made; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         # The finished site's links, anchors, images and ids, checked last: a failure publishes nothing.
-        problems = check_built_site(built, ROOT / "docs", ROOT / args.config, missing_ok=(".pdf",) if args.no_pdf else ())
+        problems = check_built_site(built, ROOT / "docs", config, missing_ok=(".pdf",) if args.no_pdf else ())
         if problems:
             print(format_problems(problems), file=sys.stderr)
             return 1

@@ -1,10 +1,12 @@
 """The engines that turn the checked course into HTML: MkDocs + Material (the default) and Zensical.
 
-MkDocs renders each page through our macros hook (macros/__init__.py), which checks it against the
-allow-list and renders it in the sandbox. Zensical never calls that hook, so it is handed no template
-code at all: every page is first rendered here by the very same function (macros.pages.render_page),
-and Zensical gets plain Markdown and a copy of mkdocs.yml without the macros plugin. Whatever the engine,
-a page reaches HTML only after our checks.
+`python -m publish` renders every page once, itself, through the checker and the sandbox (the same
+macros.pages.render_page the MkDocs hook calls), into a staging folder: plain Markdown with the page's own
+front matter, and a copy of mkdocs.yml without the macros plugin or our hooks. The engine, whichever it is,
+then only turns Markdown into HTML; it never sees template code. Zensical never calls our page hook at all, so
+this is the only way it builds the course; for MkDocs it is also the single pass over the sources: each page
+is read, checked and rendered once per build. (`mkdocs build` and `mkdocs serve` run by hand still render
+through the hook, which checks each page the same way.)
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import yaml
 
@@ -22,62 +26,68 @@ ENGINES = ("mkdocs", "zensical")
 DEFAULT_ENGINE = "mkdocs"
 # Zensical lives in its own pinned environment (make site ENGINE=zensical makes it); ZENSICAL names another.
 ZENSICAL = ROOT / ".venv-zensical" / "bin" / "zensical"
-# What Zensical reads instead of mkdocs.yml: the same settings, pointing at the rendered pages.
+# What the engine reads instead of mkdocs.yml: the same settings, pointing at the rendered pages.
 STAGED_CONFIG = "mkdocs.yml"
-# MkDocs-only parts of mkdocs.yml that Zensical would run or reject: our macros plugin (the pages arrive rendered)
-# and our hooks (the "last updated" dates arrive in each rendered page's front matter).
-ZENSICAL_PLUGINS = ("search",)
+# The only plugin the rendered pages still need. Our macros plugin is gone (the pages arrive rendered), and so are
+# our hooks (the "last updated" dates arrive in each rendered page's front matter).
+KEPT_PLUGINS = ("search",)
 
 
-def _environment() -> dict[str, str]:
-    return dict(os.environ, NO_MKDOCS_2_WARNING="1")
+@dataclass(frozen=True)
+class Engine:
+    """How one engine builds a staged course: the command, and how links in our HTML must be written for it."""
+
+    name: str
+    # MkDocs leaves the HTML our macros write as it is, so links there are relative to the page's URL; Zensical
+    # rewrites every relative link as if it were written relative to the Markdown file.
+    links_relative_to_file: bool
+
+    def command(self, stage: Path, out: Path) -> list[str]:
+        config = str(stage / STAGED_CONFIG)
+        if self.name == "zensical":
+            return [str(zensical_command()), "build", "--strict", "--config-file", config]
+        return [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--config-file", config, "--site-dir", str(out)]
 
 
-def build_with_mkdocs(out: Path, config: Path) -> int:
-    """Run MkDocs (strict) into out; returns its exit status."""
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--config-file", str(config), "--site-dir", str(out)]
-    return subprocess.run(command, cwd=ROOT, env=_environment(), check=False).returncode
+ENGINE = {"mkdocs": Engine("mkdocs", links_relative_to_file=False), "zensical": Engine("zensical", links_relative_to_file=True)}
 
 
 def zensical_command() -> Path:
     return Path(os.environ.get("ZENSICAL", ZENSICAL))
 
 
-def build_with_zensical(out: Path, config: Path) -> int:
-    """Render every page ourselves into a staging folder beside out, then let Zensical build it into out."""
-    program = zensical_command()
-    if not program.exists():
-        print(f"Zensical is not installed at {program}. Fix: run `make site ENGINE=zensical`, which installs it.", file=sys.stderr)
+def stage(engine: str, config: Path, folder: Path) -> None:
+    """Render every page for this engine into folder (see stage_course); raises ContentError."""
+    stage_course(config, folder, links_relative_to_file=ENGINE[engine].links_relative_to_file)
+
+
+def run(engine: str, folder: Path, out: Path) -> int:
+    """Let the engine build the staged course in folder into out; its exit status."""
+    chosen = ENGINE[engine]
+    if chosen.name == "zensical" and not zensical_command().exists():
+        print(f"Zensical is not installed at {zensical_command()}. Fix: run `make site ENGINE=zensical`, which installs it.", file=sys.stderr)
         return 1
-    stage = out.parent / "zensical-source"
-    stage_course(config, stage)
-    command = [str(program), "build", "--strict", "--config-file", str(stage / STAGED_CONFIG)]
-    result = subprocess.run(command, cwd=stage, env=_environment(), check=False)
-    if result.returncode != 0:
-        return result.returncode
-    (stage / "site").rename(out)
-    return 0
+    environment = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    result = subprocess.run(chosen.command(folder, out), cwd=folder, env=environment, check=False)
+    if result.returncode == 0 and not out.exists():
+        (folder / "site").rename(out)
+    return result.returncode
 
 
-def build(engine: str, out: Path, config: Path) -> int:
-    """Build the site into out with the chosen engine; returns the exit status."""
-    return build_with_zensical(out, config) if engine == "zensical" else build_with_mkdocs(out, config)
-
-
-def _file_relative_url(src_path: str) -> str:
-    """The URL a link in a rendered page is written relative to, for Zensical: the source file's own folder.
-
-    MkDocs leaves the HTML our macros write as it is, so links there are relative to the page's URL. Zensical
-    rewrites every relative link as if it were written relative to the Markdown file, so here they are.
-    """
+def _link_base(src_path: str, url: str, relative_to_file: bool) -> str:
+    """The URL the links in a rendered page are written relative to (see Engine.links_relative_to_file)."""
+    if not relative_to_file:
+        return url
     folder = Path(src_path).parent.as_posix()
     return "" if folder == "." else folder + "/"
 
 
-def stage_course(config_file: Path, stage: Path) -> None:
-    """Write every page, rendered to plain Markdown by our checker and sandbox, and a Zensical config into stage.
+def stage_course(config_file: Path, stage: Path, *, links_relative_to_file: bool = False) -> None:
+    """Write every page, rendered to plain Markdown by our checker and sandbox, and the engine's config into stage.
 
-    Raises ContentError, with every problem, when a page does not pass the checks.
+    Only what changed is written, so a live preview rebuilds only what an edit touched. Raises ContentError, with
+    every problem of every page, when a page does not pass the checks; a page that is not UTF-8 is left to the
+    source check, which reports it.
     """
     from mkdocs.config import load_config
     from mkdocs.structure.files import get_files
@@ -104,15 +114,19 @@ def stage_course(config_file: Path, stage: Path) -> None:
         if not file.is_documentation_page():
             _write_if_changed(target, source.read_bytes())
             continue
+        try:
+            text = source.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
         page = Page(None, file, config)
         page.read_source(config)
-        shown = SimpleNamespace(file=file, url=_file_relative_url(file.src_path), meta=page.meta)
+        shown = SimpleNamespace(file=file, url=_link_base(file.src_path, file.url, links_relative_to_file), meta=page.meta)
         try:
-            body = render_page(page.markdown or "", shown, config, files)
+            body = render_page(page.markdown or "", shown, config, files, source=text)
         except ContentError as error:
             problems += error.problems
             continue
-        front, _, _, _ = split_source(source.read_text(encoding="utf-8"))
+        front, _, _, _ = split_source(text)
         # The "last updated" date MkDocs' hook puts in the page's meta goes into the rendered page's front matter.
         stamp = changed.get(source.resolve())
         if stamp is not None:
@@ -126,7 +140,6 @@ def stage_course(config_file: Path, stage: Path) -> None:
 
 
 def _write_if_changed(target: Path, content: bytes) -> None:
-    """Write only what changed, so a live preview rebuilds only the pages an edit touched."""
     if target.is_file() and target.read_bytes() == content:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -134,22 +147,17 @@ def _write_if_changed(target: Path, content: bytes) -> None:
 
 
 def _write_config(config_file: Path, stage: Path) -> None:
-    """mkdocs.yml for Zensical: our settings, its rendered pages, and no plugin or hook that would run page code."""
+    """mkdocs.yml for the engine: our settings, the rendered pages, and no plugin or hook that would run page code."""
     from mkdocs.utils.yaml import get_yaml_loader
 
     source = config_file if config_file.is_absolute() else ROOT / config_file
     with source.open(encoding="utf-8") as handle:
-        settings = yaml.load(handle, Loader=get_yaml_loader())  # MkDocs' own loader: !ENV and !relative
+        settings: dict[str, Any] = yaml.load(handle, Loader=get_yaml_loader())  # MkDocs' own loader: !ENV and !relative
     settings["docs_dir"] = "docs"
     settings["site_dir"] = "site"
     theme = settings.setdefault("theme", {})
-    if theme.get("custom_dir"):
+    if isinstance(theme, dict) and theme.get("custom_dir"):
         theme["custom_dir"] = str((source.parent / theme["custom_dir"]).resolve())
-    plugins = []
-    for entry in settings.get("plugins", []):
-        name = next(iter(entry)) if isinstance(entry, dict) else entry
-        if name in ZENSICAL_PLUGINS:
-            plugins.append(entry)
-    settings["plugins"] = plugins
+    settings["plugins"] = [entry for entry in settings.get("plugins", []) if (next(iter(entry)) if isinstance(entry, dict) else entry) in KEPT_PLUGINS]
     settings.pop("hooks", None)
     _write_if_changed(stage / STAGED_CONFIG, yaml.safe_dump(settings, sort_keys=False, allow_unicode=True).encode("utf-8"))
