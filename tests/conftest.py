@@ -1,4 +1,4 @@
-"""Shared fixtures: the real site is built once per test session, and pages are parsed on demand."""
+"""Shared fixtures: the real site is built once per test session, pages are parsed on demand, one Chromium for all."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
+from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -89,3 +91,27 @@ def project(tmp_path: Path) -> Path:
 def pages_in_docs() -> list[str]:
     """Every Markdown page of the course, as a path relative to docs/."""
     return sorted(str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md") if "data" not in p.parts)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking switches Chromium calls Google's hosts on start.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless (Playwright's own browser download is not used)."""
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install -y chromium).")
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

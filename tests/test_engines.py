@@ -22,7 +22,6 @@ from test_browser import (
     PHONE,
     REFLECTION,
     axe_source,
-    browser,  # noqa: F401  (the session's Chromium, as a fixture here too)
     serve,
 )
 
@@ -190,7 +189,7 @@ def zensical_url(zensical_site: Path) -> Iterator[str]:
 
 @pytest.mark.browser
 @pytest.mark.parametrize(("query", "expected"), [("entry point", "where-to-begin/"), ("Hartford", "what-to-expect/"), ("key actions", "how-to-make-progress/")])
-def test_zensical_search_box_finds_the_right_page_first(browser: Any, zensical_url: str, query: str, expected: str) -> None:  # noqa: F811
+def test_zensical_search_box_finds_the_right_page_first(browser: Any, zensical_url: str, query: str, expected: str) -> None:
     context = browser.new_context()
     page = context.new_page()
     asked: list[str] = []
@@ -209,7 +208,7 @@ def test_zensical_search_box_finds_the_right_page_first(browser: Any, zensical_u
 
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_zensical_journal_timer_and_axe(browser: Any, zensical_url: str, scheme: str) -> None:  # noqa: F811
+def test_zensical_journal_timer_and_axe(browser: Any, zensical_url: str, scheme: str) -> None:
     context = browser.new_context(color_scheme=scheme, viewport={"width": PHONE, "height": 800})
     page = context.new_page()
     errors: list[str] = []
