@@ -39,7 +39,7 @@ from macros.nav import read_config
 from macros.notes import OPENING, note_spans
 from macros.pages import check_front_matter, split_source
 from macros.templates import PageChecker
-from publish.pdf.content import prompt_blocks
+from publish.pdf.content import GUIDE_BLOCKS, prompt_blocks
 from publish.pdf.site import NavEntry, _nav_entries, _printable, first_askers, page_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +70,8 @@ FIELD_WORDS = {
     "key_points": "key point",
     "objectives": "objective",
 }
+# A page's front matter says some things differently from a record.
+PAGE_WORDS = {"minutes": "minutes", "question": "guiding question"}
 SINGULAR = {
     "items": "item",
     "facts": "fact",
@@ -306,7 +308,8 @@ def load_side(root: Path) -> Side:
         if data is not None:
             checker = PageChecker(data, "docs/" + src, line_offset=body_line - 1)
             checker.check(body)
-            calls = checker.calls
+            # The checker counts a call's line within the body; the report counts lines in the file.
+            calls = [(spec, args, line + body_line - 1) for spec, args, line in checker.calls]
         spans, _ = note_spans(body.splitlines())
         note_lines = {body_line + i for first, last in spans for i in range(first, last + 1)}
         title = titles.get(src) or str(meta.get("title") or src)
@@ -382,6 +385,7 @@ class Seen:
     pages: set[str] = field(default_factory=set)
     facilitator: set[str] = field(default_factory=set)
     prompts: set[str] = field(default_factory=set)
+    guide: set[str] = field(default_factory=set)
     covers: bool = False
     cohort: str | None = None
 
@@ -397,12 +401,16 @@ def differences(side: Side, before: Rendered, after: Rendered) -> Seen:
             continue
         page = side.pages[src]
         line = page.calls[index][2]
-        (seen.facilitator if line in page.note_lines else seen.pages).add(src)
-        if line not in page.note_lines:
-            old = [str(b) for b in prompt_blocks(BeautifulSoup(before.get((src, index), ""), "lxml"))]
-            new = [str(b) for b in prompt_blocks(BeautifulSoup(html, "lxml"))]
-            if old != new:
-                seen.prompts.add(src)
+        old, new = BeautifulSoup(before.get((src, index), ""), "lxml"), BeautifulSoup(html, "lxml")
+        if line in page.note_lines:
+            seen.facilitator.add(src)
+            seen.guide.add(src)
+            continue
+        seen.pages.add(src)
+        if [str(b) for b in prompt_blocks(old)] != [str(b) for b in prompt_blocks(new)]:
+            seen.prompts.add(src)
+        if [str(b) for b in old.select(GUIDE_BLOCKS)] != [str(b) for b in new.select(GUIDE_BLOCKS)]:
+            seen.guide.add(src)
     return seen
 
 
@@ -418,7 +426,7 @@ def describe(side: Side, seen: Seen) -> list[str]:
     """Where a change will be seen, in reading order: pages, search, handouts, reader, workbook, facilitator guide."""
     places: list[str] = []
     pages = [src for src in side.order if src in seen.pages]
-    prefix = f"the {seen.cohort} site: " if seen.cohort else ""
+    prefix = f"the {seen.cohort} cohort's site (make site COHORT={seen.cohort}): " if seen.cohort else ""
     if pages:
         noun = "the page" if len(pages) == 1 else "the pages"
         places.append(f"{prefix}{noun} {_join([_quote(side.title(src)) for src in pages])}")
@@ -434,8 +442,8 @@ def describe(side: Side, seen: Seen) -> list[str]:
     notes = [src for src in side.order if src in seen.facilitator]
     if notes:
         places.append(f"the facilitator edition of {_join([_quote(side.title(src)) for src in notes])}")
-        if any(src in side.printable for src in notes):
-            places.append(f"the facilitator guide ({GUIDE_PDF})")
+    if any(src in side.printable for src in seen.guide):
+        places.append(f"the facilitator guide ({GUIDE_PDF})")
     return places
 
 
@@ -538,14 +546,14 @@ def _key(value: Any) -> str:
     return _text(value)
 
 
-def field_lines(old: Any, new: Any, label: str = "") -> list[Line]:
+def field_lines(old: Any, new: Any, label: str = "", words_for: dict[str, str] | None = None) -> list[Line]:
     """Every changed value between two versions of a record (plain dicts and lists), labelled item by item."""
     if old == new:
         return []
     if isinstance(old, dict) and isinstance(new, dict):
         lines = []
         for key in [*old, *(k for k in new if k not in old)]:
-            words = _words(str(key))
+            words = (words_for or {}).get(str(key)) or _words(str(key))
             # A part's text is the part itself: "item 3: old → new", "quotation: old → new".
             inner = label if key == "text" and label else f"{label}, {words}" if label else words
             lines += field_lines(old.get(key), new.get(key), inner)
@@ -649,10 +657,11 @@ def _record_flags(kind: str, before: Any | None, after: Any | None) -> list[str]
     old = _dump(before) if before is not None else {}
     new = _dump(after) if after is not None else {}
     if kind == "source":
+        what = "changed" if before is not None and after is not None else "was added" if before is None else "was removed"
         if old.get("quote") != new.get("quote"):
-            flags.append("a quotation changed; check it against the session's own words")
+            flags.append(f"a quotation {what}; check it against the session's own words")
         if any(old.get(name) != new.get(name) for name in CITATION_FIELDS):
-            flags.append("a citation changed; check it against the work it cites")
+            flags.append(f"a citation {what}; check it against the work it cites" if after is not None else f"a citation {what}")
     elif before is not None and after is not None and old.get("source") != new.get("source"):
         flags.append("the source it is credited to changed; check the citation")
     return flags
@@ -698,7 +707,7 @@ def compare_cohorts(base: Side, head: Side, section: Section) -> None:
         if head.data is not None:
             seen = differences(head, render_calls(head, head.data, cohort=(cohort_id, before)), render_calls(head, head.data, cohort=(cohort_id, after)))
             seen.covers = (before.name, before.dates) != (after.name, after.dates)
-            seen.cohort = f"make site COHORT={cohort_id}"
+            seen.cohort = cohort_id
             entry.seen = describe(head, seen)
         section.entries.append(entry)
 
@@ -763,7 +772,7 @@ def compare_pages(base: Side, head: Side, section: Section) -> None:
             continue
         entry = Entry("Changed", name)
         seen = Seen()
-        entry.lines = [replace(line, label="front matter, " + line.label) for line in field_lines(old.meta, new.meta)]
+        entry.lines = [replace(line, label="front matter, " + line.label) for line in field_lines(old.meta, new.meta, words_for=PAGE_WORDS)]
         if head.data is not None:
             # A page feeds macros here and elsewhere (objectives, key points, the schedule, the journal): render with the old page.
             earlier = render_calls(head, head.data, metas={src: old.meta}, files={src: old.path})
@@ -788,6 +797,8 @@ def compare_pages(base: Side, head: Side, section: Section) -> None:
                 entry.lines.append(Line(label, before.text if before else None, after.text if after else None))
                 in_note = shown_block.note is not None
                 (seen.facilitator if in_note else seen.pages).add(src)
+                if in_note:
+                    seen.guide.add(src)
                 if in_note:
                     entry.flags.append("facilitator-only text changed; participants never see it")
                 entry.flags += _block_flags(before, after)

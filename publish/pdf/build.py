@@ -273,7 +273,7 @@ class PdfBuilder:
         articles, _, images = self._prepared(self.pages, lines=False)
         parts = []
         for page, article in zip(self.pages, articles, strict=True):
-            blocks = article.select(".cw-schedule, .cw-facilitator")
+            blocks = article.select(content.GUIDE_BLOCKS)
             if blocks:
                 parts.append({"title": page.title, "anchor": page.key, "html": Markup("\n".join(str(block) for block in blocks))})
         title = f"{self.course.title}: Facilitator guide"
