@@ -225,10 +225,10 @@ class Side:
         return self._shown
 
     def asked(self, src: str) -> list[str]:
-        """The prompt blocks a page shows participants, as HTML, in page order."""
+        """The ids of the prompts a page shows participants, in page order."""
         page = self.pages[src]
         html = "".join(self.shown()[(src, i)] for i, (_, _, line) in enumerate(page.calls) if line not in page.note_lines)
-        return [str(block) for block in prompt_blocks(BeautifulSoup(html, "lxml"))]
+        return [str(block["data-prompt"]) for block in prompt_blocks(BeautifulSoup(html, "lxml"))]
 
     def file(self, relative: str) -> str | None:
         path = self.root / relative
@@ -374,8 +374,7 @@ def render_calls(
 
 def handout_pages(side: Side) -> list[str]:
     """The pages that get a handout, by the print path's own rule, from the prompt blocks their calls show participants."""
-    ids = re.compile(r'data-prompt="([^"]+)"')
-    return first_askers((src, [ids.findall(block)[0] for block in side.asked(src)]) for src in side.order if src in side.printable)
+    return first_askers((src, side.asked(src)) for src in side.order if src in side.printable)
 
 
 @dataclass
