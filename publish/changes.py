@@ -51,6 +51,7 @@ Op = Literal["=", "-", "+"]
 SHORT = 12
 # Unchanged words kept on each side of a change in a long text; longer unchanged runs are cut to "…".
 CONTEXT = 6
+DATA_DIR_SHOWN = f"docs/{DATA_DIR}"
 KIND_TITLES = {"finding": "Findings", "prompt": "Prompts", "source": "Sources"}
 # Words for a record's fields, as a reviewer reads them.
 FIELD_WORDS = {
@@ -163,7 +164,7 @@ def export(root: Path, commit: str, destination: Path) -> None:
             f"make changes: git could not read {commit[:7]} ({message[-1] if message else 'no reason given'}). Fix: run `git fetch`, then try again."
         )
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        wanted = [m for m in tar.getmembers() if m.name.startswith(PARTS) or m.name == "mkdocs.yml"]
+        wanted = [m for m in tar.getmembers() if m.name.startswith(PARTS)]
         tar.extractall(destination, members=wanted, filter="data")
 
 
@@ -845,9 +846,6 @@ def compare(base: Side, head: Side, base_label: str) -> Report:
     return report
 
 
-DATA_DIR_SHOWN = f"docs/{DATA_DIR}"
-
-
 # --- Output ------------------------------------------------------------------------------------------------------------
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
@@ -881,7 +879,7 @@ def format_change(line: Line, style: Format) -> str:
 
 def render_report(report: Report, style: Format) -> str:
     """The report as plain text (a terminal) or Markdown (a pull request's job summary); '' when nothing changed."""
-    if report.empty and not report.notes:
+    if report.empty:
         return ""
     out: list[str] = []
     count = sum(len(s.entries) for s in report.sections)

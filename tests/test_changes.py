@@ -290,3 +290,27 @@ def test_markdown_is_the_default_under_github_actions(repo: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("## What this changes in the course\n")
     assert "youth. They ~~struggled.~~ **struggled for years.**\n" in result.stdout
+
+
+def test_no_repository_no_default_branch_and_no_common_ancestor_are_one_line_each(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    course = copy_project(tmp_path / "not-a-repository")
+    assert main(["--root", str(course)]) == 1
+    assert (
+        capsys.readouterr().err
+        == f"make changes: {course} is not a git repository, so there is nothing to compare with. Fix: run it in a clone of the course.\n"
+    )
+    git(course, "init", "-q", "-b", "draft")
+    git(course, "add", "-A")
+    git(course, "commit", "-qm", "A course on a branch of its own")
+    assert main(["--root", str(course)]) == 1
+    assert (
+        capsys.readouterr().err
+        == "make changes: there is no default branch (origin/HEAD or main) to compare with. Fix: name one, e.g. make changes BASE=main.\n"
+    )
+    git(course, "checkout", "-q", "--orphan", "main")
+    git(course, "commit", "-qm", "An unrelated history")
+    git(course, "checkout", "-q", "draft")
+    assert main(["--root", str(course)]) == 1
+    assert (
+        capsys.readouterr().err == "make changes: HEAD and main have no common ancestor. Fix: name the revision to compare with, e.g. make changes BASE=main.\n"
+    )
