@@ -30,7 +30,7 @@ from typing import Any, Literal
 from bs4 import BeautifulSoup
 
 from macros.check import course_pages
-from macros.cohort import COHORTS_DIR, Build, Cohort, read_manifest
+from macros.cohort import COHORTS_DIR, Build, Cohort, current_build, read_manifest
 from macros.data import COURSE_FILE, DATA_DIR, LIST_FILES, CourseData, load_course
 from macros.downloads import GUIDE_PDF, READER_PDF, WORKBOOK_PDF, handout_pdf
 from macros.errors import ContentError
@@ -88,6 +88,7 @@ SINGULAR = {
     "groups": "group",
     "objectives": "objective",
     "key_points": "key point",
+    "entries": "entry",
 }
 # Source fields a citation or full reference prints: a change to one is a change to a citation.
 CITATION_FIELDS = {"title", "authors", "cited_as", "venue", "year", "date"}
@@ -215,6 +216,8 @@ class Side:
     order: list[str]
     printable: set[str]
     cohorts: dict[str, Cohort | None]
+    # The nav as readers meet it: "Title (page)" in order, sections included.
+    menu: list[str] = field(default_factory=list)
     handouts: set[str] = field(default_factory=set)
     _shown: Rendered | None = None
 
@@ -247,6 +250,15 @@ def _flatten(entries: Iterable[NavEntry]) -> Iterator[NavEntry]:
             yield entry
 
 
+def _menu(entries: Iterable[NavEntry], section: str = "") -> Iterator[str]:
+    for entry in entries:
+        where = f"{section} › {entry.title}" if section else entry.title
+        if entry.src is None:
+            yield from _menu(entry.children, where)
+        else:
+            yield f"{where} ({entry.src})"
+
+
 def _blocks(body: str, body_line: int) -> list[Block]:
     """The body's paragraphs, each with its first line in the file, the heading above it and its facilitator note."""
     lines = body.splitlines()
@@ -261,10 +273,13 @@ def _blocks(body: str, body_line: int) -> list[Block]:
     heading: str | None = None
     current_lines: list[int] = []
 
+    def fence(index: int) -> bool:
+        """A note's opening or closing line: the note's label says what it is, so its words are left out."""
+        return index in note_of and bool(OPENING.match(lines[index]) or lines[index].strip().startswith("///"))
+
     def close() -> None:
         if current_lines:
-            kept = [lines[i] for i in current_lines if not (current_lines and i in note_of and (OPENING.match(lines[i]) or lines[i].strip().startswith("///")))]
-            text = " ".join(line.strip() for line in kept).strip()
+            text = " ".join(lines[i].strip() for i in current_lines if not fence(i)).strip()
             if text:
                 blocks.append(Block(text, body_line + current_lines[0], heading, note_of.get(current_lines[0], note_of.get(current_lines[-1]))))
             current_lines.clear()
@@ -283,6 +298,7 @@ def _blocks(body: str, body_line: int) -> list[Block]:
 
 def load_side(root: Path) -> Side:
     """Read the course under root (a checkout, or a revision written out by export)."""
+    root = root.resolve()
     docs = root / "docs"
     data: CourseData | None = None
     problem: str | None = None
@@ -320,7 +336,7 @@ def load_side(root: Path) -> Side:
     folder = root / COHORTS_DIR
     for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
         cohorts[path.stem] = read_manifest(path)[0]
-    side = Side(root, data, problem, pages, order, printable, cohorts)
+    side = Side(root, data, problem, pages, order, printable, cohorts, menu=list(_menu(nav)))
     if data is not None:
         side.handouts = set(handout_pages(side))
     return side
@@ -353,8 +369,6 @@ def render_calls(
     files: dict[str, Path] | None = None,
 ) -> Rendered:
     """What every macro call of every page shows: participant calls as participants see them, calls inside a note in the facilitator edition."""
-    from macros.cohort import current_build
-
     shown: Rendered = {}
     for page in side.pages.values():
         context = _context(side, page, data, (metas or {}).get(page.src), files or {})
@@ -380,7 +394,7 @@ def handout_pages(side: Side) -> list[str]:
 
 @dataclass
 class Seen:
-    """Where a change shows: participants' pages, facilitator-edition pages, and whether a printed prompt changes."""
+    """Where a change shows: participants' pages, facilitator-edition pages, pages whose printed prompts or guide blocks change, PDF covers, a cohort's site."""
 
     pages: set[str] = field(default_factory=set)
     facilitator: set[str] = field(default_factory=set)
@@ -388,9 +402,6 @@ class Seen:
     guide: set[str] = field(default_factory=set)
     covers: bool = False
     cohort: str | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.pages or self.facilitator or self.covers)
 
 
 def differences(side: Side, before: Rendered, after: Rendered) -> Seen:
@@ -438,7 +449,7 @@ def describe(side: Side, seen: Seen) -> list[str]:
         if any(src in side.handouts for src in seen.prompts):
             places.append(f"the reflection workbook ({WORKBOOK_PDF})")
     if seen.covers:
-        places.append(f"{prefix if not pages else ''}the cover of every PDF")
+        places.append(f"{prefix if not pages else ''}the covers and headings of every PDF")
     notes = [src for src in side.order if src in seen.facilitator]
     if notes:
         places.append(f"the facilitator edition of {_join([_quote(side.title(src)) for src in notes])}")
@@ -836,13 +847,18 @@ def compare(base: Side, head: Side, base_label: str) -> Report:
         entry = _text_entry(base, head, f"{DATA_DIR_SHOWN}/{COURSE_FILE}", f"{DATA_DIR_SHOWN}/{COURSE_FILE}")
         if entry is not None:
             course_section.entries.append(entry)
-    # Reading order: sources before the findings that cite them would be odd; findings, prompts, sources reads best.
     by_kind = dict(zip([kind for kind, _ in LIST_FILES.values()], data_sections, strict=True))
     pages_section = Section("Pages (docs/)")
     compare_pages(base, head, pages_section)
+    nav_section = Section("Navigation (mkdocs.yml)")
+    if base.menu != head.menu:
+        entry = Entry("Changed", "the navigation", lines=field_lines({"menu": base.menu}, {"menu": head.menu}, words_for={"menu": "entries"}))
+        entry.seen = [f"the menu of every page; the course reader's contents and bookmarks ({READER_PDF})"]
+        nav_section.entries.append(entry)
     cohorts_section = Section(f"Cohort manifests ({COHORTS_DIR}/)")
     compare_cohorts(base, head, cohorts_section)
-    report.sections = [by_kind["finding"], by_kind["prompt"], by_kind["source"], course_section, pages_section, cohorts_section]
+    # Findings, prompts and sources first: the records a reviewer is most likely asked about.
+    report.sections = [by_kind["finding"], by_kind["prompt"], by_kind["source"], course_section, pages_section, nav_section, cohorts_section]
     return report
 
 

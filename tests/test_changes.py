@@ -314,3 +314,14 @@ def test_no_repository_no_default_branch_and_no_common_ancestor_are_one_line_eac
     assert (
         capsys.readouterr().err == "make changes: HEAD and main have no common ancestor. Fix: name the revision to compare with, e.g. make changes BASE=main.\n"
     )
+
+
+def test_renaming_a_page_in_the_navigation_is_reported(repo: Path) -> None:
+    edit(repo, "mkdocs.yml", '"1 · What to expect": what-to-expect.md', '"1 · What you can expect": what-to-expect.md')
+    commit(repo, "Rename the first segment in the menu")
+    assert report(repo)[2:] == [
+        "Navigation (mkdocs.yml)",
+        "  Changed: the navigation",
+        "    entry 5: The session › 1 · What to expect (what-to-expect.md) → The session › 1 · What you can expect (what-to-expect.md)",
+        "    Seen in: the menu of every page; the course reader's contents and bookmarks (course-reader.pdf).",
+    ]
