@@ -673,7 +673,8 @@ def _record_flags(kind: str, before: Any | None, after: Any | None) -> list[str]
             flags.append(f"a quotation {what}; check it against the session's own words")
         if any(old.get(name) != new.get(name) for name in CITATION_FIELDS):
             flags.append(f"a citation {what}; check it against the work it cites" if after is not None else f"a citation {what}")
-    elif before is not None and after is not None and old.get("source") != new.get("source"):
+    elif kind == "finding" and before is not None and after is not None and old.get("source") != new.get("source"):
+        # A finding prints its source under it; a prompt's source is not shown.
         flags.append("the source it is credited to changed; check the citation")
     return flags
 
