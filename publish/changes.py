@@ -882,7 +882,13 @@ def format_change(line: Line, style: Format) -> str:
     if line.new is None:
         return f"{line.label}: {esc(line.old)}"
     if max(len(line.old.split()), len(line.new.split())) <= SHORT:
-        return f"{line.label}: {esc(line.old)} → {esc(line.new)}"
+        if plain:
+            return f"{line.label}: {line.old} → {line.new}"
+        # On the Summary page the words that changed stand out on each side.
+        runs = word_diff(line.old, line.new)
+        before = " ".join(esc(t) if op == "=" else f"~~{esc(t)}~~" for op, t in runs if op != "+")
+        after = " ".join(esc(t) if op == "=" else f"**{esc(t)}**" for op, t in runs if op != "-")
+        return f"{line.label}: {before} → {after}"
     parts = []
     for op, text in _trim(word_diff(line.old, line.new)):
         if op == "=":

@@ -226,7 +226,7 @@ def test_markdown_for_the_job_summary_marks_removed_and_added_words(repo: Path) 
         "### Findings (docs/data/findings.yml)",
         "",
         "- **Changed:** finding “Five key actions for a virtuous learning cycle” (five-key-actions)",
-        "  - item 3: Engage the community in all stages → Engage the wider community at every stage",
+        "  - item 3: Engage the community ~~in all stages~~ → Engage the **wider** community **at every stage**",
         "  - *Seen in:* the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf).",
         "",
         "### Pages (docs/)",
