@@ -542,7 +542,11 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict):
-        return "; ".join(f"{_words(str(k))}: {_text(v)}" for k, v in value.items())
+        # An item reads as its text, with anything else about it after it: "Agreeing on problem and solutions (group: Substance)".
+        rest = "; ".join(f"{_words(str(k))}: {_text(v)}" for k, v in value.items() if k != "text")
+        if "text" in value:
+            return _text(value["text"]) + (f" ({rest})" if rest else "")
+        return rest
     if isinstance(value, list):
         return "; ".join(_text(v) for v in value)
     return str(value)
@@ -572,10 +576,15 @@ def field_lines(old: Any, new: Any, label: str = "", words_for: dict[str, str] |
     if isinstance(old, list) and isinstance(new, list) and (old or new):
         return _list_lines(old, new, label)
     if old in (None, [], {}):
-        return [Line(label, None, _text(new))]
+        return [Line(f"{label} (added)", None, _text(new))]
     if new in (None, [], {}):
-        return [Line(label, _text(old), None)]
+        return [Line(f"{label} (removed)", _text(old), None)]
     return [Line(label, _text(old), _text(new))]
+
+
+def new_record_lines(record: dict[str, Any]) -> list[Line]:
+    """The fields of a record that is new as a whole: each one is added, so none is marked so."""
+    return [replace(line, label=line.label.removesuffix(" (added)")) for line in field_lines({}, record) if line.label != "id (added)"]
 
 
 def _list_lines(old: list[Any], new: list[Any], label: str) -> list[Line]:
@@ -653,9 +662,7 @@ def compare_records(base: Side, head: Side, section: Section, kind: str) -> None
             entry.notes += _still_called(head, record_id)
         else:
             entry = Entry("Added" if before is None else "Changed", _record_name(kind, record_id, after))
-            entry.lines = field_lines({} if before is None else _dump(before), _dump(after))
-            if before is None:
-                entry.lines = [line for line in entry.lines if line.label != "id"]
+            entry.lines = new_record_lines(_dump(after)) if before is None else field_lines(_dump(before), _dump(after))
             entry.seen = describe(head, differences(head, render_calls(head, _variant(head.data, kind, record_id, before)), shown_now))
             if not entry.seen:
                 entry.notes.append("No page shows it yet." if before is None else "No page shows this change.")
@@ -703,7 +710,7 @@ def compare_cohorts(base: Side, head: Side, section: Section) -> None:
         before, after = base.cohorts.get(cohort_id), head.cohorts[cohort_id]
         if cohort_id not in base.cohorts:
             entry = Entry("Added", f"the cohort manifest {path}")
-            entry.lines = field_lines({}, _dump(after)) if after is not None else []
+            entry.lines = new_record_lines(_dump(after)) if after is not None else []
             section.entries.append(entry)
             continue
         if before is None or after is None:

@@ -196,7 +196,7 @@ def test_a_discussion_shows_in_the_facilitator_logistics_and_minutes_in_the_sche
     ) in lines
     assert lines[-3:] == [
         "  Changed: the page “1 · What to expect” (docs/what-to-expect.md)",
-        "    front matter, minutes, case: 15",
+        "    front matter, minutes, case (added): 15",
         "    Seen in: the page “Schedule”; the search; the course reader (course-reader.pdf); the facilitator guide (facilitator-guide.pdf).",
     ]
 
@@ -207,7 +207,7 @@ def test_a_cohort_manifest_change_is_seen_in_that_cohorts_site(repo: Path) -> No
     assert report(repo)[-4:] == [
         "Cohort manifests (cohorts/)",
         "  Changed: the cohort manifest cohorts/summer-institute-2025.yml",
-        "    start time: 09:00",
+        "    start time (added): 09:00",
         "    Seen in: the summer-institute-2025 cohort's site (make site COHORT=summer-institute-2025): the page “Schedule”; the search;"
         " the course reader (course-reader.pdf); the facilitator guide (facilitator-guide.pdf).",
     ]
