@@ -160,10 +160,9 @@ def export(root: Path, commit: str, destination: Path) -> None:
     """The pages, data, nav and cohort manifests of a commit, written under destination."""
     archive = git(root, "archive", "--format=tar", commit)
     if archive.returncode != 0:
-        message = archive.stderr.decode(errors="replace").strip().splitlines()
-        raise ChangesError(
-            f"make changes: git could not read {commit[:7]} ({message[-1] if message else 'no reason given'}). Fix: run `git fetch`, then try again."
-        )
+        said = archive.stderr.decode(errors="replace").strip().splitlines()
+        reason = said[-1] if said else "no reason given"
+        raise ChangesError(f"make changes: git could not read {commit[:7]} ({reason}). Fix: run `git fetch` (or clone the repository again), then try again.")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         wanted = [m for m in tar.getmembers() if m.name.startswith(PARTS)]
         tar.extractall(destination, members=wanted, filter="data")

@@ -325,3 +325,18 @@ def test_renaming_a_page_in_the_navigation_is_reported(repo: Path) -> None:
         "    entry 5: The session › 1 · What to expect (what-to-expect.md) → The session › 1 · What you can expect (what-to-expect.md)",
         "    Seen in: the menu of every page; the course reader's contents and bookmarks (course-reader.pdf).",
     ]
+
+
+def test_a_revision_git_cannot_read_is_one_line_with_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    course = copy_project(tmp_path / "damaged")
+    git(course, "init", "-q", "-b", "main")
+    git(course, "add", "-A")
+    git(course, "commit", "-qm", "The course")
+    # A missing object, as a damaged or partly fetched clone has: the commit is there, one of its files is not.
+    blob = git(course, "rev-parse", "HEAD:docs/index.md")
+    (course / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    assert main(["--root", str(course), "--base", "HEAD"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"make changes: git could not read {git(course, 'rev-parse', '--short=7', 'HEAD')} (")
+    assert error.endswith("). Fix: run `git fetch` (or clone the repository again), then try again.\n")
+    assert error.count("\n") == 1
