@@ -340,3 +340,15 @@ def test_a_revision_git_cannot_read_is_one_line_with_the_fix(tmp_path: Path, cap
     assert error.startswith(f"make changes: git could not read {git(course, 'rev-parse', '--short=7', 'HEAD')} (")
     assert error.endswith("). Fix: run `git fetch` (or clone the repository again), then try again.\n")
     assert error.count("\n") == 1
+
+
+def test_a_cohort_manifest_that_did_not_load_is_compared_as_text(repo: Path) -> None:
+    edit(repo, "cohorts/summer-institute-2025.yml", "hosts:", "start_time: 9:30\nhosts:")
+    commit(repo, "An unquoted start time")
+    edit(repo, "cohorts/summer-institute-2025.yml", "start_time: 9:30", 'start_time: "09:30"')
+    assert report(repo, base="HEAD")[2:] == [
+        "Cohort manifests (cohorts/)",
+        "  Changed: the cohort manifest cohorts/summer-institute-2025.yml",
+        '    line 10: start_time: 9:30 → start_time: "09:30"',
+        "    One version of this manifest does not load (see make check), so it is compared as text.",
+    ]
