@@ -10,17 +10,19 @@ STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: site serve check test lint format bench lock clean help pdf reference system-packages test-packages browser-tools
+.PHONY: packages site serve zensical check test lint format bench lock clean help pdf reference system-packages test-packages browser-tools
 
 help:
 	@echo "make site    build the site (and its PDFs) into site/"
 	@echo "             COHORT=<id> and/or EDITION=facilitator build into site-<id>[-facilitator]/"
-	@echo "make serve   live preview at http://127.0.0.1:8000 (no PDFs, so it stays fast)"
+	@echo "             ENGINE=zensical builds with Zensical instead of MkDocs + Material, into site-zensical/"
+	@echo "make serve   live preview at http://127.0.0.1:8000 (no PDFs, so it stays fast); ENGINE=zensical too"
 	@echo "make pdf     remake only the PDFs of the site already in site/ (after editing publish/pdf/)"
 	@echo "make check   check data and pages without building (make site also checks the built site)"
 	@echo "make test    run every test"
 	@echo "make lint    ruff, mypy and the GitHub workflows (actionlint, zizmor)"
 	@echo "make bench   build and PDF speed benchmarks"
+	@echo "make lock    after changing a pin in pyproject.toml: rewrite requirements.txt from .venv"
 	@echo "make changes what this branch changes in the course, in plain words (BASE=<revision> to compare with another)"
 
 # The virtual environment, rebuilt whenever the pins change.
@@ -29,21 +31,38 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
+# Zensical, in its own pinned environment so its packages never touch ours (publish/requirements-zensical.txt).
+ZENSICAL_VENV  := .venv-zensical
+ZENSICAL_STAMP := $(ZENSICAL_VENV)/.installed
+$(ZENSICAL_STAMP): publish/requirements-zensical.txt
+	@test -x $(ZENSICAL_VENV)/bin/python || $(PYTHON) -m venv $(ZENSICAL_VENV)
+	$(ZENSICAL_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r publish/requirements-zensical.txt
+	@touch $@
+
+zensical: $(ZENSICAL_STAMP)
+
 # Which cohort (cohorts/<id>.yml) and edition (participant or facilitator) to build, e.g.
 # make site COHORT=summer-institute-2025 EDITION=facilitator; without them, the generic participant site in site/.
 COHORT  ?=
 EDITION ?=
 SELECT  := $(if $(COHORT),--cohort $(COHORT)) $(if $(EDITION),--edition $(EDITION))
 
-site: $(STAMP) system-packages
-	$(PY) -m publish $(SELECT)
+# Which engine renders the checked pages: mkdocs (MkDocs + Material, the default) or zensical, each from its own
+# pinned environment. Zensical gets pages our checker and sandbox have already rendered (publish/engines.py).
+ENGINE ?= mkdocs
+ENGINE_STAMP := $(if $(filter zensical,$(ENGINE)),$(ZENSICAL_STAMP))
 
-serve: $(STAMP)
-	COURSE_COHORT=$(or $(COHORT),generic) COURSE_EDITION=$(or $(EDITION),participant) $(BIN)/mkdocs serve --strict
+site: $(STAMP) system-packages $(ENGINE_STAMP)
+	$(PY) -m publish $(SELECT) --engine $(ENGINE)
 
-# What the PDFs need from Debian (Pango, fonts), and what the tests add (Chromium), installed when missing.
-PDF_PACKAGES  := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core
-TEST_PACKAGES := chromium
+serve: $(STAMP) $(ENGINE_STAMP)
+	$(PY) -m publish.serve $(SELECT) --engine $(ENGINE)
+
+# What the PDFs load from Debian: WeasyPrint's own list for Debian (Pango, PangoFT2, HarfBuzz-Subset) and the fonts
+# print.css names. What only the tests add: Chromium, a Java runtime (the Nu Html Checker) and Node (axe-core, npm ci).
+# tests/test_install.py checks every library and font the PDF, Chromium and Java processes map against these lists.
+PDF_PACKAGES  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core
+TEST_PACKAGES := chromium fonts-dejavu-extra default-jre-headless
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # $(call apt_install,packages): install those of the packages that are missing.
 apt_install = command -v dpkg >/dev/null || exit 0; \
@@ -52,6 +71,10 @@ apt_install = command -v dpkg >/dev/null || exit 0; \
 
 system-packages:
 	@$(call apt_install,$(PDF_PACKAGES))
+
+# The Debian packages each command installs, for tests/test_install.py: make -s packages FOR=site (or test).
+packages:
+	@echo $(if $(filter test,$(FOR)),$(PDF_PACKAGES) $(TEST_PACKAGES) $(NODE_PACKAGES),$(PDF_PACKAGES))
 
 test-packages: system-packages
 	@$(call apt_install,$(TEST_PACKAGES))
@@ -86,19 +109,20 @@ format: $(STAMP)
 	$(BIN)/ruff format macros publish tests bench
 	$(BIN)/ruff check --fix macros publish tests bench
 
-test: $(STAMP) test-packages browser-tools
+test: $(STAMP) test-packages browser-tools $(ZENSICAL_STAMP)
 	$(PY) -m pytest
 
 # The browser tests' pinned tools from package-lock.json: axe-core and the Nu Html Checker (run by Java).
 # --ignore-scripts: vnu-jar's install script would try to download a Java of its own.
 NODE_STAMP := node_modules/.installed
+# Node and npm from Debian, when the machine has no npm of its own.
+NODE_PACKAGES := nodejs npm
 $(NODE_STAMP): package.json package-lock.json
-	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(NODE_PACKAGES); }
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
 browser-tools: $(NODE_STAMP)
-	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq default-jre-headless; }
 
 # The benchmark's peer, mkdocs-to-pdf, in its own pinned environment so its dependencies never touch ours.
 BENCH_VENV  := .venv-bench

@@ -9,6 +9,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+# Imported for what they register: the downloads() and macro_reference() macros, so every path that checks or
+# renders a page (the MkDocs hook, python -m publish for Zensical, make check) knows every macro.
+from . import downloads, reference  # noqa: F401
 from .cohort import build_of, current_build
 from .data import CourseData, _Reader, _schema_problems, _yaml_problem, load_course
 from .errors import ContentError, Problem

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -17,32 +16,31 @@ from pathlib import Path
 from macros.check import check_built_site, check_sources
 from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE, EDITIONS, GENERIC, Build, load_build
 from macros.errors import ContentError, format_problems
+from publish import engines
 from publish.html5 import repair_site
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def build_site(out: Path, config: Path) -> int:
-    """Run MkDocs (strict) into out; returns its exit status."""
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--config-file", str(config), "--site-dir", str(out)]
-    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
-
-
-def default_site_dir(cohort: str, edition: str) -> Path:
-    """Where a build goes unless told: site/ for the generic participant edition, else site-<cohort>[-facilitator]/."""
+def default_site_dir(cohort: str, edition: str, engine: str = engines.DEFAULT_ENGINE) -> Path:
+    """Where a build goes unless told: site/ for the generic participant edition, else site-<cohort>[-facilitator][-zensical]/."""
     # A facilitator or cohort build never lands in site/, so deploying site/ can never publish facilitator notes.
-    parts = [part for part in (cohort if cohort != GENERIC else "", edition if edition != "participant" else "") if part]
+    # Another engine's build sits beside the default one, so the two can be compared.
+    chosen = (cohort if cohort != GENERIC else "", edition if edition != "participant" else "", engine if engine != engines.DEFAULT_ENGINE else "")
+    parts = [part for part in chosen if part]
     return Path("-".join(["site", *parts]))
 
 
 def make_pdfs(built: Path, config: Path, build: Build) -> bool:
     """Write the PDFs into the built site (site/pdf/); False, after saying why, if they could not be made."""
-    # Imported here so that --no-pdf never loads WeasyPrint.
-    from publish.pdf import build_pdfs
+    from publish.pdf.machine import MachineError, load_weasyprint
 
     cohort = build.cohort
     try:
+        # Imported here so that --no-pdf never loads WeasyPrint.
+        load_weasyprint()
+        from publish.pdf import build_pdfs
+
         made = build_pdfs(
             built,
             config_file=config if config.is_absolute() else ROOT / config,
@@ -52,6 +50,9 @@ def make_pdfs(built: Path, config: Path, build: Build) -> bool:
         )
     except ContentError as error:
         print(format_problems(error.problems), file=sys.stderr)
+        return False
+    except MachineError as error:
+        print(error, file=sys.stderr)
         return False
     for pdf in made:
         print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {pdf.seconds:.1f} s")
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cohort", default=GENERIC, help="build for the cohort in cohorts/<id>.yml (default: generic, no cohort)")
     parser.add_argument("--edition", default="participant", choices=EDITIONS, help="participant (default) or facilitator, with notes and logistics")
     parser.add_argument("--config", default="mkdocs.yml", type=Path, help="the MkDocs config (default: mkdocs.yml)")
+    parser.add_argument("--engine", default=engines.DEFAULT_ENGINE, choices=engines.ENGINES, help="what renders the pages: mkdocs (default) or zensical")
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs (reader, handouts, workbook) for a faster build")
     args = parser.parse_args(argv)
 
@@ -89,13 +91,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     # mkdocs.yml reads the choice from the environment (`!ENV`); later steps, like the PDFs, read the same.
     os.environ.update({COHORT_VARIABLE: build.cohort_id, EDITION_VARIABLE: build.edition})
-    site_dir = args.site_dir or default_site_dir(build.cohort_id, build.edition)
+    site_dir = args.site_dir or default_site_dir(build.cohort_id, build.edition, args.engine)
     target = site_dir if site_dir.is_absolute() else ROOT / site_dir
     # Build beside the target so the final rename stays on one file system.
     scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent if target.parent.exists() else ROOT))
     built = scratch / "site"
     try:
-        if build_site(built, args.config) != 0:
+        try:
+            status = engines.build(args.engine, built, args.config)
+        except ContentError as error:
+            print(format_problems(error.problems), file=sys.stderr)
+            status = 1
+        if status != 0:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         repair_site(built)

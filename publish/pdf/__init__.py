@@ -2,22 +2,20 @@
 
 They are made from the built site's own pages (so print and screen show the same words), with our own
 print template and stylesheet rendered by WeasyPrint. Call build_pdfs() after MkDocs has built the site.
+Nothing is imported until it is asked for, so publish.pdf.machine can say which system library is missing
+when WeasyPrint cannot load it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .build import BuiltPdf, Cohort, Edition, build_pdfs, stylesheet_warnings
+from typing import Any
 
 __all__ = ["BuiltPdf", "Cohort", "Edition", "build_pdfs", "stylesheet_warnings"]
 
 
 def __getattr__(name: str) -> Any:
-    # WeasyPrint loads only when a PDF is wanted, so `make changes` can read the print rules in publish.pdf.site quickly.
     if name in __all__:
         from . import build
 
         return getattr(build, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    raise AttributeError(name)

@@ -6,9 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from macros.cohort import EDITIONS
 from macros.errors import ContentError
 
-from .build import EDITION_LABELS, ROOT, build_pdfs
+from .machine import MachineError, load_weasyprint
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,15 +20,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default=ROOT / "mkdocs.yml", type=Path, help="the MkDocs config (default: mkdocs.yml)")
     parser.add_argument("--cohort-name", help="print this cohort's name on covers and handout heads")
     parser.add_argument("--cohort-dates", help="the cohort's dates, as they should be printed")
-    parser.add_argument("--edition", default="participant", choices=sorted(EDITION_LABELS), help="which edition to print (default: participant)")
+    parser.add_argument("--edition", default="participant", choices=EDITIONS, help="which edition to print (default: participant)")
     args = parser.parse_args(argv)
+    try:
+        load_weasyprint()
+    except MachineError as error:
+        print(error, file=sys.stderr)
+        return 1
+    from .build import build_pdfs
+
     site_dir = args.site_dir if args.site_dir.is_absolute() else Path.cwd() / args.site_dir
     if not (site_dir / "index.html").is_file():
         print(f"{args.site_dir} holds no built site. Run `make site` first.", file=sys.stderr)
         return 1
     try:
         built = build_pdfs(site_dir, config_file=args.config, cohort_name=args.cohort_name, cohort_dates=args.cohort_dates, edition=args.edition)
-    except ContentError as error:
+    except (ContentError, MachineError) as error:
         print(error, file=sys.stderr)
         return 1
     for pdf in built:

@@ -29,6 +29,7 @@ from macros.errors import ContentError, Problem
 from macros.models import Course
 
 from . import content
+from .machine import MachineError, lack_in_warning, machine_lacks
 from .site import SitePage, SiteSettings, first_askers, load_pages, load_settings
 
 HERE = Path(__file__).resolve().parent
@@ -309,10 +310,15 @@ class PdfBuilder:
         target = folder / document.name
         partial = folder / f".{document.name}.partial"
         problems = [_refusal(url, document.sources, document.images) for url in printed.refused]
+        messages = [m for m in printed.messages if not _is_refusal(m, printed.refused)]
+        # A warning about the machine (a missing library) is not a rule in print.css: say what to install.
+        lacks = [lack for lack in map(lack_in_warning, messages) if lack is not None]
+        if lacks:
+            partial.unlink(missing_ok=True)
+            raise MachineError(lacks)
         problems += [
             Problem("publish/pdf/print.css", 1, f"WeasyPrint warned while printing {document.name}: {m}", "fix the rule or the markup it names.")
-            for m in printed.messages
-            if not _is_refusal(m, printed.refused)
+            for m in messages
         ]
         if problems:
             partial.unlink(missing_ok=True)
@@ -426,6 +432,9 @@ def build_pdfs(
     """Write the reader, a handout per page with prompts and the workbook into site_dir/pdf/; raises ContentError."""
     if edition not in EDITION_LABELS:
         raise ContentError([Problem("publish/pdf", 1, f"there is no '{edition}' edition.", "use one of " + ", ".join(f"'{e}'" for e in EDITION_LABELS) + ".")])
+    lacks = machine_lacks(STYLESHEET)
+    if lacks:
+        raise MachineError(lacks)
     stylesheet_problems = [_stylesheet_problem(m) for m in stylesheet_warnings(STYLESHEET.read_text(encoding="utf-8"))]
     if stylesheet_problems:
         raise ContentError(stylesheet_problems)

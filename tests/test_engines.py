@@ -1,0 +1,168 @@
+"""Any engine: the pages' safety fails closed, and the course builds the same on Zensical as on MkDocs + Material.
+
+Zensical 0.0.73 runs from its own pinned environment (.venv-zensical, made by `make test`), as a user would
+install it beside ours. It loads macros/ but never calls our page hook, so it must either be handed pages our
+checker and sandbox have already rendered (`make site ENGINE=zensical`) or be stopped before any page renders.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import ROOT, SAMPLE_COHORT, run
+
+from macros.data import load_course
+from publish.engines import ZENSICAL
+
+PAYLOAD = "{{ cycler.__init__.__globals__.os.popen('echo PWNED-$((6*7))').read() }}"
+REFUSAL = "and Zensical renders them without those checks, so nothing was built."
+SUPPORTED = "Build the course with `make site` (or `make site ENGINE=zensical`)"
+
+pytestmark = pytest.mark.skipif(not ZENSICAL.exists(), reason="Zensical is installed by `make test` (.venv-zensical)")
+
+
+def zensical_env() -> dict[str, str]:
+    """Project copies have no .venv-zensical of their own: point them at the real one."""
+    return {"ZENSICAL": str(ZENSICAL)}
+
+
+def add_page(project: Path, text: str) -> None:
+    (project / "docs" / "broken.md").write_text(f'---\ntitle: "Broken page"\ndescription: "A test page."\n---\n\n# Broken page\n\n{text}\n', encoding="utf-8")
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("  - My reflections: my-reflections.md", "  - My reflections: my-reflections.md\n  - Broken: broken.md"),
+        encoding="utf-8",
+    )
+
+
+def leaked(folder: Path) -> bool:
+    return folder.exists() and any("PWNED-42" in p.read_text(encoding="utf-8", errors="replace") for p in folder.rglob("*") if p.is_file())
+
+
+def test_zensical_on_mkdocs_yml_stops_before_any_page_renders(project: Path) -> None:
+    """Zensical run by hand on mkdocs.yml: our macros module stops it, naming the supported commands; nothing runs."""
+    add_page(project, PAYLOAD)
+    result = run([str(ZENSICAL), "build", "--config-file", "mkdocs.yml"], cwd=project)
+    printed = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert REFUSAL in printed and SUPPORTED in printed
+    assert printed.count(REFUSAL) == 1
+    assert "Traceback" not in printed
+    built = project / ".build" / "site"
+    assert not leaked(project) and not leaked(built)
+    assert not list(built.rglob("index.html")) if built.exists() else True
+
+
+def test_zensical_build_refuses_the_payload_with_the_usual_message(project: Path) -> None:
+    add_page(project, PAYLOAD)
+    out = project / "site-zensical"
+    result = run([sys.executable, "-m", "publish", "--engine", "zensical", "--no-pdf", "--site-dir", str(out)], cwd=project, **zensical_env())
+    printed = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "docs/broken.md:8: the name `__globals__` is not allowed: names starting with an underscore reach Python internals." in printed
+    assert not out.exists() and not leaked(project)
+
+
+def test_the_staging_step_itself_refuses_unchecked_pages(project: Path) -> None:
+    """Zensical's pages come from engines.stage_course, which refuses a bad page even when nothing checked it before."""
+    add_page(project, '{{ findings("five-key-actions") }}')
+    probe = "import sys; from pathlib import Path; from publish.engines import stage_course; stage_course(Path('mkdocs.yml'), Path(sys.argv[1]))"
+    result = run([sys.executable, "-c", probe, str(project / "stage")], cwd=project)
+    assert result.returncode != 0
+    assert "docs/broken.md:8: there is no macro called `findings`." in result.stderr
+    assert not (project / "stage" / "docs" / "broken.md").exists()
+
+
+def test_an_unknown_macro_fails_the_zensical_build_with_the_usual_message(project: Path) -> None:
+    add_page(project, '{{ findings("five-key-actions") }}')
+    result = run([sys.executable, "-m", "publish", "--engine", "zensical", "--no-pdf"], cwd=project, **zensical_env())
+    printed = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "docs/broken.md:8: there is no macro called `findings`.\n    Fix: did you mean 'finding'? The macro reference lists them all." in printed
+    assert "Traceback" not in printed
+
+
+def test_mkdocs_macros_refuses_a_page_our_hook_did_not_render(project: Path) -> None:
+    """If mkdocs-macros ever rendered a page without calling our hook, the build stops instead of running it."""
+    module = project / "macros" / "__init__.py"
+    text = module.read_text(encoding="utf-8")
+    module.write_text(text.replace("def on_pre_page_macros(", "def _not_called_any_more("), encoding="utf-8")
+    add_page(project, PAYLOAD)
+    out = project / "plain-build"
+    result = run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)], cwd=project)
+    printed = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "mkdocs-macros tried to render this page without the course's checks, so nothing was built." in printed
+    assert not leaked(project) and not leaked(out)
+
+
+@pytest.fixture(scope="session")
+def zensical_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real course built by `make site ENGINE=zensical`, PDFs included."""
+    out = tmp_path_factory.mktemp("zensical") / "site"
+    result = run([sys.executable, "-m", "publish", "--engine", "zensical", "--site-dir", str(out)], cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def main_text(path: Path) -> list[str]:
+    article = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml").select_one("article")
+    assert article is not None, path
+    return article.get_text(" ", strip=True).split()
+
+
+def test_every_page_reads_the_same_on_both_engines(site: Path, zensical_site: Path) -> None:
+    pages = sorted(p.relative_to(site) for p in site.rglob("index.html"))
+    assert sorted(p.relative_to(zensical_site) for p in zensical_site.rglob("index.html")) == pages
+    for page in pages:
+        assert main_text(zensical_site / page) == main_text(site / page), page
+
+
+def test_zensical_shows_every_finding_item_and_prompt_and_indexes_every_page(zensical_site: Path) -> None:
+    data = load_course(ROOT / "docs")
+    text = " ".join(p.read_text(encoding="utf-8") for p in zensical_site.rglob("index.html"))
+    for record in data.findings.values():
+        for item in record.items:
+            assert BeautifulSoup(item.text, "lxml").get_text() in BeautifulSoup(text, "lxml").get_text(), item.text
+    for prompt in data.prompts.values():
+        assert prompt.text in BeautifulSoup(text, "lxml").get_text(), prompt.id
+    index = json.loads((zensical_site / "search.json").read_text(encoding="utf-8"))
+    indexed = json.dumps(index)
+    for page in ("what-to-expect/", "how-to-make-progress/", "where-to-begin/", "my-reflections/"):
+        assert page in indexed
+    assert "PWNED" not in indexed
+
+
+def test_zensical_site_has_the_pdfs_journal_and_timer(zensical_site: Path) -> None:
+    assert (zensical_site / "pdf" / "course-reader.pdf").is_file()
+    assert (zensical_site / "pdf" / "reflection-workbook.pdf").is_file()
+    html = (zensical_site / "what-to-expect" / "index.html").read_text(encoding="utf-8")
+    assert "assets/journal.js" in html and "assets/timer.js" in html
+    assert '<meta name="course-cohort" content="generic">' in html
+
+
+def test_the_facilitator_edition_of_a_cohort_reads_the_same_on_both_engines(facilitator_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    command = [
+        sys.executable,
+        "-m",
+        "publish",
+        "--engine",
+        "zensical",
+        "--cohort",
+        SAMPLE_COHORT,
+        "--edition",
+        "facilitator",
+        "--no-pdf",
+        "--site-dir",
+        str(out),
+    ]
+    result = run(command, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for page in ("schedule/index.html", "what-to-expect/index.html", "index.html"):
+        assert main_text(out / page) == main_text(facilitator_site / page), page
+    assert "Facilitator edition." in (out / "index.html").read_text(encoding="utf-8")

@@ -1,0 +1,290 @@
+"""The Makefile installs everything the build and the tests load, whatever this machine already had.
+
+A green run on a machine that earlier work had set up proves nothing: Chromium once brought in
+libharfbuzz-subset0, so the PDFs printed here and failed on every fresh machine. So each check runs the real
+thing (WeasyPrint printing a document the way the build does, Debian's Chromium rendering a page, Java starting
+the Nu Html Checker, Node), lists every file the process mapped (/proc/PID/maps), finds each file's Debian
+package (dpkg -S) and requires that package to be one the command installs or reaches through those packages'
+dependencies (apt-cache depends --recurse), or part of the base system or of the Python runtime itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+pytestmark = pytest.mark.skipif(shutil.which("dpkg") is None, reason="the Makefile installs Debian packages; this machine has no dpkg")
+
+# Files a process maps that no package owns by design: caches, memory, the project, the virtual environments.
+NOT_PACKAGED = ("/proc/", "/dev/", "/sys/", "/tmp/", "/var/cache/", "/run/", "/memfd:", "/SYSV", "/etc/ld.so.cache")
+
+
+def makefile_packages(command: str) -> list[str]:
+    """The Debian packages `make site` (command='site') or `make test` installs, as the Makefile itself lists them."""
+    result = subprocess.run(["make", "-s", "--no-print-directory", "packages", f"FOR={command}"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return result.stdout.split()
+
+
+def _package_name(word: str) -> str:
+    return word.strip().lstrip("|").split(":")[0]
+
+
+@cache
+def reached(packages: tuple[str, ...]) -> frozenset[str]:
+    """The packages, and every installed package their dependencies reach (apt-cache depends --recurse).
+
+    Recommends count: the Makefile's `apt-get install` installs them, as apt does by default.
+    """
+    command = ["apt-cache", "depends", "--recurse", "--installed", "--no-suggests"]
+    command += ["--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", *packages]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    found = set(packages)
+    for line in result.stdout.splitlines():
+        if not line.startswith(" "):
+            found.add(_package_name(line))
+        elif re.match(r"\s+\|?(Pre)?Depends:|\s+\|?Recommends:", line):
+            name = line.split(":", 1)[1].strip()
+            if not name.startswith("<"):
+                found.add(_package_name(name))
+    return frozenset(found)
+
+
+@cache
+def base_system() -> frozenset[str]:
+    """Debian's essential and required packages, and all they depend on: on every Debian machine."""
+    result = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Essential} ${Priority}\n"], capture_output=True, text=True, check=True)
+    core = tuple(sorted(p for p, essential, priority in (line.split() for line in result.stdout.splitlines()) if essential == "yes" or priority == "required"))
+    return reached(core)
+
+
+def mapped_files(maps: str) -> set[str]:
+    """The files a process has mapped, less those no package owns by design (caches, the project, the venvs)."""
+    own = tuple(str(p) for p in {Path(sys.prefix), Path(sys.base_prefix), ROOT} if str(p) != "/")
+    files = set()
+    for line in maps.splitlines():
+        parts = line.split(None, 5)
+        if len(parts) < 6 or not parts[5].startswith("/"):
+            continue
+        path = parts[5].removesuffix(" (deleted)")
+        if path.startswith(NOT_PACKAGED) or path.startswith(own):
+            continue
+        files.add(path)
+    return files
+
+
+def owners(paths: Iterable[str]) -> dict[str, str | None]:
+    """Each path's Debian package, or None; /usr-merged paths are looked up under both spellings (one dpkg -S for all)."""
+    spellings: dict[str, list[str]] = {}
+    for path in set(paths):
+        real = os.path.realpath(path)
+        spellings[path] = list(dict.fromkeys([path, real, *(p.removeprefix("/usr") for p in (path, real) if p.startswith("/usr/"))]))
+    asked = sorted({s for names in spellings.values() for s in names})
+    result = subprocess.run(["dpkg", "-S", *asked], capture_output=True, text=True, check=False) if asked else None
+    owner: dict[str, str] = {}
+    for line in result.stdout.splitlines() if result else []:
+        packages, _, path = line.partition(": ")
+        if path and not packages.startswith("diversion"):
+            owner[path] = _package_name(packages.split(",")[0])
+    return {path: next((owner[s] for s in names if s in owner), None) for path, names in spellings.items()}
+
+
+@cache
+def python_runtime() -> frozenset[str]:
+    """The packages the Python interpreter itself loads for its standard library (ssl, ctypes, sqlite3, ...)."""
+    probe = (
+        "import ssl, ctypes, sqlite3, zlib, bz2, lzma, hashlib, decimal, uuid, json, multiprocessing, xml.parsers.expat\nprint(open('/proc/self/maps').read())"
+    )
+    maps = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return frozenset(p for p in owners(mapped_files(maps)).values() if p)
+
+
+def unaccounted(maps: str, allowed: frozenset[str]) -> list[str]:
+    """Each mapped file whose package nothing installs, as 'file (package)'."""
+    problems = []
+    for path, package in sorted(owners(mapped_files(maps)).items()):
+        if package is None:
+            # A library no package owns was put there by hand; unowned data files are caches that triggers made.
+            if ".so" in Path(path).name:
+                problems.append(f"{path} (no Debian package owns it)")
+        elif package not in allowed:
+            problems.append(f"{path} ({package})")
+    return problems
+
+
+def allowed_for(command: str) -> frozenset[str]:
+    return reached(tuple(makefile_packages(command))) | base_system() | python_runtime()
+
+
+def test_makefile_lists_weasyprints_debian_packages() -> None:
+    """WeasyPrint's own list for Debian (Pango, PangoFT2, HarfBuzz-Subset) is what `make site` installs."""
+    packages = makefile_packages("site")
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-liberation", "fonts-dejavu-core"):
+        assert package in packages
+    assert set(packages) <= set(makefile_packages("test"))
+
+
+PDF_PROBE = """
+import sys, tempfile
+from pathlib import Path
+from publish.pdf.build import STYLESHEET, RenderJob, print_job
+folder = Path(tempfile.mkdtemp())
+html = "<html lang='en'><body><h1>Leading Collaboration</h1><p>Ümlaut — “quotes” · ﬁ <em>italic</em> <strong>bold</strong></p><pre>code</pre></body></html>"
+printed = print_job(RenderJob("probe.pdf", html, str(folder), STYLESHEET.read_text(encoding="utf-8"), "", str(folder)))
+print("WARNINGS:" + repr(printed.messages), file=sys.stderr)
+print(open("/proc/self/maps").read())
+"""
+
+
+def test_pdf_printing_loads_only_what_make_site_installs() -> None:
+    """Printing a PDF as the build does maps no library or font that `make site` does not install."""
+    result = subprocess.run([sys.executable, "-c", PDF_PROBE], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "WARNINGS:[]" in result.stderr, result.stderr
+    problems = unaccounted(result.stdout, allowed_for("site"))
+    assert not problems, "The PDFs load files from packages `make site` does not install; add them to PDF_PACKAGES:\n" + "\n".join(problems)
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        queue += children.get(current, [])
+    return found
+
+
+def _maps_while_running(command: list[str], ready: str, timeout: float = 30.0, **kwargs: object) -> str:
+    """Start command, wait until its processes have mapped `ready` and stopped mapping more, return every map, stop it."""
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
+    try:
+        deadline = time.monotonic() + timeout
+        previous, stable = "", 0
+        while time.monotonic() < deadline:
+            texts = []
+            for pid in _descendants(process.pid):
+                with contextlib.suppress(OSError):
+                    texts.append(Path(f"/proc/{pid}/maps").read_text())
+            maps = "\n".join(texts)
+            files = "\n".join(sorted(mapped_files(maps)))
+            stable = stable + 1 if files == previous else 0
+            previous = files
+            if ready in maps and stable >= 4:
+                return maps
+            time.sleep(0.25)
+        raise AssertionError(f"{command[0]} did not map {ready} within {timeout} s")
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_chromium_loads_only_what_make_test_installs(tmp_path: Path) -> None:
+    """Debian's Chromium, rendering a page headless as the browser tests do, maps only what `make test` installs."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Chromium is missing: `make test` installs it (apt-get install -y chromium)."
+    page = tmp_path / "page.html"
+    page.write_text("<!doctype html><html lang='en'><title>t</title><p>Leading Collaboration in Cities — “quotes”</p></html>", encoding="utf-8")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update"]
+    flags += ["--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--remote-debugging-port=0"]
+    maps = _maps_while_running([chromium, *flags, page.as_uri()], ready="libfontconfig")
+    problems = unaccounted(maps, allowed_for("test"))
+    assert not problems, "Chromium loads files from packages `make test` does not install; add them to TEST_PACKAGES:\n" + "\n".join(problems)
+
+
+def test_java_loads_only_what_make_test_installs() -> None:
+    """The Nu Html Checker's Java maps only what `make test` installs."""
+    java = shutil.which("java")
+    vnu = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    assert java, "Java is missing: `make test` installs it (apt-get install -y default-jre-headless)."
+    assert vnu.is_file(), "The Nu Html Checker is missing: `make test` installs it (npm ci)."
+    # Reading the page from standard input, which stays open: the checker has started and waits.
+    maps = _maps_while_running([java, "-jar", str(vnu), "--errors-only", "-"], ready="libzip.so")
+    problems = unaccounted(maps, allowed_for("test"))
+    assert not problems, "Java loads files from packages `make test` does not install; add them to TEST_PACKAGES:\n" + "\n".join(problems)
+
+
+def test_node_loads_only_what_make_test_installs() -> None:
+    """Node, which runs npm ci for the browser tools, maps only what `make test` installs."""
+    node = shutil.which("node")
+    assert node, "Node is missing: `make test` installs it (apt-get install -y nodejs npm)."
+    maps = subprocess.run(
+        [node, "-e", "process.stdout.write(require('fs').readFileSync('/proc/self/maps', 'utf8'))"], capture_output=True, text=True, check=True
+    )
+    problems = unaccounted(maps.stdout, allowed_for("test"))
+    assert not problems, "Node loads files from packages `make test` does not install:\n" + "\n".join(problems)
+
+
+# What the machine lacks is reported as such, with the package and the command, never as a rule in print.css.
+# Each case hides one library from WeasyPrint's loader (cffi's dlopen) in a fresh interpreter, then publishes.
+HIDE_LIBRARY = """
+import sys, cffi
+hidden = sys.argv[1]
+load = cffi.FFI.dlopen
+def dlopen(self, name, *args):
+    if hidden in str(name):
+        raise OSError(f"cannot load library '{name}': {name}: cannot open shared object file: No such file or directory")
+    return load(self, name, *args)
+cffi.FFI.dlopen = dlopen
+from publish.__main__ import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("hidden", "expected"),
+    [
+        ("harfbuzz-subset", "  HarfBuzz-Subset (Debian package libharfbuzz-subset0): WeasyPrint needs it to embed fonts in the PDFs."),
+        ("pango-1.0", "  Pango (Debian package libpango-1.0-0): WeasyPrint needs it to lay out the PDFs' text."),
+    ],
+)
+def test_a_missing_library_is_reported_as_the_machines(tmp_path: Path, hidden: str, expected: str) -> None:
+    target = tmp_path / "site"
+    target.mkdir()
+    (target / "index.html").write_text("the site as it was", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", HIDE_LIBRARY, hidden, "--site-dir", str(target)], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert "This machine lacks what the PDFs need; the course itself is fine:" in lines
+    assert expected in lines
+    package = expected.split("Debian package ")[1].split(")")[0]
+    assert f"Fix: run `make site`, which installs them, or `sudo apt-get install -y {package}`." in lines
+    assert "print.css" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (target / "index.html").read_text(encoding="utf-8") == "the site as it was"
+
+
+def test_a_missing_font_is_reported_as_the_machines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from publish.pdf import machine
+
+    monkeypatch.setitem(machine.FONTS, "Course Test Font", "fonts-course-test")
+    stylesheet = tmp_path / "print.css"
+    stylesheet.write_text('html { font-family: "Liberation Sans", sans-serif; }\nh1 { font-family: "Course Test Font", serif; }\n', encoding="utf-8")
+    lacks = machine.missing_fonts(stylesheet)
+    assert [str(lack) for lack in lacks] == [
+        "the font Course Test Font (Debian package fonts-course-test): print.css prints with it; without it another font would be used."
+    ]
+    assert machine.format_lacks(lacks).endswith("Fix: run `make site`, which installs them, or `sudo apt-get install -y fonts-course-test`.")
+
+
+def test_warnings_about_our_own_css_stay_content_problems() -> None:
+    from publish.pdf import machine
+
+    assert machine.lack_in_warning("Ignored `colr: red` at 12:3, unknown property.") is None
+    assert machine.lack_in_warning('Using fontTools instead of HarfBuzz-Subset for font "Liberation Sans".') == machine.LIBRARIES["harfbuzz-subset"]
