@@ -23,6 +23,7 @@ help:
 	@echo "make lint    ruff, mypy and the GitHub workflows (actionlint, zizmor)"
 	@echo "make bench   build and PDF speed benchmarks"
 	@echo "make lock    after changing a pin in pyproject.toml: rewrite requirements.txt from .venv"
+	@echo "make changes what this branch changes in the course, in plain words (BASE=<revision> to compare with another)"
 
 # The virtual environment, rebuilt whenever the pins change.
 $(STAMP): requirements.txt pyproject.toml
@@ -84,6 +85,14 @@ pdf: $(STAMP) system-packages
 
 check: $(STAMP)
 	$(PY) -m macros.check
+
+# What a change does to the course, in plain words, and where readers will see it (publish/changes.py).
+# BASE=<revision> compares with that revision; by default, the merge base with the default branch.
+# Markdown when GITHUB_STEP_SUMMARY is set, plain text otherwise; nothing when nothing changed.
+.PHONY: changes
+BASE ?=
+changes: $(STAMP)
+	@$(PY) -m publish.changes $(if $(BASE),--base "$(BASE)")
 
 lint: $(STAMP)
 	$(BIN)/ruff check macros publish tests bench

@@ -14,6 +14,8 @@ from .library import current, macro
 PDF_FOLDER = "pdf"
 READER_PDF = "course-reader.pdf"
 WORKBOOK_PDF = "reflection-workbook.pdf"
+# Made in the facilitator edition only: the run of show and the facilitator notes (issue 6).
+GUIDE_PDF = "facilitator-guide.pdf"
 HOME_PAGE = "index.md"
 
 

@@ -117,3 +117,20 @@ def test_the_pull_request_template_carries_the_faculty_checklist() -> None:
     boxes = re.findall(r"^- \[ \] (.+)$", text, re.M)
     assert len(boxes) >= 6
     assert any("own words" in box for box in boxes) and any("alt text" in box for box in boxes)
+
+
+def test_the_pull_request_reports_its_changes_to_the_summary_and_previews_the_facilitator_guide() -> None:
+    flow = load(GITHUB / "workflows" / "pull-request.yml")
+    [job] = flow["jobs"].values()
+    steps = job["steps"]
+    report = next(step for step in steps if "make changes" in step.get("run", ""))
+    # The base revision reaches the script through the environment (zizmor's template-injection rule), and the report goes to the job summary.
+    assert report["env"] == {"BASE": "${{ github.event.pull_request.base.sha }}"}
+    assert report["run"] == 'make changes BASE="$BASE" >> "$GITHUB_STEP_SUMMARY"'
+    guide = next(step for step in steps if "EDITION=facilitator" in step.get("run", ""))
+    assert "cp site-facilitator/pdf/facilitator-guide.pdf site/facilitator-edition/" in guide["run"]
+    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-artifact@"))
+    # After `make check`, whose set-up step would otherwise print into the summary; and run even when the check failed.
+    check = next(step for step in steps if step.get("run") == "make check")
+    assert report["if"] == "${{ !cancelled() }}"
+    assert steps.index(check) < steps.index(report) < steps.index(guide) < steps.index(upload)

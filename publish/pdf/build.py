@@ -24,21 +24,19 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from macros.data import load_course
-from macros.downloads import HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf
+from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf
 from macros.errors import ContentError, Problem
 from macros.models import Course
 
 from . import content
 from .machine import MachineError, lack_in_warning, machine_lacks
-from .site import SitePage, SiteSettings, load_pages, load_settings
+from .site import SitePage, SiteSettings, first_askers, load_pages, load_settings
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 STYLESHEET = HERE / "print.css"
 Edition = Literal["participant", "facilitator"]
 EDITION_LABELS: dict[str, str] = {"participant": "", "facilitator": "Facilitator edition"}
-# Made in the facilitator edition only: the run of show and the facilitator notes (issue 6).
-GUIDE_PDF = "facilitator-guide.pdf"
 # Ruled lines under each prompt: a reflection wants room to write, a discussion room for notes.
 REFLECTION_LINES = 8
 DISCUSSION_LINES = 5
@@ -235,15 +233,9 @@ class PdfBuilder:
         """The pages that get a handout: those that first ask a reflection or discussion prompt (a page that only repeats them, like a journal, gets none)."""
         if self._handout_pages is not None:
             return list(self._handout_pages)
-        asked: set[str] = set()
-        chosen = []
-        for page in self.pages:
-            ids = {str(block["data-prompt"]) for block in content.prompt_blocks(page.article)}
-            if ids - asked:
-                chosen.append(page)
-            asked |= ids
-        self._handout_pages = chosen
-        return list(chosen)
+        chosen = first_askers((page.src, [str(block["data-prompt"]) for block in content.prompt_blocks(page.article)]) for page in self.pages)
+        self._handout_pages = [page for page in self.pages if page.src in chosen]
+        return list(self._handout_pages)
 
     def handout(self, page: SitePage) -> _Document:
         """One page's content and prompts, with writing space and a line for name, cohort and date."""
@@ -282,7 +274,7 @@ class PdfBuilder:
         articles, _, images = self._prepared(self.pages, lines=False)
         parts = []
         for page, article in zip(self.pages, articles, strict=True):
-            blocks = article.select(".cw-schedule, .cw-facilitator")
+            blocks = article.select(content.GUIDE_BLOCKS)
             if blocks:
                 parts.append({"title": page.title, "anchor": page.key, "html": Markup("\n".join(str(block) for block in blocks))})
         title = f"{self.course.title}: Facilitator guide"

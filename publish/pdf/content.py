@@ -17,6 +17,8 @@ SCREEN_ONLY = (
     "script, style, template, noscript, link, meta, base, form, textarea, input, button, select, iframe, object, embed, video, audio, "
     ".headerlink, .md-content__button, .md-source-file, .cw-downloads, .cw-journal-needs-script"
 )
+# What the facilitator guide gathers from each page of the facilitator edition: the run of show and the notes.
+GUIDE_BLOCKS = ".cw-schedule, .cw-facilitator"
 # Attributes that could make WeasyPrint fetch or attach something, or that only scripts use.
 DROPPED_ATTRIBUTES = ("rel", "srcset", "sizes", "onload", "onerror", "onclick", "data-md-component")
 FAKE_ORIGIN = "https://site.invalid/"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -173,6 +174,21 @@ def _printable(entries: tuple[NavEntry, ...], docs: Path) -> tuple[NavEntry, ...
         elif _printable_page(docs / entry.src):
             kept.append(entry)
     return tuple(kept)
+
+
+def first_askers(pages: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
+    """The pages (src) that get a handout, from each printable page's prompt ids in nav order: those that first ask a prompt.
+
+    A page that only repeats prompts asked earlier (like a journal) gets none. The print path and `make changes` both use this rule.
+    """
+    asked: set[str] = set()
+    chosen = []
+    for src, prompt_ids in pages:
+        ids = set(prompt_ids)
+        if ids - asked:
+            chosen.append(src)
+        asked |= ids
+    return chosen
 
 
 _CONTENT = "article[contains(concat(' ', normalize-space(@class), ' '), ' md-content__inner ')]"

@@ -1,0 +1,354 @@
+"""make changes: what a change does to the course, in plain words, on a git repository built from the real course."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, copy_project, run
+
+from publish.changes import changes, main, render_report
+
+GIT_USER = ["-c", "user.name=Course Editor", "-c", "user.email=editor@example.org"]
+
+
+def git(repo: Path, *args: str) -> str:
+    result = subprocess.run(["git", *GIT_USER, *args], cwd=repo, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def course_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The course as the first commit of a fresh repository on `main`, tagged `base`."""
+    repo = copy_project(tmp_path_factory.mktemp("course-repo"))
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "The course as it is")
+    git(repo, "tag", "base")
+    return repo
+
+
+@pytest.fixture
+def repo(course_repo: Path) -> Iterator[Path]:
+    """The course repository on a fresh branch off `main`; every commit a test makes is dropped afterwards."""
+    git(course_repo, "checkout", "-q", "-B", "change", "base")
+    yield course_repo
+    git(course_repo, "checkout", "-q", "-f", "main")
+    git(course_repo, "reset", "-q", "--hard", "base")
+    git(course_repo, "clean", "-qfd")
+
+
+def edit(repo: Path, path: str, old: str, new: str) -> None:
+    file = repo / path
+    text = file.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {path}"
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def commit(repo: Path, message: str) -> None:
+    git(repo, "commit", "-qam", message)
+
+
+def report(repo: Path, style: str = "text", base: str | None = None) -> list[str]:
+    """The report's lines for the working tree against base (default: the merge base with main, as `make changes`)."""
+    return render_report(changes(repo, base), style).splitlines()  # type: ignore[arg-type]
+
+
+def header(repo: Path, count: int) -> str:
+    noun = "change" if count == 1 else "changes"
+    return f"What this changes in the course, compared with main ({git(repo, 'rev-parse', '--short=7', 'base')}): {count} {noun}."
+
+
+def test_changing_one_key_action_names_the_item_and_where_it_shows(repo: Path) -> None:
+    edit(repo, "docs/data/findings.yml", "Engage the community in all stages", "Engage the wider community at every stage")
+    commit(repo, "Reword the third key action")
+    assert report(repo) == [
+        header(repo, 1),
+        "",
+        "Findings (docs/data/findings.yml)",
+        "  Changed: finding “Five key actions for a virtuous learning cycle” (five-key-actions)",
+        "    item 3: Engage the community in all stages → Engage the wider community at every stage",
+        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf).",
+    ]
+
+
+def test_rewording_a_paragraph_shows_the_words_that_changed(repo: Path) -> None:
+    edit(repo, "docs/what-to-expect.md", "partners tried to collaborate on", "partners worked together on")
+    commit(repo, "Reword the Hartford introduction")
+    assert report(repo) == [
+        header(repo, 1),
+        "",
+        "Pages (docs/)",
+        "  Changed: the page “1 · What to expect” (docs/what-to-expect.md)",
+        "    line 32, under “The case: Hartford, Connecticut”: In Hartford, partners [-tried to collaborate-] {+worked together+} on opportunities for the city's youth. They struggled.",
+        "    Seen in: the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf).",
+    ]
+
+
+def test_adding_a_prompt_shows_it_on_its_page_the_journal_the_handout_and_the_workbook(repo: Path) -> None:
+    prompts = repo / "docs/data/prompts.yml"
+    prompts.write_text(
+        prompts.read_text(encoding="utf-8")
+        + '\n- id: first-step-back-home\n  kind: reflection\n  title: "Your first step"\n'
+        + '  text: "Which entry point will you raise first with your partners back home?"\n',
+        encoding="utf-8",
+    )
+    edit(
+        repo,
+        "docs/where-to-begin.md",
+        '{{ reflection("sketch-an-entry-point") }}',
+        '{{ reflection("sketch-an-entry-point") }}\n\n{{ reflection("first-step-back-home") }}',
+    )
+    commit(repo, "Add a reflection on the first step")
+    workbook = "the reflection workbook (reflection-workbook.pdf)"
+    assert report(repo) == [
+        header(repo, 2),
+        "",
+        "Prompts (docs/data/prompts.yml)",
+        "  Added: prompt “Your first step” (first-step-back-home)",
+        "    kind: reflection",
+        "    title: Your first step",
+        "    text: Which entry point will you raise first with your partners back home?",
+        "    Seen in: the pages “3 · Where to begin”, “My reflections” and “Macro reference”; the search; the handout handout-where-to-begin.pdf;"
+        f" the course reader (course-reader.pdf); {workbook}.",
+        "",
+        "Pages (docs/)",
+        "  Changed: the page “3 · Where to begin” (docs/where-to-begin.md)",
+        '    line 85, under “The Entry Points study” (added): {{ reflection("first-step-back-home") }}',
+        "    Seen in: the pages “3 · Where to begin” and “My reflections”; the search; the handout handout-where-to-begin.pdf;"
+        f" the course reader (course-reader.pdf); {workbook}.",
+    ]
+
+
+def test_removing_a_cited_source_says_where_it_was_and_the_check_still_fails(repo: Path) -> None:
+    sources = repo / "docs/data/sources.yml"
+    text = sources.read_text(encoding="utf-8")
+    start = text.index("- id: kotter-leading-change")
+    end = text.find("\n- id:", start + 1)
+    sources.write_text(text[:start] + (text[end + 1 :] if end > 0 else ""), encoding="utf-8")
+    commit(repo, "Remove the Kotter source")
+    assert report(repo) == [
+        header(repo, 1),
+        "",
+        "For a second look:",
+        "  ! source “Leading Change” (kotter-leading-change): a citation was removed",
+        "",
+        "Sources (docs/data/sources.yml)",
+        "  Removed: source “Leading Change” (kotter-leading-change)",
+        "    It was seen in: the pages “Learning to lead cities”, “Resources” and “Macro reference”; the search; the handout handout-framing.pdf;"
+        " the course reader (course-reader.pdf).",
+        '    docs/framing.md:33 still calls cite("kotter-leading-change"): make check fails until that line is changed.',
+    ]
+    check = run([sys.executable, "-m", "macros.check"], cwd=repo)
+    assert check.returncode == 1
+    assert 'docs/framing.md:33: `cite("kotter-leading-change")`: there is no source in docs/data/sources.yml' in check.stderr
+
+
+def test_editing_a_facilitator_note_is_flagged_and_seen_only_by_facilitators(repo: Path) -> None:
+    edit(repo, "docs/how-to-make-progress.md", "Keep to the time box shown below", "Keep strictly to the time box shown below")
+    commit(repo, "Firmer timing in the facilitator note")
+    assert report(repo) == [
+        header(repo, 1),
+        "",
+        "For a second look:",
+        "  ! the page “2 · How to make progress” (docs/how-to-make-progress.md): facilitator-only text changed; participants never see it",
+        "",
+        "Pages (docs/)",
+        "  Changed: the page “2 · How to make progress” (docs/how-to-make-progress.md)",
+        "    line 96, facilitator note “Running this discussion”: Ask each participant to talk with leaders from two other cities."
+        " Keep {+strictly+} to the time box shown below, then bring the room back together.",
+        "    Seen in: the facilitator edition of “2 · How to make progress”; the facilitator guide (facilitator-guide.pdf).",
+    ]
+
+
+def test_changing_a_quotation_is_flagged_for_a_second_look(repo: Path) -> None:
+    edit(repo, "docs/data/sources.yml", "Are we not moving fast enough or is it just me?", "Are we not moving fast enough, or is it just me?")
+    commit(repo, "Punctuate the Fischer quotation")
+    louisville = (
+        "source “Change at the Speed of Trust: Advancing Educational Opportunity through Cross-Sector Collaboration in Louisville, KY” (louisville-case)"
+    )
+    assert report(repo) == [
+        header(repo, 1),
+        "",
+        "For a second look:",
+        f"  ! {louisville}: a quotation changed; check it against the session's own words",
+        "",
+        "Sources (docs/data/sources.yml)",
+        f"  Changed: {louisville}",
+        "    quotation: Are we not moving fast enough or is it just me? → Are we not moving fast enough, or is it just me?",
+        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf).",
+    ]
+
+
+def test_a_discussion_shows_in_the_facilitator_logistics_and_minutes_in_the_schedule(repo: Path) -> None:
+    edit(repo, "docs/data/prompts.yml", 'title: "What barriers is your collaboration facing?"', 'title: "Which barriers is your collaboration facing?"')
+    edit(repo, "docs/what-to-expect.md", "  discussion: 10\n", "  discussion: 10\n  case: 15\n")
+    commit(repo, "Retitle a discussion; time the Hartford case")
+    lines = report(repo)
+    assert (
+        "    Seen in: the pages “1 · What to expect” and “Macro reference”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf);"
+        " the reflection workbook (reflection-workbook.pdf); the facilitator edition of “Schedule”; the facilitator guide (facilitator-guide.pdf)."
+    ) in lines
+    assert lines[-3:] == [
+        "  Changed: the page “1 · What to expect” (docs/what-to-expect.md)",
+        "    front matter, minutes, case (added): 15",
+        "    Seen in: the page “Schedule”; the search; the course reader (course-reader.pdf); the facilitator guide (facilitator-guide.pdf).",
+    ]
+
+
+def test_a_cohort_manifest_change_is_seen_in_that_cohorts_site(repo: Path) -> None:
+    edit(repo, "cohorts/summer-institute-2025.yml", "hosts:", 'start_time: "09:00"\nhosts:')
+    commit(repo, "Set the cohort's start time")
+    assert report(repo)[-4:] == [
+        "Cohort manifests (cohorts/)",
+        "  Changed: the cohort manifest cohorts/summer-institute-2025.yml",
+        "    start time (added): 09:00",
+        "    Seen in: the summer-institute-2025 cohort's site (make site COHORT=summer-institute-2025): the page “Schedule”; the search;"
+        " the course reader (course-reader.pdf); the facilitator guide (facilitator-guide.pdf).",
+    ]
+
+
+def test_markdown_for_the_job_summary_marks_removed_and_added_words(repo: Path) -> None:
+    edit(repo, "docs/what-to-expect.md", "partners tried to collaborate on", "partners worked together on")
+    edit(repo, "docs/data/findings.yml", "Engage the community in all stages", "Engage the wider community at every stage")
+    commit(repo, "Two rewordings")
+    base = git(repo, "rev-parse", "--short=7", "base")
+    assert report(repo, "markdown") == [
+        "## What this changes in the course",
+        "",
+        f"Compared with main ({base}): 2 changes.",
+        "",
+        "### Findings (docs/data/findings.yml)",
+        "",
+        "- **Changed:** finding “Five key actions for a virtuous learning cycle” (five-key-actions)",
+        "  - item 3: Engage the community ~~in all stages~~ → Engage the **wider** community **at every stage**",
+        "  - *Seen in:* the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf).",
+        "",
+        "### Pages (docs/)",
+        "",
+        "- **Changed:** the page “1 · What to expect” (docs/what-to-expect.md)",
+        "  - line 32, under “The case: Hartford, Connecticut”: In Hartford, partners ~~tried to collaborate~~ **worked together** on opportunities for the city's youth. They struggled.",
+        "  - *Seen in:* the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf).",
+    ]
+
+
+def test_nothing_changed_prints_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--root", str(repo)]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_base_whose_data_does_not_load_is_compared_as_text_with_a_note(repo: Path) -> None:
+    edit(repo, "docs/data/findings.yml", '  title: "Five key actions for a virtuous learning cycle"', "  title: Five key actions: a virtuous learning cycle")
+    commit(repo, "A broken title")
+    broken = git(repo, "rev-parse", "--short=7", "HEAD")
+    edit(repo, "docs/data/findings.yml", "  title: Five key actions: a virtuous learning cycle", '  title: "Five key actions for a virtuous learning cycle"')
+    assert report(repo, base="HEAD") == [
+        f"What this changes in the course, compared with HEAD ({broken}): 1 change.",
+        "",
+        f"Note: The course data at HEAD ({broken}) does not load (docs/data/findings.yml:40: the YAML could not be read: mapping values are not allowed here),"
+        " so the data files are compared as text, without where they show. Fix: nothing to do for this report; that revision's data was already invalid.",
+        "",
+        "Findings (docs/data/findings.yml)",
+        "  Changed: docs/data/findings.yml",
+        '    line 40: title: Five key actions: a virtuous learning cycle → title: "Five key actions for a virtuous learning cycle"',
+    ]
+
+
+def test_an_unknown_revision_is_one_line_with_the_fix(repo: Path) -> None:
+    result = run([sys.executable, "-m", "publish.changes", "--root", str(repo), "--base", "no-such-branch"], cwd=ROOT)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == (
+        "make changes: there is no revision 'no-such-branch' in this repository."
+        " Fix: give a branch, tag or commit that exists (`git branch -a` lists the branches), e.g. make changes BASE=main.\n"
+    )
+
+
+def test_a_shallow_clone_without_the_base_says_to_unshallow(repo: Path, tmp_path: Path) -> None:
+    edit(repo, "docs/what-to-expect.md", "They struggled.", "They struggled for years.")
+    commit(repo, "A second commit, so a clone of depth 1 lacks the first")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "change", repo.as_uri(), str(shallow))
+    # As in a pull request's checkout of depth 1: no origin/HEAD, and no other branch fetched.
+    git(shallow, "remote", "set-head", "origin", "--delete")
+    base = git(repo, "rev-parse", "base")
+    fix = "Fix: run `git fetch --unshallow` (in a workflow, give actions/checkout `fetch-depth: 0`), then run `make changes` again.\n"
+    result = run([sys.executable, "-m", "publish.changes", "--root", str(shallow), "--base", base], cwd=ROOT)
+    assert (result.returncode, result.stderr) == (1, f"make changes: the revision '{base}' is not in this shallow clone. {fix}")
+    result = run([sys.executable, "-m", "publish.changes", "--root", str(shallow)], cwd=ROOT)
+    assert (result.returncode, result.stderr) == (1, f"make changes: this shallow clone has no default branch to compare with. {fix}")
+
+
+def test_markdown_is_the_default_under_github_actions(repo: Path) -> None:
+    edit(repo, "docs/what-to-expect.md", "They struggled.", "They struggled for years.")
+    summary = {"GITHUB_STEP_SUMMARY": os.devnull}
+    result = run([sys.executable, "-m", "publish.changes", "--root", str(repo)], cwd=ROOT, **summary)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("## What this changes in the course\n")
+    assert "youth. They ~~struggled.~~ **struggled for years.**\n" in result.stdout
+
+
+def test_no_repository_no_default_branch_and_no_common_ancestor_are_one_line_each(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    course = copy_project(tmp_path / "not-a-repository")
+    assert main(["--root", str(course)]) == 1
+    assert (
+        capsys.readouterr().err
+        == f"make changes: {course} is not a git repository, so there is nothing to compare with. Fix: run it in a clone of the course.\n"
+    )
+    git(course, "init", "-q", "-b", "draft")
+    git(course, "add", "-A")
+    git(course, "commit", "-qm", "A course on a branch of its own")
+    assert main(["--root", str(course)]) == 1
+    assert (
+        capsys.readouterr().err
+        == "make changes: there is no default branch (origin/HEAD or main) to compare with. Fix: name one, e.g. make changes BASE=main.\n"
+    )
+    git(course, "checkout", "-q", "--orphan", "main")
+    git(course, "commit", "-qm", "An unrelated history")
+    git(course, "checkout", "-q", "draft")
+    assert main(["--root", str(course)]) == 1
+    assert (
+        capsys.readouterr().err == "make changes: HEAD and main have no common ancestor. Fix: name the revision to compare with, e.g. make changes BASE=main.\n"
+    )
+
+
+def test_renaming_a_page_in_the_navigation_is_reported(repo: Path) -> None:
+    edit(repo, "mkdocs.yml", '"1 · What to expect": what-to-expect.md', '"1 · What you can expect": what-to-expect.md')
+    commit(repo, "Rename the first segment in the menu")
+    assert report(repo)[2:] == [
+        "Navigation (mkdocs.yml)",
+        "  Changed: the navigation",
+        "    entry 5: The session › 1 · What to expect (what-to-expect.md) → The session › 1 · What you can expect (what-to-expect.md)",
+        "    Seen in: the menu of every page; the course reader's contents and bookmarks (course-reader.pdf).",
+    ]
+
+
+def test_a_revision_git_cannot_read_is_one_line_with_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    course = copy_project(tmp_path / "damaged")
+    git(course, "init", "-q", "-b", "main")
+    git(course, "add", "-A")
+    git(course, "commit", "-qm", "The course")
+    # A missing object, as a damaged or partly fetched clone has: the commit is there, one of its files is not.
+    blob = git(course, "rev-parse", "HEAD:docs/index.md")
+    (course / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    assert main(["--root", str(course), "--base", "HEAD"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"make changes: git could not read {git(course, 'rev-parse', '--short=7', 'HEAD')} (")
+    assert error.endswith("). Fix: run `git fetch` (or clone the repository again), then try again.\n")
+    assert error.count("\n") == 1
+
+
+def test_a_cohort_manifest_that_did_not_load_is_compared_as_text(repo: Path) -> None:
+    edit(repo, "cohorts/summer-institute-2025.yml", "hosts:", "start_time: 9:30\nhosts:")
+    commit(repo, "An unquoted start time")
+    edit(repo, "cohorts/summer-institute-2025.yml", "start_time: 9:30", 'start_time: "09:30"')
+    assert report(repo, base="HEAD")[2:] == [
+        "Cohort manifests (cohorts/)",
+        "  Changed: the cohort manifest cohorts/summer-institute-2025.yml",
+        '    line 10: start_time: 9:30 → start_time: "09:30"',
+        "    One version of this manifest does not load (see make check), so it is compared as text.",
+    ]
