@@ -44,21 +44,24 @@ class Finding(Record):
 
 
 class Quote(Record):
-    """A brief quotation, always with the person it is attributed to."""
+    """A quotation as the deck gives it, whole, paragraph by paragraph, always with the person it is attributed to."""
 
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    paragraphs: Annotated[list[Text], Field(min_length=1)]
     by: Text
 
 
 class Source(Record):
-    """A case, study, article, model or the session itself, as the deck cites it."""
+    """A case, study, article, book or the session itself, as the deck cites it."""
 
     id: Id
-    kind: Literal["case", "study", "article", "model", "session"]
+    kind: Literal["case", "study", "article", "book", "session"]
     title: Text
     authors: list[Text] = []
+    # The authors' position and institution, as the deck gives it.
+    affiliation: Text | None = None
     cited_as: Text | None = None
-    venue: Text | None = None
+    # One journal or publication, or a list when the deck names several.
+    venue: Text | list[Text] | None = None
     year: Annotated[int, Field(ge=1900, le=2100)] | None = None
     date: datetime.date | None = None
     place: Text | None = None
@@ -70,6 +73,13 @@ class Source(Record):
     facts: list[Text] = []
     quote: Quote | None = None
     epilogue: list[Text] = []
+
+    @property
+    def venues(self) -> list[str]:
+        """Each journal or publication the source appeared in (empty if the deck names none)."""
+        if self.venue is None:
+            return []
+        return [self.venue] if isinstance(self.venue, str) else list(self.venue)
 
 
 class Prompt(Record):

@@ -16,7 +16,7 @@ from .cohort import Cohort
 from .models import Course, Finding, Item, Prompt, Source
 from .schedule import PARTS, RunOfShow, format_duration, format_time
 
-KIND_LABELS = {"case": "Case", "study": "Study", "article": "Article", "model": "Model", "session": "Session"}
+KIND_LABELS = {"case": "Case", "study": "Study", "article": "Article", "book": "Book", "session": "Session"}
 
 
 def _lines(*parts: str | Iterable[str]) -> str:
@@ -41,6 +41,11 @@ def _admonition(kind: str, classes: str, title: str, body: str, attrs: str = "")
 def source_anchor(source_id: str) -> str:
     """The anchor a source's full reference has on the resources page."""
     return f"source-{source_id}"
+
+
+def _venues(source: Source) -> str:
+    """The journals a source appeared in, each in its own italics: '<em>A</em> and <em>B</em>'."""
+    return " and ".join(f"<em>{escape(v)}</em>" for v in source.venues)
 
 
 def render_citation(source: Source, href: str) -> str:
@@ -143,11 +148,13 @@ def render_case(source: Source) -> str:
 
 
 def render_quote(source: Source) -> str:
-    """A brief attributed quotation from a case."""
+    """A case's quotation, whole: its paragraphs inside one pair of quotation marks, then who said it."""
     assert source.quote is not None
+    paragraphs = [str(escape(p)) for p in source.quote.paragraphs]
+    paragraphs[0], paragraphs[-1] = f"“{paragraphs[0]}", f"{paragraphs[-1]}”"
     return _lines(
         f'<figure class="cw-quote" id="quote-{source.id}">',
-        f"<blockquote><p>“{escape(source.quote.text)}”</p></blockquote>",
+        "<blockquote>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</blockquote>",
         f"<figcaption>— {escape(source.quote.by)}</figcaption>",
         "</figure>",
     )
@@ -165,20 +172,22 @@ def render_study(source: Source, href: str) -> str:
     methods = ""
     if source.methods:
         methods = _lines("<p><strong>Methods:</strong></p>", "<ul>", (f"<li>{escape(m)}</li>" for m in source.methods), "</ul>")
-    venue = f'<p class="cw-venue">{escape(source.venue)}{", " + str(source.year) if source.year else ""}</p>' if source.venue else ""
+    venue = f'<p class="cw-venue">{_venues(source)}{", " + str(source.year) if source.year else ""}</p>' if source.venues else ""
     attrs = f' id="study-{source.id}" data-source="{source.id}"'
     return _admonition("note", "cw-study", f"Study: {escape(source.title)}", _lines(venue, question, methods, render_source_line(source, href)), attrs)
 
 
 def render_reference(source: Source) -> str:
     """A full reference for the resources page, with the anchor citations link to."""
-    parts = [f'<span class="cw-kind">{KIND_LABELS[source.kind]}</span> <cite>{escape(source.title)}</cite>.']
+    stop = "" if source.title.endswith(("?", "!", ".")) else "."
+    parts = [f'<span class="cw-kind">{KIND_LABELS[source.kind]}</span> <cite>{escape(source.title)}</cite>{stop}']
     if source.authors:
-        parts.append(f"{escape(', '.join(source.authors))}.")
+        affiliation = f" ({escape(source.affiliation)})" if source.affiliation else ""
+        parts.append(f"{escape(', '.join(source.authors))}{affiliation}.")
     elif source.cited_as:
         parts.append(f"{escape(source.cited_as)}")
-    if source.venue:
-        parts.append(f"<em>{escape(source.venue)}</em>.")
+    if source.venues:
+        parts.append(f"{_venues(source)}.")
     if source.date:
         parts.append(f"{source.date.day} {source.date:%B %Y}.")
     elif source.year:
@@ -192,7 +201,7 @@ def render_reference(source: Source) -> str:
 
 def render_reference_list(sources: list[Source]) -> str:
     """The references under one resource theme, studies and articles first."""
-    order = {"study": 0, "article": 1, "case": 2, "model": 3, "session": 4}
+    order = {"study": 0, "article": 1, "case": 2, "book": 3, "session": 4}
     ranked = sorted(sources, key=lambda s: (order[s.kind], s.title))
     return _lines('<ul class="cw-references">', (render_reference(s) for s in ranked), "</ul>")
 
