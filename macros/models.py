@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -141,9 +141,25 @@ class PageMeta(Record):
     question: Text | None = None
     objectives: list[Text] = []
     key_points: list[Text] = []
-    minutes: dict[Literal["case", "insights", "discussion"], Annotated[int, Field(ge=1, le=240)]] = {}
+    # The page's parts in the schedule and their minutes; a part with no value has no length decided yet.
+    minutes: dict[Literal["opening", "case", "insights", "discussion", "closing"], Annotated[int, Field(ge=1, le=240)] | None] = {}
     hide: list[Literal["navigation", "toc", "footer", "path", "tags", "feedback"]] = []
     search: dict[Literal["exclude", "boost"], bool | float] = {}
     template: Text | None = None
     # False keeps a page out of the printed course reader (e.g. the interactive My reflections page).
     reader: bool = True
+
+    @field_validator("minutes")
+    @classmethod
+    def _one_kind_of_page(cls, minutes: dict[str, int | None]) -> dict[str, int | None]:
+        kinds = [
+            kind
+            for kind, parts in (("a segment", {"case", "insights", "discussion"}), ("the opening", {"opening"}), ("the closing", {"closing"}))
+            if parts & set(minutes)
+        ]
+        if len(kinds) > 1:
+            raise ValueError(
+                f"`minutes:` makes the page both {' and '.join(kinds)}; a segment lists `case:`, `insights:` and `discussion:`, "
+                "the opening `opening:` alone and the closing `closing:` alone. Keep the parts of one kind"
+            )
+        return minutes

@@ -14,7 +14,7 @@ from markupsafe import escape
 
 from .cohort import Cohort
 from .models import Course, Finding, Item, Prompt, Source
-from .schedule import PARTS, RunOfShow, format_duration, format_time
+from .schedule import PARTS, RunOfShow, Segment, Slot, format_duration, format_time
 
 KIND_LABELS = {"case": "Case", "study": "Study", "article": "Article", "book": "Book", "session": "Session"}
 
@@ -276,48 +276,88 @@ def render_cohort(cohort_id: str, cohort: Cohort) -> str:
     return _admonition("info", "cw-cohort", escape(cohort.name), _lines(details), f' data-cohort="{escape(cohort_id)}"')
 
 
-def render_schedule(show: RunOfShow, start: datetime.time | None, time_zone: str | None) -> str:
-    """The run of show as a table: when each part starts, its segment and length, then the end and the total."""
-    if start is not None:
-        zone = f" ({escape(time_zone)})" if time_zone else ""
-        caption = f"Clock times from the session's start at {format_time(0, start)}{zone}"
-    else:
-        caption = "Time elapsed since the start of the session (hours:minutes); no start time is set"
-
-    def when(offset: int | None) -> str:
-        return format_time(offset, start) if offset is not None else "not known yet"
-
-    rows = []
-    for slot in show.slots:
-        minutes = str(slot.minutes) if slot.minutes is not None else "not set yet"
-        rows.append(
-            f'<tr data-segment="{slot.segment.number}" data-part="{slot.part}"><td class="cw-time">{when(slot.start)}</td>'
-            f"<td>{slot.segment.number} · {escape(slot.segment.title)}</td><td>{PARTS[slot.part]}</td><td>{minutes}</td></tr>"
-        )
-    total_minutes = str(show.total) if not show.missing else f"at least {show.total}"
-    rows.append(f'<tr class="cw-end" data-part="end"><td class="cw-time">{when(show.end)}</td><td colspan="2">End</td><td>{total_minutes}</td></tr>')
-    table = _lines(
-        f'<table class="cw-schedule-table" data-start="{format_time(0, start) if start else ""}">',
-        f"<caption>{caption}</caption>",
-        '<thead><tr><th scope="col">Starts</th><th scope="col">Segment</th><th scope="col">Part</th><th scope="col">Minutes</th></tr></thead>',
+def _schedule_table(show: RunOfShow, start: datetime.time, time_zone: str | None) -> str:
+    """Every part with its clock time and minutes, then the end: only drawn when every part's minutes are known."""
+    zone = f" ({escape(time_zone)})" if time_zone else ""
+    rows = [
+        f'<tr data-page="{escape(slot.segment.src)}" data-part="{slot.part}"><td class="cw-time">{format_time(slot.start or 0, start)}</td>'
+        f"<td>{escape(slot.segment.label)}</td><td>{PARTS[slot.part]}</td><td>{slot.minutes}</td></tr>"
+        for slot in show.slots
+    ]
+    rows.append(
+        f'<tr class="cw-end" data-part="end"><td class="cw-time">{format_time(show.total, start)}</td><td colspan="2">End</td><td>{show.total}</td></tr>'
+    )
+    return _lines(
+        f'<table class="cw-schedule-table" data-start="{format_time(0, start)}">',
+        f"<caption>Clock times from the session's start at {format_time(0, start)}{zone}</caption>",
+        '<thead><tr><th scope="col">Starts</th><th scope="col">Section</th><th scope="col">Part</th><th scope="col">Minutes</th></tr></thead>',
         "<tbody>",
         rows,
         "</tbody>",
         "</table>",
     )
+
+
+def _schedule_order(show: RunOfShow) -> str:
+    """The parts of the session in order, each with its minutes where they are known, and nothing where they are not."""
+
+    def part(slot: Slot) -> str:
+        length = f" ({slot.minutes} minutes)" if slot.minutes is not None else ""
+        return f'<span data-part="{slot.part}">{PARTS[slot.part]}{length}</span>'
+
+    grouped: list[tuple[Segment, list[Slot]]] = []
+    for slot in show.slots:
+        if grouped and grouped[-1][0] is slot.segment:
+            grouped[-1][1].append(slot)
+        else:
+            grouped.append((slot.segment, [slot]))
+    items = []
+    for segment, slots in grouped:
+        if segment.number is None:
+            # The opening or the closing: one part, named after the page.
+            length = f": {slots[0].minutes} minutes" if slots[0].minutes is not None else ""
+            body = f"<strong>{escape(segment.label)}</strong> (the {slots[0].part}){length}"
+        else:
+            body = f"<strong>{escape(segment.label)}</strong>: " + " · ".join(part(slot) for slot in slots)
+        items.append(f'<li data-page="{escape(segment.src)}">{body}</li>')
+    return _lines('<ul class="cw-schedule-order">', items, "</ul>")
+
+
+def _unset(show: RunOfShow) -> str:
+    """The parts without minutes, as a facilitator reads them: 'Case in segments 1, 2, 3; the opening (Learning to lead cities)'."""
+    named: dict[str, list[str]] = {}
+    for slot in show.missing:
+        if slot.segment.number is None:
+            named.setdefault(f"the {slot.part} ({escape(slot.segment.title)})", [])
+        else:
+            named.setdefault(PARTS[slot.part], []).append(str(slot.segment.number))
+    return "; ".join(f"{what} in segment{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}" if numbers else what for what, numbers in named.items())
+
+
+def render_schedule(show: RunOfShow, start: datetime.time | None, time_zone: str | None, manifest: str | None = None, facilitator: bool = False) -> str:
+    """The run of show: clock times when the start and every part's minutes are known, else the order of the parts with the minutes that are.
+
+    The facilitator edition adds what is not set yet and where to set it (manifest: the cohort's file, None for the generic course).
+    """
+    timed = start is not None and not show.missing
+    shown = _schedule_table(show, start, time_zone) if start is not None and timed else _schedule_order(show)
+    total = ""
     if not show.missing:
-        ends = f", ending at {format_time(show.total, start)}" if start else ""
+        ends = f", ending at {format_time(show.total, start)}" if start is not None else ""
         total = f'<p class="cw-schedule-total">Total: {format_duration(show.total)}{ends}.</p>'
-    else:
-        unset: dict[str, list[str]] = {}
-        for slot in show.missing:
-            unset.setdefault(PARTS[slot.part], []).append(str(slot.segment.number))
-        listed = "; ".join(f"{part} in segment{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}" for part, numbers in unset.items())
-        total = _lines(
-            f'<p class="cw-schedule-total">Total so far: {format_duration(show.total)}, from the parts whose length is set.</p>',
-            f'<p class="cw-schedule-missing">Not set yet: {listed}. Times after the first of these are not shown.</p>',
+    note = ""
+    if facilitator and not timed:
+        gaps = []
+        if show.missing:
+            gaps.append(f"Not set yet: {_unset(show)}.")
+        if start is None:
+            gaps.append("No start time is set.")
+        where = f"<code>{escape(manifest)}</code>" if manifest else "the cohort's manifest (<code>cohorts/&lt;id&gt;.yml</code>)"
+        gaps.append(
+            f"To show participants clock times, give every part its minutes under <code>minutes:</code> and the session's <code>start_time:</code> in {where}."
         )
-    return _lines('<div class="cw-schedule">', table, total, "</div>")
+        note = f'<p class="cw-schedule-missing">{" ".join(gaps)}</p>'
+    return _lines('<div class="cw-schedule">', shown, total, note, "</div>")
 
 
 def render_logistics(discussions: list[Prompt], cohort: Cohort | None) -> str:
