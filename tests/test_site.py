@@ -120,3 +120,27 @@ def test_both_colour_schemes_are_offered(page: Callable[[str], BeautifulSoup]) -
     soup = page("index.md")
     schemes = {i.get("data-md-color-scheme") for i in soup.select("input[data-md-color-scheme]")}
     assert schemes == {"default", "slate"}
+
+
+# The session in the deck's order (issue 12): the opening, the three segments, then the strategic triangle.
+DECK_ORDER = ["framing", "what-to-expect", "how-to-make-progress", "where-to-begin", "synthesis"]
+
+
+def test_the_session_runs_in_the_decks_order_in_the_nav_the_agenda_and_the_schedule(page: Callable[[str], BeautifulSoup]) -> None:
+    home = page("index.md")
+    sections = {}
+    for item in home.select("nav.md-nav--primary > ul > li.md-nav__item--section"):
+        label = item.select_one(":scope > label")
+        assert label is not None
+        sections[text_of(label)] = [str(a["href"]).rstrip("/") for a in item.select("nav a.md-nav__link[href]")]
+    assert sections["The session"] == ["schedule", *DECK_ORDER]
+    assert sections["Before the session"] == ["pre-work"]
+    assert "framing" not in sections["Before the session"] and "synthesis" not in sections["After the session"]
+    agenda = article(home).select_one("#agenda")
+    assert agenda is not None
+    listed = agenda.find_next_sibling("ul")
+    assert listed is not None
+    # The agenda lists the session's parts, not the pre-work.
+    assert [str(a["href"]).rstrip("/") for a in listed.select("a[href]")] == DECK_ORDER
+    order = article(page("schedule.md")).select(".cw-schedule-order > li")
+    assert [str(li["data-page"]).removesuffix(".md") for li in order] == DECK_ORDER
