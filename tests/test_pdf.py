@@ -152,8 +152,8 @@ def test_outline_mirrors_the_nav(site: Path) -> None:
 def test_the_reader_and_the_workbook_put_the_opening_and_the_triangle_inside_the_session(site: Path) -> None:
     # The deck's order (issue 12): the opening, the three segments, the strategic triangle, all under "The session".
     outline = PdfReader(site / "pdf" / READER_PDF).outline
-    titles = [str(item.title) for item in outline if isinstance(item, Destination)]
-    session = outline[titles.index("The session") + 1]
+    at = next(i for i, item in enumerate(outline) if isinstance(item, Destination) and str(item.title) == "The session")
+    session = outline[at + 1]
     pages = [str(item.title) for item in session if isinstance(item, Destination)]
     assert pages == ["Schedule", "Learning to lead cities", "1 · What to expect", "2 · How to make progress", "3 · Where to begin", "The strategic triangle"]
     workbook = " ".join(pdf_text(site / "pdf" / WORKBOOK_PDF))
