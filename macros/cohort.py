@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError
 from .data import _display, _Reader, _schema_problems, read_yaml
 from .errors import ContentError, Problem, closest
 from .models import Record, Text
+from .schedule import PARTS, parts_of, schedule_pages
 
 COHORTS_DIR = "cohorts"
 # The course without any cohort's details; also the journal's storage scope for it.
@@ -60,6 +61,12 @@ class Cohort(Record):
     facilitators: list[Person] = Field(default_factory=list)
     cities: list[Text] = Field(default_factory=list)
     groups: list[Group] = Field(default_factory=list)
+    # Minutes per part of each page of the schedule, e.g. {"what-to-expect": {"case": 20}}; checked by hand for clear messages.
+    minutes: Any = None
+
+    def minutes_for(self) -> dict[str, dict[str, int]]:
+        """The minutes this cohort gives, page by page (empty when the manifest gives none)."""
+        return {str(page): dict(parts) for page, parts in (self.minutes or {}).items()} if isinstance(self.minutes, dict) else {}
 
     @property
     def clock(self) -> datetime.time | None:
@@ -106,8 +113,47 @@ def cohort_ids(root: Path) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.yml")) if folder.is_dir() else []
 
 
-def _check_manifest(cohort: Cohort, reader: _Reader) -> list[Problem]:
-    """What the schema alone cannot see: the clock, the time zone, the dates' order, the groups' cities."""
+def _check_minutes(cohort: Cohort, reader: _Reader, path: Path) -> list[Problem]:
+    """The manifest's `minutes:`: pages of the schedule, their own parts, whole minutes that agree with what a page fixes."""
+    if cohort.minutes is None:
+        return []
+    where = reader.display
+    if not isinstance(cohort.minutes, dict):
+        fix = "under `minutes:`, give each page of the schedule a line (e.g. `what-to-expect:`) and under it each part's minutes (e.g. `case: 20`)."
+        return [Problem(where, reader.line_of(("minutes",)), "`minutes:` must list pages of the schedule, each with its parts' minutes.", fix)]
+    pages = schedule_pages(path.parent.parent / "docs")
+    problems: list[Problem] = []
+    for page, parts in cohort.minutes.items():
+        # The line of the page's own key (the reader knows where its value starts, which may be the line below).
+        line = _line_of(path, f"{page}:")
+        if page not in pages:
+            message = f"`minutes:` names '{page}', which is not a page of the schedule (a page in docs/ with `minutes:` in its front matter)."
+            problems.append(Problem(where, line, message, closest(str(page), set(pages))))
+            continue
+        own = parts_of(pages[page])
+        if not isinstance(parts, dict):
+            example = f"`{own[0]}: 20`" if own else "`case: 20`"
+            problems.append(
+                Problem(
+                    where, line, f"`{page}:` under `minutes:` must give each part its minutes.", f"write each part on its own line under it, e.g. {example}."
+                )
+            )
+            continue
+        for part, value in parts.items():
+            line = reader.line_of(("minutes", page, part))
+            fixed = pages[page].get(part)
+            if part not in own:
+                problems.append(Problem(where, line, f"the page '{page}' has no part `{part}:` in the schedule.", closest(str(part), set(own))))
+            elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 240:
+                problems.append(Problem(where, line, f"`{part}: {value}` is not a number of minutes.", "write a whole number from 1 to 240, e.g. `case: 20`."))
+            elif isinstance(fixed, int) and fixed != value:
+                message = f"`{part}: {value}` disagrees with docs/{page}.md, which gives the {PARTS[part].lower()} {fixed} minutes for every cohort."
+                problems.append(Problem(where, line, message, f"write `{part}: {fixed}`, or leave the line out."))
+    return problems
+
+
+def _check_manifest(cohort: Cohort, reader: _Reader, path: Path) -> list[Problem]:
+    """What the schema alone cannot see: the clock, the time zone, the dates' order, the groups' cities, the minutes."""
     problems: list[Problem] = []
     where = reader.display
     if cohort.start_time is not None and cohort.clock is None:
@@ -157,7 +203,7 @@ def _check_manifest(cohort: Cohort, reader: _Reader) -> list[Problem]:
                 problems.append(Problem(where, line, f"'{city}' is in group '{seen[city]}' and again in group '{group.name}'.", "keep each city in one group."))
             else:
                 seen[city] = group.name
-    return problems
+    return problems + _check_minutes(cohort, reader, path)
 
 
 def read_manifest(path: Path) -> tuple[Cohort | None, list[Problem]]:
@@ -179,7 +225,7 @@ def read_manifest(path: Path) -> tuple[Cohort | None, list[Problem]]:
         cohort = Cohort.model_validate(raw)
     except ValidationError as error:
         return None, _schema_problems(error, Cohort, reader, (), "the cohort manifest")
-    problems = _check_manifest(cohort, reader)
+    problems = _check_manifest(cohort, reader, path)
     return (None, problems) if problems else (cohort, [])
 
 

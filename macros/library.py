@@ -302,11 +302,13 @@ def cohort() -> str:
 
 @macro(None, "schedule()")
 def schedule() -> str:
-    """The run of show: when each part of each segment starts, from the cohort's start time, and the total."""
+    """The session's parts in order with their minutes, and clock times once the cohort sets a start time and every part's minutes."""
     build = current_build.get()
-    segments = load_segments((p.src_path, Path(p.abs_src_path)) for p in current.get().pages)
-    start = build.cohort.clock if build.cohort is not None else None
-    return render.render_schedule(run_of_show(segments), start, build.cohort.time_zone if build.cohort is not None else None)
+    cohort = build.cohort
+    pages = ((p.src_path, Path(p.abs_src_path)) for p in current.get().pages)
+    show = run_of_show(load_segments(pages, cohort.minutes_for() if cohort is not None else None))
+    manifest = f"cohorts/{build.cohort_id}.yml" if cohort is not None else None
+    return render.render_schedule(show, cohort.clock if cohort else None, cohort.time_zone if cohort else None, manifest, build.facilitator)
 
 
 @macro(None, "discussion_logistics()")

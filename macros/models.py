@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -44,21 +44,24 @@ class Finding(Record):
 
 
 class Quote(Record):
-    """A brief quotation, always with the person it is attributed to."""
+    """A quotation as the deck gives it, whole, paragraph by paragraph, always with the person it is attributed to."""
 
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    paragraphs: Annotated[list[Text], Field(min_length=1)]
     by: Text
 
 
 class Source(Record):
-    """A case, study, article, model or the session itself, as the deck cites it."""
+    """A case, study, article, book or the session itself, as the deck cites it."""
 
     id: Id
-    kind: Literal["case", "study", "article", "model", "session"]
+    kind: Literal["case", "study", "article", "book", "session"]
     title: Text
     authors: list[Text] = []
+    # The authors' position and institution, as the deck gives it.
+    affiliation: Text | None = None
     cited_as: Text | None = None
-    venue: Text | None = None
+    # One journal or publication, or a list when the deck names several.
+    venue: Text | list[Text] | None = None
     year: Annotated[int, Field(ge=1900, le=2100)] | None = None
     date: datetime.date | None = None
     place: Text | None = None
@@ -70,6 +73,13 @@ class Source(Record):
     facts: list[Text] = []
     quote: Quote | None = None
     epilogue: list[Text] = []
+
+    @property
+    def venues(self) -> list[str]:
+        """Each journal or publication the source appeared in (empty if the deck names none)."""
+        if self.venue is None:
+            return []
+        return [self.venue] if isinstance(self.venue, str) else list(self.venue)
 
 
 class Prompt(Record):
@@ -131,9 +141,25 @@ class PageMeta(Record):
     question: Text | None = None
     objectives: list[Text] = []
     key_points: list[Text] = []
-    minutes: dict[Literal["case", "insights", "discussion"], Annotated[int, Field(ge=1, le=240)]] = {}
+    # The page's parts in the schedule and their minutes; a part with no value has no length decided yet.
+    minutes: dict[Literal["opening", "case", "insights", "discussion", "closing"], Annotated[int, Field(ge=1, le=240)] | None] = {}
     hide: list[Literal["navigation", "toc", "footer", "path", "tags", "feedback"]] = []
     search: dict[Literal["exclude", "boost"], bool | float] = {}
     template: Text | None = None
     # False keeps a page out of the printed course reader (e.g. the interactive My reflections page).
     reader: bool = True
+
+    @field_validator("minutes")
+    @classmethod
+    def _one_kind_of_page(cls, minutes: dict[str, int | None]) -> dict[str, int | None]:
+        kinds = [
+            kind
+            for kind, parts in (("a segment", {"case", "insights", "discussion"}), ("the opening", {"opening"}), ("the closing", {"closing"}))
+            if parts & set(minutes)
+        ]
+        if len(kinds) > 1:
+            raise ValueError(
+                f"`minutes:` makes the page both {' and '.join(kinds)}; a segment lists `case:`, `insights:` and `discussion:`, "
+                "the opening `opening:` alone and the closing `closing:` alone. Keep the parts of one kind"
+            )
+        return minutes

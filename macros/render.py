@@ -14,9 +14,9 @@ from markupsafe import escape
 
 from .cohort import Cohort
 from .models import Course, Finding, Item, Prompt, Source
-from .schedule import PARTS, RunOfShow, format_duration, format_time
+from .schedule import PARTS, RunOfShow, Segment, Slot, format_duration, format_time
 
-KIND_LABELS = {"case": "Case", "study": "Study", "article": "Article", "model": "Model", "session": "Session"}
+KIND_LABELS = {"case": "Case", "study": "Study", "article": "Article", "book": "Book", "session": "Session"}
 
 
 def _lines(*parts: str | Iterable[str]) -> str:
@@ -41,6 +41,11 @@ def _admonition(kind: str, classes: str, title: str, body: str, attrs: str = "")
 def source_anchor(source_id: str) -> str:
     """The anchor a source's full reference has on the resources page."""
     return f"source-{source_id}"
+
+
+def _venues(source: Source) -> str:
+    """The journals a source appeared in, each in its own italics: '<em>A</em> and <em>B</em>'."""
+    return " and ".join(f"<em>{escape(v)}</em>" for v in source.venues)
 
 
 def render_citation(source: Source, href: str) -> str:
@@ -143,11 +148,13 @@ def render_case(source: Source) -> str:
 
 
 def render_quote(source: Source) -> str:
-    """A brief attributed quotation from a case."""
+    """A case's quotation, whole: its paragraphs inside one pair of quotation marks, then who said it."""
     assert source.quote is not None
+    paragraphs = [str(escape(p)) for p in source.quote.paragraphs]
+    paragraphs[0], paragraphs[-1] = f"“{paragraphs[0]}", f"{paragraphs[-1]}”"
     return _lines(
         f'<figure class="cw-quote" id="quote-{source.id}">',
-        f"<blockquote><p>“{escape(source.quote.text)}”</p></blockquote>",
+        "<blockquote>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</blockquote>",
         f"<figcaption>— {escape(source.quote.by)}</figcaption>",
         "</figure>",
     )
@@ -165,20 +172,22 @@ def render_study(source: Source, href: str) -> str:
     methods = ""
     if source.methods:
         methods = _lines("<p><strong>Methods:</strong></p>", "<ul>", (f"<li>{escape(m)}</li>" for m in source.methods), "</ul>")
-    venue = f'<p class="cw-venue">{escape(source.venue)}{", " + str(source.year) if source.year else ""}</p>' if source.venue else ""
+    venue = f'<p class="cw-venue">{_venues(source)}{", " + str(source.year) if source.year else ""}</p>' if source.venues else ""
     attrs = f' id="study-{source.id}" data-source="{source.id}"'
     return _admonition("note", "cw-study", f"Study: {escape(source.title)}", _lines(venue, question, methods, render_source_line(source, href)), attrs)
 
 
 def render_reference(source: Source) -> str:
     """A full reference for the resources page, with the anchor citations link to."""
-    parts = [f'<span class="cw-kind">{KIND_LABELS[source.kind]}</span> <cite>{escape(source.title)}</cite>.']
+    stop = "" if source.title.endswith(("?", "!", ".")) else "."
+    parts = [f'<span class="cw-kind">{KIND_LABELS[source.kind]}</span> <cite>{escape(source.title)}</cite>{stop}']
     if source.authors:
-        parts.append(f"{escape(', '.join(source.authors))}.")
+        affiliation = f" ({escape(source.affiliation)})" if source.affiliation else ""
+        parts.append(f"{escape(', '.join(source.authors))}{affiliation}.")
     elif source.cited_as:
         parts.append(f"{escape(source.cited_as)}")
-    if source.venue:
-        parts.append(f"<em>{escape(source.venue)}</em>.")
+    if source.venues:
+        parts.append(f"{_venues(source)}.")
     if source.date:
         parts.append(f"{source.date.day} {source.date:%B %Y}.")
     elif source.year:
@@ -192,7 +201,7 @@ def render_reference(source: Source) -> str:
 
 def render_reference_list(sources: list[Source]) -> str:
     """The references under one resource theme, studies and articles first."""
-    order = {"study": 0, "article": 1, "case": 2, "model": 3, "session": 4}
+    order = {"study": 0, "article": 1, "case": 2, "book": 3, "session": 4}
     ranked = sorted(sources, key=lambda s: (order[s.kind], s.title))
     return _lines('<ul class="cw-references">', (render_reference(s) for s in ranked), "</ul>")
 
@@ -267,48 +276,88 @@ def render_cohort(cohort_id: str, cohort: Cohort) -> str:
     return _admonition("info", "cw-cohort", escape(cohort.name), _lines(details), f' data-cohort="{escape(cohort_id)}"')
 
 
-def render_schedule(show: RunOfShow, start: datetime.time | None, time_zone: str | None) -> str:
-    """The run of show as a table: when each part starts, its segment and length, then the end and the total."""
-    if start is not None:
-        zone = f" ({escape(time_zone)})" if time_zone else ""
-        caption = f"Clock times from the session's start at {format_time(0, start)}{zone}"
-    else:
-        caption = "Time elapsed since the start of the session (hours:minutes); no start time is set"
-
-    def when(offset: int | None) -> str:
-        return format_time(offset, start) if offset is not None else "not known yet"
-
-    rows = []
-    for slot in show.slots:
-        minutes = str(slot.minutes) if slot.minutes is not None else "not set yet"
-        rows.append(
-            f'<tr data-segment="{slot.segment.number}" data-part="{slot.part}"><td class="cw-time">{when(slot.start)}</td>'
-            f"<td>{slot.segment.number} · {escape(slot.segment.title)}</td><td>{PARTS[slot.part]}</td><td>{minutes}</td></tr>"
-        )
-    total_minutes = str(show.total) if not show.missing else f"at least {show.total}"
-    rows.append(f'<tr class="cw-end" data-part="end"><td class="cw-time">{when(show.end)}</td><td colspan="2">End</td><td>{total_minutes}</td></tr>')
-    table = _lines(
-        f'<table class="cw-schedule-table" data-start="{format_time(0, start) if start else ""}">',
-        f"<caption>{caption}</caption>",
-        '<thead><tr><th scope="col">Starts</th><th scope="col">Segment</th><th scope="col">Part</th><th scope="col">Minutes</th></tr></thead>',
+def _schedule_table(show: RunOfShow, start: datetime.time, time_zone: str | None) -> str:
+    """Every part with its clock time and minutes, then the end: only drawn when every part's minutes are known."""
+    zone = f" ({escape(time_zone)})" if time_zone else ""
+    rows = [
+        f'<tr data-page="{escape(slot.segment.src)}" data-part="{slot.part}"><td class="cw-time">{format_time(slot.start or 0, start)}</td>'
+        f"<td>{escape(slot.segment.label)}</td><td>{PARTS[slot.part]}</td><td>{slot.minutes}</td></tr>"
+        for slot in show.slots
+    ]
+    rows.append(
+        f'<tr class="cw-end" data-part="end"><td class="cw-time">{format_time(show.total, start)}</td><td colspan="2">End</td><td>{show.total}</td></tr>'
+    )
+    return _lines(
+        f'<table class="cw-schedule-table" data-start="{format_time(0, start)}">',
+        f"<caption>Clock times from the session's start at {format_time(0, start)}{zone}</caption>",
+        '<thead><tr><th scope="col">Starts</th><th scope="col">Section</th><th scope="col">Part</th><th scope="col">Minutes</th></tr></thead>',
         "<tbody>",
         rows,
         "</tbody>",
         "</table>",
     )
+
+
+def _schedule_order(show: RunOfShow) -> str:
+    """The parts of the session in order, each with its minutes where they are known, and nothing where they are not."""
+
+    def part(slot: Slot) -> str:
+        length = f" ({slot.minutes} minutes)" if slot.minutes is not None else ""
+        return f'<span data-part="{slot.part}">{PARTS[slot.part]}{length}</span>'
+
+    grouped: list[tuple[Segment, list[Slot]]] = []
+    for slot in show.slots:
+        if grouped and grouped[-1][0] is slot.segment:
+            grouped[-1][1].append(slot)
+        else:
+            grouped.append((slot.segment, [slot]))
+    items = []
+    for segment, slots in grouped:
+        if segment.number is None:
+            # The opening or the closing: one part, named after the page.
+            length = f": {slots[0].minutes} minutes" if slots[0].minutes is not None else ""
+            body = f"<strong>{escape(segment.label)}</strong> (the {slots[0].part}){length}"
+        else:
+            body = f"<strong>{escape(segment.label)}</strong>: " + " · ".join(part(slot) for slot in slots)
+        items.append(f'<li data-page="{escape(segment.src)}">{body}</li>')
+    return _lines('<ul class="cw-schedule-order">', items, "</ul>")
+
+
+def _unset(show: RunOfShow) -> str:
+    """The parts without minutes, as a facilitator reads them: 'Case in segments 1, 2, 3; the opening (Learning to lead cities)'."""
+    named: dict[str, list[str]] = {}
+    for slot in show.missing:
+        if slot.segment.number is None:
+            named.setdefault(f"the {slot.part} ({escape(slot.segment.title)})", [])
+        else:
+            named.setdefault(PARTS[slot.part], []).append(str(slot.segment.number))
+    return "; ".join(f"{what} in segment{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}" if numbers else what for what, numbers in named.items())
+
+
+def render_schedule(show: RunOfShow, start: datetime.time | None, time_zone: str | None, manifest: str | None = None, facilitator: bool = False) -> str:
+    """The run of show: clock times when the start and every part's minutes are known, else the order of the parts with the minutes that are.
+
+    The facilitator edition adds what is not set yet and where to set it (manifest: the cohort's file, None for the generic course).
+    """
+    timed = start is not None and not show.missing
+    shown = _schedule_table(show, start, time_zone) if start is not None and timed else _schedule_order(show)
+    total = ""
     if not show.missing:
-        ends = f", ending at {format_time(show.total, start)}" if start else ""
+        ends = f", ending at {format_time(show.total, start)}" if start is not None else ""
         total = f'<p class="cw-schedule-total">Total: {format_duration(show.total)}{ends}.</p>'
-    else:
-        unset: dict[str, list[str]] = {}
-        for slot in show.missing:
-            unset.setdefault(PARTS[slot.part], []).append(str(slot.segment.number))
-        listed = "; ".join(f"{part} in segment{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}" for part, numbers in unset.items())
-        total = _lines(
-            f'<p class="cw-schedule-total">Total so far: {format_duration(show.total)}, from the parts whose length is set.</p>',
-            f'<p class="cw-schedule-missing">Not set yet: {listed}. Times after the first of these are not shown.</p>',
+    note = ""
+    if facilitator and not timed:
+        gaps = []
+        if show.missing:
+            gaps.append(f"Not set yet: {_unset(show)}.")
+        if start is None:
+            gaps.append("No start time is set.")
+        where = f"<code>{escape(manifest)}</code>" if manifest else "the cohort's manifest (<code>cohorts/&lt;id&gt;.yml</code>)"
+        gaps.append(
+            f"To show participants clock times, give every part its minutes under <code>minutes:</code> and the session's <code>start_time:</code> in {where}."
         )
-    return _lines('<div class="cw-schedule">', table, total, "</div>")
+        note = f'<p class="cw-schedule-missing">{" ".join(gaps)}</p>'
+    return _lines('<div class="cw-schedule">', shown, total, note, "</div>")
 
 
 def render_logistics(discussions: list[Prompt], cohort: Cohort | None) -> str:

@@ -1,14 +1,17 @@
-"""The run of show: each segment's parts and minutes from its front matter, timed from the cohort's start.
+"""The run of show: the session's parts in the deck's order, their minutes, and clock times when they are all known.
 
-A segment is a page in the nav whose front matter has `minutes:` (case, insights,
-discussion). A part without minutes is shown as not yet set, and nothing after
-it gets a time: the schedule never guesses a duration.
+A page is part of the session's schedule when its front matter has `minutes:`.
+A segment lists some of `case`, `insights` and `discussion` and is numbered; the
+opening and the closing list `opening:` or `closing:`, with no value while their
+length is not decided. A cohort's manifest may give minutes for every part of
+every page (cohorts/<id>.yml, `minutes:`). The schedule never guesses a length:
+clock times appear only when the cohort gives a start time and every part's minutes.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,23 +20,38 @@ from mkdocs.utils.meta import get_data
 
 from .errors import Problem
 
-# The parts of a segment in teaching order, and how the schedule names them.
-PARTS = {"case": "Case", "insights": "Insights from research", "discussion": "Small-group discussion"}
+# The parts of a segment in teaching order.
+SEGMENT_PARTS = ("case", "insights", "discussion")
+# Every part a page of the session can have, and how the schedule names it.
+PARTS = {"opening": "Opening", "case": "Case", "insights": "Insights from research", "discussion": "Small-group discussion", "closing": "Closing"}
+
+
+def parts_of(minutes: Mapping[str, Any]) -> tuple[str, ...]:
+    """The parts a page's `minutes:` gives it: a segment's three, or the opening or the closing alone."""
+    if any(part in minutes for part in SEGMENT_PARTS):
+        return SEGMENT_PARTS
+    return tuple(part for part in ("opening", "closing") if part in minutes)
 
 
 @dataclass(frozen=True)
 class Segment:
-    """One segment of the session: its page, title and the minutes its front matter gives each part."""
+    """One page of the session: its place (segments are numbered, the opening and closing are not), title, parts and known minutes."""
 
-    number: int
+    number: int | None
     src: str
     title: str
+    parts: tuple[str, ...]
     minutes: dict[str, int]
+
+    @property
+    def label(self) -> str:
+        """How the schedule names it: '1 · What to expect', or the title alone for the opening and the closing."""
+        return f"{self.number} · {self.title}" if self.number is not None else self.title
 
 
 @dataclass(frozen=True)
 class Slot:
-    """One part of one segment: when it starts (minutes from the session's start, None if unknown) and how long it runs."""
+    """One part of one page: when it starts (minutes from the session's start, None if unknown) and how long it runs."""
 
     segment: Segment
     part: str
@@ -55,25 +73,50 @@ class RunOfShow:
         return [slot for slot in self.slots if slot.minutes is None]
 
 
-def load_segments(pages: Iterable[tuple[str, Path]]) -> list[Segment]:
-    """The segments among (src, path) pages in reading order, numbered from 1; the page check validated their front matter."""
+def page_key(src: str) -> str:
+    """How a cohort manifest names a page under `minutes:`: its path in docs/ without `.md`."""
+    return src.removesuffix(".md")
+
+
+def minutes_in(meta: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A page's `minutes:` from its front matter, or None when the page is not part of the schedule."""
+    minutes = meta.get("minutes")
+    return minutes if isinstance(minutes, dict) else None
+
+
+def schedule_pages(docs_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every page of the schedule under docs_dir, keyed as a manifest names it, with its front matter's `minutes:`."""
+    found = {}
+    for path in sorted(docs_dir.rglob("*.md")):
+        minutes = minutes_in(get_data(path.read_text(encoding="utf-8"))[1])
+        if minutes is not None:
+            found[page_key(path.relative_to(docs_dir).as_posix())] = minutes
+    return found
+
+
+def load_segments(pages: Iterable[tuple[str, Path]], cohort_minutes: Mapping[str, Mapping[str, int]] | None = None) -> list[Segment]:
+    """The schedule's pages among (src, path) pages in reading order, with the cohort's minutes over the page's own."""
     segments: list[Segment] = []
     for src, path in pages:
         _, meta = get_data(path.read_text(encoding="utf-8"))
-        minutes = meta.get("minutes")
-        if isinstance(minutes, dict):
-            parts = {part: value for part, value in minutes.items() if part in PARTS and isinstance(value, int)}
-            segments.append(Segment(len(segments) + 1, src, str(meta.get("title", src)), parts))
+        minutes = minutes_in(meta)
+        if minutes is None:
+            continue
+        parts = parts_of(minutes)
+        known = {part: value for part, value in minutes.items() if part in parts and isinstance(value, int)}
+        known.update((cohort_minutes or {}).get(page_key(src), {}))
+        number = sum(1 for s in segments if s.number is not None) + 1 if parts == SEGMENT_PARTS else None
+        segments.append(Segment(number, src, str(meta.get("title", src)), parts, known))
     return segments
 
 
 def run_of_show(segments: list[Segment]) -> RunOfShow:
-    """Each part of each segment in order, timed from 0; times stop at the first part without minutes."""
+    """Each part of each page in order, timed from 0; times stop at the first part without minutes."""
     slots: list[Slot] = []
     clock: int | None = 0
     total = 0
     for segment in segments:
-        for part in PARTS:
+        for part in segment.parts:
             minutes = segment.minutes.get(part)
             slots.append(Slot(segment, part, clock, minutes))
             if minutes is None:

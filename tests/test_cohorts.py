@@ -15,10 +15,19 @@ from pypdf import PdfReader
 
 from macros.cohort import read_manifest
 from macros.downloads import PDF_FOLDER, READER_PDF
+from macros.render import render_schedule
+from macros.schedule import SEGMENT_PARTS, RunOfShow, Segment, run_of_show
 
 SAMPLE, _ = read_manifest(ROOT / "cohorts" / f"{SAMPLE_COHORT}.yml")
-# Each segment page and its title, in course order.
-SEGMENTS = {"what-to-expect.md": "What to expect", "how-to-make-progress.md": "How to make progress", "where-to-begin.md": "Where to begin"}
+# Each part of the session as the schedule names it, in the deck's order, with its parts.
+SESSION = [
+    ("framing", "Learning to lead cities", ("opening",)),
+    ("what-to-expect", "1 · What to expect", ("case", "insights", "discussion")),
+    ("how-to-make-progress", "2 · How to make progress", ("case", "insights", "discussion")),
+    ("where-to-begin", "3 · Where to begin", ("case", "insights", "discussion")),
+    ("synthesis", "The strategic triangle", ("closing",)),
+]
+PART_LABELS = {"opening": "Opening", "case": "Case", "insights": "Insights from research", "discussion": "Small-group discussion", "closing": "Closing"}
 
 
 def soup_of(site: Path, src: str) -> BeautifulSoup:
@@ -77,64 +86,69 @@ def test_the_generic_course_names_no_cohort(site: Path) -> None:
     assert "Cohort:" not in first_page_text(site / PDF_FOLDER / READER_PDF)
 
 
-def test_without_durations_or_a_start_the_schedule_guesses_nothing(cohort_site: Path) -> None:
-    rows = schedule_rows(cohort_site)
-    # Three segments of three parts, then the end.
-    assert [r[2] for r in rows[:3]] == ["Case", "Insights from research", "Small-group discussion"]
-    assert len(rows) == 10
-    assert rows[0][:2] == ("0:00", "1 · What to expect")
-    assert all(r[0] == "not known yet" for r in rows[1:])
-    assert [r[3] for r in rows[:-1]] == ["not set yet", "not set yet", "10"] * 3
-    schedule = text_of(soup_of(cohort_site, "schedule.md").select_one(".cw-schedule"))
-    assert "no start time is set" in schedule
-    assert "Total so far: 30 minutes" in schedule
-    assert "Not set yet: Case in segments 1, 2, 3; Insights from research in segments 1, 2, 3." in schedule
+def test_without_durations_or_a_start_the_schedule_shows_the_order_and_the_known_lengths(cohort_site: Path) -> None:
+    schedule = soup_of(cohort_site, "schedule.md").select_one("article .cw-schedule")
+    assert schedule is not None
+    assert schedule.select_one("table") is None
+    assert [text_of(li) for li in schedule.select(".cw-schedule-order > li")] == [
+        "Learning to lead cities (the opening)",
+        "1 · What to expect: Case · Insights from research · Small-group discussion (10 minutes)",
+        "2 · How to make progress: Case · Insights from research · Small-group discussion (10 minutes)",
+        "3 · Where to begin: Case · Insights from research · Small-group discussion (10 minutes)",
+        "The strategic triangle (the closing)",
+    ]
+    shown = text_of(soup_of(cohort_site, "schedule.md").select_one("article"))
+    for word in ("not known", "not set", "front matter", "Total"):
+        assert word not in shown, word
+    assert re.search(r"\b\d{1,2}:\d{2}\b", text_of(schedule)) is None, "a time the schedule cannot know"
+
+
+def test_the_facilitator_edition_says_which_lengths_are_missing_and_where_to_set_them(facilitator_site: Path, cohort_site: Path) -> None:
+    missing = soup_of(facilitator_site, "schedule.md").select_one(".cw-schedule .cw-schedule-missing")
+    assert text_of(missing) == (
+        "Not set yet: the opening (Learning to lead cities); Case in segments 1, 2, 3; Insights from research in segments 1, 2, 3; "
+        "the closing (The strategic triangle). No start time is set. To show participants clock times, give every part its minutes "
+        f"under minutes: and the session's start_time: in cohorts/{SAMPLE_COHORT}.yml."
+    )
+    assert soup_of(cohort_site, "schedule.md").select_one(".cw-schedule-missing") is None
 
 
 @pytest.fixture(scope="module")
-def timed_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, int]]]:
-    """A copy of the course with every duration set and the fixture cohort 'timed' (starts 09:00), facilitator edition, built once."""
+def timed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the course for the fixture cohort 'timed' (starts 09:00, minutes for every part), facilitator edition, built once."""
     project = copy_project(tmp_path_factory.mktemp("timed"))
     shutil.copy2(FIXTURES / "cohorts" / "timed.yml", project / "cohorts" / "timed.yml")
-    minutes = {
-        "what-to-expect.md": {"case": 15, "insights": 20},
-        "how-to-make-progress.md": {"case": 25, "insights": 35},
-        "where-to-begin.md": {"case": 20, "insights": 45},
-    }
-    for src, parts in minutes.items():
-        path = project / "docs" / src
-        text = path.read_text(encoding="utf-8")
-        assert "minutes:\n  discussion: 10\n" in text, src
-        path.write_text(text.replace("minutes:\n", f"minutes:\n  case: {parts['case']}\n  insights: {parts['insights']}\n", 1), encoding="utf-8")
-        parts["discussion"] = 10
     out = project / "out"
     result = run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)], cwd=project, COURSE_COHORT="timed", COURSE_EDITION="facilitator"
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    return out, minutes
+    return out
 
 
-def test_the_schedule_adds_up_from_the_cohort_start_time(timed_site: tuple[Path, dict[str, dict[str, int]]]) -> None:
-    site, minutes = timed_site
-    rows = schedule_rows(site)
+def test_the_schedule_adds_up_from_the_cohort_start_time_and_minutes(timed_site: Path) -> None:
+    timed, _ = read_manifest(timed_site.parent / "cohorts" / "timed.yml")
+    assert timed is not None
+    minutes = timed.minutes_for()
+    rows = schedule_rows(timed_site)
     clock = datetime.datetime(2030, 3, 4, 9, 0)
     expected = []
-    for number, (src, title) in enumerate(SEGMENTS.items(), 1):
-        for part, label in (("case", "Case"), ("insights", "Insights from research"), ("discussion", "Small-group discussion")):
-            expected.append((f"{clock:%H:%M}", f"{number} · {title}", label, str(minutes[src][part])))
-            clock += datetime.timedelta(minutes=minutes[src][part])
-    total = sum(sum(parts.values()) for parts in minutes.values())
-    expected.append((f"{clock:%H:%M}", "End", str(total)))
+    for key, label, parts in SESSION:
+        for part in parts:
+            length = minutes[key].get(part, 10)  # the discussions' 10 minutes come from their pages
+            expected.append((f"{clock:%H:%M}", label, PART_LABELS[part], str(length)))
+            clock += datetime.timedelta(minutes=length)
+    expected.append((f"{clock:%H:%M}", "End", "225"))
     assert rows == expected
-    assert (rows[0][0], rows[-1][0], total) == ("09:00", "12:10", 190)
-    schedule = soup_of(site, "schedule.md").select_one(".cw-schedule")
+    assert (rows[0][0], rows[-1][0]) == ("09:00", "12:45")
+    schedule = soup_of(timed_site, "schedule.md").select_one(".cw-schedule")
     assert "Clock times from the session's start at 09:00 (Europe/London)" in text_of(schedule)
-    assert "Total: 3 hours 10 minutes, ending at 12:10." in text_of(schedule)
+    assert "Total: 3 hours 45 minutes, ending at 12:45." in text_of(schedule)
+    assert schedule.select_one(".cw-schedule-missing") is None  # type: ignore[union-attr]
 
 
-def test_a_cohort_with_details_shows_them_and_its_groups(timed_site: tuple[Path, dict[str, dict[str, int]]]) -> None:
-    site, _ = timed_site
+def test_a_cohort_with_details_shows_them_and_its_groups(timed_site: Path) -> None:
+    site = timed_site
     banner = text_of(soup_of(site, "index.md").select_one(".cw-cohort"))
     assert "Test Cohort With A Clock" in banner
     assert "4–6 March 2030" in banner and "Testville" in banner
@@ -161,6 +175,16 @@ def test_every_broken_manifest_is_reported_with_file_line_and_fix(project: Path)
         "cohorts/twice.yml:7: 'City A' is in group 'Group 1' and again in group 'Group 2'.\n    Fix: keep each city in one group.",
         "cohorts/Bad_Name.yml:1: 'Bad_Name' cannot be a cohort id.\n    Fix: rename the file to lower-case words joined by hyphens",
         "cohorts/a-list.yml:1: a cohort manifest must be `field: value` lines.\n    Fix: start with `name: ...`",
+        "cohorts/bad-minutes.yml:3: `minutes:` names 'what-to-expct', which is not a page of the schedule "
+        "(a page in docs/ with `minutes:` in its front matter).\n    Fix: did you mean 'what-to-expect'?",
+        "cohorts/bad-minutes.yml:6: the page 'how-to-make-progress' has no part `casee:` in the schedule.\n    Fix: did you mean 'case'?",
+        "cohorts/bad-minutes.yml:7: `insights: twenty` is not a number of minutes.\n    Fix: write a whole number from 1 to 240, e.g. `case: 20`.",
+        "cohorts/bad-minutes.yml:8: `discussion: 15` disagrees with docs/how-to-make-progress.md, which gives the small-group discussion "
+        "10 minutes for every cohort.\n    Fix: write `discussion: 10`, or leave the line out.",
+        "cohorts/bad-minutes.yml:9: `framing:` under `minutes:` must give each part its minutes.\n"
+        "    Fix: write each part on its own line under it, e.g. `opening: 20`.",
+        "cohorts/minutes-list.yml:2: `minutes:` must list pages of the schedule, each with its parts' minutes.\n"
+        "    Fix: under `minutes:`, give each page of the schedule a line (e.g. `what-to-expect:`) and under it each part's minutes (e.g. `case: 20`).",
     ]
     for message in expected:
         assert message in report, f"{message!r} not in:\n{report}"
@@ -197,3 +221,44 @@ def test_a_discussion_time_that_disagrees_with_its_prompt_is_refused(project: Pa
         "are time-boxed at 10 (docs/data/prompts.yml).\n"
         "    Fix: write `discussion: 10`, or change the prompt's `minutes:`"
     ) in result.stderr
+
+
+def test_a_page_that_is_both_a_segment_and_the_opening_is_refused(project: Path) -> None:
+    path = project / "docs" / "framing.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("  opening:\n", "  opening:\n  case: 20\n", 1), encoding="utf-8")
+    # The line of the first part under `minutes:`, where the mapping the message is about starts.
+    line = path.read_text(encoding="utf-8").splitlines().index("  opening:") + 1
+    result = run([sys.executable, "-m", "macros.check"], cwd=project)
+    assert result.returncode == 1
+    assert (
+        f"docs/framing.md:{line}: the front matter: `minutes:` makes the page both a segment and the opening; a segment lists `case:`, "
+        "`insights:` and `discussion:`, the opening `opening:` alone and the closing `closing:` alone. Keep the parts of one kind."
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _show(minutes: dict[str, int]) -> RunOfShow:
+    """A run of show with one segment of three parts, given the minutes that are known."""
+    return run_of_show([Segment(1, "what-to-expect.md", "What to expect", ("case", "insights", "discussion"), minutes)])
+
+
+@pytest.mark.parametrize(
+    ("minutes", "start", "clock_times"),
+    [
+        ({"case": 20, "insights": 25, "discussion": 10}, datetime.time(9, 0), True),
+        ({"case": 20, "insights": 25, "discussion": 10}, None, False),  # every minute, but no start time
+        ({"discussion": 10}, datetime.time(9, 0), False),  # a start time, but minutes missing
+        ({}, None, False),
+    ],
+)
+def test_clock_times_appear_only_with_a_start_time_and_every_part_timed(minutes: dict[str, int], start: datetime.time | None, clock_times: bool) -> None:
+    soup = BeautifulSoup(render_schedule(_show(minutes), start, None), "lxml")
+    assert (soup.select_one("table.cw-schedule-table") is not None) == clock_times
+    shown = text_of(soup)
+    assert ("09:00" in shown) == clock_times
+    assert "not known" not in shown and "not set" not in shown
+    if not clock_times:
+        # The order of the parts, with the lengths that are known and nothing for the others.
+        parts = [text_of(span) for span in soup.select(".cw-schedule-order [data-part]")]
+        assert parts == [f"{label} ({minutes[part]} minutes)" if part in minutes else label for part, label in PART_LABELS.items() if part in SEGMENT_PARTS]
+    assert ("Total: 55 minutes" in shown) == (len(minutes) == 3)

@@ -20,18 +20,22 @@ from publish.pdf.build import GUIDE_PDF
 FACILITATOR_ONLY = ["Small-group discussions, in course order", "Facilitator edition."]
 
 
-def facilitator_sentences() -> list[str]:
-    """Every line of prose written inside a `/// facilitator` note in docs/, as a reader would see it."""
-    sentences = []
+def facilitator_notes() -> list[tuple[str, str, list[str]]]:
+    """Every `/// facilitator` note in docs/: (page, title, its lines of prose as a reader would see them)."""
+    notes = []
     for src in pages_in_docs():
         lines = (ROOT / "docs" / src).read_text(encoding="utf-8").splitlines()
         spans, problems = note_spans(lines)
         assert not problems, (src, problems)
         for first, last in spans:
-            for line in lines[first + 1 : last]:
-                if line.strip() and not line.lstrip().startswith("{{"):
-                    sentences.append(line.strip())
-    return sentences
+            title = lines[first].partition("|")[2].strip()
+            notes.append((src, title, [line.strip() for line in lines[first + 1 : last] if line.strip() and not line.lstrip().startswith("{{")]))
+    return notes
+
+
+def facilitator_sentences() -> list[str]:
+    """Every line of prose written inside a `/// facilitator` note in docs/, as a reader would see it."""
+    return [sentence for _, _, lines in facilitator_notes() for sentence in lines]
 
 
 def shown_text(site: Path) -> dict[str, str]:
@@ -55,7 +59,20 @@ def pdf_text(pdf: Path) -> str:
 def test_the_pages_hold_facilitator_notes_to_test_with() -> None:
     sentences = facilitator_sentences()
     assert len(sentences) >= 4
-    assert "Keep to the time box shown below, then bring the room back together." in sentences
+    assert "For each setback, ask which of the five key actions was missing when it hit." in sentences
+
+
+def test_every_part_of_the_session_has_its_own_note_and_no_two_notes_are_the_same() -> None:
+    notes = facilitator_notes()
+    # The opening, each segment and the closing carry a debrief note, as does the schedule.
+    assert {"framing.md", "what-to-expect.md", "how-to-make-progress.md", "where-to-begin.md", "synthesis.md", "schedule.md"} <= {src for src, _, _ in notes}
+    titles = [title for _, title, _ in notes]
+    assert len(set(titles)) == len(titles), titles
+    bodies = [tuple(lines) for _, _, lines in notes]
+    assert len(set(bodies)) == len(bodies)
+    sentences = facilitator_sentences()
+    repeated = {s for s in sentences if sentences.count(s) > 1}
+    assert not repeated, f"a sentence used in more than one note: {repeated}"
 
 
 def test_no_participant_page_or_search_entry_holds_facilitator_text(site: Path, cohort_site: Path) -> None:
@@ -86,12 +103,13 @@ def test_the_facilitator_edition_shows_every_note_and_the_logistics(facilitator_
         ["How is your collaboration dealing with setbacks?", "10 minutes", "Talk to two other cities"],
         ["What might be a meaningful entry point for you?", "10 minutes", "Talk to two other cities"],
     ]
-    # Each segment's discussion has its note, drawn as a facilitator admonition right before the prompt.
-    for src in ("what-to-expect", "how-to-make-progress", "where-to-begin"):
+    # Each segment's discussion has its debrief note, drawn as a facilitator admonition right before the prompt.
+    debriefs = {"what-to-expect": "Debriefing the barriers", "how-to-make-progress": "Debriefing the setbacks", "where-to-begin": "Testing the entry points"}
+    for src, title in debriefs.items():
         soup = BeautifulSoup((facilitator_site / src / "index.html").read_text(encoding="utf-8"), "lxml")
         note = soup.select_one("article .admonition.facilitator")
-        assert note is not None and note.select_one(".admonition-title").get_text() == "Running this discussion", src
-        assert note.find_next_sibling(class_="cw-discussion") is not None, src
+        assert note is not None and note.select_one(".admonition-title").get_text() == title, src
+        assert "cw-discussion" in note.find_next_sibling(class_="admonition")["class"], src
 
 
 def test_no_participant_pdf_holds_facilitator_text(site: Path, cohort_site: Path) -> None:
@@ -117,7 +135,8 @@ def test_the_facilitator_guide_pdf_holds_the_run_of_show_and_every_note(site: Pa
     assert pages[0].startswith("FACILITATOR GUIDE · FACILITATOR EDITION")
     assert "Cohort: Mayor's Academy – Summer Institute 2025" in pages[0]
     text = " ".join(pages)
-    assert "0:00 1 · What to expect Case not set yet" in text
+    assert "1 · What to expect: Case · Insights from research · Small-group discussion (10 minutes)" in text
+    assert "Not set yet: the opening (Learning to lead cities); Case in segments 1, 2, 3;" in text
     for sentence in [*facilitator_sentences(), "Small-group discussions, in course order"]:
         assert sentence in text, sentence
 

@@ -149,6 +149,18 @@ def test_outline_mirrors_the_nav(site: Path) -> None:
     check(NAV, PdfReader(site / "pdf" / READER_PDF).outline)
 
 
+def test_the_reader_and_the_workbook_put_the_opening_and_the_triangle_inside_the_session(site: Path) -> None:
+    # The deck's order (issue 12): the opening, the three segments, the strategic triangle, all under "The session".
+    outline = PdfReader(site / "pdf" / READER_PDF).outline
+    at = next(i for i, item in enumerate(outline) if isinstance(item, Destination) and str(item.title) == "The session")
+    session = outline[at + 1]
+    pages = [str(item.title) for item in session if isinstance(item, Destination)]
+    assert pages == ["Schedule", "Learning to lead cities", "1 · What to expect", "2 · How to make progress", "3 · Where to begin", "The strategic triangle"]
+    workbook = " ".join(pdf_text(site / "pdf" / WORKBOOK_PDF))
+    at = [workbook.find(squash(DATA.prompts[p].text)) for p in ("your-collaboration", "capabilities-in-your-team", "hartford-in-your-city", "weakest-corner")]
+    assert -1 not in at and at == sorted(at), "the workbook does not follow the deck's order"
+
+
 def test_contents_give_the_page_each_part_starts_on(site: Path) -> None:
     reader = PdfReader(site / "pdf" / READER_PDF)
     contents = pdf_text(site / "pdf" / READER_PDF)[1]

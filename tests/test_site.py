@@ -120,3 +120,80 @@ def test_both_colour_schemes_are_offered(page: Callable[[str], BeautifulSoup]) -
     soup = page("index.md")
     schemes = {i.get("data-md-color-scheme") for i in soup.select("input[data-md-color-scheme]")}
     assert schemes == {"default", "slate"}
+
+
+# The session in the deck's order (issue 12): the opening, the three segments, then the strategic triangle.
+DECK_ORDER = ["framing", "what-to-expect", "how-to-make-progress", "where-to-begin", "synthesis"]
+
+
+def test_the_session_runs_in_the_decks_order_in_the_nav_the_agenda_and_the_schedule(page: Callable[[str], BeautifulSoup]) -> None:
+    home = page("index.md")
+    sections = {}
+    for item in home.select("nav.md-nav--primary > ul > li.md-nav__item--section"):
+        label = item.select_one(":scope > label")
+        assert label is not None
+        sections[text_of(label)] = [str(a["href"]).rstrip("/") for a in item.select("nav a.md-nav__link[href]")]
+    assert sections["The session"] == ["schedule", *DECK_ORDER]
+    assert sections["Before the session"] == ["pre-work"]
+    assert "framing" not in sections["Before the session"] and "synthesis" not in sections["After the session"]
+    agenda = article(home).select_one("#agenda")
+    assert agenda is not None
+    listed = agenda.find_next_sibling("ul")
+    assert listed is not None
+    # The agenda lists the session's parts, not the pre-work.
+    assert [str(a["href"]).rstrip("/") for a in listed.select("a[href]")] == DECK_ORDER
+    order = article(page("schedule.md")).select(".cw-schedule-order > li")
+    assert [str(li["data-page"]).removesuffix(".md") for li in order] == DECK_ORDER
+
+
+# Issue 12: the deck's words where the pages once paraphrased or glossed them.
+FISCHER = [
+    "“The nature of these collective models is not speed. What kind of leadership do you bring to these massive collective impact models? "
+    "Most of them fail, it seems to me, as I look at them around the country.",
+    "A lot of progress has been made about the vision and what we want. But then people start turning over and you bring in new people.... "
+    "So, you're getting consensus on something that there was consensus about two years ago.",
+    "I find myself wondering:",
+    "‘Are we not moving fast enough or is it just me?’”",
+]
+
+
+def test_mayor_fischer_is_quoted_whole_and_word_for_word(page: Callable[[str], BeautifulSoup]) -> None:
+    body = article(page("how-to-make-progress.md"))
+    quote = body.select_one("#quote-louisville-case")
+    assert quote is not None
+    assert [text_of(p) for p in quote.select("blockquote p")] == FISCHER
+    assert text_of(quote.select_one("figcaption")) == "— Mayor Greg Fischer"
+    # The paraphrase is gone: the quotation appears once, in his own words only.
+    assert "spoke candidly" not in text_of(body) and text_of(body).count("collective models") == 1
+
+
+def test_the_resources_cite_as_the_deck_does(page: Callable[[str], BeautifulSoup]) -> None:
+    body = article(page("resources.md"))
+    entry_points = body.select_one("#source-entry-points-study")
+    assert entry_points is not None
+    assert [text_of(em) for em in entry_points.select("em")] == ["Journal of Applied Behavioral Science", "Stanford Social Innovation Review"]
+    assert text_of(body.select_one("#source-kotter-leading-change .cw-kind")) == "Book"
+    assert "Katharina Lacey (Associate Professor, University Medical School & Harvard T.H. Chan School of Public Health)." in text_of(
+        body.select_one("#source-bologna-case")
+    )
+    assert "the grouping of the session's works under these themes is ours" in text_of(body)
+    assert [text_of(h).rstrip("¶") for h in body.select("h2")][1:] == [
+        "On leading urban problem-solving",
+        "On collaborative governance in cities",
+        "On managing innovation and change",
+    ]
+
+
+def test_hartford_is_named_as_the_deck_names_it(page: Callable[[str], BeautifulSoup]) -> None:
+    body = article(page("what-to-expect.md"))
+    assert text_of(body.select_one("#case-hartford-case .admonition-title")) == "Case: What happened in Hartford, CT?"
+    # "Youth Opportunity Hartford" is the collaboration, named only in the chart's title.
+    assert 'The deck also shows a chart titled "Lines of Authority in Youth Opportunity Hartford".' in text_of(body)
+    assert text_of(body).count("Youth Opportunity Hartford") == 1
+
+
+@pytest.mark.parametrize("src", pages_in_docs())
+def test_no_page_repeats_a_gloss_the_deck_does_not_make(page: Callable[[str], BeautifulSoup], src: str) -> None:
+    shown = text_of(article(page(src))).lower()
+    for gloss in ("most common", "the problems rhyme", "fade away", "over the longer term", "turned into tasks", "staying loyal"):
+        assert gloss not in shown, f"{gloss!r} on {src}"
