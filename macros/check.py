@@ -1,4 +1,4 @@
-"""python -m macros.check: validate the data and every page without building; with --site, the built site too.
+"""python -m macros.check: validate the data and every page without building (python -m publish checks the built site).
 
 Reports every problem at once, each with file, line and fix; exits 1 if there
 are any. The source checks are fast enough to run on every save.
@@ -21,7 +21,6 @@ from .markup import find_links
 from .nav import check_nav, read_config
 from .pages import check_source, split_source
 from .reference import refresh
-from .sitecheck import check_site
 
 TEMPLATE_LINE = re.compile(r"""^template:\s*["']?(.*?)["']?\s*$""")
 UTF8_FIX = "save it as UTF-8 (most editors offer this under 'Save with encoding')."
@@ -150,18 +149,6 @@ def check_sources(docs_dir: Path, config: Path | None = None, *, macro_calls: bo
     return in_reading_order(problems)
 
 
-def check_built_site(site_dir: Path, docs_dir: Path, config: Path | None = None, missing_ok: tuple[str, ...] = ()) -> list[Problem]:
-    """Every problem in a built site: anchors, files, images, duplicate ids and records no page shows."""
-    config = config or docs_dir.resolve().parent / "mkdocs.yml"
-    _, values = read_config(config)
-    try:
-        data: CourseData | None = load_course(docs_dir)
-    except ContentError as error:
-        return list(error.problems)
-    directory_urls = values.get("use_directory_urls", True) is not False
-    return in_reading_order(check_site(site_dir, docs_dir, course_pages(docs_dir, config), data, directory_urls, missing_ok))
-
-
 def write_reference(path: Path) -> int:
     """Refresh the generated macro table in path; 1 with a message if its markers are missing."""
     try:
@@ -177,18 +164,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m macros.check", description=__doc__.splitlines()[0])
     parser.add_argument("--docs", default="docs", type=Path, help="the docs folder (default: docs)")
     parser.add_argument("--config", default="mkdocs.yml", type=Path, help="the MkDocs config (default: mkdocs.yml)")
-    parser.add_argument("--site", type=Path, help="also check this built site (as `make site` does)")
     parser.add_argument("--write-reference", type=Path, metavar="FILE", help="refresh the macro reference between its markers in FILE (CONTRIBUTING.md)")
     args = parser.parse_args(argv)
     if args.write_reference is not None:
         return write_reference(args.write_reference)
     problems = check_sources(args.docs, args.config)
-    if not problems and args.site is not None:
-        problems = check_built_site(args.site, args.docs, args.config)
     if problems:
         print(format_problems(problems), file=sys.stderr)
         return 1
-    print("Content check passed: data and every page are valid." + (" The built site is sound." if args.site else ""))
+    print("Content check passed: data and every page are valid.")
     return 0
 
 

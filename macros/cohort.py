@@ -269,8 +269,18 @@ def load_build(root: Path, cohort_id: str | None = None, edition: str | None = N
     return Build(cohort_id, cohort, edition)  # type: ignore[arg-type]
 
 
+# The last config's build: (config, build). Keyed by the very config object, so it lasts one build only
+# (MkDocs loads the config anew for every build, `mkdocs serve` rebuilds included).
+_build_cache: tuple[Any, Build] | None = None
+
+
 def build_of(config: Any) -> Build:
-    """The cohort and edition an MkDocs config was built for (its `extra.cohort` and `extra.edition`)."""
+    """The cohort and edition an MkDocs config was built for (its `extra.cohort` and `extra.edition`), validated once per build."""
+    global _build_cache
+    if _build_cache is not None and _build_cache[0] is config:
+        return _build_cache[1]
     extra = config.get("extra") or {}
     root = Path(config["config_file_path"]).resolve().parent if config.get("config_file_path") else Path.cwd()
-    return load_build(root, extra.get("cohort") or None, extra.get("edition") or None)
+    build = load_build(root, extra.get("cohort") or None, extra.get("edition") or None)
+    _build_cache = (config, build)
+    return build

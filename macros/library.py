@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
 from mkdocs.utils import get_relative_url
+from mkdocs.utils.meta import get_data
 
 from . import render
 from .cohort import current_build
@@ -27,12 +28,18 @@ IdKind = Literal["finding", "source", "prompt", "reflection", "discussion", "cas
 
 @dataclass(frozen=True)
 class CoursePage:
-    """A page of the navigation, in reading order: where its source is and what the nav calls it."""
+    """A page of the navigation, in reading order: what the nav calls it, its URL (MkDocs' own), its source and front matter.
+
+    Read once per build, when the nav is first walked (course_pages), and shared by every macro that needs another
+    page: the reflections page, the schedule and the page being rendered itself.
+    """
 
     src_path: str
     title: str
     url: str
     abs_src_path: str
+    text: str = ""
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 # The last build's answer: (nav, files, pages). Keyed by the very nav and files objects, so it lasts one
@@ -64,7 +71,11 @@ def _walk_course_pages(nav: Any, files: Any) -> list[CoursePage]:
         elif isinstance(entry, str) and files is not None:
             file = files.get_file_from_path(entry)
             if file is not None and file.abs_src_path:
-                found.append(CoursePage(entry, title or entry.removesuffix(".md"), file.url, file.abs_src_path))
+                try:
+                    text = Path(file.abs_src_path).read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    text = ""  # the content check reports the unreadable page itself
+                found.append(CoursePage(entry, title or entry.removesuffix(".md"), file.url, file.abs_src_path, text, get_data(text)[1]))
 
     walk(nav or [], None)
     return found
@@ -97,7 +108,6 @@ class Macro:
     function: Callable[..., str]
     takes: IdKind | None
     example: str
-    inline: bool = False
 
     @property
     def summary(self) -> str:
@@ -108,9 +118,9 @@ class Macro:
 MACROS: dict[str, Macro] = {}
 
 
-def macro(takes: IdKind | None, example: str, inline: bool = False) -> Callable[[Callable[..., str]], Callable[..., str]]:
+def macro(takes: IdKind | None, example: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
     def register(function: Callable[..., str]) -> Callable[..., str]:
-        MACROS[function.__name__] = Macro(function.__name__, function, takes, example, inline)
+        MACROS[function.__name__] = Macro(function.__name__, function, takes, example)
         return function
 
     return register
@@ -191,8 +201,7 @@ def all_reflections() -> str:
     for course_page in page.pages:
         if course_page.src_path == page.src_path:
             continue
-        with open(course_page.abs_src_path, encoding="utf-8") as handle:
-            ids = [i for i in reflections_called_on(handle.read()) if i in reflections]
+        ids = [i for i in reflections_called_on(course_page.text) if i in reflections]
         if ids:
             groups.append((course_page.title, get_relative_url(course_page.url, page.url or "."), [reflections.pop(i) for i in dict.fromkeys(ids)]))
     if reflections:
@@ -201,7 +210,7 @@ def all_reflections() -> str:
     return render.render_reflection_journal(groups)
 
 
-@macro("source", 'cite("entry-points-study")', inline=True)
+@macro("source", 'cite("entry-points-study")')
 def cite(id: str) -> str:
     """A short citation inside a sentence, linked to the full reference on the Resources page."""
     page = current.get()
@@ -305,7 +314,7 @@ def schedule() -> str:
     """The session's parts in order with their minutes, and clock times once the cohort sets a start time and every part's minutes."""
     build = current_build.get()
     cohort = build.cohort
-    pages = ((p.src_path, Path(p.abs_src_path)) for p in current.get().pages)
+    pages = ((p.src_path, p.meta) for p in current.get().pages)
     show = run_of_show(load_segments(pages, cohort.minutes_for() if cohort is not None else None))
     manifest = f"cohorts/{build.cohort_id}.yml" if cohort is not None else None
     return render.render_schedule(show, cohort.clock if cohort else None, cohort.time_zone if cohort else None, manifest, build.facilitator)

@@ -95,10 +95,13 @@ def render_page(markdown: str, page: Any, config: Any, files: Any, source: str |
     """
     data = load_course(config["docs_dir"])
     path = "docs/" + page.file.src_path
+    pages = course_pages(config["nav"], files)
     if source is None:
-        source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
+        # The nav's pages were read once, for this build; a page outside the nav is read here.
+        known = next((p for p in pages if p.src_path == page.file.src_path), None)
+        source = known.text if known is not None and known.text else Path(page.file.abs_src_path).read_text(encoding="utf-8")
     problems, checker, _, body, _ = check_source(path, source, data)
-    # Issue 6: the build's cohort and edition; facilitator notes leave the participant edition here, before Markdown.
+    # Issue 6: the build's cohort and edition (read once per build); facilitator notes leave the participant edition here.
     build = build_of(config)
     current_build.set(build)
     markdown = select_notes(markdown, keep=build.facilitator)
@@ -118,6 +121,6 @@ def render_page(markdown: str, page: Any, config: Any, files: Any, source: str |
         url=page.url,
         meta=dict(page.meta),
         resources_url=resources.url if resources is not None else "resources/",
-        pages=course_pages(config["nav"], files),
+        pages=pages,
     )
     return render_checked(tree if tree is not None else markdown, context)

@@ -94,11 +94,10 @@ def schedule_pages(docs_dir: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
-def load_segments(pages: Iterable[tuple[str, Path]], cohort_minutes: Mapping[str, Mapping[str, int]] | None = None) -> list[Segment]:
-    """The schedule's pages among (src, path) pages in reading order, with the cohort's minutes over the page's own."""
+def load_segments(pages: Iterable[tuple[str, Mapping[str, Any]]], cohort_minutes: Mapping[str, Mapping[str, int]] | None = None) -> list[Segment]:
+    """The schedule's pages among (src, front matter) pages in reading order, with the cohort's minutes over the page's own."""
     segments: list[Segment] = []
-    for src, path in pages:
-        _, meta = get_data(path.read_text(encoding="utf-8"))
+    for src, meta in pages:
         minutes = minutes_in(meta)
         if minutes is None:
             continue

@@ -13,11 +13,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from macros.check import check_built_site, check_sources, in_reading_order
+from macros.check import check_sources, in_reading_order
 from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE, EDITIONS, GENERIC, Build, load_build
 from macros.errors import ContentError, format_problems
 from publish import engines
 from publish.html5 import repair_site
+from publish.sitecheck import check_built_site
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,10 +13,10 @@ from babel.dates import format_date
 from bs4 import BeautifulSoup
 from conftest import ROOT, run
 
-from macros.check import check_built_site
 from macros.data import load_course
 from macros.library import MACROS
 from macros.reference import END, START, refresh
+from publish.sitecheck import check_built_site
 
 
 def test_the_course_sources_pass_make_check() -> None:

@@ -1,5 +1,7 @@
 """Checks on the built site that the sources alone cannot answer: anchors, files, ids and unused records.
 
+They run in the publishing step (python -m publish), on the scratch build before it is swapped into place.
+
 Each problem still names the Markdown file and line an author edits, found by
 matching the link or id back to the page's source.
 """
@@ -15,10 +17,12 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 from lxml import etree
 
-from .data import CourseData, _display
-from .errors import Problem, closest
-from .markup import EXTERNAL, find_links
-from .pages import split_source
+from macros.check import course_pages, in_reading_order
+from macros.data import CourseData, _display, load_course
+from macros.errors import ContentError, Problem, closest
+from macros.markup import EXTERNAL, find_links
+from macros.nav import read_config
+from macros.pages import split_source
 
 
 def built_path(src: str, directory_urls: bool = True) -> str:
@@ -35,17 +39,8 @@ def built_path(src: str, directory_urls: bool = True) -> str:
 RECORD_ATTRIBUTES = ("data-finding", "data-prompt", "data-source", "id")
 
 
-def _locate(source: str | list[str], needles: list[str], last: bool = False) -> int:
-    """The line of the source (or its lines) that mentions one of needles (the last such line if asked), else 1."""
-    lines = source.splitlines() if isinstance(source, str) else source
-    hits = [number for number, line in enumerate(lines, start=1) if any(n and n in line for n in needles)]
-    if not hits:
-        return 1
-    return hits[-1] if last else hits[0]
-
-
 class _SourceLines:
-    """A page's source, searched for needles as _locate does, without scanning every line for each needle."""
+    """A page's source, searched for the line that mentions one of needles, without scanning every line for each needle."""
 
     def __init__(self, source: str) -> None:
         lines = source.splitlines()
@@ -55,7 +50,7 @@ class _SourceLines:
             self.starts.append(self.starts[-1] + len(line) + 1)
 
     def locate(self, needles: list[str], last: bool = False) -> int:
-        """The same line as _locate(source, needles, last)."""
+        """The line that mentions one of needles (the last such line if asked), else 1."""
         found = []
         for needle in needles:
             if not needle or "\n" in needle:
@@ -247,3 +242,15 @@ def check_site(
 ) -> list[Problem]:
     """Every problem in the built site under site_dir, located in the source file to edit."""
     return SiteChecker(site_dir, docs_dir, pages, directory_urls, missing_ok).check(data)
+
+
+def check_built_site(site_dir: Path, docs_dir: Path, config: Path | None = None, missing_ok: tuple[str, ...] = ()) -> list[Problem]:
+    """Every problem in a built site: anchors, files, images, duplicate ids and records no page shows."""
+    config = config or docs_dir.resolve().parent / "mkdocs.yml"
+    _, values = read_config(config)
+    try:
+        data: CourseData | None = load_course(docs_dir)
+    except ContentError as error:
+        return list(error.problems)
+    directory_urls = values.get("use_directory_urls", True) is not False
+    return in_reading_order(check_site(site_dir, docs_dir, course_pages(docs_dir, config), data, directory_urls, missing_ok))
