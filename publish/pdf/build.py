@@ -16,7 +16,6 @@ from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-import pydyf
 from bs4 import Tag
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -28,7 +27,7 @@ from macros.downloads import HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, ha
 from macros.errors import ContentError, Problem
 from macros.models import Course
 
-from . import content
+from . import content, speedup
 from .site import SitePage, SiteSettings, load_pages, load_settings
 
 HERE = Path(__file__).resolve().parent
@@ -44,23 +43,6 @@ DISCUSSION_LINES = 5
 # Documents printed at once, one per core: at most 2 (the reader on one core, the rest on the other).
 MAX_WORKERS = 2
 TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-
-
-def _page_references(pdf: Any) -> tuple[bytes, ...]:
-    """pydyf's PDF.page_references, built once per page count instead of on every read.
-
-    WeasyPrint's PDF/UA tagging reads it once per tagged box, and pydyf rebuilds the tuple of every page each time:
-    for the reader that was 50 million steps, a fifth of its printing time. Same values, so the same PDF bytes.
-    """
-    kids = pdf.pages["Kids"]
-    cached = pdf.__dict__.get("_page_references_cache")
-    if cached is None or cached[0] != len(kids):
-        cached = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
-        pdf.__dict__["_page_references_cache"] = cached
-    return cached[1]
-
-
-pydyf.PDF.page_references = property(_page_references)
 
 
 @dataclass(frozen=True)
@@ -329,7 +311,10 @@ class PdfBuilder:
         return BuiltPdf(document.name, target, document.title, printed.pages, printed.seconds)
 
     def render(self, document: _Document, folder: Path) -> BuiltPdf:
-        """Write one PDF (tagged, PDF/UA-1) next to its final name, then move it into place."""
+        """Write one PDF (tagged, PDF/UA-1) in this process, next to its final name, then move it into place.
+
+        For a single document; `make site` prints every document in worker processes (build_pdfs).
+        """
         started = time.perf_counter()
         printed = print_job(self.job(document, folder))
         return self.finish(document, folder, replace(printed, seconds=time.perf_counter() - started))
@@ -447,14 +432,12 @@ def build_pdfs(
         raise ContentError(problems)
     folder = site_dir / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    workers = min(MAX_WORKERS, os.cpu_count() or 1, len(names))
-    if workers <= 1:
-        return [builder.render(document, folder) for document in builder.compose()]
+    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(names)))
     return _render_parallel(builder, folder, workers)
 
 
 def _render_parallel(builder: PdfBuilder, folder: Path, workers: int) -> list[BuiltPdf]:
-    """Print the documents on several cores, the reader (the biggest) first, so the others fill the other cores meanwhile.
+    """Print the documents in worker processes (one per core), the reader (the biggest) first, so the others fill the other cores meanwhile.
 
     Each document goes to a worker as soon as it is composed, as text (its HTML and the settings), and the worker writes
     its own partial file; warnings and refusals come back here and fail the build exactly as they would in one process.
@@ -465,7 +448,8 @@ def _render_parallel(builder: PdfBuilder, folder: Path, workers: int) -> list[Bu
     documents: list[_Document] = []
     futures: list[Future[Printed]] = []
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # Each worker, and only a worker, uses the faster page references (for the pinned pydyf; publish/pdf/speedup.py).
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=speedup.install) as pool:
             try:
                 for document in builder.compose():
                     futures.append(pool.submit(print_job, builder.job(document, folder)))
