@@ -8,7 +8,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,8 +40,6 @@ GUIDE_PDF = "facilitator-guide.pdf"
 # Ruled lines under each prompt: a reflection wants room to write, a discussion room for notes.
 REFLECTION_LINES = 8
 DISCUSSION_LINES = 5
-# Documents printed at once, one per core: at most 2 (the reader on one core, the rest on the other).
-MAX_WORKERS = 2
 TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
@@ -432,38 +430,37 @@ def build_pdfs(
         raise ContentError(problems)
     folder = site_dir / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(names)))
-    return _render_parallel(builder, folder, workers)
+    return _render_parallel(builder, folder)
 
 
-def _render_parallel(builder: PdfBuilder, folder: Path, workers: int) -> list[BuiltPdf]:
-    """Print the documents in worker processes (one per core), the reader (the biggest) first, so the others fill the other cores meanwhile.
+def _render_parallel(builder: PdfBuilder, folder: Path) -> list[BuiltPdf]:
+    """Print the reader in a worker process while this process prints the other documents; PDFs move into place in document order.
 
-    Each document goes to a worker as soon as it is composed, as text (its HTML and the settings), and the worker writes
-    its own partial file; warnings and refusals come back here and fail the build exactly as they would in one process.
-    PDFs are moved into place in document order.
+    The reader is by far the longest document and the largest in memory (WeasyPrint keeps every laid-out page until
+    the PDF is written: about 1 MB a page). The handouts, workbook and guide are printed here meanwhile, in memory this
+    process has already freed after composing the reader, instead of in a second worker that would need its own.
+    The reader goes to the worker as text (its HTML and the settings) and the worker writes its own partial file;
+    warnings and refusals come back here and fail the build exactly as the other documents' do.
     """
-    # Fresh interpreters, not forks: a fork would carry (and count) this process's memory once per worker.
+    # A fresh interpreter, not a fork: a fork would carry (and count) this process's memory again.
     context = multiprocessing.get_context("spawn")
     documents: list[_Document] = []
-    futures: list[Future[Printed]] = []
+    printed: list[Printed] = []
     try:
-        # Each worker, and only a worker, uses the faster page references (for the pinned pydyf; publish/pdf/speedup.py).
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=speedup.install) as pool:
+        # Only the worker uses the faster page references (for the pinned pydyf; publish/pdf/speedup.py).
+        with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=speedup.install) as pool:
+            compose = builder.compose()
+            reader = next(compose)
+            future = pool.submit(print_job, builder.job(reader, folder))
+            # What the template needed is printed now; keep only what messages name.
+            documents.append(replace(reader, context={}))
             try:
-                for document in builder.compose():
-                    futures.append(pool.submit(print_job, builder.job(document, folder)))
-                    # What the template needed is printed now; keep only what messages name.
+                for document in compose:
+                    printed.append(print_job(builder.job(document, folder)))
                     documents.append(replace(document, context={}))
-                wait(futures, return_when=FIRST_EXCEPTION)
             finally:
-                for future in futures:
-                    future.cancel()
-        for future in futures:
-            error = None if future.cancelled() else future.exception()
-            if error is not None:
-                raise error
-        printed = [future.result() for future in futures]
+                future.cancel()
+            printed.insert(0, future.result())
         return [builder.finish(document, folder, result) for document, result in zip(documents, printed, strict=True)]
     finally:
         for document in documents:
