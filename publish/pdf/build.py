@@ -8,7 +8,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,7 +16,6 @@ from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-import pydyf
 from bs4 import Tag
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -28,7 +27,7 @@ from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, READER_PDF, WORKB
 from macros.errors import ContentError, Problem
 from macros.models import Course
 
-from . import content
+from . import content, speedup
 from .machine import MachineError, lack_in_warning, machine_lacks
 from .site import SitePage, SiteSettings, first_askers, load_pages, load_settings
 
@@ -40,26 +39,7 @@ EDITION_LABELS: dict[str, str] = {"participant": "", "facilitator": "Facilitator
 # Ruled lines under each prompt: a reflection wants room to write, a discussion room for notes.
 REFLECTION_LINES = 8
 DISCUSSION_LINES = 5
-# Documents printed at once, one per core: at most 2 (the reader on one core, the rest on the other).
-MAX_WORKERS = 2
 TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-
-
-def _page_references(pdf: Any) -> tuple[bytes, ...]:
-    """pydyf's PDF.page_references, built once per page count instead of on every read.
-
-    WeasyPrint's PDF/UA tagging reads it once per tagged box, and pydyf rebuilds the tuple of every page each time:
-    for the reader that was 50 million steps, a fifth of its printing time. Same values, so the same PDF bytes.
-    """
-    kids = pdf.pages["Kids"]
-    cached = pdf.__dict__.get("_page_references_cache")
-    if cached is None or cached[0] != len(kids):
-        cached = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
-        pdf.__dict__["_page_references_cache"] = cached
-    return cached[1]
-
-
-pydyf.PDF.page_references = property(_page_references)
 
 
 @dataclass(frozen=True)
@@ -327,7 +307,10 @@ class PdfBuilder:
         return BuiltPdf(document.name, target, document.title, printed.pages, printed.seconds)
 
     def render(self, document: _Document, folder: Path) -> BuiltPdf:
-        """Write one PDF (tagged, PDF/UA-1) next to its final name, then move it into place."""
+        """Write one PDF (tagged, PDF/UA-1) in this process, next to its final name, then move it into place.
+
+        For a single document; `make site` prints every document in worker processes (build_pdfs).
+        """
         started = time.perf_counter()
         printed = print_job(self.job(document, folder))
         return self.finish(document, folder, replace(printed, seconds=time.perf_counter() - started))
@@ -448,39 +431,37 @@ def build_pdfs(
         raise ContentError(problems)
     folder = site_dir / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    workers = min(MAX_WORKERS, os.cpu_count() or 1, len(names))
-    if workers <= 1:
-        return [builder.render(document, folder) for document in builder.compose()]
-    return _render_parallel(builder, folder, workers)
+    return _render_parallel(builder, folder)
 
 
-def _render_parallel(builder: PdfBuilder, folder: Path, workers: int) -> list[BuiltPdf]:
-    """Print the documents on several cores, the reader (the biggest) first, so the others fill the other cores meanwhile.
+def _render_parallel(builder: PdfBuilder, folder: Path) -> list[BuiltPdf]:
+    """Print the reader in a worker process while this process prints the other documents; PDFs move into place in document order.
 
-    Each document goes to a worker as soon as it is composed, as text (its HTML and the settings), and the worker writes
-    its own partial file; warnings and refusals come back here and fail the build exactly as they would in one process.
-    PDFs are moved into place in document order.
+    The reader is by far the longest document and the largest in memory (WeasyPrint keeps every laid-out page until
+    the PDF is written: about 1 MB a page). The handouts, workbook and guide are printed here meanwhile, in memory this
+    process has already freed after composing the reader, instead of in a second worker that would need its own.
+    The reader goes to the worker as text (its HTML and the settings) and the worker writes its own partial file;
+    warnings and refusals come back here and fail the build exactly as the other documents' do.
     """
-    # Fresh interpreters, not forks: a fork would carry (and count) this process's memory once per worker.
+    # A fresh interpreter, not a fork: a fork would carry (and count) this process's memory again.
     context = multiprocessing.get_context("spawn")
     documents: list[_Document] = []
-    futures: list[Future[Printed]] = []
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # Only the worker uses the faster page references (for the pinned pydyf; publish/pdf/speedup.py).
+        with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=speedup.install) as pool:
+            compose = builder.compose()
+            reader = next(compose)
+            future = pool.submit(print_job, builder.job(reader, folder))
+            # What the template needed is printed now; keep only what messages name.
+            documents.append(replace(reader, context={}))
             try:
-                for document in builder.compose():
-                    futures.append(pool.submit(print_job, builder.job(document, folder)))
-                    # What the template needed is printed now; keep only what messages name.
-                    documents.append(replace(document, context={}))
-                wait(futures, return_when=FIRST_EXCEPTION)
+                rest = list(compose)
+                documents += [replace(document, context={}) for document in rest]
+                # The workbook (the longest of them) first: the handouts then reuse the memory it frees (-40 MB at 200 modules).
+                done = {document.name: print_job(builder.job(document, folder)) for document in sorted(rest, key=lambda d: d.name != WORKBOOK_PDF)}
             finally:
-                for future in futures:
-                    future.cancel()
-        for future in futures:
-            error = None if future.cancelled() else future.exception()
-            if error is not None:
-                raise error
-        printed = [future.result() for future in futures]
+                future.cancel()
+            printed = [future.result(), *(done[document.name] for document in rest)]
         return [builder.finish(document, folder, result) for document, result in zip(documents, printed, strict=True)]
     finally:
         for document in documents:
