@@ -40,9 +40,9 @@ site: $(STAMP) system-packages
 serve: $(STAMP)
 	COURSE_COHORT=$(or $(COHORT),generic) COURSE_EDITION=$(or $(EDITION),participant) $(BIN)/mkdocs serve --strict
 
-# What the PDFs need from Debian (Pango, fonts), and what the tests add (Chromium), installed when missing.
+# What the PDFs need from Debian (Pango, fonts), and what the tests add (Chromium; pdftoppm and zbarimg to read QR codes), installed when missing.
 PDF_PACKAGES  := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core
-TEST_PACKAGES := chromium
+TEST_PACKAGES := chromium poppler-utils zbar-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # $(call apt_install,packages): install those of the packages that are missing.
 apt_install = command -v dpkg >/dev/null || exit 0; \

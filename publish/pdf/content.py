@@ -9,6 +9,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
+from macros.errors import Problem
+
 from .site import SitePage
 
 # What only makes sense on screen: scripts, form controls (the JS writing box), permalinks, edit buttons, download links,
@@ -175,3 +177,19 @@ def writing_lines(count: int) -> Tag:
     for _ in range(count):
         ruled.append(new_tag("div", attrs={"class": "print-line"}))
     return ruled
+
+
+def refusal(url: str, pages: list[SitePage], images: dict[str, str], root: Path, made: str = "the PDFs") -> Problem:
+    """A file or address a document asked for from outside the built site, located in the page (and line) that asked."""
+    written = images.get(url, url)
+    page = next((p for p in pages if written in str(p.article)), pages[0] if pages else None)
+    message = f"the page refers to {written}, which is outside the built site; {made} may only use the site's own files."
+    fix = "put the file under docs/ and refer to it with a relative path."
+    if page is None:
+        return Problem("docs/", 1, message, fix)
+    line = page.title_line(root)
+    try:
+        found = [n for n, text in enumerate((root / page.display).read_text(encoding="utf-8").splitlines(), start=1) if written in text]
+    except OSError:
+        found = []
+    return Problem(page.display, found[0] if found else line, message, fix)
