@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT
+from conftest import ROOT, edit_page
 from mkdocs.config import load_config
 from pypdf import PdfReader
 from pypdf.generic import Destination
@@ -245,19 +245,7 @@ def test_print_stylesheet_is_clean_and_the_check_would_catch_a_bad_rule() -> Non
 
 # Faults below are injected into a copy of the built site, so no second MkDocs build is needed.
 
-
-@pytest.fixture
-def built_copy(site: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "site"
-    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("pdf", "search", "assets"))
-    return copy
-
-
-def edit_page(site: Path, src: str, change: Any) -> None:
-    path = site / page_url(src) / "index.html"
-    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
-    change(soup)
-    path.write_text(str(soup), encoding="utf-8")
+# (built_copy and edit_page are in conftest.py.)
 
 
 def test_a_bad_print_rule_stops_the_build(built_copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -139,12 +139,15 @@ class EpubBuilder:
     def chapters(self) -> list[_Chapter]:
         """Every page of the nav, cleaned as for print, with links and images pointing inside the book."""
         links = content.Links(site_url=self.settings.site_url, pages={p.url: p.key for p in self.pages})
-        owner: dict[str, str] = {}
+        # Each page has a file of its own, so its ids stay as they are (references to them inside the page, like an
+        # SVG's aria-labelledby, keep working); links between pages name them as the PDFs do, '<page key>--<id>'.
+        owner: dict[str, tuple[str, str]] = {}
         chapters, problems = [], []
         for page in self.pages:
             article = content.printable(page)
-            for anchor in content.prefix_ids(article, page.key) | {page.key}:
-                owner[anchor] = page.key
+            owner[page.key] = (page.key, "")
+            for element in article.select("[id]"):
+                owner[f"{page.key}--{element['id']}"] = (page.key, str(element["id"]))
             problems += self._images(article, page)
             for block in content.prompt_blocks(article):
                 block.append(workbook_pointer(block, self.settings.site_url))
@@ -156,10 +159,10 @@ class EpubBuilder:
             content.rewrite_links(chapter.article, chapter.page, links)
             # In the PDF every page shares one document; here each has its own file.
             for link in chapter.article.select('a[href^="#"]'):
-                anchor = str(link["href"])[1:]
-                key = owner.get(anchor)
-                if key is not None:
-                    link["href"] = f"{key}.xhtml" + ("" if anchor == key else f"#{anchor}")
+                found = owner.get(str(link["href"])[1:])
+                if found is not None:
+                    key, anchor = found
+                    link["href"] = f"{key}.xhtml" + (f"#{anchor}" if anchor else "")
         return chapters
 
     def _images(self, article: Tag, page: SitePage) -> list[Problem]:
@@ -217,9 +220,7 @@ class EpubBuilder:
         page_template = TEMPLATES.get_template("page.html")
         for chapter in chapters:
             online = self.settings.site_url + chapter.page.url if self.settings.site_url else None
-            html = page_template.render(
-                **context, page_title=chapter.page.title, key=chapter.page.key, html=Markup(chapter.article.decode_contents()), online=online
-            )
+            html = page_template.render(**context, page_title=chapter.page.title, html=Markup(chapter.article.decode_contents()), online=online)
             documents[chapter.file] = to_xhtml(html, language)
         package = TEMPLATES.get_template("package.opf").render(
             **context,
