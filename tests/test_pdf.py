@@ -22,7 +22,7 @@ from macros.downloads import READER_PDF, WORKBOOK_PDF, handout_pdf
 from macros.errors import ContentError
 from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import PdfBuilder, build_pdfs
-from publish.pdf.content import printable
+from publish.pdf.content import prefix_ids, printable
 from publish.pdf.site import SitePage, in_reader, load_settings, page_url
 
 DATA = load_course(ROOT / "docs")
@@ -407,3 +407,21 @@ def test_pages_marked_reader_false_stay_on_the_site_but_out_of_the_reader(site: 
     assert "Home" in titles
     assert "My reflections" not in titles
     assert (site / "my-reflections" / "index.html").is_file()
+
+
+def test_prefixed_ids_keep_the_references_that_point_to_them() -> None:
+    html = (
+        '<article><label for="n">Name</label><input id="n"><svg viewBox="0 0 10 10" role="img" aria-labelledby="t d">'
+        '<title id="t">T</title><desc id="d">D</desc><defs><linearGradient id="g"/><rect id="r" width="1" height="1"/></defs>'
+        '<use href="#r"/><rect fill="url(#g)" style="fill: url(\'#g\')"/></svg><p aria-describedby="elsewhere">x</p></article>'
+    )
+    article = BeautifulSoup(html, "lxml").article
+    assert article is not None
+    assert prefix_ids(article, "p") == {"p--n", "p--t", "p--d", "p--g", "p--r"}
+    assert article.select_one("label")["for"] == "p--n"  # type: ignore[index]
+    assert article.select_one("svg")["aria-labelledby"] == "p--t p--d"  # type: ignore[index]
+    assert article.select_one("use")["href"] == "#p--r"  # type: ignore[index]
+    filled = article.select("rect")[-1]
+    assert (filled["fill"], filled["style"]) == ("url(#p--g)", "fill: url('#p--g')")
+    # An id that is not on the page is left as it was.
+    assert article.select_one("p")["aria-describedby"] == "elsewhere"  # type: ignore[index]

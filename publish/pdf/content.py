@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -99,13 +100,32 @@ def printable(page: SitePage) -> Tag:
     return article
 
 
+# Attributes that name ids of the same page: labels, ARIA relations, table headers, and SVG's references (<use href="#...">).
+ID_LISTS = ("aria-labelledby", "aria-describedby", "aria-controls", "aria-owns", "aria-details", "for", "headers", "list")
+SVG_REFERENCES = ("href", "xlink:href")
+_URL_REFERENCE = re.compile(r"url\(\s*(['\"]?)#([^)'\"\s]+)\1\s*\)")
+
+
 def prefix_ids(article: Tag, key: str) -> set[str]:
-    """Give every id in the article its page's prefix, so pages can share one PDF; returns the new ids."""
-    found = set()
+    """Give every id in the article its page's prefix, so pages can share one PDF; returns the new ids.
+
+    References to those ids inside the article follow them (a label's `for`, `aria-labelledby`, an inline SVG's
+    `<use href="#...">` or `fill="url(#...)"`), so nothing that pointed within the page is left pointing nowhere.
+    """
+    renamed: dict[str, str] = {}
     for element in article.select("[id]"):
-        element["id"] = f"{key}--{element['id']}"
-        found.add(str(element["id"]))
-    return found
+        renamed[str(element["id"])] = f"{key}--{element['id']}"
+        element["id"] = renamed[str(element["id"])]
+    for element in article.find_all(True):
+        for name, value in list(element.attrs.items()):
+            if name in ID_LISTS:
+                words = value if isinstance(value, list) else str(value).split()
+                element[name] = " ".join(renamed.get(str(word), str(word)) for word in words)
+            elif name in SVG_REFERENCES and element.name != "a" and str(value).startswith("#") and str(value)[1:] in renamed:
+                element[name] = "#" + renamed[str(value)[1:]]
+            elif isinstance(value, str) and "url(" in value:
+                element[name] = _URL_REFERENCE.sub(lambda m: f"url({m.group(1)}#{renamed.get(m.group(2), m.group(2))}{m.group(1)})", value)
+    return set(renamed.values())
 
 
 def resolve_images(article: Tag, page: SitePage, site_dir: Path) -> dict[str, str]:
