@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -66,7 +67,16 @@ def texts_cover(site: Path) -> str:
 
 def run_epubcheck(path: Path) -> list[str]:
     """EPUBCheck's messages on the book, each as 'LEVEL - ID - where - what'; also prints them (the closing note quotes them)."""
-    result = EpubCheck(str(path))
+    # A short-lived JVM starts faster with the quick compiler only and the simplest collector; same checks, same result.
+    saved = os.environ.get("JAVA_TOOL_OPTIONS")
+    os.environ["JAVA_TOOL_OPTIONS"] = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+    try:
+        result = EpubCheck(str(path))
+    finally:
+        if saved is None:
+            del os.environ["JAVA_TOOL_OPTIONS"]
+        else:
+            os.environ["JAVA_TOOL_OPTIONS"] = saved
     print(
         f"EPUBCheck {result.checker.checkerVersion} on {path.name}: {result.checker.nFatal} fatal, {result.checker.nError} errors, {result.checker.nWarning} warnings"
     )
