@@ -1,7 +1,7 @@
-"""The printable PDFs as the site offers them: their file names, and the downloads() macro that links to them.
+"""The PDFs and the EPUB reader as the site offers them: their file names, and the downloads() macro that links to them.
 
-The PDF export (publish/pdf) writes files under these names and checks that each
-page offers the PDFs it should, so a link and its file cannot drift apart.
+The PDF export (publish/pdf) and the EPUB export (publish/epub) write files under these names and check that each
+page offers the files it should, so a link and its file cannot drift apart.
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ WORKBOOK_PDF = "reflection-workbook.pdf"
 # Made in the facilitator edition only: the run of show and the facilitator notes (issue 6).
 GUIDE_PDF = "facilitator-guide.pdf"
 HOME_PAGE = "index.md"
+EPUB_FOLDER = "epub"
+READER_EPUB = "course-reader.epub"
+# What a link says it opens, by the file's suffix: its media type and the word shown after it.
+KINDS = {".pdf": ("application/pdf", "PDF"), ".epub": ("application/epub+zip", "EPUB")}
 
 
 def handout_pdf(src_path: str) -> str:
@@ -26,22 +30,31 @@ def handout_pdf(src_path: str) -> str:
 
 
 def offered_on(src_path: str) -> list[tuple[str, str]]:
-    """(file name, link text) of each PDF a page offers: the reader and workbook on the home page, else the page's handout."""
+    """(path in the site, link text) of each file a page offers: on the home page the reader (PDF and EPUB) and the workbook, else the page's handout."""
     if src_path == HOME_PAGE:
-        return [(READER_PDF, "Course reader: every page, with contents"), (WORKBOOK_PDF, "Reflection workbook: every prompt, with space to write")]
-    return [(handout_pdf(src_path), "Handout for this part: its content and prompts, with space to write")]
+        return [
+            (f"{PDF_FOLDER}/{READER_PDF}", "Course reader: every page, with contents"),
+            (f"{EPUB_FOLDER}/{READER_EPUB}", "Course reader for phones and e-readers: every page, as an e-book"),
+            (f"{PDF_FOLDER}/{WORKBOOK_PDF}", "Reflection workbook: every prompt, with space to write"),
+        ]
+    return [(f"{PDF_FOLDER}/{handout_pdf(src_path)}", "Handout for this part: its content and prompts, with space to write")]
 
 
 def render_downloads(links: list[tuple[str, str]]) -> str:
-    """A box of links to PDFs, each marked as a PDF so a reader knows what the link opens."""
-    items = "".join(f'<li><a href="{escape(href)}" type="application/pdf">{escape(text)}</a> (PDF)</li>' for href, text in links)
-    return f'<div class="admonition abstract cw-downloads">\n<p class="admonition-title">Print</p>\n<ul>{items}</ul>\n</div>'
+    """A box of links to PDFs and e-books, each marked with its kind so a reader knows what the link opens."""
+    items, words = [], set()
+    for href, text in links:
+        media_type, word = KINDS[href[href.rfind(".") :]]
+        words.add(word)
+        items.append(f'<li><a href="{escape(href)}" type="{media_type}">{escape(text)}</a> ({word})</li>')
+    title = "Print" if words == {"PDF"} else "Print or read offline"
+    return f'<div class="admonition abstract cw-downloads">\n<p class="admonition-title">{title}</p>\n<ul>{"".join(items)}</ul>\n</div>'
 
 
 @macro(None, "downloads()")
 def downloads() -> str:
-    """Links to this page's PDFs: the course reader and workbook on the home page, the page's handout elsewhere."""
+    """Links to this page's files: the course reader (PDF and EPUB) and workbook on the home page, the page's handout elsewhere."""
     page = current.get()
     here = page.url or "."
-    links = [(get_relative_url(f"{PDF_FOLDER}/{name}", here), text) for name, text in offered_on(page.src_path)]
+    links = [(get_relative_url(path, here), text) for path, text in offered_on(page.src_path)]
     return render_downloads(links)

@@ -60,6 +60,26 @@ def make_pdfs(built: Path, config: Path, build: Build) -> bool:
     return True
 
 
+def make_epub(built: Path, config: Path, build: Build) -> bool:
+    """Write the EPUB course reader into the built site (site/epub/); False, after saying why, if it could not be made."""
+    from publish.epub import build_epub
+
+    cohort = build.cohort
+    try:
+        made = build_epub(
+            built,
+            config_file=config if config.is_absolute() else ROOT / config,
+            cohort_name=cohort.name if cohort is not None else None,
+            cohort_dates=(cohort.dates or None) if cohort is not None else None,
+            edition=build.edition,
+        )
+    except ContentError as error:
+        print(format_problems(error.problems), file=sys.stderr)
+        return False
+    print(f"  {made.path.relative_to(built)}: {made.chapters} chapters, {made.seconds:.1f} s")
+    return True
+
+
 def swap_into_place(built: Path, target: Path) -> None:
     """Replace target with built using renames, so readers see the old or the new site, never a mix."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -78,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edition", default="participant", choices=EDITIONS, help="participant (default) or facilitator, with notes and logistics")
     parser.add_argument("--config", default="mkdocs.yml", type=Path, help="the MkDocs config (default: mkdocs.yml)")
     parser.add_argument("--engine", default=engines.DEFAULT_ENGINE, choices=engines.ENGINES, help="what renders the pages: mkdocs (default) or zensical")
-    parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs (reader, handouts, workbook) for a faster build")
+    parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs (reader, handouts, workbook) and the EPUB reader for a faster build")
     args = parser.parse_args(argv)
 
     config = args.config if args.config.is_absolute() else ROOT / args.config
@@ -113,8 +133,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_pdf and not make_pdfs(built, config, build):
             print(f"The PDFs could not be made; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
+        if not args.no_pdf and not make_epub(built, args.config, build):
+            print(f"The EPUB reader could not be made; {target.name}/ was left as it was.", file=sys.stderr)
+            return 1
         # The finished site's links, anchors, images and ids, checked last: a failure publishes nothing.
-        problems = check_built_site(built, ROOT / "docs", config, missing_ok=(".pdf",) if args.no_pdf else ())
+        problems = check_built_site(built, ROOT / "docs", config, missing_ok=(".pdf", ".epub") if args.no_pdf else ())
         if problems:
             print(format_problems(problems), file=sys.stderr)
             return 1

@@ -58,6 +58,19 @@ def facilitator_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+# The address the deploy workflow would give the site (issue 13): QR codes and links to the live pages need one.
+SITE_URL = "https://course.example.org/leading-collaboration/"
+
+
+@pytest.fixture(scope="session")
+def online_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real course built once with SITE_URL set, as the deploy workflow builds it."""
+    out = tmp_path_factory.mktemp("online") / "site"
+    result = run([sys.executable, "-m", "publish", "--site-dir", str(out)], cwd=ROOT, SITE_URL=SITE_URL)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
 @pytest.fixture(scope="session")
 def page(site: Path) -> Callable[[str], BeautifulSoup]:
     """Parse a built page by its path in docs/ ('what-to-expect.md' or 'index.md')."""
@@ -91,6 +104,23 @@ def project(tmp_path: Path) -> Path:
 def pages_in_docs() -> list[str]:
     """Every Markdown page of the course, as a path relative to docs/."""
     return sorted(str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md") if "data" not in p.parts)
+
+
+@pytest.fixture
+def built_copy(site: Path, tmp_path: Path) -> Path:
+    """A copy of the built site (without its PDFs, EPUB, search index and assets) to inject faults into, with no second build."""
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("pdf", "epub", "search", "assets"))
+    return copy
+
+
+def edit_page(site: Path, src: str, change: Callable[[BeautifulSoup], object]) -> None:
+    """Change a built page's HTML in place, e.g. to remove a link or plant a file."""
+    stem = src.removesuffix(".md")
+    path = site / "index.html" if stem == "index" else site / stem / "index.html"
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+    change(soup)
+    path.write_text(str(soup), encoding="utf-8")
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT
+from conftest import ROOT, edit_page
 from mkdocs.config import load_config
 from pypdf import PdfReader
 from pypdf.generic import Destination
@@ -22,7 +22,7 @@ from macros.downloads import READER_PDF, WORKBOOK_PDF, handout_pdf
 from macros.errors import ContentError
 from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import PdfBuilder, build_pdfs
-from publish.pdf.content import printable
+from publish.pdf.content import prefix_ids, printable
 from publish.pdf.site import SitePage, in_reader, load_settings, page_url
 
 DATA = load_course(ROOT / "docs")
@@ -257,19 +257,7 @@ def test_print_stylesheet_is_clean_and_the_check_would_catch_a_bad_rule() -> Non
 
 # Faults below are injected into a copy of the built site, so no second MkDocs build is needed.
 
-
-@pytest.fixture
-def built_copy(site: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "site"
-    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("pdf", "search", "assets"))
-    return copy
-
-
-def edit_page(site: Path, src: str, change: Any) -> None:
-    path = site / page_url(src) / "index.html"
-    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
-    change(soup)
-    path.write_text(str(soup), encoding="utf-8")
+# (built_copy and edit_page are in conftest.py.)
 
 
 def test_a_bad_print_rule_stops_the_build(built_copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -431,3 +419,21 @@ def test_pages_marked_reader_false_stay_on_the_site_but_out_of_the_reader(site: 
     assert "Home" in titles
     assert "My reflections" not in titles
     assert (site / "my-reflections" / "index.html").is_file()
+
+
+def test_prefixed_ids_keep_the_references_that_point_to_them() -> None:
+    html = (
+        '<article><label for="n">Name</label><input id="n"><svg viewBox="0 0 10 10" role="img" aria-labelledby="t d">'
+        '<title id="t">T</title><desc id="d">D</desc><defs><linearGradient id="g"/><rect id="r" width="1" height="1"/></defs>'
+        '<use href="#r"/><rect fill="url(#g)" style="fill: url(\'#g\')"/></svg><p aria-describedby="elsewhere">x</p></article>'
+    )
+    article = BeautifulSoup(html, "lxml").article
+    assert article is not None
+    assert prefix_ids(article, "p") == {"p--n", "p--t", "p--d", "p--g", "p--r"}
+    assert article.select_one("label")["for"] == "p--n"  # type: ignore[index]
+    assert article.select_one("svg")["aria-labelledby"] == "p--t p--d"  # type: ignore[index]
+    assert article.select_one("use")["href"] == "#p--r"  # type: ignore[index]
+    filled = article.select("rect")[-1]
+    assert (filled["fill"], filled["style"]) == ("url(#p--g)", "fill: url('#p--g')")
+    # An id that is not on the page is left as it was.
+    assert article.select_one("p")["aria-describedby"] == "elsewhere"  # type: ignore[index]

@@ -29,6 +29,7 @@ from macros.models import Course
 
 from . import content, speedup
 from .machine import MachineError, lack_in_warning, machine_lacks
+from .qr import online
 from .site import SitePage, SiteSettings, first_askers, load_pages, load_settings
 
 HERE = Path(__file__).resolve().parent
@@ -201,7 +202,8 @@ class PdfBuilder:
                 page = next(p for p in self.pages if p.src == entry.src)
                 article = by_src[page.src]
                 _mark_headings(article, page, level, entry.title)
-                parts.append({"html": Markup(article.decode_contents()), "anchor": page.key, "level": level})
+                here = online(self.settings.site_url, page.url)
+                parts.append({"html": Markup(article.decode_contents()), "anchor": page.key, "level": level, "online": here})
                 contents.append({"title": entry.title, "anchor": page.key, "level": min(level, 3)})
 
         walk(self.settings.nav, 1)
@@ -221,7 +223,7 @@ class PdfBuilder:
         """One page's content and prompts, with writing space and a line for name, cohort and date."""
         (article,), _, images = self._prepared([page], lines=True)
         _mark_headings(article, page, 1, page.title)
-        part = {"html": Markup(article.decode_contents()), "anchor": page.key}
+        part = {"html": Markup(article.decode_contents()), "anchor": page.key, "online": online(self.settings.site_url, page.url)}
         title = f"{self.course.title}: Handout, {page.title}"
         subject = f"Handout for {page.title}, with its reflection and discussion prompts."
         return _Document(handout_pdf(page.src), "handout.html", title, subject, {**self._common("handout"), "part": part}, [page], images)
@@ -289,7 +291,7 @@ class PdfBuilder:
         """Turn what WeasyPrint refused or warned about into problems; else move the PDF into place."""
         target = folder / document.name
         partial = folder / f".{document.name}.partial"
-        problems = [_refusal(url, document.sources, document.images) for url in printed.refused]
+        problems = [content.refusal(url, document.sources, document.images, ROOT) for url in printed.refused]
         messages = [m for m in printed.messages if not _is_refusal(m, printed.refused)]
         # A warning about the machine (a missing library) is not a rule in print.css: say what to install.
         lacks = [lack for lack in map(lack_in_warning, messages) if lack is not None]
@@ -360,29 +362,14 @@ def _is_refusal(message: str, refused: list[str]) -> bool:
     return any(url in message for url in refused)
 
 
-def _refusal(url: str, pages: list[SitePage], images: dict[str, str]) -> Problem:
-    """A file or address the PDF was asked to fetch from outside the site, located in the page (and line) that asked."""
-    written = images.get(url, url)
-    page = next((p for p in pages if written in str(p.article)), pages[0] if pages else None)
-    message = f"the page refers to {written}, which is outside the built site; the PDFs may only use the site's own files."
-    fix = "put the file under docs/ and refer to it with a relative path."
-    if page is None:
-        return Problem("docs/", 1, message, fix)
-    line = page.title_line(ROOT)
-    try:
-        found = [n for n, text in enumerate((ROOT / page.display).read_text(encoding="utf-8").splitlines(), start=1) if written in text]
-    except OSError:
-        found = []
-    return Problem(page.display, found[0] if found else line, message, fix)
-
-
 def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
     """Every PDF a page offers exists, each page with a handout offers it, and the home page offers the reader and workbook."""
     problems = []
     handouts = {page.src: handout_pdf(page.src) for page in builder.handout_pages()}
     for page in builder.pages:
         offered = set()
-        for link in page.article.select(".cw-downloads a[href]"):
+        # The EPUB's link is checked where the EPUB is made (publish/epub).
+        for link in page.article.select('.cw-downloads a[href][type="application/pdf"]'):
             path = urlsplit(str(link["href"])).path
             name = path.rsplit("/", 1)[-1]
             offered.add(name)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
+
+from macros.errors import Problem
 
 from .site import SitePage
 
@@ -99,13 +102,32 @@ def printable(page: SitePage) -> Tag:
     return article
 
 
+# Attributes that name ids of the same page: labels, ARIA relations, table headers, and SVG's references (<use href="#...">).
+ID_LISTS = ("aria-labelledby", "aria-describedby", "aria-controls", "aria-owns", "aria-details", "for", "headers", "list")
+SVG_REFERENCES = ("href", "xlink:href")
+_URL_REFERENCE = re.compile(r"url\(\s*(['\"]?)#([^)'\"\s]+)\1\s*\)")
+
+
 def prefix_ids(article: Tag, key: str) -> set[str]:
-    """Give every id in the article its page's prefix, so pages can share one PDF; returns the new ids."""
-    found = set()
+    """Give every id in the article its page's prefix, so pages can share one PDF; returns the new ids.
+
+    References to those ids inside the article follow them (a label's `for`, `aria-labelledby`, an inline SVG's
+    `<use href="#...">` or `fill="url(#...)"`), so nothing that pointed within the page is left pointing nowhere.
+    """
+    renamed: dict[str, str] = {}
     for element in article.select("[id]"):
-        element["id"] = f"{key}--{element['id']}"
-        found.add(str(element["id"]))
-    return found
+        renamed[str(element["id"])] = f"{key}--{element['id']}"
+        element["id"] = renamed[str(element["id"])]
+    for element in article.find_all(True):
+        for name, value in list(element.attrs.items()):
+            if name in ID_LISTS:
+                words = value if isinstance(value, list) else str(value).split()
+                element[name] = " ".join(renamed.get(str(word), str(word)) for word in words)
+            elif name in SVG_REFERENCES and element.name != "a" and str(value).startswith("#") and str(value)[1:] in renamed:
+                element[name] = "#" + renamed[str(value)[1:]]
+            elif isinstance(value, str) and "url(" in value:
+                element[name] = _URL_REFERENCE.sub(lambda m: f"url({m.group(1)}#{renamed.get(m.group(2), m.group(2))}{m.group(1)})", value)
+    return set(renamed.values())
 
 
 def resolve_images(article: Tag, page: SitePage, site_dir: Path) -> dict[str, str]:
@@ -177,3 +199,19 @@ def writing_lines(count: int) -> Tag:
     for _ in range(count):
         ruled.append(new_tag("div", attrs={"class": "print-line"}))
     return ruled
+
+
+def refusal(url: str, pages: list[SitePage], images: dict[str, str], root: Path, made: str = "the PDFs") -> Problem:
+    """A file or address a document asked for from outside the built site, located in the page (and line) that asked."""
+    written = images.get(url, url)
+    page = next((p for p in pages if written in str(p.article)), pages[0] if pages else None)
+    message = f"the page refers to {written}, which is outside the built site; {made} may only use the site's own files."
+    fix = "put the file under docs/ and refer to it with a relative path."
+    if page is None:
+        return Problem("docs/", 1, message, fix)
+    line = page.title_line(root)
+    try:
+        found = [n for n, text in enumerate((root / page.display).read_text(encoding="utf-8").splitlines(), start=1) if written in text]
+    except OSError:
+        found = []
+    return Problem(page.display, found[0] if found else line, message, fix)

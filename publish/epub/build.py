@@ -1,0 +1,306 @@
+"""Compose and write the EPUB 3 course reader: a cover, a navigation document, then one chapter per page of the nav.
+
+Written with zipfile and our own templates rather than an e-book library: the pages are already parsed and cleaned by
+the print path (publish/pdf/site.py and content.py), and what is left is a handful of small XML files. The library we
+tried (EbookLib) re-parses each chapter as plain HTML, which puts inline SVG in the XHTML namespace: EPUBCheck refuses it.
+Here each chapter goes through an HTML5 parser (tinyhtml5, already used by WeasyPrint) that keeps SVG and MathML in
+their own namespaces, and is written out as XML.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.request import url2pathname
+
+import tinyhtml5
+from bs4 import Tag
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from macros.data import load_course
+from macros.downloads import EPUB_FOLDER, HOME_PAGE, PDF_FOLDER, READER_EPUB, WORKBOOK_PDF
+from macros.errors import ContentError, Problem
+from macros.models import Course
+from publish.pdf import content
+from publish.pdf.build import EDITION_LABELS, Cohort, Edition
+from publish.pdf.site import NavEntry, SitePage, SiteSettings, load_pages, load_settings
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+PDF_TEMPLATES = HERE.parent / "pdf" / "templates"
+STYLESHEET = HERE / "reader.css"
+# The print templates come second, so the cover is written once, in publish/pdf/templates/base.html, for both.
+TEMPLATES = Environment(
+    loader=FileSystemLoader([HERE / "templates", PDF_TEMPLATES]), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+)
+
+XHTML = "http://www.w3.org/1999/xhtml"
+OPS = "http://www.idpf.org/2007/ops"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+for _prefix, _uri in (("", XHTML), ("epub", OPS), ("svg", "http://www.w3.org/2000/svg"), ("math", "http://www.w3.org/1998/Math/MathML")):
+    ET.register_namespace(_prefix, _uri)
+
+# The image formats every EPUB 3 reading system shows (the core media types), by suffix.
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp", ".svg": "image/svg+xml"}
+# Inside the book: text/ holds the XHTML documents, images/ the site's images under their site paths.
+TEXT = "text"
+IMAGES = "images"
+
+
+@dataclass(frozen=True)
+class BuiltEpub:
+    """The EPUB written: where, how many chapters, and how long it took."""
+
+    path: Path
+    chapters: int
+    seconds: float
+
+
+@dataclass
+class _Chapter:
+    """One page of the nav as a chapter: its file in text/, its title and its cleaned article."""
+
+    page: SitePage
+    file: str
+    article: Tag
+    svg: bool = False
+
+
+def to_xhtml(html: str, language: str) -> str:
+    """An HTML document as XHTML: parsed as a browser would, SVG and MathML kept in their namespaces, written as XML.
+
+    `data-epub-type` attributes become `epub:type`, which HTML itself cannot spell.
+    """
+    root = tinyhtml5.parse(html)
+    root.set(XML_LANG, language)
+    for element in root.iter():
+        kind = element.attrib.pop("data-epub-type", None)
+        if kind is not None:
+            element.set(f"{{{OPS}}}type", kind)
+    return '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _has_svg(article: Tag) -> bool:
+    return article.find("svg") is not None
+
+
+def workbook_pointer(block: Tag, site_url: str | None) -> Tag:
+    """A line under a prompt that sends the reader to the workbook, where the prompt has space to write."""
+    discussion = block.get("data-kind") == "discussion"
+    line = content.new_tag("p", attrs={"class": "epub-workbook"})
+    line.append("Take notes from your group in the " if discussion else "Write your answer in the ")
+    name = "Reflection workbook (PDF)"
+    if site_url:
+        line.append(content.new_tag("a", attrs={"href": f"{site_url}{PDF_FOLDER}/{WORKBOOK_PDF}"}, text=name))
+    else:
+        line.append(name)
+    line.append(", where this prompt has lines for them." if discussion else ", where this prompt has space to write.")
+    return line
+
+
+class EpubBuilder:
+    """Builds the EPUB course reader of one edition from one built site."""
+
+    def __init__(self, site_dir: Path, settings: SiteSettings, course: Course, cohort: Cohort | None, edition: Edition) -> None:
+        self.site_dir = site_dir.resolve()
+        self.settings = settings
+        self.course = course
+        self.cohort = cohort
+        self.edition = edition
+        self.pages = load_pages(site_dir, settings)
+        # image path inside the book -> (file on disk, media type)
+        self.images: dict[str, tuple[Path, str]] = {}
+
+    def check_offered(self) -> list[Problem]:
+        """The home page offers the EPUB at its place in the site, and no page offers another EPUB."""
+        problems = []
+        wanted = f"{EPUB_FOLDER}/{READER_EPUB}"
+        for page in self.pages:
+            offered = set()
+            for link in page.article.select('.cw-downloads a[href][type="application/epub+zip"]'):
+                target = urlsplit(urljoin(content.FAKE_ORIGIN + page.url, str(link["href"]))).path.lstrip("/")
+                offered.add(target)
+                if target != wanted:
+                    problems.append(Problem(page.display, page.title_line(ROOT), f"the page offers {target}, but no such EPUB is made.", f"link to {wanted}."))
+            if page.src == HOME_PAGE and wanted not in offered:
+                fix = "add the line {{ downloads() }} below the page's first paragraph."
+                problems.append(Problem(page.display, page.title_line(ROOT), f"the page does not offer {wanted}.", fix))
+        return problems
+
+    def chapters(self) -> list[_Chapter]:
+        """Every page of the nav, cleaned as for print, with links and images pointing inside the book."""
+        links = content.Links(site_url=self.settings.site_url, pages={p.url: p.key for p in self.pages})
+        # Each page has a file of its own, so its ids stay as they are (references to them inside the page, like an
+        # SVG's aria-labelledby, keep working); links between pages name them as the PDFs do, '<page key>--<id>'.
+        owner: dict[str, tuple[str, str]] = {}
+        chapters, problems = [], []
+        for page in self.pages:
+            article = content.printable(page)
+            owner[page.key] = (page.key, "")
+            for element in article.select("[id]"):
+                owner[f"{page.key}--{element['id']}"] = (page.key, str(element["id"]))
+            problems += self._images(article, page)
+            for block in content.prompt_blocks(article):
+                block.append(workbook_pointer(block, self.settings.site_url))
+            chapters.append(_Chapter(page, f"{page.key}.xhtml", article, _has_svg(article)))
+        if problems:
+            raise ContentError(problems)
+        links.anchors = set(owner)
+        for chapter in chapters:
+            content.rewrite_links(chapter.article, chapter.page, links)
+            # In the PDF every page shares one document; here each has its own file.
+            for link in chapter.article.select('a[href^="#"]'):
+                found = owner.get(str(link["href"])[1:])
+                if found is not None:
+                    key, anchor = found
+                    link["href"] = f"{key}.xhtml" + (f"#{anchor}" if anchor else "")
+        return chapters
+
+    def _images(self, article: Tag, page: SitePage) -> list[Problem]:
+        """Point each image at its copy inside the book; an image from outside the site, or of a kind e-readers cannot show, is a problem."""
+        written = content.resolve_images(article, page, self.site_dir)
+        problems = []
+        for image in article.select("img[src]"):
+            url = str(image["src"])
+            parts = urlsplit(url)
+            path = Path(url2pathname(unquote(parts.path))).resolve() if parts.scheme == "file" else None
+            if path is None or not path.is_relative_to(self.site_dir) or not path.is_file():
+                problems.append(content.refusal(url, [page], written, ROOT, made="the EPUB"))
+                continue
+            media_type = IMAGE_TYPES.get(path.suffix.lower())
+            if media_type is None:
+                problems.append(
+                    Problem(
+                        page.display,
+                        content.refusal(url, [page], written, ROOT).line,
+                        f"the image {written.get(url, url)} is a {path.suffix} file, which e-readers cannot show.",
+                        "save it as PNG, JPEG, GIF, WebP or SVG and refer to that file.",
+                    )
+                )
+                continue
+            inside = quote(f"{IMAGES}/{path.relative_to(self.site_dir).as_posix()}")
+            self.images[inside] = (path, media_type)
+            image["src"] = f"../{inside}"
+        return problems
+
+    def _context(self, title: str) -> dict[str, Any]:
+        # What the print templates' cover macro needs, and what every document of the book shows.
+        return {
+            "settings": self.settings,
+            "course": self.course,
+            "cohort": self.cohort,
+            "edition_label": EDITION_LABELS[self.edition],
+            "title": title,
+            "subject": self.settings.description,
+            "kind": "epub",
+        }
+
+    def write(self, target: Path) -> BuiltEpub:
+        """Write the book to target (through a partial file beside it, so a failure leaves nothing half-written)."""
+        started = time.perf_counter()
+        chapters = self.chapters()
+        title = f"{self.course.title}: Course reader" + (f" · {EDITION_LABELS[self.edition]}" if EDITION_LABELS[self.edition] else "")
+        context = self._context(title)
+        language = self.settings.language
+        documents: dict[str, str] = {
+            "cover.xhtml": to_xhtml(TEMPLATES.get_template("cover.html").render(**context), language),
+            "nav.xhtml": to_xhtml(
+                TEMPLATES.get_template("nav.html").render(**context, toc=self._toc(self.settings.nav, chapters), first=chapters[0].file), language
+            ),
+        }
+        page_template = TEMPLATES.get_template("page.html")
+        for chapter in chapters:
+            online = self.settings.site_url + chapter.page.url if self.settings.site_url else None
+            html = page_template.render(**context, page_title=chapter.page.title, html=Markup(chapter.article.decode_contents()), online=online)
+            documents[chapter.file] = to_xhtml(html, language)
+        package = TEMPLATES.get_template("package.opf").render(
+            **context,
+            identifier=self._identifier(),
+            modified=_modified(),
+            chapters=chapters,
+            images=sorted((name, media_type) for name, (_, media_type) in self.images.items()),
+            summary=_summary(bool(self.images)),
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            with zipfile.ZipFile(partial, "w") as book:
+                # The mimetype comes first and uncompressed, so a reader knows the file by its first bytes.
+                book.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+                deflate = zipfile.ZIP_DEFLATED
+                book.writestr("META-INF/container.xml", TEMPLATES.get_template("container.xml").render(), compress_type=deflate)
+                book.writestr("EPUB/package.opf", package, compress_type=deflate)
+                book.writestr("EPUB/css/reader.css", STYLESHEET.read_text(encoding="utf-8"), compress_type=deflate)
+                for name, text in documents.items():
+                    book.writestr(f"EPUB/{TEXT}/{name}", text, compress_type=deflate)
+                for name, (path, _) in sorted(self.images.items()):
+                    book.write(path, f"EPUB/{name}", compress_type=deflate)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        return BuiltEpub(target, len(chapters), time.perf_counter() - started)
+
+    def _toc(self, entries: tuple[NavEntry, ...], chapters: list[_Chapter]) -> list[dict[str, Any]]:
+        """The nav as the book's table of contents: a page links to its chapter, a section holds its pages."""
+        files = {chapter.page.src: chapter.file for chapter in chapters}
+        toc = []
+        for entry in entries:
+            if entry.src is None:
+                toc.append({"title": entry.title, "file": None, "children": self._toc(entry.children, chapters)})
+            elif entry.src in files:
+                toc.append({"title": entry.title, "file": files[entry.src], "children": []})
+        return toc
+
+    def _identifier(self) -> str:
+        """A stable identifier: the same course, cohort and edition give the same book, so a reader's copy is updated, not duplicated."""
+        cohort = self.cohort.name if self.cohort is not None else ""
+        return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "|".join([self.settings.site_url or self.settings.site_name, cohort, self.edition])))
+
+
+def _modified() -> str:
+    """When the book was made (dcterms:modified), from SOURCE_DATE_EPOCH when set, so a rebuild can be byte-identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch and epoch.isdigit() else datetime.now(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _summary(images: bool) -> str:
+    """The accessibility summary: what the book offers a reader who cannot see it, or needs to change how it looks."""
+    parts = [
+        "The course reader as reflowable text: the reader's own font, size and colours apply.",
+        "A table of contents follows the course's navigation, headings mark every part, and the reading order is the course order.",
+    ]
+    if images:
+        parts.append("Every image has a text description.")
+    parts.append("Nothing flashes, moves or plays sound.")
+    return " ".join(parts)
+
+
+def build_epub(
+    site_dir: Path,
+    *,
+    config_file: Path = ROOT / "mkdocs.yml",
+    cohort_name: str | None = None,
+    cohort_dates: str | None = None,
+    edition: Edition = "participant",
+) -> BuiltEpub:
+    """Write the EPUB course reader into site_dir/epub/ from the built pages; raises ContentError naming what to fix."""
+    if edition not in EDITION_LABELS:
+        raise ContentError([Problem("publish/epub", 1, f"there is no '{edition}' edition.", "use one of " + ", ".join(f"'{e}'" for e in EDITION_LABELS) + ".")])
+    settings = load_settings(config_file)
+    course = load_course(settings.docs_dir).course
+    cohort = Cohort(cohort_name, cohort_dates) if cohort_name else None
+    builder = EpubBuilder(site_dir, settings, course, cohort, edition)
+    problems = builder.check_offered()
+    if problems:
+        raise ContentError(problems)
+    return builder.write(site_dir / EPUB_FOLDER / READER_EPUB)
