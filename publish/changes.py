@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bs4 import BeautifulSoup
+from mkdocs.utils.meta import get_data
 
 from macros.check import course_pages
 from macros.cohort import COHORTS_DIR, Build, Cohort, current_build, read_manifest
 from macros.data import COURSE_FILE, DATA_DIR, LIST_FILES, CourseData, load_course
-from macros.downloads import GUIDE_PDF, READER_PDF, WORKBOOK_PDF, handout_pdf
+from macros.downloads import GUIDE_PDF, READER_EPUB, READER_PDF, WORKBOOK_PDF, handout_pdf
 from macros.errors import ContentError
 from macros.library import RESOURCES_PAGE, CoursePage, Macro, PageContext, current
 from macros.nav import read_config
@@ -71,8 +72,9 @@ FIELD_WORDS = {
     "key_points": "key point",
     "objectives": "objective",
 }
-# A page's front matter says some things differently from a record.
+# A page's front matter says some things differently from a record, and so does a cohort manifest.
 PAGE_WORDS = {"minutes": "minutes", "question": "guiding question"}
+COHORT_WORDS = {"minutes": "minutes"}
 SINGULAR = {
     "items": "item",
     "facts": "fact",
@@ -89,9 +91,10 @@ SINGULAR = {
     "objectives": "objective",
     "key_points": "key point",
     "entries": "entry",
+    "paragraphs": "paragraph",
 }
 # Source fields a citation or full reference prints: a change to one is a change to a citation.
-CITATION_FIELDS = {"title", "authors", "cited_as", "venue", "year", "date"}
+CITATION_FIELDS = {"title", "authors", "affiliation", "cited_as", "venue", "year", "date"}
 QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 MACRO_CALL = re.compile(r"{{.*?}}|{%.*?%}")
 CITE_CALL = re.compile(r"""cite\(\s*["']([^"']+)["']\s*\)""")
@@ -171,8 +174,8 @@ def export(root: Path, commit: str, destination: Path) -> None:
 # --- One side of the comparison ---------------------------------------------------------------------------------------
 
 
-# (page, index of the macro call on it) -> what the call shows.
-Rendered = dict[tuple[str, int], str]
+# (page, index of the macro call on it, in the facilitator edition?) -> what the call shows there.
+Rendered = dict[tuple[str, int, bool], str]
 
 
 @dataclass
@@ -191,8 +194,11 @@ class Page:
 
     src: str
     path: Path
+    text: str
     title: str
     meta: dict[str, Any]
+    # The front matter as the build reads it for other pages' macros (the schedule, the reflections page).
+    nav_meta: dict[str, Any]
     calls: list[tuple[Macro, list[Any], int]]
     note_lines: set[int]
     blocks: list[Block]
@@ -230,7 +236,7 @@ class Side:
     def asked(self, src: str) -> list[str]:
         """The ids of the prompts a page shows participants, in page order."""
         page = self.pages[src]
-        html = "".join(self.shown()[(src, i)] for i, (_, _, line) in enumerate(page.calls) if line not in page.note_lines)
+        html = "".join(self.shown()[(src, i, False)] for i, (_, _, line) in enumerate(page.calls) if line not in page.note_lines)
         return [str(block["data-prompt"]) for block in prompt_blocks(BeautifulSoup(html, "lxml"))]
 
     def file(self, relative: str) -> str | None:
@@ -329,7 +335,7 @@ def load_side(root: Path) -> Side:
         spans, _ = note_spans(body.splitlines())
         note_lines = {body_line + i for first, last in spans for i in range(first, last + 1)}
         title = titles.get(src) or str(meta.get("title") or src)
-        pages[src] = Page(src, path, title, meta, calls, note_lines, _blocks(body, body_line))
+        pages[src] = Page(src, path, text, title, meta, get_data(text)[1], calls, note_lines, _blocks(body, body_line))
     order = [src for src in order if src in pages] + [src for src in sources if src not in order]
     cohorts: dict[str, Cohort | None] = {}
     folder = root / COHORTS_DIR
@@ -347,13 +353,17 @@ PARTICIPANT = Build()
 FACILITATOR = Build(edition="facilitator")
 
 
-def _context(side: Side, page: Page, data: CourseData, meta: dict[str, Any] | None, files: dict[str, Path]) -> PageContext:
-    nav = [CoursePage(src, side.title(src), page_url(src), str(files.get(src, side.pages[src].path))) for src in side.order]
+def _context(side: Side, page: Page, data: CourseData, earlier: dict[str, Page]) -> PageContext:
+    """The page as macros see it, every page of the nav read as the build reads it: earlier holds pages as they were."""
+    nav = []
+    for src in side.order:
+        read = earlier.get(src, side.pages[src])
+        nav.append(CoursePage(src, side.title(src), page_url(src), str(read.path), text=read.text, meta=read.nav_meta))
     return PageContext(
         data=data,
         src_path=page.src,
         url=page_url(page.src),
-        meta=dict(meta if meta is not None else page.meta),
+        meta=dict(earlier.get(page.src, page).meta),
         resources_url=page_url(RESOURCES_PAGE),
         pages=nav,
     )
@@ -364,25 +374,27 @@ def render_calls(
     data: CourseData,
     *,
     cohort: tuple[str, Cohort | None] | None = None,
-    metas: dict[str, dict[str, Any]] | None = None,
-    files: dict[str, Path] | None = None,
+    earlier: dict[str, Page] | None = None,
 ) -> Rendered:
-    """What every macro call of every page shows: participant calls as participants see them, calls inside a note in the facilitator edition."""
+    """What every macro call of every page shows, in each edition that shows it: calls inside a note only in the facilitator edition.
+
+    A call outside notes can show facilitators more (the schedule says what is not set yet), so it is rendered in both editions.
+    """
     shown: Rendered = {}
     for page in side.pages.values():
-        context = _context(side, page, data, (metas or {}).get(page.src), files or {})
+        context = _context(side, page, data, earlier or {})
         for index, (spec, args, line) in enumerate(page.calls):
-            build = FACILITATOR if line in page.note_lines else PARTICIPANT
-            if cohort is not None:
-                build = Build(cohort[0], cohort[1], build.edition)
-            page_token, build_token = current.set(context), current_build.set(build)
-            try:
-                shown[(page.src, index)] = spec.function(*args)
-            except Exception as error:  # a call the other side's data cannot show (e.g. an id it lacks) shows something else
-                shown[(page.src, index)] = f"\0{type(error).__name__}: {error}"
-            finally:
-                current.reset(page_token)
-                current_build.reset(build_token)
+            for build in (FACILITATOR,) if line in page.note_lines else (PARTICIPANT, FACILITATOR):
+                if cohort is not None:
+                    build = Build(cohort[0], cohort[1], build.edition)
+                page_token, build_token = current.set(context), current_build.set(build)
+                try:
+                    shown[(page.src, index, build.facilitator)] = spec.function(*args)
+                except Exception as error:  # a call the other side's data cannot show (e.g. an id it lacks) shows something else
+                    shown[(page.src, index, build.facilitator)] = f"\0{type(error).__name__}: {error}"
+                finally:
+                    current.reset(page_token)
+                    current_build.reset(build_token)
     return shown
 
 
@@ -393,7 +405,7 @@ def handout_pages(side: Side) -> list[str]:
 
 @dataclass
 class Seen:
-    """Where a change shows: participants' pages, facilitator-edition pages, pages whose printed prompts or guide blocks change, PDF covers, a cohort's site."""
+    """Where a change shows: participants' pages, facilitator-edition pages, printed prompts or guide blocks, the covers, a cohort's site."""
 
     pages: set[str] = field(default_factory=set)
     facilitator: set[str] = field(default_factory=set)
@@ -404,23 +416,24 @@ class Seen:
 
 
 def differences(side: Side, before: Rendered, after: Rendered) -> Seen:
-    """The pages whose calls show something different between two renderings."""
+    """The pages whose calls show something different between two renderings, and in which edition."""
     seen = Seen()
-    for (src, index), html in after.items():
-        if before.get((src, index)) == html:
+    for (src, index, facilitator), html in after.items():
+        if before.get((src, index, facilitator)) == html:
             continue
         page = side.pages[src]
-        line = page.calls[index][2]
-        old, new = BeautifulSoup(before.get((src, index), ""), "lxml"), BeautifulSoup(html, "lxml")
-        if line in page.note_lines:
-            seen.facilitator.add(src)
-            seen.guide.add(src)
+        in_note = page.calls[index][2] in page.note_lines
+        old, new = BeautifulSoup(before.get((src, index, facilitator), ""), "lxml"), BeautifulSoup(html, "lxml")
+        if facilitator:
+            # Facilitators alone see it when participants see no change there; the guide gathers the facilitator edition's notes and schedule.
+            if in_note or before.get((src, index, False)) == after.get((src, index, False)):
+                seen.facilitator.add(src)
+            if in_note or [str(b) for b in old.select(GUIDE_BLOCKS)] != [str(b) for b in new.select(GUIDE_BLOCKS)]:
+                seen.guide.add(src)
             continue
         seen.pages.add(src)
         if [str(b) for b in prompt_blocks(old)] != [str(b) for b in prompt_blocks(new)]:
             seen.prompts.add(src)
-        if [str(b) for b in old.select(GUIDE_BLOCKS)] != [str(b) for b in new.select(GUIDE_BLOCKS)]:
-            seen.guide.add(src)
     return seen
 
 
@@ -436,24 +449,27 @@ def describe(side: Side, seen: Seen) -> list[str]:
     """Where a change will be seen, in reading order: pages, search, handouts, reader, workbook, facilitator guide."""
     places: list[str] = []
     pages = [src for src in side.order if src in seen.pages]
-    prefix = f"the {seen.cohort} cohort's site (make site COHORT={seen.cohort}): " if seen.cohort else ""
     if pages:
         noun = "the page" if len(pages) == 1 else "the pages"
-        places.append(f"{prefix}{noun} {_join([_quote(side.title(src)) for src in pages])}")
+        places.append(f"{noun} {_join([_quote(side.title(src)) for src in pages])}")
         if any(side.pages[src].searchable for src in pages):
             places.append("the search")
         places += [f"the handout {handout_pdf(src)}" for src in pages if src in side.handouts]
         if any(src in side.printable for src in pages):
-            places.append(f"the course reader ({READER_PDF})")
+            # The EPUB reader holds the same pages as the PDF one.
+            places.append(f"the course reader ({READER_PDF}, {READER_EPUB})")
         if any(src in side.handouts for src in seen.prompts):
             places.append(f"the reflection workbook ({WORKBOOK_PDF})")
     if seen.covers:
-        places.append(f"{prefix if not pages else ''}the covers and headings of every PDF")
+        places.append(f"the covers and headings of every PDF, and the cover of {READER_EPUB}")
     notes = [src for src in side.order if src in seen.facilitator]
     if notes:
         places.append(f"the facilitator edition of {_join([_quote(side.title(src)) for src in notes])}")
     if any(src in side.printable for src in seen.guide):
         places.append(f"the facilitator guide ({GUIDE_PDF})")
+    if seen.cohort and places:
+        # Everything listed is that cohort's build.
+        places[0] = f"the {seen.cohort} cohort's site (make site COHORT={seen.cohort}): {places[0]}"
     return places
 
 
@@ -564,14 +580,20 @@ def field_lines(old: Any, new: Any, label: str = "", words_for: dict[str, str] |
     """Every changed value between two versions of a record (plain dicts and lists), labelled item by item."""
     if old == new:
         return []
+    if isinstance(old, dict) or isinstance(new, dict):
+        # A group of fields set or cleared whole (a quotation, a cohort's minutes) still reads field by field.
+        old, new = old if old is not None else {}, new if new is not None else {}
     if isinstance(old, dict) and isinstance(new, dict):
         lines = []
         for key in [*old, *(k for k in new if k not in old)]:
             words = (words_for or {}).get(str(key)) or _words(str(key))
-            # A part's text is the part itself: "item 3: old → new", "quotation: old → new".
+            # A part's text is the part itself: "item 3: old → new", not "item 3, text: old → new".
             inner = label if key == "text" and label else f"{label}, {words}" if label else words
             lines += field_lines(old.get(key), new.get(key), inner)
         return lines
+    if (isinstance(old, str) and isinstance(new, list)) or (isinstance(old, list) and isinstance(new, str)):
+        # One value or a list of them (a source's venue): one value reads as a list of one, so only what differs is shown.
+        return field_lines([old] if isinstance(old, str) else old, [new] if isinstance(new, str) else new, label)
     if isinstance(old, list) and isinstance(new, list) and (old or new):
         return _list_lines(old, new, label)
     if old in (None, [], {}):
@@ -581,9 +603,9 @@ def field_lines(old: Any, new: Any, label: str = "", words_for: dict[str, str] |
     return [Line(label, _text(old), _text(new))]
 
 
-def new_record_lines(record: dict[str, Any]) -> list[Line]:
+def new_record_lines(record: dict[str, Any], words_for: dict[str, str] | None = None) -> list[Line]:
     """The fields of a record that is new as a whole: each one is added, so none is marked so."""
-    return [replace(line, label=line.label.removesuffix(" (added)")) for line in field_lines({}, record) if line.label != "id (added)"]
+    return [replace(line, label=line.label.removesuffix(" (added)")) for line in field_lines({}, record, words_for=words_for) if line.label != "id (added)"]
 
 
 def _list_lines(old: list[Any], new: list[Any], label: str) -> list[Line]:
@@ -699,6 +721,14 @@ def compare_course(base: Side, head: Side, section: Section) -> None:
     section.entries.append(entry)
 
 
+def _cohort_fields(side: Side, cohort: Cohort) -> dict[str, Any]:
+    """A manifest's fields as written, its minutes named by the pages' titles (a manifest names a page by its path without .md)."""
+    fields = _dump(cohort)
+    if isinstance(fields.get("minutes"), dict):
+        fields["minutes"] = {(_quote(side.title(f"{key}.md")) if f"{key}.md" in side.pages else key): parts for key, parts in fields["minutes"].items()}
+    return fields
+
+
 def compare_cohorts(base: Side, head: Side, section: Section) -> None:
     """Cohort manifests added, removed or changed; where each change shows in that cohort's own site."""
     for cohort_id in sorted(set(base.cohorts) | set(head.cohorts)):
@@ -709,7 +739,7 @@ def compare_cohorts(base: Side, head: Side, section: Section) -> None:
         before, after = base.cohorts.get(cohort_id), head.cohorts[cohort_id]
         if cohort_id not in base.cohorts:
             entry = Entry("Added", f"the cohort manifest {path}")
-            entry.lines = new_record_lines(_dump(after)) if after is not None else []
+            entry.lines = new_record_lines(_cohort_fields(head, after), words_for=COHORT_WORDS) if after is not None else []
             section.entries.append(entry)
             continue
         if before is None or after is None:
@@ -721,7 +751,7 @@ def compare_cohorts(base: Side, head: Side, section: Section) -> None:
         if before == after:
             continue
         entry = Entry("Changed", f"the cohort manifest {path}")
-        entry.lines = field_lines(_dump(before), _dump(after))
+        entry.lines = field_lines(_cohort_fields(head, before), _cohort_fields(head, after), words_for=COHORT_WORDS)
         if head.data is not None:
             seen = differences(head, render_calls(head, head.data, cohort=(cohort_id, before)), render_calls(head, head.data, cohort=(cohort_id, after)))
             seen.covers = (before.name, before.dates) != (after.name, after.dates)
@@ -786,14 +816,14 @@ def compare_pages(base: Side, head: Side, section: Section) -> None:
             entry.seen = describe(head, Seen(pages={src}, prompts={src}))
             section.entries.append(entry)
             continue
-        if old.path.read_bytes() == new.path.read_bytes():
+        if old.text == new.text:
             continue
         entry = Entry("Changed", name)
         seen = Seen()
         entry.lines = [replace(line, label="front matter, " + line.label) for line in field_lines(old.meta, new.meta, words_for=PAGE_WORDS)]
         if head.data is not None:
             # A page feeds macros here and elsewhere (objectives, key points, the schedule, the journal): render with the old page.
-            earlier = render_calls(head, head.data, metas={src: old.meta}, files={src: old.path})
+            earlier = render_calls(head, head.data, earlier={src: old})
             seen = differences(head, earlier, head.shown())
             if base.data is not None and base.asked(src) != head.asked(src):
                 seen.pages.add(src)
@@ -860,7 +890,7 @@ def compare(base: Side, head: Side, base_label: str) -> Report:
     nav_section = Section("Navigation (mkdocs.yml)")
     if base.menu != head.menu:
         entry = Entry("Changed", "the navigation", lines=field_lines({"menu": base.menu}, {"menu": head.menu}, words_for={"menu": "entries"}))
-        entry.seen = [f"the menu of every page; the course reader's contents and bookmarks ({READER_PDF})"]
+        entry.seen = [f"the menu of every page; the course reader's contents and bookmarks ({READER_PDF}) and its e-book contents ({READER_EPUB})"]
         nav_section.entries.append(entry)
     cohorts_section = Section(f"Cohort manifests ({COHORTS_DIR}/)")
     compare_cohorts(base, head, cohorts_section)

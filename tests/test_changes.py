@@ -71,22 +71,23 @@ def test_changing_one_key_action_names_the_item_and_where_it_shows(repo: Path) -
         header(repo, 1),
         "",
         "Findings (docs/data/findings.yml)",
-        "  Changed: finding “Five key actions for a virtuous learning cycle” (five-key-actions)",
+        "  Changed: finding “Five key actions that contribute to a virtuous learning cycle” (five-key-actions)",
         "    item 3: Engage the community in all stages → Engage the wider community at every stage",
-        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf).",
+        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf, course-reader.epub).",
     ]
 
 
 def test_rewording_a_paragraph_shows_the_words_that_changed(repo: Path) -> None:
-    edit(repo, "docs/what-to-expect.md", "partners tried to collaborate on", "partners worked together on")
+    edit(repo, "docs/what-to-expect.md", "partners were struggling to collaborate on", "partners were struggling to work together on")
     commit(repo, "Reword the Hartford introduction")
     assert report(repo) == [
         header(repo, 1),
         "",
         "Pages (docs/)",
         "  Changed: the page “1 · What to expect” (docs/what-to-expect.md)",
-        "    line 32, under “The case: Hartford, Connecticut”: In Hartford, partners [-tried to collaborate-] {+worked together+} on opportunities for the city's youth. They struggled.",
-        "    Seen in: the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf).",
+        "    line 30, under “The case: Hartford, Connecticut”: The case asks what happened in Hartford, CT, where partners were struggling to"
+        " [-collaborate-] {+work together+} on opportunities for youth. Then it …",
+        "    Seen in: the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf, course-reader.epub).",
     ]
 
 
@@ -115,13 +116,13 @@ def test_adding_a_prompt_shows_it_on_its_page_the_journal_the_handout_and_the_wo
         "    title: Your first step",
         "    text: Which entry point will you raise first with your partners back home?",
         "    Seen in: the pages “3 · Where to begin”, “My reflections” and “Macro reference”; the search; the handout handout-where-to-begin.pdf;"
-        f" the course reader (course-reader.pdf); {workbook}.",
+        f" the course reader (course-reader.pdf, course-reader.epub); {workbook}.",
         "",
         "Pages (docs/)",
         "  Changed: the page “3 · Where to begin” (docs/where-to-begin.md)",
-        '    line 85, under “The Entry Points study” (added): {{ reflection("first-step-back-home") }}',
+        '    line 69, under “The Entry Points study” (added): {{ reflection("first-step-back-home") }}',
         "    Seen in: the pages “3 · Where to begin” and “My reflections”; the search; the handout handout-where-to-begin.pdf;"
-        f" the course reader (course-reader.pdf); {workbook}.",
+        f" the course reader (course-reader.pdf, course-reader.epub); {workbook}.",
     ]
 
 
@@ -141,16 +142,16 @@ def test_removing_a_cited_source_says_where_it_was_and_the_check_still_fails(rep
         "Sources (docs/data/sources.yml)",
         "  Removed: source “Leading Change” (kotter-leading-change)",
         "    It was seen in: the pages “Learning to lead cities”, “Resources” and “Macro reference”; the search; the handout handout-framing.pdf;"
-        " the course reader (course-reader.pdf).",
-        '    docs/framing.md:33 still calls cite("kotter-leading-change"): make check fails until that line is changed.',
+        " the course reader (course-reader.pdf, course-reader.epub).",
+        '    docs/framing.md:40 still calls cite("kotter-leading-change"): make check fails until that line is changed.',
     ]
     check = run([sys.executable, "-m", "macros.check"], cwd=repo)
     assert check.returncode == 1
-    assert 'docs/framing.md:33: `cite("kotter-leading-change")`: there is no source in docs/data/sources.yml' in check.stderr
+    assert 'docs/framing.md:40: `cite("kotter-leading-change")`: there is no source in docs/data/sources.yml' in check.stderr
 
 
 def test_editing_a_facilitator_note_is_flagged_and_seen_only_by_facilitators(repo: Path) -> None:
-    edit(repo, "docs/how-to-make-progress.md", "Keep to the time box shown below", "Keep strictly to the time box shown below")
+    edit(repo, "docs/how-to-make-progress.md", "in view of the room while", "in view of the whole room while")
     commit(repo, "Firmer timing in the facilitator note")
     assert report(repo) == [
         header(repo, 1),
@@ -160,8 +161,7 @@ def test_editing_a_facilitator_note_is_flagged_and_seen_only_by_facilitators(rep
         "",
         "Pages (docs/)",
         "  Changed: the page “2 · How to make progress” (docs/how-to-make-progress.md)",
-        "    line 96, facilitator note “Running this discussion”: Ask each participant to talk with leaders from two other cities."
-        " Keep {+strictly+} to the time box shown below, then bring the room back together.",
+        "    line 79, facilitator note “Debriefing the setbacks”: … key actions in view of the {+whole+} room while it answers. Then ask …",
         "    Seen in: the facilitator edition of “2 · How to make progress”; the facilitator guide (facilitator-guide.pdf).",
     ]
 
@@ -180,8 +180,36 @@ def test_changing_a_quotation_is_flagged_for_a_second_look(repo: Path) -> None:
         "",
         "Sources (docs/data/sources.yml)",
         f"  Changed: {louisville}",
-        "    quotation: Are we not moving fast enough or is it just me? → Are we not moving fast enough, or is it just me?",
-        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf).",
+        "    quotation, paragraph 4: ‘Are we not moving fast enough or is it just me?’ → ‘Are we not moving fast enough, or is it just me?’",
+        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf, course-reader.epub).",
+    ]
+
+
+def test_an_affiliation_and_one_of_several_venues_are_citation_changes(repo: Path) -> None:
+    edit(repo, "docs/data/sources.yml", 'affiliation: "Associate Professor,', 'affiliation: "Professor,')
+    edit(
+        repo,
+        "docs/data/sources.yml",
+        'venue: ["Journal of Applied Behavioral Science", "Stanford Social Innovation Review"]',
+        'venue: "Journal of Applied Behavioral Science"',
+    )
+    commit(repo, "The author's current title; the journal alone")
+    bologna = "source “Trust the People: One Engagement and Collaborative Imagination in Bologna, Italy” (bologna-case)"
+    entry_points = "source “Entry Points: Gaining Momentum in Early-Stage Cross-Boundary Collaborations” (entry-points-study)"
+    assert report(repo) == [
+        header(repo, 2),
+        "",
+        "For a second look:",
+        f"  ! {bologna}: a citation changed; check it against the work it cites",
+        f"  ! {entry_points}: a citation changed; check it against the work it cites",
+        "",
+        "Sources (docs/data/sources.yml)",
+        f"  Changed: {bologna}",
+        "    affiliation: [-Associate-] Professor, University Medical School & Harvard T.H. Chan School of Public Health",
+        "    Seen in: the page “Resources”; the search; the course reader (course-reader.pdf, course-reader.epub).",
+        f"  Changed: {entry_points}",
+        "    venue 2 (removed): Stanford Social Innovation Review",
+        "    Seen in: the pages “3 · Where to begin” and “Resources”; the search; the handout handout-where-to-begin.pdf; the course reader (course-reader.pdf, course-reader.epub).",
     ]
 
 
@@ -191,30 +219,45 @@ def test_a_discussion_shows_in_the_facilitator_logistics_and_minutes_in_the_sche
     commit(repo, "Retitle a discussion; time the Hartford case")
     lines = report(repo)
     assert (
-        "    Seen in: the pages “1 · What to expect” and “Macro reference”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf);"
+        "    Seen in: the pages “1 · What to expect” and “Macro reference”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf, course-reader.epub);"
         " the reflection workbook (reflection-workbook.pdf); the facilitator edition of “Schedule”; the facilitator guide (facilitator-guide.pdf)."
     ) in lines
     assert lines[-3:] == [
         "  Changed: the page “1 · What to expect” (docs/what-to-expect.md)",
         "    front matter, minutes, case (added): 15",
-        "    Seen in: the page “Schedule”; the search; the course reader (course-reader.pdf); the facilitator guide (facilitator-guide.pdf).",
+        "    Seen in: the page “Schedule”; the search; the course reader (course-reader.pdf, course-reader.epub); the facilitator guide (facilitator-guide.pdf).",
     ]
 
 
 def test_a_cohort_manifest_change_is_seen_in_that_cohorts_site(repo: Path) -> None:
+    manifest = repo / "cohorts/summer-institute-2025.yml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "minutes:\n  what-to-expect:\n    case: 15\n    insights: 20\n", encoding="utf-8")
+    commit(repo, "Time the first segment's case and insights for this cohort")
+    assert report(repo)[2:] == [
+        "Cohort manifests (cohorts/)",
+        "  Changed: the cohort manifest cohorts/summer-institute-2025.yml",
+        "    minutes, “1 · What to expect”, case (added): 15",
+        "    minutes, “1 · What to expect”, insights (added): 20",
+        "    Seen in: the summer-institute-2025 cohort's site (make site COHORT=summer-institute-2025): the page “Schedule”; the search;"
+        " the course reader (course-reader.pdf, course-reader.epub); the facilitator guide (facilitator-guide.pdf).",
+    ]
+
+
+def test_a_start_time_alone_is_seen_only_in_the_facilitator_schedule(repo: Path) -> None:
+    # Participants see clock times only once every part has its minutes; facilitators are told the start time is missing.
     edit(repo, "cohorts/summer-institute-2025.yml", "hosts:", 'start_time: "09:00"\nhosts:')
     commit(repo, "Set the cohort's start time")
-    assert report(repo)[-4:] == [
+    assert report(repo)[2:] == [
         "Cohort manifests (cohorts/)",
         "  Changed: the cohort manifest cohorts/summer-institute-2025.yml",
         "    start time (added): 09:00",
-        "    Seen in: the summer-institute-2025 cohort's site (make site COHORT=summer-institute-2025): the page “Schedule”; the search;"
-        " the course reader (course-reader.pdf); the facilitator guide (facilitator-guide.pdf).",
+        "    Seen in: the summer-institute-2025 cohort's site (make site COHORT=summer-institute-2025): the facilitator edition of “Schedule”;"
+        " the facilitator guide (facilitator-guide.pdf).",
     ]
 
 
 def test_markdown_for_the_job_summary_marks_removed_and_added_words(repo: Path) -> None:
-    edit(repo, "docs/what-to-expect.md", "partners tried to collaborate on", "partners worked together on")
+    edit(repo, "docs/what-to-expect.md", "partners were struggling to collaborate on", "partners were struggling to work together on")
     edit(repo, "docs/data/findings.yml", "Engage the community in all stages", "Engage the wider community at every stage")
     commit(repo, "Two rewordings")
     base = git(repo, "rev-parse", "--short=7", "base")
@@ -225,15 +268,16 @@ def test_markdown_for_the_job_summary_marks_removed_and_added_words(repo: Path) 
         "",
         "### Findings (docs/data/findings.yml)",
         "",
-        "- **Changed:** finding “Five key actions for a virtuous learning cycle” (five-key-actions)",
+        "- **Changed:** finding “Five key actions that contribute to a virtuous learning cycle” (five-key-actions)",
         "  - item 3: Engage the community ~~in all stages~~ → Engage the **wider** community **at every stage**",
-        "  - *Seen in:* the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf).",
+        "  - *Seen in:* the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf, course-reader.epub).",
         "",
         "### Pages (docs/)",
         "",
         "- **Changed:** the page “1 · What to expect” (docs/what-to-expect.md)",
-        "  - line 32, under “The case: Hartford, Connecticut”: In Hartford, partners ~~tried to collaborate~~ **worked together** on opportunities for the city's youth. They struggled.",
-        "  - *Seen in:* the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf).",
+        "  - line 30, under “The case: Hartford, Connecticut”: The case asks what happened in Hartford, CT, where partners were struggling to"
+        " ~~collaborate~~ **work together** on opportunities for youth. Then it …",
+        "  - *Seen in:* the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf, course-reader.epub).",
     ]
 
 
@@ -243,10 +287,20 @@ def test_nothing_changed_prints_nothing(repo: Path, capsys: pytest.CaptureFixtur
 
 
 def test_a_base_whose_data_does_not_load_is_compared_as_text_with_a_note(repo: Path) -> None:
-    edit(repo, "docs/data/findings.yml", '  title: "Five key actions for a virtuous learning cycle"', "  title: Five key actions: a virtuous learning cycle")
+    edit(
+        repo,
+        "docs/data/findings.yml",
+        '  title: "Five key actions that contribute to a virtuous learning cycle"',
+        "  title: Five key actions: a virtuous learning cycle",
+    )
     commit(repo, "A broken title")
     broken = git(repo, "rev-parse", "--short=7", "HEAD")
-    edit(repo, "docs/data/findings.yml", "  title: Five key actions: a virtuous learning cycle", '  title: "Five key actions for a virtuous learning cycle"')
+    edit(
+        repo,
+        "docs/data/findings.yml",
+        "  title: Five key actions: a virtuous learning cycle",
+        '  title: "Five key actions that contribute to a virtuous learning cycle"',
+    )
     assert report(repo, base="HEAD") == [
         f"What this changes in the course, compared with HEAD ({broken}): 1 change.",
         "",
@@ -255,7 +309,7 @@ def test_a_base_whose_data_does_not_load_is_compared_as_text_with_a_note(repo: P
         "",
         "Findings (docs/data/findings.yml)",
         "  Changed: docs/data/findings.yml",
-        '    line 40: title: Five key actions: a virtuous learning cycle → title: "Five key actions for a virtuous learning cycle"',
+        '    line 40: title: Five key actions: a virtuous learning cycle → title: "Five key actions that contribute to a virtuous learning cycle"',
     ]
 
 
@@ -269,7 +323,7 @@ def test_an_unknown_revision_is_one_line_with_the_fix(repo: Path) -> None:
 
 
 def test_a_shallow_clone_without_the_base_says_to_unshallow(repo: Path, tmp_path: Path) -> None:
-    edit(repo, "docs/what-to-expect.md", "They struggled.", "They struggled for years.")
+    edit(repo, "docs/what-to-expect.md", "how could this happen?", "how could this possibly happen?")
     commit(repo, "A second commit, so a clone of depth 1 lacks the first")
     shallow = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "change", repo.as_uri(), str(shallow))
@@ -284,12 +338,12 @@ def test_a_shallow_clone_without_the_base_says_to_unshallow(repo: Path, tmp_path
 
 
 def test_markdown_is_the_default_under_github_actions(repo: Path) -> None:
-    edit(repo, "docs/what-to-expect.md", "They struggled.", "They struggled for years.")
+    edit(repo, "docs/what-to-expect.md", "how could this happen?", "how could this possibly happen?")
     summary = {"GITHUB_STEP_SUMMARY": os.devnull}
     result = run([sys.executable, "-m", "publish.changes", "--root", str(repo)], cwd=ROOT, **summary)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("## What this changes in the course\n")
-    assert "youth. They ~~struggled.~~ **struggled for years.**\n" in result.stdout
+    assert ": … Then it asks: how could this **possibly** happen? Read the list below with that question in mind.\n" in result.stdout
 
 
 def test_no_repository_no_default_branch_and_no_common_ancestor_are_one_line_each(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -323,7 +377,7 @@ def test_renaming_a_page_in_the_navigation_is_reported(repo: Path) -> None:
         "Navigation (mkdocs.yml)",
         "  Changed: the navigation",
         "    entry 5: The session › 1 · What to expect (what-to-expect.md) → The session › 1 · What you can expect (what-to-expect.md)",
-        "    Seen in: the menu of every page; the course reader's contents and bookmarks (course-reader.pdf).",
+        "    Seen in: the menu of every page; the course reader's contents and bookmarks (course-reader.pdf) and its e-book contents (course-reader.epub).",
     ]
 
 
@@ -349,6 +403,6 @@ def test_a_cohort_manifest_that_did_not_load_is_compared_as_text(repo: Path) -> 
     assert report(repo, base="HEAD")[2:] == [
         "Cohort manifests (cohorts/)",
         "  Changed: the cohort manifest cohorts/summer-institute-2025.yml",
-        '    line 10: start_time: 9:30 → start_time: "09:30"',
+        '    line 11: start_time: 9:30 → start_time: "09:30"',
         "    One version of this manifest does not load (see make check), so it is compared as text.",
     ]
