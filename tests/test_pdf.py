@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, edit_page
+from conftest import ROOT, edit_page, in_reader
 from mkdocs.config import load_config
 from pypdf import PdfReader
 from pypdf.generic import Destination
@@ -23,7 +23,7 @@ from macros.errors import ContentError
 from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import PdfBuilder, build_pdfs
 from publish.pdf.content import prefix_ids, printable
-from publish.pdf.site import SitePage, in_reader, load_settings, page_url
+from publish.pdf.site import SitePage, load_settings, page_url
 
 DATA = load_course(ROOT / "docs")
 SETTINGS = load_settings(ROOT / "mkdocs.yml")
@@ -362,7 +362,7 @@ def test_content_tabs_print_as_labelled_sections() -> None:
     )
     article = BeautifulSoup(html, "lxml").article
     assert article is not None
-    printed = printable(SitePage(src="x.md", url="x/", title="X", depth=1, article=article))
+    printed = printable(SitePage(src="x.md", url="x/", title="X", article=article))
     assert [squash(s.get_text(" ")) for s in printed.select(".print-tab")] == ["Mayor First view.", "Team Second view."]
     assert printed.select_one(".admonition.note .admonition-title").get_text() == "More"  # type: ignore[union-attr]
     assert not printed.select("input, details")

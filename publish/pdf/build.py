@@ -277,10 +277,6 @@ class PdfBuilder:
         if self.edition == "facilitator":
             yield self.guide()
 
-    def documents(self) -> list[_Document]:
-        """Every PDF of this edition, reader first; the facilitator edition adds its guide."""
-        return list(self.compose())
-
     def job(self, document: _Document, folder: Path) -> RenderJob:
         """What a worker process needs to print one document: plain, picklable values only."""
         html = TEMPLATES.get_template(document.template).render(title=document.title, subject=document.subject, **document.context)

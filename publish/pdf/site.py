@@ -11,6 +11,7 @@ from typing import Any, Literal
 import lxml.html
 import yaml
 from bs4 import BeautifulSoup, Tag
+from mkdocs.structure.files import File
 
 from macros.errors import ContentError, Problem
 
@@ -50,7 +51,6 @@ class SitePage:
     src: str
     url: str
     title: str
-    depth: int
     article: Tag = field(repr=False)
 
     @property
@@ -142,17 +142,14 @@ def load_settings(config_file: Path) -> SiteSettings:
     )
 
 
-def page_url(src: str) -> str:
-    """The URL MkDocs gives a page with use_directory_urls: 'what-to-expect/', '' for index.md."""
-    stem = src.removesuffix(".md")
-    if stem == "index" or stem.endswith("/index"):
-        return stem.removesuffix("index")
-    return stem + "/"
+def page_url(src: str, directory_urls: bool = True) -> str:
+    """The URL MkDocs gives a page ('what-to-expect/', '' for index.md), from MkDocs' own File rules."""
+    return File(src, "", "", directory_urls).url.removeprefix("./")
 
 
-def in_reader(settings: SiteSettings, src: str) -> bool:
-    """False when the page's front matter says `reader: false` (it stays on the site, not in print)."""
-    return _printable_page(settings.config_path.parent / settings.docs_dir / src)
+def built_path(src: str, directory_urls: bool = True) -> str:
+    """Where MkDocs writes a page ('what-to-expect.md' -> 'what-to-expect/index.html'), from MkDocs' own File rules."""
+    return File(src, "", "", directory_urls).dest_uri
 
 
 def _printable_page(path: Path) -> bool:
@@ -212,10 +209,10 @@ def load_pages(site_dir: Path, settings: SiteSettings) -> list[SitePage]:
     pages: list[SitePage] = []
     problems: list[Problem] = []
 
-    def walk(entries: tuple[NavEntry, ...], depth: int) -> None:
+    def walk(entries: tuple[NavEntry, ...]) -> None:
         for entry in entries:
             if entry.src is None:
-                walk(entry.children, depth + 1)
+                walk(entry.children)
                 continue
             url = page_url(entry.src)
             built = site_dir / url / "index.html"
@@ -235,9 +232,9 @@ def load_pages(site_dir: Path, settings: SiteSettings) -> list[SitePage]:
                     Problem("docs/" + entry.src, 1, "the built page has no content to print.", "make sure the page has text below its front matter.")
                 )
                 continue
-            pages.append(SitePage(src=entry.src, url=url, title=entry.title, depth=depth, article=article))
+            pages.append(SitePage(src=entry.src, url=url, title=entry.title, article=article))
 
-    walk(settings.nav, 1)
+    walk(settings.nav)
     if problems:
         raise ContentError(problems)
     return pages
