@@ -15,7 +15,7 @@ from typing import Any, Literal
 from jinja2 import Environment, TemplateSyntaxError, nodes
 from mkdocs.utils import get_relative_url
 
-from . import render
+from . import diagrams, render
 from .cohort import current_build
 from .data import CourseData
 from .models import Prompt
@@ -126,8 +126,11 @@ def finding(id: str) -> str:
 
 @macro(None, "key_actions()")
 def key_actions() -> str:
-    """The five key actions that feed a virtuous learning cycle (Pulido-Gomez et al.)."""
-    return finding("five-key-actions")
+    """The five key actions that feed a virtuous learning cycle (Pulido-Gomez et al.), drawn as a cycle above the list."""
+    page = current.get()
+    record = page.data.findings["five-key-actions"]
+    source = page.data.sources[record.source]
+    return render.render_finding(record, source, page.href(record.source), picture=diagrams.learning_cycle(record))
 
 
 @macro(None, "entry_point_criteria()")
@@ -138,7 +141,7 @@ def entry_point_criteria() -> str:
 
 @macro("stage", "strategic_triangle(3)")
 def strategic_triangle(stage: int = 3) -> str:
-    """The key challenges for a collaborative team, as built up to the given stage (1 to 3)."""
+    """The key challenges for a collaborative team as built up to the given stage (1 to 3), drawn as a triangle above the list."""
     page = current.get()
     record = page.data.findings["strategic-triangle"]
     items = [item for item in record.items if item.stage is None or item.stage <= stage]
@@ -152,6 +155,7 @@ def strategic_triangle(stage: int = 3) -> str:
         new_stage=stage if stage > 1 else None,
         heading=heading,
         anchor=f"finding-strategic-triangle-stage-{stage}",
+        picture=diagrams.strategic_triangle(record, items, f"{record.title} (stage {stage} of {last})", stage if stage > 1 else None),
     )
 
 
