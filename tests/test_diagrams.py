@@ -63,7 +63,7 @@ def test_each_stage_of_the_triangle_draws_exactly_its_items(page: Callable[[str]
 def test_the_team_is_drawn_inside_the_triangle(page: Callable[[str], BeautifulSoup]) -> None:
     svg = page("synthesis.md").select_one("#finding-strategic-triangle-stage-3 svg")
     assert svg is not None
-    (ax, ay), (bx, by), (cx, _) = (tuple(float(n) for n in point.split(",")) for point in svg.select_one("polygon")["points"].split())
+    (_, ay), (bx, by), (cx, _) = (tuple(float(n) for n in point.split(",")) for point in svg.select_one("polygon")["points"].split())
     team = next(t for t in svg.select("text.cw-diagram-group") if label(t) == groups_of(TRIANGLE)[3])
     x, y = (float(n) for n in team.find_parent("g")["transform"].removeprefix("translate(").removesuffix(")").split())
     assert bx < x < cx and ay < y < by, "the team's box starts outside the triangle"
