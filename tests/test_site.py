@@ -120,3 +120,29 @@ def test_both_colour_schemes_are_offered(page: Callable[[str], BeautifulSoup]) -
     soup = page("index.md")
     schemes = {i.get("data-md-color-scheme") for i in soup.select("input[data-md-color-scheme]")}
     assert schemes == {"default", "slate"}
+
+
+def test_the_search_dialog_has_a_name_on_every_page(site: Path) -> None:
+    for path in site.rglob("*.html"):
+        dialog = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml").select_one('.md-search[role="dialog"]')
+        assert dialog is not None and dialog.get("aria-label") == "Search", path
+
+
+def test_our_search_partial_is_materials_own_plus_the_dialog_name() -> None:
+    # A copy drifts when Material changes: it must stay Material's file with only the name added.
+    import material
+
+    original = (Path(material.__file__).parent / "templates" / "partials" / "search.html").read_text(encoding="utf-8")
+    ours = (ROOT / "overrides" / "partials" / "search.html").read_text(encoding="utf-8")
+    dialog = '<div class="md-search" data-md-component="search" role="dialog">'
+    named = '<div class="md-search" data-md-component="search" role="dialog" aria-label="{{ lang.t(\'search\') }}">'
+    assert original.count(dialog) == 1, "Material's search partial changed: compare it with overrides/partials/search.html and update the copy"
+    strip = re.compile(r"\{#-.*?-#\}\n", re.S)
+    assert strip.sub("", ours) == strip.sub("", original).replace(dialog, named)
+
+
+def test_print_stylesheet_and_our_scripts_never_hold_up_the_first_paint(page: Callable[[str], BeautifulSoup]) -> None:
+    head = page("index.md")
+    assert [link.get("media") for link in head.select('link[href$="assets/print.css"]')] == ["print"]
+    scripts = [s for s in head.select("script[src]") if s["src"].startswith("assets/") and "/javascripts/" not in s["src"]]
+    assert scripts and all(s.has_attr("defer") for s in scripts), scripts
