@@ -418,3 +418,39 @@ def test_search_lists_the_right_page_first(visit: Callable[..., Visit], query: s
     first.wait_for()
     href = urlsplit(first.get_attribute("href") or "").path
     assert href.endswith("/" + expected), f"{query!r} lists {href} first"
+
+
+# The deck's two pictures (macros/diagrams.py), as drawn on a phone in each colour scheme.
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_pictures_fit_a_phone_and_take_the_colour_scheme(visit: Callable[..., Visit], scheme: str) -> None:
+    tab = visit(scheme, width=PHONE)
+    for path, count in (("synthesis/", 3), ("how-to-make-progress/", 1)):
+        tab.go(path)
+        drawn = tab.page.evaluate(
+            """() => [...document.querySelectorAll('figure.cw-diagram svg')].map(svg => {
+                const outside = [];
+                // Each label's frame: its box, a number's circle, or for the cycle's title the ring.
+                const ring = [...svg.querySelectorAll(':scope > path[fill="none"]')].map(p => p.getBoundingClientRect());
+                const around = (rects) => ({left: Math.min(...rects.map(r => r.left)), right: Math.max(...rects.map(r => r.right)),
+                                            top: Math.min(...rects.map(r => r.top)), bottom: Math.max(...rects.map(r => r.bottom))});
+                for (const text of svg.querySelectorAll('text')) {
+                    const kind = text.classList;
+                    const box = kind.contains('cw-diagram-title') ? around(ring)
+                        : text.parentNode.querySelector(kind.contains('cw-diagram-number') ? 'circle' : 'rect').getBoundingClientRect();
+                    const own = text.getBoundingClientRect();
+                    if (own.left < box.left || own.right > box.right || own.top < box.top || own.bottom > box.bottom) outside.push(text.textContent);
+                }
+                const fill = svg.querySelector('.cw-diagram-fill');
+                return {width: svg.getBoundingClientRect().right, outside,
+                        ink: getComputedStyle(svg.querySelector('text')).fill, text: getComputedStyle(svg.closest('article')).color,
+                        paper: fill && getComputedStyle(fill).fill, background: getComputedStyle(document.body).backgroundColor};
+            })"""
+        )
+        assert len(drawn) == count, path
+        for picture in drawn:
+            assert picture["width"] <= PHONE, picture
+            assert not picture["outside"], f"{path}: labels stick out of their box: {picture['outside']}"
+            assert picture["ink"] == picture["text"], picture
+            assert picture["paper"] in (None, picture["background"]), picture
