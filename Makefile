@@ -80,7 +80,7 @@ format: $(STAMP)
 test: $(STAMP) test-packages browser-tools
 	$(PY) -m pytest
 
-# The browser tests' pinned tools from package-lock.json: axe-core and the Nu Html Checker (run by Java).
+# The browser tests' pinned tools from package-lock.json: axe-core, the Nu Html Checker (run by Java) and Lighthouse.
 # --ignore-scripts: vnu-jar's install script would try to download a Java of its own.
 NODE_STAMP := node_modules/.installed
 $(NODE_STAMP): package.json package-lock.json
