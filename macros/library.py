@@ -17,7 +17,7 @@ from mkdocs.utils import get_relative_url
 
 from . import diagrams, render
 from .cohort import current_build
-from .data import CourseData
+from .data import TRIANGLE, CourseData
 from .models import Prompt
 from .schedule import load_segments, run_of_show
 
@@ -143,7 +143,7 @@ def entry_point_criteria() -> str:
 def strategic_triangle(stage: int = 3) -> str:
     """The key challenges for a collaborative team as built up to the given stage (1 to 3), drawn as a triangle above the list."""
     page = current.get()
-    record = page.data.findings["strategic-triangle"]
+    record = page.data.findings[TRIANGLE]
     items = [item for item in record.items if item.stage is None or item.stage <= stage]
     last = record.stages[-1] if record.stages else stage
     heading = f"{render.escape(record.title)} (stage {stage} of {last})"
@@ -290,7 +290,7 @@ def valid_ids(data: CourseData, takes: IdKind) -> set[str]:
     if takes == "theme":
         return set(data.course.resource_themes)
     if takes == "stage":
-        return {str(n) for n in data.findings["strategic-triangle"].stages} if "strategic-triangle" in data.findings else set()
+        return {str(n) for n in data.findings[TRIANGLE].stages} if TRIANGLE in data.findings else set()
     return set()
 
 
