@@ -113,7 +113,7 @@ format: $(STAMP)
 test: $(STAMP) test-packages browser-tools $(ZENSICAL_STAMP)
 	$(PY) -m pytest
 
-# The browser tests' pinned tools from package-lock.json: axe-core and the Nu Html Checker (run by Java).
+# The browser tests' pinned tools from package-lock.json: axe-core, the Nu Html Checker (run by Java) and Lighthouse.
 # --ignore-scripts: vnu-jar's install script would try to download a Java of its own.
 NODE_STAMP := node_modules/.installed
 # Node and npm from Debian, when the machine has no npm of its own.

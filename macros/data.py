@@ -21,6 +21,8 @@ LIST_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "prompts.yml": ("prompt", Prompt),
 }
 COURSE_FILE = "course.yml"
+# The finding drawn as the strategic triangle (macros/diagrams.py); its groups must fit the drawing.
+TRIANGLE = "strategic-triangle"
 
 Loc = tuple[int | str, ...]
 PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
@@ -295,6 +297,23 @@ def _load(data_dir: Path) -> CourseData:
                     line,
                     f"finding '{finding.id}' names source '{finding.source}', which is not in sources.yml.",
                     closest(finding.source, set(tables["source"])),
+                )
+            )
+    # The strategic triangle is drawn (macros/diagrams.py): its first three groups at the corners, the fourth (the team) at the centre.
+    triangle = tables["finding"].get(TRIANGLE)
+    if triangle is not None:
+        groups = list(dict.fromkeys(item.group for item in triangle.items))
+        if len(groups) != 4 or None in groups:
+            named = ", ".join(f"'{g}'" for g in groups if g is not None) or "none"
+            loose = " and items without a group" if None in groups else ""
+            file, line = where[triangle.id]
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    f"finding '{TRIANGLE}' is drawn as a triangle, with three areas at its corners and the team at its centre, "
+                    f"so every item needs one of 4 groups; found {len(groups) - (None in groups)} ({named}){loose}.",
+                    "give each item a `group:`, using four names in all: the three areas first, then the team.",
                 )
             )
     for prompt in tables["prompt"].values():

@@ -16,9 +16,9 @@ from jinja2 import Environment, TemplateSyntaxError, nodes
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
-from . import render
+from . import diagrams, render
 from .cohort import current_build
-from .data import CourseData
+from .data import TRIANGLE, CourseData
 from .models import Prompt
 from .schedule import load_segments, run_of_show
 
@@ -136,8 +136,11 @@ def finding(id: str) -> str:
 
 @macro(None, "key_actions()")
 def key_actions() -> str:
-    """The five key actions that feed a virtuous learning cycle (Pulido-Gomez et al.)."""
-    return finding("five-key-actions")
+    """The five key actions that feed a virtuous learning cycle (Pulido-Gomez et al.), drawn as a cycle above the list."""
+    page = current.get()
+    record = page.data.findings["five-key-actions"]
+    source = page.data.sources[record.source]
+    return render.render_finding(record, source, page.href(record.source), picture=diagrams.learning_cycle(record))
 
 
 @macro(None, "entry_point_criteria()")
@@ -148,9 +151,9 @@ def entry_point_criteria() -> str:
 
 @macro("stage", "strategic_triangle(3)")
 def strategic_triangle(stage: int = 3) -> str:
-    """The key challenges for a collaborative team, as built up to the given stage (1 to 3)."""
+    """The key challenges for a collaborative team as built up to the given stage (1 to 3), drawn as a triangle above the list."""
     page = current.get()
-    record = page.data.findings["strategic-triangle"]
+    record = page.data.findings[TRIANGLE]
     items = [item for item in record.items if item.stage is None or item.stage <= stage]
     last = record.stages[-1] if record.stages else stage
     heading = f"{render.escape(record.title)} (stage {stage} of {last})"
@@ -162,6 +165,7 @@ def strategic_triangle(stage: int = 3) -> str:
         new_stage=stage if stage > 1 else None,
         heading=heading,
         anchor=f"finding-strategic-triangle-stage-{stage}",
+        picture=diagrams.strategic_triangle(record, items, f"{record.title} (stage {stage} of {last})", stage if stage > 1 else None),
     )
 
 
@@ -295,7 +299,7 @@ def valid_ids(data: CourseData, takes: IdKind) -> set[str]:
     if takes == "theme":
         return set(data.course.resource_themes)
     if takes == "stage":
-        return {str(n) for n in data.findings["strategic-triangle"].stages} if "strategic-triangle" in data.findings else set()
+        return {str(n) for n in data.findings[TRIANGLE].stages} if TRIANGLE in data.findings else set()
     return set()
 
 

@@ -92,8 +92,9 @@ def render_finding(
     new_stage: int | None = None,
     heading: str | None = None,
     anchor: str | None = None,
+    picture: str = "",
 ) -> str:
-    """A finding card: title, optional intro, its items (grouped if they have groups), and its source."""
+    """A finding card: title, optional intro, a picture drawn from it (if given), its items (grouped if they have groups), and its source."""
     shown = finding.items if items is None else items
     intro = f'<p class="cw-intro">{escape(finding.intro)}</p>' if finding.intro else ""
     grouped = group_items(shown)
@@ -116,7 +117,7 @@ def render_finding(
         body = _lines(f'<{tag} class="cw-groups">', blocks, f"</{tag}>")
     title = heading or str(escape(finding.title))
     attrs = f' id="{anchor or "finding-" + finding.id}" data-finding="{finding.id}"'
-    return _admonition("abstract", "cw-finding", title, _lines(intro, body, render_source_line(source, source_href)), attrs)
+    return _admonition("abstract", "cw-finding", title, _lines(intro, picture, body, render_source_line(source, source_href)), attrs)
 
 
 def render_prompt(prompt: Prompt) -> str:

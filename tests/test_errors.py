@@ -311,3 +311,21 @@ def test_template_code_in_a_title_is_refused_and_in_data_is_shown_as_text_never_
     assert not (project / "PWNED").exists()
     html = (out / "pre-work" / "index.html").read_text(encoding="utf-8")
     assert "cycler.__init__.__globals__.os.popen(&#39;touch PWNED&#39;).read()" in html or "cycler.__init__.__globals__.os.popen('touch PWNED').read()" in html
+
+
+def test_a_strategic_triangle_that_cannot_be_drawn_is_named_with_its_groups(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    findings = project / "docs" / "data" / "findings.yml"
+    text = findings.read_text(encoding="utf-8")
+    item = '{group: "The team", stage: 2, text: "Set up communication channels"}'
+    assert item in text
+    findings.write_text(text.replace(item, '{group: "Communication", stage: 2, text: "Set up communication channels"}'), encoding="utf-8")
+    line = text[: text.index("- id: strategic-triangle")].count("\n") + 1
+    status, printed = check()
+    assert status == 1 and "Traceback" not in printed
+    message = (
+        "finding 'strategic-triangle' is drawn as a triangle, with three areas at its corners and the team at its centre, so every item needs one of 4 groups;"
+        " found 5 ('Legitimacy & Support', 'Public Value', 'Operational Capacity', 'The team', 'Communication')."
+    )
+    assert (
+        problem("docs/data/findings.yml", line, message, "give each item a `group:`, using four names in all: the three areas first, then the team.") in printed
+    )

@@ -119,6 +119,20 @@ def test_each_handout_holds_its_own_prompts_and_no_other(site: Path) -> None:
         assert all(word in first_page for word in ("Name", "Cohort", "Date")), f"no line for name, cohort and date in the handout of {src}"
 
 
+def test_the_two_pictures_print_with_every_label_in_greyscale(site: Path) -> None:
+    # The pictures are the site's own SVG: each line of each label prints as a line of its own, in dark neutral ink.
+    for src in ("how-to-make-progress.md", "synthesis.md"):
+        built = BeautifulSoup((site / src.removesuffix(".md") / "index.html").read_text(encoding="utf-8"), "lxml")
+        drawn = [span.get_text() for span in built.select("figure.cw-diagram svg text tspan")]
+        assert drawn, f"no picture on {src}"
+        for pdf in (site / "pdf" / handout_pdf(src), site / "pdf" / READER_PDF):
+            lines = {line.strip() for page in PdfReader(pdf).pages for line in (page.extract_text() or "").splitlines()}
+            # A new item's first line prints after its "New" badge.
+            missing = [line for line in drawn if line not in lines and f"New {line}" not in lines]
+            assert not missing, f"{pdf.name} lacks these lines of the pictures on {src}: {missing}"
+        assert dark_and_neutral(text_colours(site / "pdf" / handout_pdf(src)))
+
+
 def test_workbook_has_every_reflection_in_course_order_with_room_to_write_and_each_discussion_with_its_time_box(site: Path) -> None:
     text = " ".join(pdf_text(site / "pdf" / WORKBOOK_PDF))
     order = [p for ids in first_asked(site).values() for p in ids]

@@ -197,3 +197,30 @@ def test_no_page_repeats_a_gloss_the_deck_does_not_make(page: Callable[[str], Be
     shown = text_of(article(page(src))).lower()
     for gloss in ("most common", "the problems rhyme", "fade away", "over the longer term", "turned into tasks", "staying loyal"):
         assert gloss not in shown, f"{gloss!r} on {src}"
+
+
+def test_the_search_dialog_has_a_name_on_every_page(site: Path) -> None:
+    for path in site.rglob("*.html"):
+        dialog = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml").select_one('.md-search[role="dialog"]')
+        assert dialog is not None and dialog.get("aria-label") == "Search", path
+
+
+def test_our_search_partial_is_materials_own_plus_the_dialog_name() -> None:
+    # A copy drifts when Material changes: it must stay Material's file with only the name added.
+    import material
+
+    original = (Path(material.__file__).parent / "templates" / "partials" / "search.html").read_text(encoding="utf-8")
+    ours = (ROOT / "overrides" / "partials" / "search.html").read_text(encoding="utf-8")
+    dialog = '<div class="md-search" data-md-component="search" role="dialog">'
+    named = '<div class="md-search" data-md-component="search" role="dialog" aria-label="{{ lang.t(\'search\') }}">'
+    assert original.count(dialog) == 1, "Material's search partial changed: compare it with overrides/partials/search.html and update the copy"
+    strip = re.compile(r"\{#-.*?-#\}\n", re.S)
+    assert strip.sub("", ours) == strip.sub("", original).replace(dialog, named)
+
+
+def test_print_stylesheet_and_scripts_never_hold_up_the_first_paint(page: Callable[[str], BeautifulSoup]) -> None:
+    head = page("index.md")
+    assert [link.get("media") for link in head.select('link[href$="assets/print.css"]')] == ["print"]
+    # Material's script too: deferred, it runs once the page is parsed, as it did at the end of the body.
+    scripts = head.select("script[src]")
+    assert len(scripts) == 3 and all(s.has_attr("defer") for s in scripts), scripts
