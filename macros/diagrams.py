@@ -210,6 +210,12 @@ def learning_cycle(finding: Finding) -> str:
     """The key actions round the cycle they feed: the cycle at the centre, named by the finding's title, an arrow from each action into it."""
     count = len(finding.items)
     ring, node_width, tag = 46.0, 108.0, 11
+    title_size = SIZE - 1
+    # The ring grows until the finding's title, wrapped inside it, fits within its height.
+    title = wrap(finding.title, ring * 1.45, title_size, bold=True)
+    while len(title) * (title_size + 2) > ring * 1.3 and ring < 64:
+        ring += 2
+        title = wrap(finding.title, ring * 1.45, title_size, bold=True)
     boxes: list[Box] = []
     for number, item in enumerate(finding.items, start=1):
         lines = wrap(item.text, node_width - 2 * PAD, SIZE)
@@ -245,8 +251,6 @@ def learning_cycle(finding: Finding) -> str:
         ex, ey = centre[0] + ring * math.cos(end), centre[1] + ring * math.sin(end)
         body.append(f'<path d="M{sx:.1f},{sy:.1f} A{ring},{ring} 0 0 1 {ex:.1f},{ey:.1f}" fill="none" stroke="currentColor" stroke-width="2"/>')
         body.append(_arrowhead((ex, ey), (-math.sin(end), math.cos(end))))
-    title_size = SIZE - 1
-    title = wrap(finding.title, ring * 1.45, title_size, bold=True)
     first = centre[1] - (len(title) - 1) * (title_size + 2) / 2 + title_size / 2 - 1
     body.append(_text(title, centre[0], first, cls="cw-diagram-title", anchor="middle", bold=True, size=title_size, leading=title_size + 2))
     # Each action feeds the cycle: an arrow from its box towards the centre.

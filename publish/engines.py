@@ -41,6 +41,8 @@ class Engine:
     # MkDocs leaves the HTML our macros write as it is, so links there are relative to the page's URL; Zensical
     # rewrites every relative link as if it were written relative to the Markdown file.
     links_relative_to_file: bool
+    # Theme overrides that patch Material's own partials: another engine's partials differ, so it keeps its own.
+    theme_leaves_out: tuple[str, ...] = ()
 
     def command(self, stage: Path, out: Path) -> list[str]:
         config = str(stage / STAGED_CONFIG)
@@ -49,7 +51,11 @@ class Engine:
         return [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--config-file", config, "--site-dir", str(out)]
 
 
-ENGINE = {"mkdocs": Engine("mkdocs", links_relative_to_file=False), "zensical": Engine("zensical", links_relative_to_file=True)}
+ENGINE = {
+    "mkdocs": Engine("mkdocs", links_relative_to_file=False),
+    # overrides/partials/search.html is Material's search partial with an accessible name added; Zensical's search differs.
+    "zensical": Engine("zensical", links_relative_to_file=True, theme_leaves_out=("partials/search.html",)),
+}
 
 
 def zensical_command() -> Path:
@@ -58,7 +64,8 @@ def zensical_command() -> Path:
 
 def stage(engine: str, config: Path, folder: Path) -> None:
     """Render every page for this engine into folder (see stage_course); raises ContentError."""
-    stage_course(config, folder, links_relative_to_file=ENGINE[engine].links_relative_to_file)
+    chosen = ENGINE[engine]
+    stage_course(config, folder, links_relative_to_file=chosen.links_relative_to_file, theme_leaves_out=chosen.theme_leaves_out)
 
 
 def run(engine: str, folder: Path, out: Path) -> int:
@@ -82,7 +89,7 @@ def _link_base(src_path: str, url: str, relative_to_file: bool) -> str:
     return "" if folder == "." else folder + "/"
 
 
-def stage_course(config_file: Path, stage: Path, *, links_relative_to_file: bool = False) -> None:
+def stage_course(config_file: Path, stage: Path, *, links_relative_to_file: bool = False, theme_leaves_out: tuple[str, ...] = ()) -> None:
     """Write every page, rendered to plain Markdown by our checker and sandbox, and the engine's config into stage.
 
     Only what changed is written, so a live preview rebuilds only what an edit touched. Raises ContentError, with
@@ -136,7 +143,7 @@ def stage_course(config_file: Path, stage: Path, *, links_relative_to_file: bool
         raise ContentError(problems)
     for stale in [p for p in docs.rglob("*") if p.is_file() and p not in written]:
         stale.unlink()
-    _write_config(config_file, stage)
+    _write_config(config_file, stage, theme_leaves_out)
 
 
 def _write_if_changed(target: Path, content: bytes) -> None:
@@ -146,7 +153,7 @@ def _write_if_changed(target: Path, content: bytes) -> None:
     target.write_bytes(content)
 
 
-def _write_config(config_file: Path, stage: Path) -> None:
+def _write_config(config_file: Path, stage: Path, theme_leaves_out: tuple[str, ...] = ()) -> None:
     """mkdocs.yml for the engine: our settings, the rendered pages, and no plugin or hook that would run page code."""
     from mkdocs.utils.yaml import get_yaml_loader
 
@@ -157,7 +164,14 @@ def _write_config(config_file: Path, stage: Path) -> None:
     settings["site_dir"] = "site"
     theme = settings.setdefault("theme", {})
     if isinstance(theme, dict) and theme.get("custom_dir"):
-        theme["custom_dir"] = str((source.parent / theme["custom_dir"]).resolve())
+        custom = (source.parent / theme["custom_dir"]).resolve()
+        if any((custom / name).is_file() for name in theme_leaves_out):
+            # A copy of the overrides without the partials this engine keeps its own of.
+            for item in custom.rglob("*"):
+                if item.is_file() and item.relative_to(custom).as_posix() not in theme_leaves_out:
+                    _write_if_changed(stage / "overrides" / item.relative_to(custom), item.read_bytes())
+            custom = stage / "overrides"
+        theme["custom_dir"] = str(custom)
     settings["plugins"] = [entry for entry in settings.get("plugins", []) if (next(iter(entry)) if isinstance(entry, dict) else entry) in KEPT_PLUGINS]
     settings.pop("hooks", None)
     _write_if_changed(stage / STAGED_CONFIG, yaml.safe_dump(settings, sort_keys=False, allow_unicode=True).encode("utf-8"))

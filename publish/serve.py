@@ -28,7 +28,7 @@ STAGE = ROOT / ".build" / "zensical-preview"
 def restage(config: Path) -> bool:
     """Render every page into the staging folder; False, after printing what to fix, when the checks fail."""
     try:
-        engines.stage_course(config, STAGE, links_relative_to_file=True)
+        engines.stage("zensical", config, STAGE)
     except ContentError as error:
         print(format_problems(error.problems), file=sys.stderr, flush=True)
         return False

@@ -75,6 +75,9 @@ class _Chapter:
     svg: bool = False
 
 
+XMLNS_ATTRIBUTE = "{http://www.w3.org/2000/xmlns/}"
+
+
 def to_xhtml(html: str, language: str) -> str:
     """An HTML document as XHTML: parsed as a browser would, SVG and MathML kept in their namespaces, written as XML.
 
@@ -83,6 +86,9 @@ def to_xhtml(html: str, language: str) -> str:
     root = tinyhtml5.parse(html)
     root.set(XML_LANG, language)
     for element in root.iter():
+        # An inline SVG's own `xmlns="…"` arrives as an attribute in the xmlns namespace; XML writes namespaces itself.
+        for name in [n for n in element.attrib if n == "xmlns" or n.startswith(XMLNS_ATTRIBUTE)]:
+            del element.attrib[name]
         kind = element.attrib.pop("data-epub-type", None)
         if kind is not None:
             element.set(f"{{{OPS}}}type", kind)
