@@ -40,8 +40,8 @@ site: $(STAMP) system-packages
 serve: $(STAMP)
 	COURSE_COHORT=$(or $(COHORT),generic) COURSE_EDITION=$(or $(EDITION),participant) $(BIN)/mkdocs serve --strict
 
-# What the PDFs need from Debian (Pango, fonts), and what the tests add (Chromium), installed when missing.
-PDF_PACKAGES  := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core
+# What `make site` needs from Debian (Pango and fonts for the PDFs, Cairo for the app icons), and what the tests add (Chromium), installed when missing.
+PDF_PACKAGES  := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core libcairo2
 TEST_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # $(call apt_install,packages): install those of the packages that are missing.

@@ -18,6 +18,7 @@ from macros.check import check_built_site, check_sources
 from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE, EDITIONS, GENERIC, Build, load_build
 from macros.errors import ContentError, format_problems
 from publish.html5 import repair_site
+from publish.offline import OFFLINE_VARIABLE, make_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         print(format_problems(error.problems), file=sys.stderr)
         return 1
     # mkdocs.yml reads the choice from the environment (`!ENV`); later steps, like the PDFs, read the same.
-    os.environ.update({COHORT_VARIABLE: build.cohort_id, EDITION_VARIABLE: build.edition})
+    os.environ.update({COHORT_VARIABLE: build.cohort_id, EDITION_VARIABLE: build.edition, OFFLINE_VARIABLE: "true"})
     site_dir = args.site_dir or default_site_dir(build.cohort_id, build.edition)
     target = site_dir if site_dir.is_absolute() else ROOT / site_dir
     # Build beside the target so the final rename stays on one file system.
@@ -101,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         repair_site(built)
         if not args.no_pdf and not make_pdfs(built, args.config, build):
             print(f"The PDFs could not be made; {target.name}/ was left as it was.", file=sys.stderr)
+            return 1
+        # The worker lists every file with its hash, so it is written once the rest of the site is final.
+        problems = make_offline(built, args.config if args.config.is_absolute() else ROOT / args.config)
+        if problems:
+            print(format_problems(problems), file=sys.stderr)
             return 1
         # The finished site's links, anchors, images and ids, checked last: a failure publishes nothing.
         problems = check_built_site(built, ROOT / "docs", ROOT / args.config, missing_ok=(".pdf",) if args.no_pdf else ())
