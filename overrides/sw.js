@@ -83,8 +83,9 @@ if (PRECACHE === null) {
     if (event.data === "cw-use-new-version") self.skipWaiting();
   });
 
+  // caches.match, unlike caches.open, never creates a cache that a newer worker has just deleted.
   async function fromPages(request, url) {
-    const kept = await (await caches.open(PAGES)).match(url);
+    const kept = await caches.match(url, { cacheName: PAGES });
     return kept || fetch(request);
   }
 
@@ -98,7 +99,7 @@ if (PRECACHE === null) {
       }
       return response;
     } catch (error) {
-      const kept = keepable && (await (await caches.open(OPENED)).match(url));
+      const kept = keepable && (await caches.match(url, { cacheName: OPENED }));
       if (kept) return kept;
       throw error;
     }

@@ -146,7 +146,8 @@
     document.querySelectorAll(".cw-nav-progress").forEach(function (line) { line.textContent = countText(done) + "."; });
     document.querySelectorAll(".md-nav--primary a.md-nav__link[href]").forEach(function (link) {
       var target = new URL(link.getAttribute("href"), window.location.href);
-      var url = target.pathname.indexOf(base.pathname) === 0 ? decodeURIComponent(target.pathname.slice(base.pathname.length)) : null;
+      // Links to a heading (the page's own contents in the navigation) are not parts.
+      var url = !target.hash && target.pathname.indexOf(base.pathname) === 0 ? decodeURIComponent(target.pathname.slice(base.pathname.length)) : null;
       var mark = link.querySelector(".cw-done-mark");
       var isDone = url !== null && done.indexOf(url) !== -1;
       if (isDone && !mark) {
