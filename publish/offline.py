@@ -16,6 +16,7 @@ from typing import Any
 
 import cairosvg
 import material
+from PIL import Image
 
 from macros.errors import Problem
 from macros.nav import read_config
@@ -59,14 +60,26 @@ def theme_colour(site: Path, primary: str) -> str:
     return "#4051b5"  # Material's indigo, its default primary colour
 
 
-def logo_svg(site: Path, theme: dict[str, Any]) -> bytes | None:
-    """The site's logo as SVG: theme.logo when it is an SVG file, else Material's icon named by theme.icon.logo."""
+def find_logo(site: Path, theme: dict[str, Any]) -> tuple[str, Path]:
+    """(how mkdocs.yml names the logo, its file): theme.logo, a file in docs/, else Material's icon theme.icon.logo."""
     logo = theme.get("logo")
-    if isinstance(logo, str) and logo.endswith(".svg") and (site / logo).is_file():
-        return (site / logo).read_bytes()
-    icon = (theme.get("icon") or {}).get("logo") if isinstance(theme.get("icon"), dict) else None
-    path = MATERIAL_ICONS / f"{icon or 'material/library'}.svg"
-    return path.read_bytes() if path.is_file() else None
+    if isinstance(logo, str) and logo:
+        return f"theme: logo: {logo}", site / logo
+    icons = theme.get("icon")
+    icon = str(icons.get("logo") or "") if isinstance(icons, dict) else ""
+    # Material's own default logo when none is named.
+    return f"theme: icon: logo: {icon}", MATERIAL_ICONS / f"{icon or 'material/library'}.svg"
+
+
+def draw_picture(picture: Path, colour: str, size: int, out: Path) -> None:
+    """A raster logo (PNG, JPEG) centred on the theme colour, inside the maskable safe zone."""
+    with Image.open(picture) as opened:
+        logo = opened.convert("RGBA")
+    logo.thumbnail((int(size * 0.6), int(size * 0.6)))
+    square = Image.new("RGBA", (size, size), colour)
+    square.alpha_composite(logo, ((size - logo.width) // 2, (size - logo.height) // 2))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    square.convert("RGB").save(out)
 
 
 def draw_icon(svg: bytes, colour: str, size: int, out: Path) -> None:
@@ -93,28 +106,35 @@ def draw_icon(svg: bytes, colour: str, size: int, out: Path) -> None:
 def make_offline(site: Path, config: Path) -> list[Problem]:
     """Write the manifest, its icons and the filled-in worker into the built site; problems if that cannot be done."""
     _, values = read_config(config)
-    theme = values.get("theme") if isinstance(values.get("theme"), dict) else {}
-    assert isinstance(theme, dict)
+    found = values.get("theme")
+    theme: dict[str, Any] = found if isinstance(found, dict) else {}
     palettes = theme.get("palette")
     first = palettes[0] if isinstance(palettes, list) and palettes else palettes if isinstance(palettes, dict) else {}
     colour = theme_colour(site, str((first or {}).get("primary") or "indigo"))
-    shown = config.name
-    svg = logo_svg(site, theme)
-    if svg is None:
+    named, logo = find_logo(site, theme)
+    if not logo.is_file():
+        text = config.read_text(encoding="utf-8")
+        line = next((n for n, row in enumerate(text.splitlines(), 1) if re.match(r"\s*logo:", row)), 1)
         return [
             Problem(
-                shown,
-                1,
-                "the site's logo could not be found, so the installed app would have no icon.",
-                "set `theme: icon: logo:` to one of Material's icons, or `theme: logo:` to an SVG file in docs/.",
+                config.name,
+                line,
+                f"`{named}` names a logo that is not in the built site, so the installed app would have no icon.",
+                "name an image in docs/ (an SVG or PNG) under `theme: logo:`, or one of Material's icons under `theme: icon: logo:`.",
             )
         ]
     icons = []
     for size in (192, 512):
         name = f"{ICONS}-{size}.png"
-        draw_icon(svg, colour, size, site / name)
+        try:
+            if logo.suffix == ".svg":
+                draw_icon(logo.read_bytes(), colour, size, site / name)
+            else:
+                draw_picture(logo, colour, size, site / name)
+        except (OSError, ValueError, SyntaxError) as error:
+            return [Problem(config.name, 1, f"`{named}` could not be drawn as the app's icon ({error}).", "use an SVG or PNG image for the logo.")]
         icons.append({"src": name, "sizes": f"{size}x{size}", "type": "image/png", "purpose": "any maskable"})
-    name = str(values.get("site_name") or "Course")
+    name = str(values.get("site_name") or "")
     manifest = {
         "name": name,
         "description": str(values.get("site_description") or ""),

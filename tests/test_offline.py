@@ -37,6 +37,7 @@ from pypdf import PdfReader
 from test_browser import AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, PHONE, QuietHandler, assert_focus_visible, axe_source, tab_to
 
 from macros.data import load_course
+from publish.offline import draw_picture
 
 pytestmark = pytest.mark.browser
 
@@ -119,6 +120,31 @@ def test_a_failed_offline_step_publishes_nothing(tmp_path: Path) -> None:
     assert "overrides/sw.js:1: the worker must hold the line `const PRECACHE = null;` once, for the build to fill in." in result.stderr
     assert "Fix: restore it from git." in result.stderr and "Traceback" not in result.stderr
     assert not target.exists()
+
+
+def test_a_logo_that_is_not_there_is_named_with_its_line_and_nothing_is_published(tmp_path: Path) -> None:
+    copy = copy_project(tmp_path)
+    config = copy / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8").replace("  custom_dir: overrides\n", "  custom_dir: overrides\n  logo: images/missing-logo.svg\n", 1)
+    config.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("  logo: images/missing-logo.svg") + 1
+    target = copy / "site"
+    result = run([sys.executable, "-m", "publish", "--no-pdf", "--site-dir", str(target)], cwd=copy)
+    assert result.returncode == 1
+    assert (
+        f"mkdocs.yml:{line}: `theme: logo: images/missing-logo.svg` names a logo that is not in the built site, so the installed app would have no icon.\n"
+        "    Fix: name an image in docs/ (an SVG or PNG) under `theme: logo:`, or one of Material's icons under `theme: icon: logo:`."
+    ) in result.stderr
+    assert "Traceback" not in result.stderr and not target.exists()
+
+
+def test_a_picture_logo_is_centred_on_the_theme_colour(tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    Image.new("RGBA", (300, 100), (255, 200, 0, 255)).save(logo)
+    draw_picture(logo, "#4051b5", 192, tmp_path / "icon.png")
+    icon = Image.open(tmp_path / "icon.png").convert("RGB")
+    assert icon.size == (192, 192)
+    assert icon.getpixel((2, 2)) == (0x40, 0x51, 0xB5) and icon.getpixel((96, 96)) == (255, 200, 0)
 
 
 def test_progress_and_import_never_reach_the_printed_pdfs(site: Path) -> None:
