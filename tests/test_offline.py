@@ -273,6 +273,11 @@ def test_after_one_visit_every_page_search_journal_progress_and_an_opened_pdf_wo
         page = tab()
         page.goto(server.address)
         wait_for_worker(page)
+        # Chromium reads the manifest without error and finds nothing that stops installing the site as an app,
+        # apart from the private profile every test uses.
+        devtools = page.context.new_cdp_session(page)
+        assert devtools.send("Page.getAppManifest")["errors"] == []
+        assert [e["errorId"] for e in devtools.send("Page.getInstallabilityErrors")["installabilityErrors"]] in ([], ["in-incognito"])
         # Open the course reader once, online.
         reader = page.goto(server.address + "pdf/course-reader.pdf")
         assert reader is not None and reader.status == 200
