@@ -32,9 +32,8 @@ from bs4 import BeautifulSoup
 from conftest import ROOT, copy_project, run
 from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
 from pypdf import PdfReader
-from test_browser import AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, PHONE, QuietHandler, assert_focus_visible, axe_source, tab_to
+from test_browser import AXE_TAGS, PHONE, QuietHandler, assert_focus_visible, axe_source, tab_to
 
 from macros.data import load_course
 from publish.offline import draw_picture
@@ -157,16 +156,6 @@ def test_progress_and_import_never_reach_the_printed_pdfs(site: Path) -> None:
 # In the browser.
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: `make test` installs it (apt-get install -y chromium).")
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 class Server:
     """A built site served over http on 127.0.0.1, on a port chosen before the build and kept across stops."""
 
@@ -211,12 +200,12 @@ def deployed(tmp_path: Path, site: Path) -> Iterator[tuple[Path, Server, Callabl
 
 
 @pytest.fixture
-def tab(chromium: Any) -> Iterator[Callable[..., Any]]:
+def tab(browser: Any) -> Iterator[Callable[..., Any]]:
     """A fresh browser profile and page; console errors are collected on page.errors."""
     contexts: list[Any] = []
 
     def open_tab(scheme: str = "light", width: int = 1280) -> Any:
-        context = chromium.new_context(color_scheme=scheme, viewport={"width": width, "height": 900}, accept_downloads=True)
+        context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 900}, accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
         page.errors = []
@@ -403,12 +392,13 @@ def test_make_serve_removes_a_worker_a_built_site_left_on_its_address(tab: Calla
                     time.sleep(0.3)
             page.reload()
             # The preview's page, uncontrolled, with no worker registered and no cache left behind.
-            settled = """async () => Boolean(document.querySelector('article h1')) && !document.querySelector('meta[name=course-offline]')
-                && !navigator.serviceWorker.controller && (await navigator.serviceWorker.getRegistrations()).length === 0
-                && (await caches.keys()).length === 0"""
-            deadline = time.monotonic() + 30
-            while not evaluate_quietly(page, settled):
-                assert time.monotonic() < deadline, "the built site's worker was not removed"
+            state = """async () => ({heading: Boolean(document.querySelector('article h1')),
+                offline: Boolean(document.querySelector('meta[name=course-offline]')), controlled: Boolean(navigator.serviceWorker.controller),
+                workers: (await navigator.serviceWorker.getRegistrations()).length, caches: await caches.keys()})"""
+            settled = {"heading": True, "offline": False, "controlled": False, "workers": 0, "caches": []}
+            deadline = time.monotonic() + 60
+            while (seen := evaluate_quietly(page, state)) != settled:
+                assert time.monotonic() < deadline, f"the built site's worker was not removed: {seen}"
                 page.wait_for_timeout(300)
             assert page.evaluate("caches.keys()") == []
             assert page.locator("article h1").inner_text().startswith("Leading collaboration in cities")
