@@ -453,9 +453,6 @@ def test_progress_marks_unmarks_and_counts_by_keyboard_and_passes_axe(tab: Calla
     if width != PHONE:  # on a phone the navigation is in the closed drawer
         assert page.locator(".md-nav--primary").get_by_role("link", name="1 · What to expect (done)").count() == 1
     assert not axe_violations(page)
-    if width == PHONE and scheme == "light":
-        box.scroll_into_view_if_needed()
-        page.screenshot(path="/tmp/brief/progress-phone.png")
 
     page.goto(address + "where-to-begin/")
     tab_to(page, ".cw-done input")
