@@ -59,10 +59,10 @@ serve: $(STAMP) $(ENGINE_STAMP)
 	$(PY) -m publish.serve $(SELECT) --engine $(ENGINE)
 
 # What the PDFs load from Debian: WeasyPrint's own list for Debian (Pango, PangoFT2, HarfBuzz-Subset) and the fonts
-# print.css names. What only the tests add: Chromium, a Java runtime (the Nu Html Checker, EPUBCheck), poppler-utils and zbar-tools
+# print.css names, and Cairo for the app icons (cairosvg). What only the tests add: Chromium, a Java runtime (the Nu Html Checker, EPUBCheck), poppler-utils and zbar-tools
 # (to read the printed QR codes back), and Node (axe-core, npm ci).
 # tests/test_install.py checks every library and font the PDF, Chromium and Java processes map against these lists.
-PDF_PACKAGES  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core
+PDF_PACKAGES  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core libcairo2
 TEST_PACKAGES := chromium fonts-dejavu-extra default-jre-headless poppler-utils zbar-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # $(call apt_install,packages): install those of the packages that are missing.

@@ -18,6 +18,8 @@ from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE, EDITIONS, GENERIC, 
 from macros.errors import ContentError, format_problems
 from publish import engines
 from publish.html5 import repair_site
+from publish.offline import OFFLINE_VARIABLE, make_offline
+from publish.pdf.machine import MachineError
 from publish.sitecheck import check_built_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         print(format_problems(problems + error.problems), file=sys.stderr)
         return 1
     # mkdocs.yml reads the choice from the environment (`!ENV`); later steps, like the PDFs, read the same.
-    os.environ.update({COHORT_VARIABLE: build.cohort_id, EDITION_VARIABLE: build.edition})
+    os.environ.update({COHORT_VARIABLE: build.cohort_id, EDITION_VARIABLE: build.edition, OFFLINE_VARIABLE: "true"})
     site_dir = args.site_dir or default_site_dir(build.cohort_id, build.edition, args.engine)
     target = site_dir if site_dir.is_absolute() else ROOT / site_dir
     # Build beside the target so the final rename stays on one file system.
@@ -135,6 +137,15 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         if not args.no_pdf and not make_epub(built, args.config, build):
             print(f"The EPUB reader could not be made; {target.name}/ was left as it was.", file=sys.stderr)
+            return 1
+        # The worker lists every file with its hash, so it is written once the rest of the site is final.
+        try:
+            problems = make_offline(built, config)
+        except MachineError as error:
+            print(error, file=sys.stderr)
+            return 1
+        if problems:
+            print(format_problems(problems), file=sys.stderr)
             return 1
         # The finished site's links, anchors, images and ids, checked last: a failure publishes nothing.
         problems = check_built_site(built, ROOT / "docs", config, missing_ok=(".pdf", ".epub") if args.no_pdf else ())

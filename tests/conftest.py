@@ -19,6 +19,17 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # What a project copy needs to build; tests break one file of it at a time.
 PROJECT_PARTS = ["docs", "macros", "publish", "overrides", "mkdocs.yml", "cohorts"]
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking switches Chromium calls Google's hosts on start.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -123,22 +134,9 @@ def edit_page(site: Path, src: str, change: Callable[[BeautifulSoup], object]) -
     path.write_text(str(soup), encoding="utf-8")
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Without the background-networking switches Chromium calls Google's hosts on start.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless (Playwright's own browser download is not used)."""
+    """Debian's Chromium, headless, shared by every browser test (Playwright's own browser download is not used)."""
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: `make test` installs it (apt-get install -y chromium).")
     with sync_playwright() as driver:

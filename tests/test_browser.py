@@ -306,7 +306,7 @@ def test_journal_page_gathers_exports_prints_and_clears_after_confirmation(visit
     assert download.value.suggested_filename == "my-reflections.md"
     exported = Path(download.value.path()).read_text(encoding="utf-8")
     prompt = DATA.prompts[REFLECTION]
-    entry = f"### {prompt.title}\n\n> {prompt.text}\n\n{ANSWER}\n"
+    entry = f"### {prompt.title}\n\n> {prompt.text}\n\n<!-- answer: {REFLECTION} -->\n{ANSWER}\n<!-- end of answer: {REFLECTION} -->\n"
     assert entry in exported
     assert exported.index("## 1 · What to expect\n") < exported.index(entry) < exported.index("## 2 · How to make progress\n")
     for other in DATA.prompts.values():
@@ -330,7 +330,8 @@ def test_journal_page_gathers_exports_prints_and_clears_after_confirmation(visit
 
     questions: list[str] = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
-    tab_to(page, ".cw-journal-tools button:nth-of-type(3)")
+    tab_to(page, ".cw-journal-tools button:nth-of-type(4)")
+    assert page.evaluate("document.activeElement.textContent") == "Clear all"
     assert_focus_visible(page)
     page.keyboard.press("Enter")
     assert questions and "cannot be undone" in questions[0]

@@ -141,13 +141,16 @@ from publish.pdf.build import STYLESHEET, RenderJob, print_job
 folder = Path(tempfile.mkdtemp())
 html = "<html lang='en'><body><h1>Leading Collaboration</h1><p>Ümlaut — “quotes” · ﬁ <em>italic</em> <strong>bold</strong></p><pre>code</pre></body></html>"
 printed = print_job(RenderJob("probe.pdf", html, str(folder), STYLESHEET.read_text(encoding="utf-8"), "", str(folder)))
+# The installed app's icon, drawn as the build draws it (cairosvg, Cairo).
+from publish.offline import draw_icon
+draw_icon(b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M2 2h20v20H2z"/></svg>', "#3f51b5", 192, folder / "icon.png")
 print("WARNINGS:" + repr(printed.messages), file=sys.stderr)
 print(open("/proc/self/maps").read())
 """
 
 
 def test_pdf_printing_loads_only_what_make_site_installs() -> None:
-    """Printing a PDF as the build does maps no library or font that `make site` does not install."""
+    """Printing a PDF and drawing the app icon as the build does maps no library or font that `make site` does not install."""
     result = subprocess.run([sys.executable, "-c", PDF_PROBE], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "WARNINGS:[]" in result.stderr, result.stderr
@@ -252,6 +255,7 @@ sys.exit(main(sys.argv[2:]))
     [
         ("harfbuzz-subset", "  HarfBuzz-Subset (Debian package libharfbuzz-subset0): WeasyPrint needs it to embed fonts in the PDFs."),
         ("pango-1.0", "  Pango (Debian package libpango-1.0-0): WeasyPrint needs it to lay out the PDFs' text."),
+        ("cairo", "  Cairo (Debian package libcairo2): cairosvg needs it to draw the installed app's icons."),
     ],
 )
 def test_a_missing_library_is_reported_as_the_machines(tmp_path: Path, hidden: str, expected: str) -> None:
@@ -261,7 +265,7 @@ def test_a_missing_library_is_reported_as_the_machines(tmp_path: Path, hidden: s
     result = subprocess.run([sys.executable, "-c", HIDE_LIBRARY, hidden, "--site-dir", str(target)], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert "This machine lacks what the PDFs need; the course itself is fine:" in lines
+    assert "This machine lacks what the build needs; the course itself is fine:" in lines
     assert expected in lines
     package = expected.split("Debian package ")[1].split(")")[0]
     assert f"Fix: run `make site`, which installs them, or `sudo apt-get install -y {package}`." in lines

@@ -41,6 +41,7 @@ LIBRARIES = {
     "harfbuzz-subset": Lack("HarfBuzz-Subset", "libharfbuzz-subset0", "WeasyPrint needs it to embed fonts in the PDFs."),
     "harfbuzz": Lack("HarfBuzz", "libharfbuzz0b", "WeasyPrint needs it to shape the PDFs' text."),
     "fontconfig": Lack("Fontconfig", "libfontconfig1", "WeasyPrint needs it to find fonts."),
+    "cairo": Lack("Cairo", "libcairo2", "cairosvg needs it to draw the installed app's icons."),
 }
 # What WeasyPrint says when a library it can do without is missing (its words name the library).
 WARNINGS = [(re.compile(r"HarfBuzz-Subset", re.I), LIBRARIES["harfbuzz-subset"])]
@@ -58,7 +59,7 @@ FONTS = {
 def format_lacks(lacks: list[Lack]) -> str:
     """What an author reads: what is missing, why, and one command that installs it all."""
     packages = " ".join(dict.fromkeys(lack.package for lack in lacks))
-    lines = ["This machine lacks what the PDFs need; the course itself is fine:", ""]
+    lines = ["This machine lacks what the build needs; the course itself is fine:", ""]
     lines += [f"  {lack}" for lack in lacks]
     lines += ["", f"Fix: run `make site`, which installs them, or `sudo apt-get install -y {packages}`."]
     return "\n".join(lines)
