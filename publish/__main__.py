@@ -19,7 +19,7 @@ from macros.errors import ContentError, format_problems
 from publish import engines
 from publish.html5 import repair_site
 from publish.offline import OFFLINE_VARIABLE, make_offline
-from publish.pdf.machine import MachineError
+from publish.pdf.machine import MachineError, load_weasyprint
 from publish.sitecheck import check_built_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,52 +34,37 @@ def default_site_dir(cohort: str, edition: str, engine: str = engines.DEFAULT_EN
     return Path("-".join(["site", *parts]))
 
 
-def make_pdfs(built: Path, config: Path, build: Build) -> bool:
-    """Write the PDFs into the built site (site/pdf/); False, after saying why, if they could not be made."""
-    from publish.pdf.machine import MachineError, load_weasyprint
-
+def make_prints(built: Path, config: Path, build: Build) -> bool:
+    """Write the PDFs (site/pdf/) and the EPUB reader (site/epub/) into the built site; False, after saying why, if not."""
     cohort = build.cohort
+    config_file = config if config.is_absolute() else ROOT / config
+    name = cohort.name if cohort is not None else None
+    dates = (cohort.dates or None) if cohort is not None else None
     try:
         # Imported here so that --no-pdf never loads WeasyPrint.
         load_weasyprint()
+        from publish.epub import build_epub
         from publish.pdf import build_pdfs
 
-        made = build_pdfs(
-            built,
-            config_file=config if config.is_absolute() else ROOT / config,
-            cohort_name=cohort.name if cohort is not None else None,
-            cohort_dates=(cohort.dates or None) if cohort is not None else None,
-            edition=build.edition,
-        )
+        for pdf in build_pdfs(built, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition):
+            print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {pdf.seconds:.1f} s")
+        book = build_epub(built, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition)
+        print(f"  {book.path.relative_to(built)}: {book.chapters} chapters, {book.seconds:.1f} s")
     except ContentError as error:
         print(format_problems(error.problems), file=sys.stderr)
         return False
     except MachineError as error:
         print(error, file=sys.stderr)
         return False
-    for pdf in made:
-        print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {pdf.seconds:.1f} s")
     return True
 
 
-def make_epub(built: Path, config: Path, build: Build) -> bool:
-    """Write the EPUB course reader into the built site (site/epub/); False, after saying why, if it could not be made."""
-    from publish.epub import build_epub
-
-    cohort = build.cohort
-    try:
-        made = build_epub(
-            built,
-            config_file=config if config.is_absolute() else ROOT / config,
-            cohort_name=cohort.name if cohort is not None else None,
-            cohort_dates=(cohort.dates or None) if cohort is not None else None,
-            edition=build.edition,
-        )
-    except ContentError as error:
-        print(format_problems(error.problems), file=sys.stderr)
-        return False
-    print(f"  {made.path.relative_to(built)}: {made.chapters} chapters, {made.seconds:.1f} s")
-    return True
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    """The choices a build and a preview share: cohort, edition, config and engine."""
+    parser.add_argument("--cohort", default=GENERIC, help="the cohort in cohorts/<id>.yml (default: generic, no cohort)")
+    parser.add_argument("--edition", default="participant", choices=EDITIONS, help="participant (default) or facilitator, with notes and logistics")
+    parser.add_argument("--config", default="mkdocs.yml", type=Path, help="the MkDocs config (default: mkdocs.yml)")
+    parser.add_argument("--engine", default=engines.DEFAULT_ENGINE, choices=engines.ENGINES, help="what renders the pages: mkdocs (default) or zensical")
 
 
 def swap_into_place(built: Path, target: Path) -> None:
@@ -96,10 +81,7 @@ def swap_into_place(built: Path, target: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m publish", description=__doc__.splitlines()[0])
     parser.add_argument("--site-dir", type=Path, help="where the finished site goes (default: site, or site-<cohort>-<edition> for the others)")
-    parser.add_argument("--cohort", default=GENERIC, help="build for the cohort in cohorts/<id>.yml (default: generic, no cohort)")
-    parser.add_argument("--edition", default="participant", choices=EDITIONS, help="participant (default) or facilitator, with notes and logistics")
-    parser.add_argument("--config", default="mkdocs.yml", type=Path, help="the MkDocs config (default: mkdocs.yml)")
-    parser.add_argument("--engine", default=engines.DEFAULT_ENGINE, choices=engines.ENGINES, help="what renders the pages: mkdocs (default) or zensical")
+    add_build_arguments(parser)
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs (reader, handouts, workbook) and the EPUB reader for a faster build")
     args = parser.parse_args(argv)
 
@@ -132,11 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         repair_site(built)
-        if not args.no_pdf and not make_pdfs(built, config, build):
-            print(f"The PDFs could not be made; {target.name}/ was left as it was.", file=sys.stderr)
-            return 1
-        if not args.no_pdf and not make_epub(built, args.config, build):
-            print(f"The EPUB reader could not be made; {target.name}/ was left as it was.", file=sys.stderr)
+        if not args.no_pdf and not make_prints(built, config, build):
+            print(f"The PDFs and the EPUB reader could not be made; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         # The worker lists every file with its hash, so it is written once the rest of the site is final.
         try:

@@ -15,9 +15,10 @@ import sys
 import threading
 from pathlib import Path
 
-from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE, EDITIONS, GENERIC, load_build
+from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE, load_build
 from macros.errors import ContentError, format_problems
 from publish import engines
+from publish.__main__ import add_build_arguments
 
 ROOT = engines.ROOT
 # What a preview watches: the pages and data, cohort manifests, theme overrides and the settings.
@@ -58,10 +59,7 @@ def watch(config: Path, stop: threading.Event, interval: float = 0.3) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m publish.serve", description=__doc__.splitlines()[0])
-    parser.add_argument("--cohort", default=GENERIC, help="preview the cohort in cohorts/<id>.yml (default: generic)")
-    parser.add_argument("--edition", default="participant", choices=EDITIONS, help="participant (default) or facilitator")
-    parser.add_argument("--config", default="mkdocs.yml", type=Path, help="the MkDocs config (default: mkdocs.yml)")
-    parser.add_argument("--engine", default=engines.DEFAULT_ENGINE, choices=engines.ENGINES, help="mkdocs (default) or zensical")
+    add_build_arguments(parser)
     parser.add_argument("--dev-addr", default="127.0.0.1:8000", help="where to serve (default: 127.0.0.1:8000)")
     args = parser.parse_args(argv)
     try:
