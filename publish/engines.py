@@ -98,10 +98,11 @@ def stage_course(config_file: Path, stage: Path, *, links_relative_to_file: bool
     """
     from mkdocs.config import load_config
     from mkdocs.structure.files import get_files
-    from mkdocs.structure.pages import Page
+    from mkdocs.utils.meta import get_data
 
     from macros.errors import ContentError, Problem
     from macros.last_updated import META_KEY, date_html, last_changes
+    from macros.library import course_pages
     from macros.pages import render_page, split_source
 
     docs = stage / "docs"
@@ -109,6 +110,8 @@ def stage_course(config_file: Path, stage: Path, *, links_relative_to_file: bool
     written: set[Path] = set()
     config = load_config(str(config_file if config_file.is_absolute() else ROOT / config_file))
     files = get_files(config)
+    # The nav's pages, read once for this build and shared with the macros (course_pages); others are read here.
+    read = {page.src_path: page for page in course_pages(config["nav"], files)}
     changed = last_changes(Path(config["docs_dir"]))
     language = str(config["theme"]["language"] or "en")
     problems: list[Problem] = []
@@ -121,24 +124,27 @@ def stage_course(config_file: Path, stage: Path, *, links_relative_to_file: bool
         if not file.is_documentation_page():
             _write_if_changed(target, source.read_bytes())
             continue
+        known = read.get(file.src_path)
+        if known is not None and known.text:
+            text, meta = known.text, known.meta
+        else:
+            try:
+                text = source.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue  # the source check reports it
+            meta = get_data(text)[1]
+        front, _, markdown, _ = split_source(text)
+        shown = SimpleNamespace(file=file, url=_link_base(file.src_path, file.url, links_relative_to_file), meta=meta)
         try:
-            text = source.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
-        page = Page(None, file, config)
-        page.read_source(config)
-        shown = SimpleNamespace(file=file, url=_link_base(file.src_path, file.url, links_relative_to_file), meta=page.meta)
-        try:
-            body = render_page(page.markdown or "", shown, config, files, source=text)
+            rendered = render_page(markdown, shown, config, files, source=text)
         except ContentError as error:
             problems += error.problems
             continue
-        front, _, _, _ = split_source(text)
         # The "last updated" date MkDocs' hook puts in the page's meta goes into the rendered page's front matter.
         stamp = changed.get(source.resolve())
         if stamp is not None:
             front = (front or "") + yaml.safe_dump({META_KEY: date_html(stamp, language)}, allow_unicode=True, width=1000)
-        _write_if_changed(target, ((f"---\n{front}---\n\n" if front else "") + body).encode("utf-8"))
+        _write_if_changed(target, ((f"---\n{front}---\n\n" if front else "") + rendered).encode("utf-8"))
     if problems:
         raise ContentError(problems)
     for stale in [p for p in docs.rglob("*") if p.is_file() and p not in written]:
