@@ -25,18 +25,19 @@ help:
 	@echo "make lock    after changing a pin in pyproject.toml: rewrite requirements.txt from .venv"
 	@echo "make changes what this branch changes in the course, in plain words (BASE=<revision> to compare with another)"
 
+# $(call pinned_venv,folder,requirements): a virtual environment in folder with exactly the pinned requirements.
+pinned_venv = { test -x $(1)/bin/python || $(PYTHON) -m venv $(1); } && $(1)/bin/python -m pip install --quiet --disable-pip-version-check -r $(2)
+
 # The virtual environment, rebuilt whenever the pins change.
 $(STAMP): requirements.txt pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(call pinned_venv,$(VENV),requirements.txt)
 	@touch $@
 
 # Zensical, in its own pinned environment so its packages never touch ours (publish/requirements-zensical.txt).
 ZENSICAL_VENV  := .venv-zensical
 ZENSICAL_STAMP := $(ZENSICAL_VENV)/.installed
 $(ZENSICAL_STAMP): publish/requirements-zensical.txt
-	@test -x $(ZENSICAL_VENV)/bin/python || $(PYTHON) -m venv $(ZENSICAL_VENV)
-	$(ZENSICAL_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r publish/requirements-zensical.txt
+	$(call pinned_venv,$(ZENSICAL_VENV),$<)
 	@touch $@
 
 zensical: $(ZENSICAL_STAMP)
@@ -129,8 +130,7 @@ browser-tools: $(NODE_STAMP)
 BENCH_VENV  := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 $(BENCH_STAMP): bench/requirements-peer.txt
-	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements-peer.txt
+	$(call pinned_venv,$(BENCH_VENV),$<)
 	@touch $@
 
 # Speed is measured here, never asserted in a test: prints a table, keeps it in bench/results/ and the README.
