@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import sync_playwright
+from pypdf import PdfReader
+from pypdf.generic import Destination
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -153,3 +156,36 @@ def in_reader(settings: Any, src: str) -> bool:
     text = (settings.config_path.parent / settings.docs_dir / src).read_text(encoding="utf-8")
     meta = yaml.safe_load(text.split("---", 2)[1]) if text.startswith("---") else None
     return not (isinstance(meta, dict) and meta.get("reader") is False)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def part_starts(pdf: Path) -> dict[str, int]:
+    """Each bookmarked part of the reader and the page (from 1) it starts on."""
+    reader = PdfReader(pdf)
+    starts: dict[str, int] = {}
+
+    def walk(items: list[Any]) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            elif isinstance(item, Destination):
+                starts.setdefault(str(item.title), reader.get_destination_page_number(item) + 1)
+
+    walk(reader.outline)
+    return starts
+
+
+def assert_holds_every_finding_and_prompt(text: str) -> None:
+    """The text (a reader's, whitespace collapsed) holds every finding's title and items and every prompt's title and text."""
+    from macros.data import load_course
+
+    data = load_course(ROOT / "docs")
+    for finding in data.findings.values():
+        assert squash(finding.title) in text, finding.id
+        for item in finding.items:
+            assert squash(item.text) in text, f"{finding.id}: {item.text!r}"
+    for prompt in data.prompts.values():
+        assert squash(prompt.title) in text and squash(prompt.text) in text, prompt.id

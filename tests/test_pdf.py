@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 from functools import cache
@@ -12,7 +11,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, edit_page, in_reader
+from conftest import ROOT, assert_holds_every_finding_and_prompt, edit_page, in_reader, part_starts, squash
 from mkdocs.config import load_config
 from pypdf import PdfReader
 from pypdf.generic import Destination
@@ -42,10 +41,6 @@ def _printed(entries: list[Any]) -> list[Any]:
 
 
 NAV = _printed(load_config(str(ROOT / "mkdocs.yml"))["nav"])
-
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
 
 
 @cache
@@ -96,13 +91,7 @@ def test_make_site_writes_every_pdf_and_the_site_links_to_each(site: Path) -> No
 
 
 def test_reader_holds_every_finding_item_and_every_prompt(site: Path) -> None:
-    text = " ".join(pdf_text(site / "pdf" / READER_PDF))
-    for finding in DATA.findings.values():
-        assert squash(finding.title) in text, finding.id
-        for item in finding.items:
-            assert squash(item.text) in text, f"{finding.id}: {item.text!r}"
-    for prompt in DATA.prompts.values():
-        assert squash(prompt.title) in text and squash(prompt.text) in text, prompt.id
+    assert_holds_every_finding_and_prompt(" ".join(pdf_text(site / "pdf" / READER_PDF)))
 
 
 def test_each_handout_holds_its_own_prompts_and_no_other(site: Path) -> None:
@@ -176,19 +165,9 @@ def test_the_reader_and_the_workbook_put_the_opening_and_the_triangle_inside_the
 
 
 def test_contents_give_the_page_each_part_starts_on(site: Path) -> None:
-    reader = PdfReader(site / "pdf" / READER_PDF)
     contents = pdf_text(site / "pdf" / READER_PDF)[1]
     assert contents.startswith("Contents")
-    starts: dict[str, int] = {}
-
-    def walk(items: list[Any]) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            elif isinstance(item, Destination):
-                starts.setdefault(str(item.title), reader.get_destination_page_number(item) + 1)
-
-    walk(reader.outline)
+    starts = part_starts(site / "pdf" / READER_PDF)
     for title, _ in nav_pages():
         assert f"{squash(title)} {starts[title]}" in contents, f"contents give the wrong page for {title}"
 

@@ -9,12 +9,9 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import SITE_URL
-from pypdf import PdfReader
-from pypdf.generic import Destination
+from conftest import SITE_URL, part_starts
 from test_pdf import first_asked, nav_pages, pdf_text
 
 from macros.downloads import READER_PDF, handout_pdf
@@ -48,22 +45,6 @@ def test_each_handout_code_decodes_to_its_page_online(online_site: Path, tmp_pat
         # The address is printed too, for a reader without a camera (the printed line may wrap, so spaces are ignored).
         assert short(address) in pdf_text(pdf)[0].replace(" ", ""), f"the handout of {src} does not print {short(address)}"
         print(f"{pdf.name}: page 1 decodes to {address}")
-
-
-def part_starts(pdf: Path) -> dict[str, int]:
-    """Each bookmarked part of the reader and the page (from 1) it starts on."""
-    reader = PdfReader(pdf)
-    starts: dict[str, int] = {}
-
-    def walk(items: list[Any]) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            elif isinstance(item, Destination):
-                starts.setdefault(str(item.title), reader.get_destination_page_number(item) + 1)
-
-    walk(reader.outline)
-    return starts
 
 
 def test_each_page_of_the_reader_opens_with_its_code(online_site: Path, tmp_path: Path) -> None:
