@@ -41,7 +41,7 @@ from macros.notes import OPENING, note_spans
 from macros.pages import check_front_matter, split_source
 from macros.templates import PageChecker
 from publish.pdf.content import GUIDE_BLOCKS, prompt_blocks
-from publish.pdf.site import NavEntry, _nav_entries, _printable, first_askers, page_url
+from publish.pdf.site import NavEntry, _nav_entries, _printable_page, first_askers, page_url
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a comparison reads from each revision: the pages, the data, the nav and the cohort manifests.
@@ -54,6 +54,8 @@ SHORT = 12
 CONTEXT = 6
 DATA_DIR_SHOWN = f"docs/{DATA_DIR}"
 KIND_TITLES = {"finding": "Findings", "prompt": "Prompts", "source": "Sources"}
+# The CourseData table that holds each kind of record.
+KIND_TABLES = {"finding": "findings", "source": "sources", "prompt": "prompts"}
 # Words for a record's fields, as a reviewer reads them.
 FIELD_WORDS = {
     "cited_as": "cited as",
@@ -225,6 +227,8 @@ class Side:
     menu: list[str] = field(default_factory=list)
     handouts: set[str] = field(default_factory=set)
     _shown: Rendered | None = None
+    # The prompt ids each page shows participants (asked), worked out once per page.
+    _asked: dict[str, list[str]] = field(default_factory=dict)
 
     def shown(self) -> Rendered:
         """What every macro call shows with this side's own data (rendered once)."""
@@ -235,9 +239,11 @@ class Side:
 
     def asked(self, src: str) -> list[str]:
         """The ids of the prompts a page shows participants, in page order."""
-        page = self.pages[src]
-        html = "".join(self.shown()[(src, i, False)] for i, (_, _, line) in enumerate(page.calls) if line not in page.note_lines)
-        return [str(block["data-prompt"]) for block in prompt_blocks(BeautifulSoup(html, "lxml"))]
+        if src not in self._asked:
+            page = self.pages[src]
+            html = "".join(self.shown()[(src, i, False)] for i, (_, _, line) in enumerate(page.calls) if line not in page.note_lines)
+            self._asked[src] = [str(block["data-prompt"]) for block in prompt_blocks(BeautifulSoup(html, "lxml"))]
+        return self._asked[src]
 
     def file(self, relative: str) -> str | None:
         path = self.root / relative
@@ -264,10 +270,8 @@ def _menu(entries: Iterable[NavEntry], section: str = "") -> Iterator[str]:
             yield f"{where} ({entry.src})"
 
 
-def _blocks(body: str, body_line: int) -> list[Block]:
-    """The body's paragraphs, each with its first line in the file, the heading above it and its facilitator note."""
-    lines = body.splitlines()
-    spans, _ = note_spans(lines)
+def _blocks(lines: list[str], body_line: int, spans: list[tuple[int, int]]) -> list[Block]:
+    """The body's paragraphs (lines, its note_spans spans), each with its first line in the file, the heading above it and its facilitator note."""
     note_of: dict[int, str] = {}
     for first, last in spans:
         opening = OPENING.match(lines[first])
@@ -318,24 +322,31 @@ def load_side(root: Path) -> Side:
     nav = _nav_entries(values.get("nav"))
     titles = {entry.src: entry.title for entry in _flatten(nav) if entry.src}
     order = [entry.src for entry in _flatten(nav) if entry.src]
-    printable = {entry.src for entry in _flatten(_printable(nav, docs)) if entry.src}
+    # Whether a page goes in the print path (`reader: false` keeps it out), from front matter read here without a problem.
+    clean: dict[str, bool] = {}
     pages: dict[str, Page] = {}
     sources = course_pages(docs, config) if docs.is_dir() else []
     for src in sources:
         path = docs / src
         text = path.read_text(encoding="utf-8", errors="replace")
         meta_text, meta_line, body, body_line = split_source(text)
-        meta, _ = check_front_matter("docs/" + src, meta_text, meta_line)
+        meta, meta_problems = check_front_matter("docs/" + src, meta_text, meta_line)
+        # A problem (or undecodable text) may mean the print path's own reading differs: that page is left to it, below.
+        if not meta_problems and "\ufffd" not in text:
+            clean[src] = meta.get("reader") is not False
         calls: list[tuple[Macro, list[Any], int]] = []
         if data is not None:
             checker = PageChecker(data, "docs/" + src, line_offset=body_line - 1)
             checker.check(body)
             # The checker counts a call's line within the body; the report counts lines in the file.
             calls = [(spec, args, line + body_line - 1) for spec, args, line in checker.calls]
-        spans, _ = note_spans(body.splitlines())
+        lines = body.splitlines()
+        spans, _ = note_spans(lines)
         note_lines = {body_line + i for first, last in spans for i in range(first, last + 1)}
         title = titles.get(src) or str(meta.get("title") or src)
-        pages[src] = Page(src, path, text, title, meta, get_data(text)[1], calls, note_lines, _blocks(body, body_line))
+        pages[src] = Page(src, path, text, title, meta, get_data(text)[1], calls, note_lines, _blocks(lines, body_line, spans))
+    # The nav's pages the print path keeps, by its own rule (_printable): a page not read cleanly here is read as it reads it.
+    printable = {src for src in order if (clean[src] if src in clean else _printable_page(docs / src))}
     order = [src for src in order if src in pages] + [src for src in sources if src not in order]
     cohorts: dict[str, Cohort | None] = {}
     folder = root / COHORTS_DIR
@@ -353,12 +364,17 @@ PARTICIPANT = Build()
 FACILITATOR = Build(edition="facilitator")
 
 
-def _context(side: Side, page: Page, data: CourseData, earlier: dict[str, Page]) -> PageContext:
-    """The page as macros see it, every page of the nav read as the build reads it: earlier holds pages as they were."""
+def _nav(side: Side, earlier: dict[str, Page]) -> list[CoursePage]:
+    """Every page of the nav read as the build reads it: earlier holds pages as they were."""
     nav = []
     for src in side.order:
         read = earlier.get(src, side.pages[src])
         nav.append(CoursePage(src, side.title(src), page_url(src), str(read.path), text=read.text, meta=read.nav_meta))
+    return nav
+
+
+def _context(page: Page, data: CourseData, earlier: dict[str, Page], nav: list[CoursePage]) -> PageContext:
+    """The page as macros see it, with the nav's pages (_nav): earlier holds pages as they were."""
     return PageContext(
         data=data,
         src_path=page.src,
@@ -381,8 +397,10 @@ def render_calls(
     A call outside notes can show facilitators more (the schedule says what is not set yet), so it is rendered in both editions.
     """
     shown: Rendered = {}
+    earlier = earlier or {}
+    nav = _nav(side, earlier)
     for page in side.pages.values():
-        context = _context(side, page, data, earlier or {})
+        context = _context(page, data, earlier, nav)
         for index, (spec, args, line) in enumerate(page.calls):
             for build in (FACILITATOR,) if line in page.note_lines else (PARTICIPANT, FACILITATOR):
                 if cohort is not None:
@@ -608,6 +626,12 @@ def new_record_lines(record: dict[str, Any], words_for: dict[str, str] | None = 
     return [replace(line, label=line.label.removesuffix(" (added)")) for line in field_lines({}, record, words_for=words_for) if line.label != "id (added)"]
 
 
+def _aligned(tag: str, i1: int, i2: int, j1: int, j2: int) -> tuple[list[tuple[int, int]], range, range]:
+    """A differing opcode of a diff: the replaced entries paired (old, new), then the old ones left removed and the new ones left added."""
+    pairs = min(i2 - i1, j2 - j1) if tag == "replace" else 0
+    return [(i1 + k, j1 + k) for k in range(pairs)], range(i1 + pairs, i2), range(j1 + pairs, j2)
+
+
 def _list_lines(old: list[Any], new: list[Any], label: str) -> list[Line]:
     parent, _, last = label.rpartition(", ")
     name = SINGULAR.get(last.replace(" ", "_"), SINGULAR.get(last, last))
@@ -623,12 +647,12 @@ def _list_lines(old: list[Any], new: list[Any], label: str) -> list[Line]:
             for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
                 lines += field_lines(old[i], new[j], at(j + 1))
             continue
-        pairs = min(i2 - i1, j2 - j1) if tag == "replace" else 0
-        for k in range(pairs):
-            lines += field_lines(old[i1 + k], new[j1 + k], at(j1 + k + 1))
-        for i in range(i1 + pairs, i2):
+        paired, removed, added = _aligned(tag, i1, i2, j1, j2)
+        for i, j in paired:
+            lines += field_lines(old[i], new[j], at(j + 1))
+        for i in removed:
             lines.append(Line(at(i + 1) + " (removed)", _text(old[i]), None))
-        for j in range(j1 + pairs, j2):
+        for j in added:
             lines.append(Line(at(j + 1) + " (added)", None, _text(new[j])))
     return lines
 
@@ -645,15 +669,14 @@ def _record_name(kind: str, record_id: str, record: Any) -> str:
 
 def _variant(data: CourseData, kind: str, record_id: str, record: Any | None) -> CourseData:
     """The data with one record as it was (or without it), everything else as it is now."""
-    table = {"finding": "findings", "source": "sources", "prompt": "prompts"}[kind]
+    table = KIND_TABLES[kind]
     records = dict(getattr(data, table))
     if record is None:
         records.pop(record_id, None)
     else:
         records[record_id] = record
-    if table == "findings":
-        return replace(data, findings=records)
-    return replace(data, sources=records) if table == "sources" else replace(data, prompts=records)
+    changed: dict[str, Any] = {table: records}
+    return replace(data, **changed)
 
 
 def _still_called(side: Side, record_id: str) -> list[str]:
@@ -668,7 +691,7 @@ def _still_called(side: Side, record_id: str) -> list[str]:
 def compare_records(base: Side, head: Side, section: Section, kind: str) -> None:
     """Findings, prompts or sources added, removed or changed, with where each shows."""
     assert base.data is not None and head.data is not None
-    table = {"finding": "findings", "source": "sources", "prompt": "prompts"}[kind]
+    table = KIND_TABLES[kind]
     old: dict[str, Any] = getattr(base.data, table)
     new: dict[str, Any] = getattr(head.data, table)
     shown_now = head.shown()
@@ -772,11 +795,10 @@ def _text_entry(base: Side, head: Side, relative: str, name: str) -> Entry | Non
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
-        pairs = min(i2 - i1, j2 - j1) if tag == "replace" else 0
-        for k in range(pairs):
-            entry.lines.append(Line(f"line {j1 + k + 1}", a[i1 + k].strip(), b[j1 + k].strip()))
-        entry.lines += [Line(f"line {i + 1} (removed)", a[i].strip(), None) for i in range(i1 + pairs, i2) if a[i].strip()]
-        entry.lines += [Line(f"line {j + 1} (added)", None, b[j].strip()) for j in range(j1 + pairs, j2) if b[j].strip()]
+        paired, removed, added = _aligned(tag, i1, i2, j1, j2)
+        entry.lines += [Line(f"line {j + 1}", a[i].strip(), b[j].strip()) for i, j in paired]
+        entry.lines += [Line(f"line {i + 1} (removed)", a[i].strip(), None) for i in removed if a[i].strip()]
+        entry.lines += [Line(f"line {j + 1} (added)", None, b[j].strip()) for j in added if b[j].strip()]
     return entry
 
 
@@ -834,10 +856,10 @@ def compare_pages(base: Side, head: Side, section: Section) -> None:
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
                 continue
-            pairs = min(i2 - i1, j2 - j1) if tag == "replace" else 0
-            changed: list[tuple[Block | None, Block | None]] = [(old.blocks[i1 + k], new.blocks[j1 + k]) for k in range(pairs)]
-            changed += [(old.blocks[i], None) for i in range(i1 + pairs, i2)]
-            changed += [(None, new.blocks[j]) for j in range(j1 + pairs, j2)]
+            paired, removed, added = _aligned(tag, i1, i2, j1, j2)
+            changed: list[tuple[Block | None, Block | None]] = [(old.blocks[i], new.blocks[j]) for i, j in paired]
+            changed += [(old.blocks[i], None) for i in removed]
+            changed += [(None, new.blocks[j]) for j in added]
             for before, after in changed:
                 shown_block = after or before
                 assert shown_block is not None
@@ -847,7 +869,6 @@ def compare_pages(base: Side, head: Side, section: Section) -> None:
                 (seen.facilitator if in_note else seen.pages).add(src)
                 if in_note:
                     seen.guide.add(src)
-                if in_note:
                     entry.flags.append("facilitator-only text changed; participants never see it")
                 entry.flags += _block_flags(before, after)
         if not entry.lines:
