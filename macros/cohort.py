@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError
 
 from .data import _display, _Reader, _schema_problems, read_yaml
-from .errors import ContentError, Problem, closest
+from .errors import ContentError, Problem, closest, line_of
 from .models import Record, Text
 from .schedule import PARTS, parts_of, schedule_pages
 
@@ -125,7 +125,7 @@ def _check_minutes(cohort: Cohort, reader: _Reader, path: Path) -> list[Problem]
     problems: list[Problem] = []
     for page, parts in cohort.minutes.items():
         # The line of the page's own key (the reader knows where its value starts, which may be the line below).
-        line = _line_of(path, f"{page}:")
+        line = line_of(path, str(page))
         if page not in pages:
             message = f"`minutes:` names '{page}', which is not a page of the schedule (a page in docs/ with `minutes:` in its front matter)."
             problems.append(Problem(where, line, message, closest(str(page), set(pages))))
@@ -237,15 +237,6 @@ def check_cohorts(root: Path) -> list[Problem]:
     return problems
 
 
-def _line_of(path: Path, text: str) -> int:
-    """The first line of path that holds text (1 if none), to point a message at a setting."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return 1
-    return next((n for n, line in enumerate(lines, 1) if text in line), 1)
-
-
 def load_build(root: Path, cohort_id: str | None = None, edition: str | None = None) -> Build:
     """The validated choice of cohort and edition; raises ContentError naming the fix."""
     cohort_id = cohort_id or GENERIC
@@ -253,7 +244,7 @@ def load_build(root: Path, cohort_id: str | None = None, edition: str | None = N
     problems: list[Problem] = []
     if edition not in EDITIONS:
         where = f"{edition!r}, given by --edition or {EDITION_VARIABLE}"
-        problems.append(Problem("mkdocs.yml", _line_of(root / "mkdocs.yml", "edition:"), f"there is no edition {where}.", closest(edition, set(EDITIONS))))
+        problems.append(Problem("mkdocs.yml", line_of(root / "mkdocs.yml", "edition"), f"there is no edition {where}.", closest(edition, set(EDITIONS))))
     cohort: Cohort | None = None
     if cohort_id != GENERIC:
         path = root / COHORTS_DIR / f"{cohort_id}.yml"

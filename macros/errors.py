@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
@@ -60,3 +61,12 @@ def closest(word: str, choices: list[str] | set[str]) -> str:
     shown = ", ".join(f"'{o}'" for o in options[:12])
     more = f" (and {len(options) - 12} more)" if len(options) > 12 else ""
     return f"use one of {shown}{more}."
+
+
+def line_of(path: Path, key: str) -> int:
+    """The first line of a YAML file that sets key (`key:` at the start of a line, indented or not), to point a message at it; 1 if none."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 1
+    return next((number for number, line in enumerate(lines, start=1) if line.strip().startswith(f"{key}:")), 1)

@@ -17,7 +17,7 @@ from typing import Any
 import material
 from PIL import Image
 
-from macros.errors import Problem
+from macros.errors import Problem, line_of
 from macros.nav import read_config
 from publish.pdf.machine import MachineError, lack_in_import_error
 
@@ -118,12 +118,10 @@ def make_offline(site: Path, config: Path) -> list[Problem]:
     colour = theme_colour(site, str((first or {}).get("primary") or "indigo"))
     named, logo = find_logo(site, theme)
     if not logo.is_file():
-        text = config.read_text(encoding="utf-8")
-        line = next((n for n, row in enumerate(text.splitlines(), 1) if re.match(r"\s*logo:", row)), 1)
         return [
             Problem(
                 config.name,
-                line,
+                line_of(config, "logo"),
                 f"`{named}` names a logo that is not in the built site, so the installed app would have no icon.",
                 "name an image in docs/ (an SVG or PNG) under `theme: logo:`, or one of Material's icons under `theme: icon: logo:`.",
             )

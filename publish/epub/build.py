@@ -26,13 +26,12 @@ from bs4 import Tag
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from macros.data import load_course
 from macros.downloads import EPUB_FOLDER, HOME_PAGE, PDF_FOLDER, READER_EPUB, WORKBOOK_PDF
 from macros.errors import ContentError, Problem
 from macros.models import Course
 from publish.pdf import content
-from publish.pdf.build import EDITION_LABELS, Cohort, Edition
-from publish.pdf.site import NavEntry, SitePage, SiteSettings, load_pages, load_settings
+from publish.pdf.build import EDITION_LABELS, Cohort, Edition, print_setup
+from publish.pdf.site import NavEntry, SitePage, SiteSettings, load_pages
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -300,11 +299,7 @@ def build_epub(
     edition: Edition = "participant",
 ) -> BuiltEpub:
     """Write the EPUB course reader into site_dir/epub/ from the built pages; raises ContentError naming what to fix."""
-    if edition not in EDITION_LABELS:
-        raise ContentError([Problem("publish/epub", 1, f"there is no '{edition}' edition.", "use one of " + ", ".join(f"'{e}'" for e in EDITION_LABELS) + ".")])
-    settings = load_settings(config_file)
-    course = load_course(settings.docs_dir).course
-    cohort = Cohort(cohort_name, cohort_dates) if cohort_name else None
+    settings, course, cohort = print_setup("publish/epub", config_file, cohort_name, cohort_dates, edition)
     builder = EpubBuilder(site_dir, settings, course, cohort, edition)
     problems = builder.check_offered()
     if problems:

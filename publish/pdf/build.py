@@ -387,6 +387,14 @@ def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
     return problems
 
 
+def print_setup(where: str, config_file: Path, cohort_name: str | None, cohort_dates: str | None, edition: str) -> tuple[SiteSettings, Course, Cohort | None]:
+    """What every printed document needs (the PDFs, the EPUB): the site's settings, the course record and the cohort; the edition checked."""
+    if edition not in EDITION_LABELS:
+        raise ContentError([Problem(where, 1, f"there is no '{edition}' edition.", "use one of " + ", ".join(f"'{e}'" for e in EDITION_LABELS) + ".")])
+    settings = load_settings(config_file)
+    return settings, load_course(settings.docs_dir).course, Cohort(cohort_name, cohort_dates) if cohort_name else None
+
+
 def build_pdfs(
     site_dir: Path,
     *,
@@ -396,17 +404,13 @@ def build_pdfs(
     edition: Edition = "participant",
 ) -> list[BuiltPdf]:
     """Write the reader, a handout per page with prompts and the workbook into site_dir/pdf/; raises ContentError."""
-    if edition not in EDITION_LABELS:
-        raise ContentError([Problem("publish/pdf", 1, f"there is no '{edition}' edition.", "use one of " + ", ".join(f"'{e}'" for e in EDITION_LABELS) + ".")])
+    settings, course, cohort = print_setup("publish/pdf", config_file, cohort_name, cohort_dates, edition)
     lacks = machine_lacks(STYLESHEET)
     if lacks:
         raise MachineError(lacks)
     stylesheet_problems = [_stylesheet_problem(m) for m in stylesheet_warnings(STYLESHEET.read_text(encoding="utf-8"))]
     if stylesheet_problems:
         raise ContentError(stylesheet_problems)
-    settings = load_settings(config_file)
-    course = load_course(settings.docs_dir).course
-    cohort = Cohort(cohort_name, cohort_dates) if cohort_name else None
     builder = PdfBuilder(site_dir, settings, course, cohort, edition)
     names = builder.document_names()
     problems = check_downloads(builder, set(names))

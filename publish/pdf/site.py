@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,7 +14,7 @@ import yaml
 from bs4 import BeautifulSoup, Tag
 from mkdocs.structure.files import File
 
-from macros.errors import ContentError, Problem
+from macros.errors import ContentError, Problem, line_of
 
 PageSize = Literal["letter", "a4"]
 PAGE_SIZES: tuple[PageSize, ...] = ("letter", "a4")
@@ -74,17 +75,6 @@ class SitePage:
         return "docs/" + self.src
 
 
-def _line_of(config_file: Path, key: str) -> int:
-    """The first line of mkdocs.yml that sets key, for messages (1 if not found)."""
-    try:
-        for number, line in enumerate(config_file.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.strip().startswith(f"{key}:"):
-                return number
-    except OSError:
-        pass
-    return 1
-
-
 def _nav_entries(raw: Any) -> tuple[NavEntry, ...]:
     """The nav as written in mkdocs.yml (strings and one-key mappings), as entries; links outside the site are left out."""
     entries: list[NavEntry] = []
@@ -119,7 +109,7 @@ def load_settings(config_file: Path) -> SiteSettings:
             [
                 Problem(
                     display,
-                    _line_of(config_file, "page_size"),
+                    line_of(config_file, "page_size"),
                     f"`page_size: {pdf.get('page_size')}` is not a paper size the PDFs know.",
                     "use `page_size: letter` or `page_size: a4`.",
                 )
@@ -142,11 +132,13 @@ def load_settings(config_file: Path) -> SiteSettings:
     )
 
 
-def page_url(src: str, directory_urls: bool = True) -> str:
+@cache
+def page_url(src: str) -> str:
     """The URL MkDocs gives a page ('what-to-expect/', '' for index.md), from MkDocs' own File rules."""
-    return File(src, "", "", directory_urls).url.removeprefix("./")
+    return File(src, "", "", True).url.removeprefix("./")
 
 
+@cache
 def built_path(src: str, directory_urls: bool = True) -> str:
     """Where MkDocs writes a page ('what-to-expect.md' -> 'what-to-expect/index.html'), from MkDocs' own File rules."""
     return File(src, "", "", directory_urls).dest_uri
@@ -215,12 +207,12 @@ def load_pages(site_dir: Path, settings: SiteSettings) -> list[SitePage]:
                 walk(entry.children)
                 continue
             url = page_url(entry.src)
-            built = site_dir / url / "index.html"
+            built = site_dir / built_path(entry.src)
             if not built.is_file():
                 problems.append(
                     Problem(
                         settings.config_file,
-                        _line_of(settings.config_path, "nav"),
+                        line_of(settings.config_path, "nav"),
                         f"the nav lists {entry.src}, but the build has no {url}index.html.",
                         "check the path in `nav:`.",
                     )
