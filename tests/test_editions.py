@@ -59,7 +59,7 @@ def pdf_text(pdf: Path) -> str:
 def test_the_pages_hold_facilitator_notes_to_test_with() -> None:
     sentences = facilitator_sentences()
     assert len(sentences) >= 4
-    assert "For each setback, ask which of the five key actions was missing when it hit." in sentences
+    assert "For each setback, ask which of the five key actions the collaboration drew on, or could draw on, in responding to it." in sentences
 
 
 def test_every_part_of_the_session_has_its_own_note_and_no_two_notes_are_the_same() -> None:
