@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import multiprocessing
 import os
@@ -20,6 +22,7 @@ from bs4 import Tag
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from macros.data import load_course
@@ -28,7 +31,8 @@ from macros.errors import ContentError, Problem
 from macros.models import Course
 
 from . import content, speedup
-from .machine import MachineError, lack_in_warning, machine_lacks
+from .machine import MachineError, lack_in_warning, machine_lacks, release_memory
+from .parts import PART_MARK, print_parted
 from .qr import online
 from .site import SitePage, SiteSettings, first_askers, load_pages, load_settings
 
@@ -37,10 +41,13 @@ ROOT = HERE.parent.parent
 STYLESHEET = HERE / "print.css"
 Edition = Literal["participant", "facilitator"]
 EDITION_LABELS: dict[str, str] = {"participant": "", "facilitator": "Facilitator edition"}
+# Worker processes that print: one per core of the machines the build is made for (2).
+PRINT_WORKERS = 2
 # Ruled lines under each prompt: a reflection wants room to write, a discussion room for notes.
 REFLECTION_LINES = 8
 DISCUSSION_LINES = 5
 TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+TEMPLATES.globals["part_mark"] = Markup(PART_MARK)
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,11 @@ def _mark_headings(article: Tag, page: SitePage, level: int, title: str) -> None
         section["data-bookmark"] = section.get_text(" ", strip=True)
 
 
+def _unmarked(html: str) -> Markup:
+    """Page content for a document printed in parts: a part mark written in a page would cut it where the page does not break."""
+    return Markup(html.replace(PART_MARK, ""))
+
+
 @dataclass
 class _Document:
     """One PDF to write: its file name, template, title and what the template needs."""
@@ -203,7 +215,7 @@ class PdfBuilder:
                 article = by_src[page.src]
                 _mark_headings(article, page, level, entry.title)
                 here = online(self.settings.site_url, page.url)
-                parts.append({"html": Markup(article.decode_contents()), "anchor": page.key, "level": level, "online": here})
+                parts.append({"html": _unmarked(article.decode_contents()), "anchor": page.key, "level": level, "online": here})
                 contents.append({"title": entry.title, "anchor": page.key, "level": min(level, 3)})
 
         walk(self.settings.nav, 1)
@@ -258,24 +270,31 @@ class PdfBuilder:
         for page, article in zip(self.pages, articles, strict=True):
             blocks = article.select(content.GUIDE_BLOCKS)
             if blocks:
-                parts.append({"title": page.title, "anchor": page.key, "html": Markup("\n".join(str(block) for block in blocks))})
+                parts.append({"title": page.title, "anchor": page.key, "html": _unmarked("\n".join(str(block) for block in blocks))})
         title = f"{self.course.title}: Facilitator guide"
         subject = "The run of show, the discussion logistics and every facilitator note, in course order."
         return _Document(GUIDE_PDF, "guide.html", title, subject, {**self._common("guide"), "parts": parts}, self.pages, images)
 
     def document_names(self) -> list[str]:
-        """The file name of every PDF of this edition, in the order documents() makes them."""
+        """The file name of every PDF of this edition, in the order compose() makes them."""
         guide = [GUIDE_PDF] if self.edition == "facilitator" else []
-        return [READER_PDF, *(handout_pdf(page.src) for page in self.handout_pages()), WORKBOOK_PDF, *guide]
+        return [READER_PDF, WORKBOOK_PDF, *guide, *(handout_pdf(page.src) for page in self.handout_pages())]
 
     def compose(self) -> Iterator[_Document]:
-        """Every PDF of this edition, one at a time, reader first, so printing can start before the rest is composed."""
+        """Every PDF of this edition, one at a time, longest first, so printing can start before the rest is composed."""
         yield self.reader()
-        for page in self.handout_pages():
-            yield self.handout(page)
         yield self.workbook()
         if self.edition == "facilitator":
             yield self.guide()
+        for page in self.handout_pages():
+            yield self.handout(page)
+
+    def release(self) -> None:
+        """Let go of the parsed pages once every document is composed (messages only need each page's text)."""
+        for page in self.pages:
+            page.release()
+        gc.collect()
+        release_memory()
 
     def job(self, document: _Document, folder: Path) -> RenderJob:
         """What a worker process needs to print one document: plain, picklable values only."""
@@ -337,21 +356,39 @@ class Printed:
 
 
 def print_job(job: RenderJob) -> Printed:
-    """Print one document to its partial file (in this process or a worker); the caller judges the warnings."""
+    """Print one document to its partial file (in this process or a worker); the caller judges the warnings.
+
+    A document with part marks (the reader, the guide) is laid out a part at a time and joined (publish/pdf/parts.py),
+    so its memory does not grow with the course; any other, or one the parts cannot print exactly, is laid out whole.
+    """
     started = time.perf_counter()
     site_dir = Path(job.site_dir)
     fetcher = SiteFetcher(site_dir)
     partial = Path(job.folder) / f".{job.name}.partial"
+    fonts = FontConfiguration()
+
+    def render(html: str, stylesheets: list[CSS]) -> Any:
+        return HTML(string=html, base_url=site_dir.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=stylesheets, font_config=fonts, pdf_variant="pdf/ua-1"
+        )
+
     with weasyprint_warnings() as messages:
-        sheets = [CSS(string=job.stylesheet), CSS(string=job.page_css)]
-        html = HTML(string=job.html, base_url=site_dir.as_uri() + "/", url_fetcher=fetcher)
-        rendered = html.render(stylesheets=sheets, pdf_variant="pdf/ua-1")
-        # The parsed tree is not needed once laid out.
-        del html
-        pages = len(rendered.pages)
-        rendered.write_pdf(partial, pdf_variant="pdf/ua-1")
-        del rendered
+        sheets = [_stylesheet(job.stylesheet), _stylesheet(job.page_css)]
+        pages = print_parted(job.html, render, sheets, str(partial))
+        if pages is None:
+            rendered = render(job.html, sheets)
+            pages = len(rendered.pages)
+            rendered.write_pdf(partial, pdf_variant="pdf/ua-1")
+            del rendered
+    gc.collect()
+    release_memory()
     return Printed(pages, time.perf_counter() - started, list(fetcher.refused), list(messages))
+
+
+@functools.lru_cache(maxsize=8)
+def _stylesheet(text: str) -> CSS:
+    """A stylesheet parsed once per process: every document a worker prints shares it (their warnings are print.css's own, found before printing)."""
+    return CSS(string=text)
 
 
 def _is_refusal(message: str, refused: list[str]) -> bool:
@@ -422,33 +459,31 @@ def build_pdfs(
 
 
 def _render_parallel(builder: PdfBuilder, folder: Path) -> list[BuiltPdf]:
-    """Print the reader in a worker process while this process prints the other documents; PDFs move into place in document order.
+    """Print every document in two worker processes, longest first; PDFs move into place in document order.
 
-    The reader is by far the longest document and the largest in memory (WeasyPrint keeps every laid-out page until
-    the PDF is written: about 1 MB a page). The handouts, workbook and guide are printed here meanwhile, in memory this
-    process has already freed after composing the reader, instead of in a second worker that would need its own.
-    The reader goes to the worker as text (its HTML and the settings) and the worker writes its own partial file;
-    warnings and refusals come back here and fail the build exactly as the other documents' do.
+    Two workers keep both cores busy to the end: the reader (the longest, printed in parts) goes first, then the
+    workbook and guide, then the handouts, each taken by whichever worker is free. This process only composes the
+    documents, then lets go of the parsed pages while the workers print, so the build's memory is the workers' own.
+    Each document goes to a worker as text (its HTML and the settings) and the worker writes its own partial file;
+    warnings and refusals come back here and fail the build exactly as before.
     """
     # A fresh interpreter, not a fork: a fork would carry (and count) this process's memory again.
     context = multiprocessing.get_context("spawn")
     documents: list[_Document] = []
+    futures = []
     try:
-        # Only the worker uses the faster page references (for the pinned pydyf; publish/pdf/speedup.py).
-        with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=speedup.install) as pool:
-            compose = builder.compose()
-            reader = next(compose)
-            future = pool.submit(print_job, builder.job(reader, folder))
-            # What the template needed is printed now; keep only what messages name.
-            documents.append(replace(reader, context={}))
+        # Only the workers use the faster page references (for the pinned pydyf; publish/pdf/speedup.py).
+        with ProcessPoolExecutor(max_workers=PRINT_WORKERS, mp_context=context, initializer=speedup.install) as pool:
             try:
-                rest = list(compose)
-                documents += [replace(document, context={}) for document in rest]
-                # The workbook (the longest of them) first: the handouts then reuse the memory it frees (-40 MB at 200 modules).
-                done = {document.name: print_job(builder.job(document, folder)) for document in sorted(rest, key=lambda d: d.name != WORKBOOK_PDF)}
+                for document in builder.compose():
+                    futures.append(pool.submit(print_job, builder.job(document, folder)))
+                    # What the template needed is printed now; keep only what messages name.
+                    documents.append(replace(document, context={}))
+                builder.release()
+                printed = [future.result() for future in futures]
             finally:
-                future.cancel()
-            printed = [future.result(), *(done[document.name] for document in rest)]
+                for future in futures:
+                    future.cancel()
         return [builder.finish(document, folder, result) for document, result in zip(documents, printed, strict=True)]
     finally:
         for document in documents:

@@ -204,7 +204,7 @@ def writing_lines(count: int) -> Tag:
 def refusal(url: str, pages: list[SitePage], images: dict[str, str], root: Path, made: str = "the PDFs") -> Problem:
     """A file or address a document asked for from outside the built site, located in the page (and line) that asked."""
     written = images.get(url, url)
-    page = next((p for p in pages if written in str(p.article)), pages[0] if pages else None)
+    page = next((p for p in pages if written in p.text), pages[0] if pages else None)
     message = f"the page refers to {written}, which is outside the built site; {made} may only use the site's own files."
     fix = "put the file under docs/ and refer to it with a relative path."
     if page is None:

@@ -53,6 +53,18 @@ class SitePage:
     url: str
     title: str
     article: Tag = field(repr=False)
+    # The article as text, once the parsed tree is let go (release()).
+    released: str | None = field(default=None, repr=False, init=False)
+
+    @property
+    def text(self) -> str:
+        """The article's HTML as text: what a message about something on the page searches."""
+        return self.released if self.released is not None else str(self.article)
+
+    def release(self) -> None:
+        """Keep the article as text only and let its parsed tree go (the PDFs are composed): an empty article remains."""
+        self.released = self.text
+        self.article = BeautifulSoup("<article></article>", "lxml").article  # type: ignore[assignment]
 
     @property
     def key(self) -> str:
