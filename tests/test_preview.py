@@ -54,7 +54,7 @@ class Preview:
         raise AssertionError(f"the preview never served {path} {what}; its log:\n{self.log.read_text(encoding='utf-8')[-3000:]}")
 
     def edit(self, src: str, change: Callable[[str], str]) -> None:
-        path = self.project / "docs" / src if not src.endswith(".yml") else self.project / src
+        path = self.project / src if src.endswith(".yml") else self.project / "docs" / src
         text = path.read_text(encoding="utf-8")
         changed = change(text)
         assert changed != text, f"the edit of {src} changed nothing"
@@ -142,6 +142,23 @@ def test_a_broken_save_is_reported_and_the_next_good_save_is_served(preview: Pre
     assert "no-such-prompt" in preview.log.read_text(encoding="utf-8")
     preview.edit("pre-work.md", lambda text: text.replace('{{ reflection("no-such-prompt") }}', "Mended in the preview."))
     preview.wait("pre-work/", lambda text: "Mended in the preview." in text, "mended")
+
+
+def test_a_prompt_edited_in_the_data_shows_on_its_page_and_on_my_reflections(preview: Preview) -> None:
+    preview.edit("docs/data/prompts.yml", lambda text: text.replace('title: "Your weakest corner"', 'title: "Your weakest corner, edited"'))
+    preview.wait("synthesis/", lambda text: "Your weakest corner, edited" in text, "with the prompt's new title")
+    preview.wait("my-reflections/", lambda text: "Your weakest corner, edited" in text, "with the prompt's new title")
+
+
+def test_a_broken_data_file_is_reported_and_the_mended_one_is_served(preview: Preview) -> None:
+    errors = preview.log.read_text(encoding="utf-8").count("ERROR")
+    preview.edit("docs/data/prompts.yml", lambda text: text + "\n- id: [unclosed\n")
+    deadline = time.monotonic() + GIVE_UP
+    while preview.log.read_text(encoding="utf-8").count("ERROR") == errors and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert preview.log.read_text(encoding="utf-8").count("ERROR") > errors, "the broken data file was not reported"
+    preview.edit("docs/data/prompts.yml", lambda text: text.replace("\n- id: [unclosed\n", "").replace("corner, edited", "corner, mended"))
+    preview.wait("synthesis/", lambda text: "Your weakest corner, mended" in text, "mended")
 
 
 def test_every_macro_is_known_to_read_only_its_page_or_listed_as_gathering_others() -> None:
