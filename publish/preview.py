@@ -196,7 +196,10 @@ def plan(built: Built | None, pages: dict[str, str], others: dict[str, tuple[int
             if reads is None or any(reads(built.pages[s]) != reads(pages[s]) for s in saved):
                 rebuild.add(src)
                 break
-    return rebuild, "saved: " + ", ".join(sorted(saved)) if saved else "no page changed"
+    if not saved:
+        return rebuild, "no page changed"
+    gathering = sorted(rebuild - set(saved))
+    return rebuild, "saved: " + ", ".join(sorted(saved)) + ("; showing it: " + ", ".join(gathering) if gathering else "")
 
 
 def on_startup(command: str, dirty: bool, **kwargs: Any) -> None:

@@ -1,10 +1,10 @@
 """python -m publish.serve: the live preview (make serve), on either engine; no PDFs, so it stays fast.
 
 With MkDocs, `mkdocs serve --dirty` renders each page through our macros hook, and a save rebuilds only the saved
-page and the pages that show it (publish/preview.py decides which, and rebuilds everything when in doubt). Zensical never calls that hook, so
-here every page is rendered by our checker and sandbox into a staging folder first (publish/engines.py), and
-re-rendered whenever a source changes; Zensical serves that folder and rebuilds what changed. A page that
-fails the checks is reported and the preview keeps the last good version of the course.
+page and the pages that show it (publish/preview.py decides which, and rebuilds everything when in doubt).
+Zensical never calls that hook, so here every page is rendered by our checker and sandbox into a staging folder
+first (publish/engines.py), and re-rendered whenever a source changes; Zensical serves that folder and rebuilds
+what changed. A page that fails the checks is reported and the preview keeps the last good version of the course.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from publish.__main__ import add_build_arguments
 ROOT = engines.ROOT
 # What a preview watches: the pages and data, cohort manifests, theme overrides and the settings.
 WATCHED = ("docs", "cohorts", "overrides", "mkdocs.yml")
+STAGE = ROOT / ".build" / "zensical-preview"
 # What `mkdocs serve` watches besides docs/ and the config file, which it always watches.
 MKDOCS_WATCHED = ("overrides", "cohorts")
 
@@ -35,9 +36,6 @@ def mkdocs_command(python: str, config: Path, dev_addr: str, root: Path = ROOT) 
         if (root / folder).is_dir():
             command += ["--watch", folder]
     return command
-
-
-STAGE = ROOT / ".build" / "zensical-preview"
 
 
 def restage(config: Path) -> bool:

@@ -110,7 +110,7 @@ def test_a_reflection_asked_on_a_page_shows_on_my_reflections(preview: Preview) 
         "my-reflections/", lambda text: "weakest-corner" in journal_group(text, "1 · What to expect"), "with the reflection under its new page"
     )
     assert "your-top-challenge" not in journal_group(served, "1 · What to expect")
-    assert re.fullmatch(r"2 of \d+ pages \(saved: what-to-expect.md\)\.", preview.rebuilds()[-1])
+    assert re.fullmatch(r"2 of \d+ pages \(saved: what-to-expect.md; showing it: my-reflections.md\)\.", preview.rebuilds()[-1])
 
 
 def test_a_page_title_renamed_shows_on_the_schedule(preview: Preview) -> None:
