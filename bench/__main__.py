@@ -359,10 +359,9 @@ def run_bench(modules: int, rounds: int, deadline: float, work: Path = WORK) -> 
     else:
         print(f"Measuring ({rounds} rounds)...", flush=True)
         results = measure(variants(course, work / "out", publish_makes_pdfs()), rounds, deadline, work)
-    previews = [
-        _preview("preview", "(e) Preview: `mkdocs serve` on the real course, one page saved → page served changed", ROOT, EDITED_PAGE, PREVIEW_EDITS, work, env)
-    ]
-    large = f"(f) Preview: `mkdocs serve` on the synthetic course ({modules} modules), one module saved → page served changed"
+    real = "(e) Preview: `make serve` (`mkdocs serve --dirty`) on the real course, one page saved → page served changed"
+    previews = [_preview("preview", real, ROOT, EDITED_PAGE, PREVIEW_EDITS, work, env)]
+    large = f"(f) Preview: `make serve` (`mkdocs serve --dirty`) on the synthetic course ({modules} modules), one module saved → page served changed"
     if course is None:
         previews.append(Preview("large_preview", large, None, "the synthetic course could not be written"))
     else:

@@ -1,5 +1,7 @@
 """The preview loop: edit one page while `mkdocs serve` runs, and time from the save until the server returns the page changed.
 
+The server runs as `make serve` runs it (publish/serve.py: --dirty, each rebuild steered by publish/preview.py).
+
 Measured on the real course (e) and on the synthetic course (f). Only the served page decides when an edit is seen:
 the page is polled for the new text, so a save that MkDocs rebuilds twice (the file is seen truncated, then written)
 is timed to the build that served the text. Before the next save the server must have been quiet for a moment, so a
@@ -21,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+
+from publish.serve import mkdocs_command
 
 from .course import PROJECT_PARTS
 from .measure import _tree_rss
@@ -109,7 +113,7 @@ def _settle(log: Path, server: subprocess.Popen[bytes]) -> None:
 
 
 def measure_preview(python: str, project: Path, page: str, out: Path, edits: int, env: dict[str, str]) -> PreviewResult:
-    """Start `mkdocs serve` on a copy of project, save `page` (in docs/) `edits` times, and time each save until the page is served changed."""
+    """Start `make serve`'s `mkdocs serve` on a copy of project, save `page` (in docs/) `edits` times, and time each save until it is served changed."""
     copy_project(project, out)
     port = _free_port()
     log = out / "serve.log"
@@ -123,9 +127,8 @@ def measure_preview(python: str, project: Path, page: str, out: Path, edits: int
     peak = 0
     error = ""
     with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [python, "-m", "mkdocs", "serve", "--strict", "-a", f"127.0.0.1:{port}"], cwd=out, env=env, stdout=sink, stderr=subprocess.STDOUT
-        )
+        command = mkdocs_command(python, Path("mkdocs.yml"), f"127.0.0.1:{port}", out)
+        server = subprocess.Popen(command, cwd=out, env=env, stdout=sink, stderr=subprocess.STDOUT)
         try:
             _wait_for(partial(_serves, url, b"Leading"), "serve the page at first", server, log)
             _settle(log, server)

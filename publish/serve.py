@@ -1,9 +1,10 @@
 """python -m publish.serve: the live preview (make serve), on either engine; no PDFs, so it stays fast.
 
-With MkDocs, `mkdocs serve` renders each page through our macros hook. Zensical never calls that hook, so
-here every page is rendered by our checker and sandbox into a staging folder first (publish/engines.py), and
-re-rendered whenever a source changes; Zensical serves that folder and rebuilds what changed. A page that
-fails the checks is reported and the preview keeps the last good version of the course.
+With MkDocs, `mkdocs serve --dirty` renders each page through our macros hook, and a save rebuilds only the saved
+page and the pages that show it (publish/preview.py decides which, and rebuilds everything when in doubt).
+Zensical never calls that hook, so here every page is rendered by our checker and sandbox into a staging folder
+first (publish/engines.py), and re-rendered whenever a source changes; Zensical serves that folder and rebuilds
+what changed. A page that fails the checks is reported and the preview keeps the last good version of the course.
 """
 
 from __future__ import annotations
@@ -24,6 +25,17 @@ ROOT = engines.ROOT
 # What a preview watches: the pages and data, cohort manifests, theme overrides and the settings.
 WATCHED = ("docs", "cohorts", "overrides", "mkdocs.yml")
 STAGE = ROOT / ".build" / "zensical-preview"
+# What `mkdocs serve` watches besides docs/ and the config file, which it always watches.
+MKDOCS_WATCHED = ("overrides", "cohorts")
+
+
+def mkdocs_command(python: str, config: Path, dev_addr: str, root: Path = ROOT) -> list[str]:
+    """`mkdocs serve` as `make serve` runs it in root: strict, dirty (publish/preview.py picks the pages a save rebuilds), watching overrides and cohorts."""
+    command = [python, "-m", "mkdocs", "serve", "--strict", "--dirty", "--config-file", str(config), "--dev-addr", dev_addr]
+    for folder in MKDOCS_WATCHED:
+        if (root / folder).is_dir():
+            command += ["--watch", folder]
+    return command
 
 
 def restage(config: Path) -> bool:
@@ -69,8 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     os.environ.update({COHORT_VARIABLE: build.cohort_id, EDITION_VARIABLE: build.edition, "NO_MKDOCS_2_WARNING": "1"})
     if args.engine == "mkdocs":
-        command = [sys.executable, "-m", "mkdocs", "serve", "--strict", "--config-file", str(args.config), "--dev-addr", args.dev_addr]
-        return subprocess.run(command, cwd=ROOT, check=False).returncode
+        return subprocess.run(mkdocs_command(sys.executable, args.config, args.dev_addr), cwd=ROOT, check=False).returncode
     program = engines.zensical_command()
     if not program.exists():
         print(f"Zensical is not installed at {program}. Fix: run `make serve ENGINE=zensical`, which installs it.", file=sys.stderr)

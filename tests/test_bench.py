@@ -99,7 +99,7 @@ def test_a_course_that_cannot_be_written_still_gives_every_row(tmp_path: Path, m
         row = next(row for row in table.splitlines() if row.startswith(f"| {label}"))
         assert "| failed: the synthetic course could not be written: RuntimeError: the synthetic course did not build |" in row
     assert "failed: TimeoutError: the preview did not log the rebuild within 60 s" in table
-    assert "| (f) Preview: `mkdocs serve` on the synthetic course (5 modules), one module saved → page served changed | failed:" in table
+    assert "| (f) Preview: `make serve` (`mkdocs serve --dirty`) on the synthetic course (5 modules), one module saved → page served changed | failed:" in table
     assert "| Target | Measured | Holds |" in table
 
 
