@@ -1,0 +1,160 @@
+"""The reader printed in parts and joined (publish/pdf/parts.py) is the reader printed whole, page for page.
+
+Compared on what a reader and an assistive tool meet: the page count, every page's text (with "Page N of M" and the
+running header), the bookmarks and where they lead, the named destinations, every link, the PDF/UA structure tree and
+its parent tree, the fonts and the document's information.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import weasyprint
+from pypdf import PdfReader
+
+from publish.pdf import parts
+from publish.pdf.build import PdfBuilder, print_job, print_setup
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def describe(path: Path) -> dict[str, Any]:
+    """What a reader and an assistive tool meet in a PDF, in page numbers rather than object numbers."""
+    reader = PdfReader(path)
+    pages = reader.pages
+    index = {page.indirect_reference.idnum: number for number, page in enumerate(pages)}  # type: ignore[union-attr]
+
+    def outline(items: list[Any]) -> list[Any]:
+        return [
+            outline(item) if isinstance(item, list) else (item.title, reader.get_destination_page_number(item), round(float(item.top or 0), 1))
+            for item in items
+        ]
+
+    def tree(node: Any) -> Any:
+        node = node.get_object()
+        if isinstance(node, int):
+            return node
+        if node.get("/Type") == "/OBJR":
+            return ("OBJR", str(node["/Obj"].get_object().get("/Dest")))
+        kids = node.get("/K", [])
+        kids = kids if isinstance(kids, list) else [kids]
+        page = node.get("/Pg")
+        return (str(node.get("/S")), index.get(page.idnum) if page is not None else None, str(node.get("/Alt")), [tree(kid) for kid in kids])
+
+    links = []
+    for number, page in enumerate(pages):
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            action = annotation.get("/A") or {}
+            links.append(
+                (
+                    number,
+                    [round(float(x), 1) for x in annotation["/Rect"]],
+                    str(annotation.get("/Dest")),
+                    str(action.get("/URI")),
+                    annotation.get("/StructParent"),
+                )
+            )
+    root = reader.trailer["/Root"]
+    nums = root["/StructTreeRoot"]["/ParentTree"].get_object()["/Nums"]
+    return {
+        "pages": len(pages),
+        "text": [page.extract_text() for page in pages],
+        "outline": outline(reader.outline),
+        "destinations": sorted(
+            (name, reader.get_destination_page_number(dest), round(float(dest.top or 0), 1)) for name, dest in reader.named_destinations.items()
+        ),
+        "links": links,
+        "structure": tree(root["/StructTreeRoot"]["/K"][0]),
+        "parent tree": [(nums[i], len(nums[i + 1]) if isinstance(nums[i + 1].get_object(), list) else "element") for i in range(0, len(nums), 2)],
+        "struct parents": [page.get("/StructParents") for page in pages],
+        "fonts": sorted({str(font.get_object()["/BaseFont"]).split("+")[-1] for page in pages for font in (page["/Resources"].get("/Font") or {}).values()}),
+        "information": {key: str(value) for key, value in (reader.metadata or {}).items() if key not in ("/CreationDate", "/ModDate")},
+        "language": str(root.get("/Lang")),
+        "metadata": reader.xmp_metadata is not None,
+    }
+
+
+@pytest.fixture(scope="module")
+def reader_job(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    settings, course, cohort = print_setup("tests", ROOT / "mkdocs.yml", None, None, "participant")
+    builder = PdfBuilder(site, settings, course, cohort, "participant")
+    return builder.job(builder.reader(), tmp_path_factory.mktemp("parts"))
+
+
+def printed(job: Any, name: str, monkeypatch: pytest.MonkeyPatch, **patches: Any) -> Path:
+    for attribute, value in patches.items():
+        monkeypatch.setattr(parts, attribute, value)
+    job = type(job)(**{**job.__dict__, "name": name})
+    result = print_job(job)
+    assert result.messages == [] and result.refused == []
+    path = Path(job.folder) / f".{name}.partial"
+    assert result.pages == len(PdfReader(path).pages)
+    return path
+
+
+def test_the_reader_in_parts_is_the_reader_whole(reader_job: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    pieces = parts.split(reader_job.html)
+    assert pieces is not None
+    painted: list[int] = []
+    original_add = parts.JoinedPdf.add
+
+    def counting_add(joined: parts.JoinedPdf, document: Any, start: int | None = None) -> None:
+        painted.append(len(document.pages))
+        original_add(joined, document, start)
+
+    whole = describe(printed(reader_job, "whole.pdf", monkeypatch, supported=lambda: False))
+    monkeypatch.setattr(parts.JoinedPdf, "add", counting_add)
+    # Every page of the course its own part: the most joins the real course can have.
+    in_parts = describe(printed(reader_job, "parts.pdf", monkeypatch, supported=lambda: True, PART_CHARS=1))
+    assert len(painted) > 5, "the reader must really have been printed in parts"
+    for key, value in whole.items():
+        assert in_parts[key] == value, f"{key} differs between the reader printed whole and in parts"
+    assert re.search(r"Page 1 of \d+", whole["text"][0])
+
+
+def test_contents_numbers_lead_to_the_pages_in_parts(reader_job: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = printed(reader_job, "numbers.pdf", monkeypatch, supported=lambda: True, PART_CHARS=1)
+    reader = PdfReader(path)
+    contents = reader.pages[1].extract_text()
+    found = 0
+    for name, destination in reader.named_destinations.items():
+        if name.startswith("section-"):
+            continue
+        title_page = reader.get_destination_page_number(destination) + 1
+        if re.search(rf"\s{title_page}\s*$", contents, re.M):
+            found += 1
+    assert found >= 5, contents
+
+
+def test_another_weasyprint_prints_the_document_whole(reader_job: Any, tmp_path: Path) -> None:
+    assert parts.supported(parts.CHECKED_VERSION)
+    assert not parts.supported("71.0")
+
+    def refuse(html: str, sheets: list[Any]) -> Any:
+        raise AssertionError("nothing may be laid out in parts on an unchecked WeasyPrint")
+
+    original = parts.supported
+    try:
+        parts.supported = lambda version="": False  # type: ignore[assignment]
+        assert parts.print_parted(reader_job.html, refuse, [], str(tmp_path / "x.pdf")) is None
+    finally:
+        parts.supported = original
+
+
+def test_the_checked_weasyprint_is_the_pinned_and_installed_one() -> None:
+    pins = re.findall(r'"weasyprint==([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pins == [parts.CHECKED_VERSION]
+    assert weasyprint.__version__ == parts.CHECKED_VERSION
+
+
+def test_a_part_mark_written_in_a_page_cannot_cut_the_reader(reader_job: Any) -> None:
+    pieces = parts.split(reader_job.html)
+    assert pieces is not None
+    from publish.pdf.build import _unmarked
+
+    assert parts.PART_MARK not in _unmarked(f"<p>before</p>{parts.PART_MARK}<p>after</p>")
+    assert parts.split("<html><body><p>no marks</p></body></html>") is None
