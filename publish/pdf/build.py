@@ -180,26 +180,31 @@ class PdfBuilder:
     def _common(self, kind: str) -> dict[str, Any]:
         return {"kind": kind, "settings": self.settings, "course": self.course, "cohort": self.cohort, "edition_label": EDITION_LABELS[self.edition]}
 
-    def _prepared(self, pages: list[SitePage], *, lines: bool) -> tuple[list[Tag], content.Links, dict[str, str]]:
-        """Printable copies of pages for one PDF, with ids prefixed and links resolved among them."""
+    def _prepared(self, pages: list[SitePage], *, lines: bool) -> Iterator[tuple[SitePage, Tag, dict[str, str]]]:
+        """Printable copies of pages for one PDF, with ids prefixed and links resolved among them, made one at a time.
+
+        Each comes with what its images were written as. For a PDF of several pages, every page's anchors are learnt
+        first from a copy dropped at once: no more than one copy is held at a time (the reader's, all held together,
+        were the largest part of the build's memory while it composes).
+        """
         links = content.Links(site_url=self.settings.site_url, pages={p.url: p.key for p in pages})
-        articles, images = [], {}
+        for page in pages:
+            if len(pages) > 1:
+                links.anchors |= content.prefix_ids(content.printable(page), page.key)
+            links.anchors.add(page.key)
         for page in pages:
             article = content.printable(page)
             links.anchors |= content.prefix_ids(article, page.key)
-            links.anchors.add(page.key)
-            images.update(content.resolve_images(article, page, self.site_dir))
+            images = content.resolve_images(article, page, self.site_dir)
             if lines:
                 content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
-            articles.append(article)
-        for page, article in zip(pages, articles, strict=True):
             content.rewrite_links(article, page, links)
-        return articles, links, images
+            yield page, article, images
 
     def reader(self) -> _Document:
         """The whole course in nav order, with cover and contents."""
-        articles, _, images = self._prepared(self.pages, lines=False)
-        by_src = {page.src: article for page, article in zip(self.pages, articles, strict=True)}
+        prepared = self._prepared(self.pages, lines=False)
+        images: dict[str, str] = {}
         parts: list[dict[str, Any]] = []
         contents: list[dict[str, Any]] = []
 
@@ -211,8 +216,9 @@ class PdfBuilder:
                     contents.append({"title": entry.title, "anchor": anchor, "level": min(level, 3)})
                     walk(entry.children, level + 1)
                     continue
-                page = next(p for p in self.pages if p.src == entry.src)
-                article = by_src[page.src]
+                # The pages are the nav's, in its order (load_pages).
+                page, article, page_images = next(prepared)
+                images.update(page_images)
                 _mark_headings(article, page, level, entry.title)
                 here = online(self.settings.site_url, page.url)
                 parts.append({"html": _unmarked(article.decode_contents()), "anchor": page.key, "level": level, "online": here})
@@ -233,7 +239,7 @@ class PdfBuilder:
 
     def handout(self, page: SitePage) -> _Document:
         """One page's content and prompts, with writing space and a line for name, cohort and date."""
-        (article,), _, images = self._prepared([page], lines=True)
+        _, article, images = next(self._prepared([page], lines=True))
         _mark_headings(article, page, 1, page.title)
         part = {"html": Markup(article.decode_contents()), "anchor": page.key, "online": online(self.settings.site_url, page.url)}
         title = f"{self.course.title}: Handout, {page.title}"
@@ -265,9 +271,9 @@ class PdfBuilder:
 
     def guide(self) -> _Document:
         """Facilitator edition (issue 6): the run of show and logistics, then every facilitator note under its page."""
-        articles, _, images = self._prepared(self.pages, lines=False)
-        parts = []
-        for page, article in zip(self.pages, articles, strict=True):
+        parts, images = [], {}
+        for page, article, page_images in self._prepared(self.pages, lines=False):
+            images.update(page_images)
             blocks = article.select(content.GUIDE_BLOCKS)
             if blocks:
                 parts.append({"title": page.title, "anchor": page.key, "html": _unmarked("\n".join(str(block) for block in blocks))})
