@@ -371,7 +371,7 @@ def print_job(job: RenderJob) -> Printed:
     site_dir = Path(job.site_dir)
     fetcher = SiteFetcher(site_dir)
     partial = Path(job.folder) / f".{job.name}.partial"
-    fonts = FontConfiguration()
+    fonts = _font_configuration()
 
     def render(html: str, stylesheets: list[CSS]) -> Any:
         return HTML(string=html, base_url=site_dir.as_uri() + "/", url_fetcher=fetcher).render(
@@ -389,6 +389,12 @@ def print_job(job: RenderJob) -> Printed:
     gc.collect()
     release_memory()
     return Printed(pages, time.perf_counter() - started, list(fetcher.refused), list(messages))
+
+
+@functools.lru_cache(maxsize=1)
+def _font_configuration() -> FontConfiguration:
+    """One font configuration per process: a new one per document leaks a little of fontconfig's memory each time."""
+    return FontConfiguration()
 
 
 @functools.lru_cache(maxsize=8)

@@ -22,10 +22,12 @@ from __future__ import annotations
 import gc
 import html
 import logging
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import IO, Any
 
 import pydyf
 import weasyprint
@@ -126,7 +128,7 @@ class _Slot:
 class JoinedPdf:
     """One PDF painted from several laid-out documents, as WeasyPrint's generate_pdf paints one (weasyprint/pdf/__init__.py)."""
 
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], scratch: IO[bytes]) -> None:
         self.options = options
         self.scale = 0.75  # 72 PDF points per inch / 96 CSS pixels per inch
         self.compress = not options["uncompressed_pdf"]
@@ -135,6 +137,8 @@ class JoinedPdf:
         self.fonts: dict[str, Any] = {}
         self.annot_files: dict[str, Any] = {}
         self.slots: list[_Slot] = []
+        # Where finished objects wait for the PDF to be written.
+        self.scratch = scratch
         color_space = pydyf.Dictionary(
             {
                 "lab-d50": pydyf.Array(("/Lab", pydyf.Dictionary({"WhitePoint": pydyf.Array(D50), "Range": pydyf.Array((-125, 125, -125, 125))}))),
@@ -236,13 +240,14 @@ class JoinedPdf:
         """Keep the page's finished objects (its content stream, its structure elements) as their bytes from here on.
 
         Nothing changes them after their page: only the page itself (its margin stream comes later) and the link
-        annotations (numbered into the parent tree at the end) stay objects. This is what keeps the memory flat.
+        annotations (numbered into the parent tree at the end) stay objects. Kept in a scratch file, they cost no
+        memory: this is what keeps the memory flat however long the document.
         """
         objects = self.pdf.objects
         for index in range(first, len(objects)):
             item = objects[index]
             if isinstance(item, Stream) or (isinstance(item, pydyf.Dictionary) and item.get("Type") in ("/StructElem", "/OBJR")):
-                objects[index] = _Frozen(item)
+                objects[index] = _Frozen(item, self.scratch)
 
     def anchor_pages(self) -> dict[str, int]:
         """Each anchor's page number (1-based); the first occurrence of a name wins, as in WeasyPrint."""
@@ -363,17 +368,20 @@ class JoinedPdf:
 
 
 class _Frozen(pydyf.Object):
-    """A finished PDF object as the bytes pydyf would write for it: same number, same place in the file."""
+    """A finished PDF object as the bytes pydyf would write for it, kept in a scratch file until the PDF is written."""
 
-    def __init__(self, original: pydyf.Object) -> None:
+    def __init__(self, original: pydyf.Object, scratch: IO[bytes]) -> None:
         super().__init__()
         self.number, self.generation, self.free = original.number, original.generation, original.free
-        self._data = original.data
+        data = original.data
+        self._scratch, self._at, self._length = scratch, scratch.seek(0, os.SEEK_END), len(data)
+        scratch.write(data)
         self._compressible = original.compressible
 
     @property
     def data(self) -> bytes:
-        return self._data
+        self._scratch.seek(self._at)
+        return self._scratch.read(self._length)
 
     @property
     def compressible(self) -> bool:
@@ -404,22 +412,23 @@ def print_parted(document: str, render: Callable[[str, list[CSS]], Any], sheets:
     options.update(VARIANTS["pdf/ua-1"][1])
     front_document = pieces.document(pieces.front)
     front_pages = len(render(front_document, [*sheets, NO_MARGINS, contents_numbers(None)]).pages)
-    joined = JoinedPdf(options)
-    joined.reserve(front_pages)
-    for part in pieces.parts:
-        joined.add(render(pieces.document(part), [*sheets, NO_MARGINS]))
-        # The part's boxes hold reference cycles: free them now, and give the memory back, before the next is laid out.
-        gc.collect()
-        release_memory()
-    front = render(front_document, [*sheets, NO_MARGINS, contents_numbers(joined.anchor_pages())])
-    if len(front.pages) != front_pages:
-        return None
-    joined.add(front, start=0)
-    metadata = front.metadata
-    del front
-    try:
-        joined.add_margins(render(pieces.document(joined.margin_pages()), [*sheets, MARGIN_CSS]))
-    except Repaginated:
-        return None
-    joined.write(target, metadata)
-    return len(joined.slots)
+    with tempfile.TemporaryFile() as scratch:
+        joined = JoinedPdf(options, scratch)
+        joined.reserve(front_pages)
+        for part in pieces.parts:
+            joined.add(render(pieces.document(part), [*sheets, NO_MARGINS]))
+            # The part's boxes hold reference cycles: free them now, and give the memory back, before the next is laid out.
+            gc.collect()
+            release_memory()
+        front = render(front_document, [*sheets, NO_MARGINS, contents_numbers(joined.anchor_pages())])
+        if len(front.pages) != front_pages:
+            return None
+        joined.add(front, start=0)
+        metadata = front.metadata
+        del front
+        try:
+            joined.add_margins(render(pieces.document(joined.margin_pages()), [*sheets, MARGIN_CSS]))
+        except Repaginated:
+            return None
+        joined.write(target, metadata)
+        return len(joined.slots)
