@@ -13,7 +13,7 @@ from pydantic import ValidationError
 # renders a page (the MkDocs hook, python -m publish for Zensical, make check) knows every macro.
 from . import downloads, reference  # noqa: F401
 from .cohort import build_of, current_build
-from .data import CourseData, _Reader, _schema_problems, _yaml_problem, load_course
+from .data import CourseData, _compose, _Reader, _schema_problems, _yaml_problem, load_course
 from .errors import ContentError, Problem
 from .library import RESOURCES_PAGE, PageContext, course_pages
 from .markup import front_matter_code, unsafe_html
@@ -33,20 +33,6 @@ def split_source(text: str) -> tuple[str | None, int, str, int]:
         return None, 0, text, 1
     body = text[match.end() :].lstrip("\n")
     return match.group(1), 2, body, text[: len(text) - len(body)].count("\n") + 1
-
-
-# libyaml's parser when PyYAML has it: the same nodes, with the same line marks, several times faster.
-_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
-
-
-def _compose(text: str) -> yaml.Node | None:
-    """The front matter's YAML node tree; a syntax error is always PyYAML's own, so its message and line never change."""
-    if _FAST_LOADER is not None:
-        try:
-            return yaml.compose(text, Loader=_FAST_LOADER)
-        except yaml.YAMLError:
-            pass  # reported below, in the pure-Python parser's words
-    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def check_front_matter(path: str, text: str | None, first_line: int) -> tuple[dict[str, Any], list[Problem]]:
