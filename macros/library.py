@@ -55,6 +55,7 @@ def course_pages(nav: Any, files: Any) -> list[CoursePage]:
         return list(cached[2])
     found = _walk_course_pages(nav, files)
     _course_pages_cache = (nav, files, found)
+    _reflections_by_source.clear()
     return list(found)
 
 
@@ -181,12 +182,8 @@ def discussion(id: str) -> str:
     return render.render_prompt(current.get().data.prompts[id])
 
 
-def reflections_called_on(source: str) -> list[str]:
-    """The ids a page's source passes to reflection(), in the order a reader meets them."""
-    try:
-        tree = Environment().parse(source)
-    except TemplateSyntaxError:
-        return []  # the content check reports the broken page itself
+def reflections_called_on(tree: nodes.Template) -> list[str]:
+    """The ids a page's template tree passes to reflection(), in the order a reader meets them."""
     ids = []
     for call in tree.find_all(nodes.Call):
         if isinstance(call.node, nodes.Name) and call.node.name == "reflection":
@@ -194,6 +191,27 @@ def reflections_called_on(source: str) -> list[str]:
             if values and isinstance(values[0], nodes.Const) and isinstance(values[0].value, str):
                 ids.append(values[0].value)
     return ids
+
+
+# Each page's reflection ids, by the page's source: noted from the tree the page was checked with as it is rendered
+# (pages.render_page), so the journal parses only the pages this build has not rendered yet. Emptied for each build.
+_reflections_by_source: dict[str, list[str]] = {}
+
+
+def note_reflections(source: str, tree: nodes.Template) -> None:
+    """Keep the reflection ids of a page whose source was checked as tree."""
+    _reflections_by_source[source] = reflections_called_on(tree)
+
+
+def _reflections_on(source: str) -> list[str]:
+    known = _reflections_by_source.get(source)
+    if known is not None:
+        return known
+    try:
+        tree = Environment().parse(source)
+    except TemplateSyntaxError:
+        return []  # the content check reports the broken page itself
+    return reflections_called_on(tree)
 
 
 @macro(None, "all_reflections()")
@@ -205,7 +223,7 @@ def all_reflections() -> str:
     for course_page in page.pages:
         if course_page.src_path == page.src_path:
             continue
-        ids = [i for i in reflections_called_on(course_page.text) if i in reflections]
+        ids = [i for i in _reflections_on(course_page.text) if i in reflections]
         if ids:
             groups.append((course_page.title, get_relative_url(course_page.url, page.url or "."), [reflections.pop(i) for i in dict.fromkeys(ids)]))
     if reflections:

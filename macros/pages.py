@@ -15,7 +15,7 @@ from . import downloads, reference  # noqa: F401
 from .cohort import build_of, current_build
 from .data import CourseData, _compose, _Reader, _schema_problems, _yaml_problem, load_course
 from .errors import ContentError, Problem
-from .library import RESOURCES_PAGE, PageContext, course_pages
+from .library import RESOURCES_PAGE, PageContext, course_pages, note_reflections
 from .markup import front_matter_code, unsafe_html
 from .models import PageMeta
 from .notes import check_notes, select_notes
@@ -86,7 +86,9 @@ def render_page(markdown: str, page: Any, config: Any, files: Any, source: str |
         # The nav's pages were read once, for this build; a page outside the nav is read here.
         known = next((p for p in pages if p.src_path == page.file.src_path), None)
         source = known.text if known is not None and known.text else Path(page.file.abs_src_path).read_text(encoding="utf-8")
-    problems, checker, _, body, _ = check_source(path, source, data)
+    problems, checker, _, body, body_line = check_source(path, source, data)
+    if checker.tree is not None:
+        note_reflections(source, checker.tree)  # for the reflections journal (all_reflections)
     # Issue 6: the build's cohort and edition (read once per build); facilitator notes leave the participant edition here.
     build = build_of(config)
     current_build.set(build)
@@ -100,6 +102,12 @@ def render_page(markdown: str, page: Any, config: Any, files: Any, source: str |
         problems += checker.problems
     if problems:
         raise ContentError(problems)
+    if tree is None:
+        # The checked source less its facilitator notes: the page as rendered is parsed, and checked, once more.
+        again = PageChecker(data, path, line_offset=body_line - 1)
+        tree = again.check(markdown)
+        if tree is None:
+            raise ContentError(again.problems)
     resources = files.get_file_from_path(RESOURCES_PAGE) if files is not None else None
     context = PageContext(
         data=data,
@@ -109,4 +117,4 @@ def render_page(markdown: str, page: Any, config: Any, files: Any, source: str |
         resources_url=resources.url if resources is not None else "resources/",
         pages=pages,
     )
-    return render_checked(tree if tree is not None else markdown, context)
+    return render_checked(tree, context)

@@ -13,6 +13,8 @@ import inspect
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context, missing, new_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from .data import CourseData
@@ -210,11 +212,42 @@ class PageChecker:
         self.problem(lineno, f"`{spec.name}(\"{value}\")`: there is no {KIND_WORDS[spec.takes]} with the id '{value}'.", fix)
 
 
-def render_checked(tree_source: str | nodes.Template, context: PageContext) -> str:
-    """Render a page that PageChecker passed (its source, or the tree check() returned), in the sandbox, with the macros as the only names."""
-    template = ENVIRONMENT.from_string(tree_source, globals={name: spec.function for name, spec in MACROS.items()})
+def render_checked(tree: nodes.Template, context: PageContext) -> str:
+    """Render a tree PageChecker.check() returned, in the sandbox, with the macros as the only names.
+
+    A checked tree is text and macro calls with literal arguments, nothing else, so it is run here exactly as the
+    code Jinja would compile from it runs (each call made through the sandbox's call gate, its result turned into
+    text), without compiling a template for every page. Anything else in the tree is refused, not rendered.
+    """
+    names = new_context(ENVIRONMENT, None, {}, globals={name: spec.function for name, spec in MACROS.items()})
     token = current.set(context)
     try:
-        return template.render()
+        return "".join(_output(part, names) for node in tree.body for part in _parts(node))
     finally:
         current.reset(token)
+
+
+def _parts(node: nodes.Node) -> list[nodes.Node]:
+    if not isinstance(node, nodes.Output):
+        raise SecurityError(f"{_describe(node)} is not a checked macro call")
+    return node.nodes
+
+
+def _output(part: nodes.Node, names: Context) -> str:
+    """One part of a checked page as text: its own text, or what its macro call returns."""
+    if isinstance(part, nodes.TemplateData):
+        return part.data
+    if (
+        isinstance(part, nodes.Call)
+        and isinstance(part.node, nodes.Name)
+        and part.dyn_args is None
+        and part.dyn_kwargs is None
+        and all(isinstance(arg, nodes.Const) for arg in [*part.args, *(k.value for k in part.kwargs)])
+    ):
+        function = names.resolve_or_missing(part.node.name)
+        if function is missing:
+            function = ENVIRONMENT.undefined(name=part.node.name)
+        args = [arg.value for arg in part.args]  # type: ignore[attr-defined]
+        kwargs = {k.key: k.value.value for k in part.kwargs}  # type: ignore[attr-defined]
+        return str(ENVIRONMENT.call(names, function, *args, **kwargs))
+    raise SecurityError(f"{_describe(part)} is not a checked macro call")

@@ -10,7 +10,8 @@ from conftest import ROOT
 from jinja2.exceptions import SecurityError, UndefinedError
 
 from macros.data import load_course
-from macros.templates import ENVIRONMENT, PageChecker
+from macros.library import MACROS, PageContext, current
+from macros.templates import ENVIRONMENT, PageChecker, render_checked
 
 DATA = load_course(ROOT / "docs")
 
@@ -74,3 +75,25 @@ def test_jinja_is_pinned_at_a_release_without_the_known_sandbox_escapes() -> Non
     assert tuple(int(part) for part in jinja2.__version__.split(".")[:3]) >= (3, 1, 6)
     pinned = re.search(r'"Jinja2==(\d+)\.(\d+)\.(\d+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert pinned is not None and tuple(map(int, pinned.groups())) >= (3, 1, 6)
+
+
+def test_a_checked_tree_renders_as_jinja_s_own_compiled_template_would() -> None:
+    source = 'Intro {{ finding("five-key-actions") }}\n{% raw %}{{ braces }}{% endraw %} {{- cite(id="entry-points-study") }}\r\nend\n'
+    checker = PageChecker(DATA, "docs/page.md")
+    tree = checker.check(source)
+    assert tree is not None, checker.problems
+    context = PageContext(data=DATA, url="page/")
+    compiled = ENVIRONMENT.from_string(source, globals={name: spec.function for name, spec in MACROS.items()})
+    token = current.set(context)
+    try:
+        expected = compiled.render()
+    finally:
+        current.reset(token)
+    assert render_checked(tree, context) == expected
+
+
+@pytest.mark.parametrize("code", ["{{ ''.__class__ }}", "{% set x = 1 %}", "{{ finding(x) }}", "{{ open('/etc/passwd') }}", "{{ finding(*ids) }}"])
+def test_rendering_refuses_a_tree_the_checker_did_not_pass(code: str) -> None:
+    # The renderer runs only text and macro calls with literal arguments: an unchecked tree cannot run anything else.
+    with pytest.raises((SecurityError, UndefinedError)):
+        render_checked(ENVIRONMENT.parse(code), PageContext(data=DATA))
