@@ -6,9 +6,11 @@ it is what the macro reference shows.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -114,6 +116,11 @@ class Macro:
     def summary(self) -> str:
         """The docstring's first line: what the author gets."""
         return (self.function.__doc__ or "").strip().splitlines()[0]
+
+    @cached_property
+    def signature(self) -> inspect.Signature:
+        """The arguments the macro takes, read once (the checker binds every call to it)."""
+        return inspect.signature(self.function)
 
 
 MACROS: dict[str, Macro] = {}
@@ -296,8 +303,23 @@ def reach() -> str:
     return render.render_reach(current.get().data.course)
 
 
-def valid_ids(data: CourseData, takes: IdKind) -> set[str]:
+# The last data's answers: (data, kind -> ids). Keyed by the very data object, which load_course makes anew when a
+# data file changes.
+_valid_ids_cache: tuple[CourseData, dict[IdKind, frozenset[str]]] | None = None
+
+
+def valid_ids(data: CourseData, takes: IdKind) -> frozenset[str]:
     """The ids a macro argument of this kind may name."""
+    global _valid_ids_cache
+    if _valid_ids_cache is None or _valid_ids_cache[0] is not data:
+        _valid_ids_cache = (data, {})
+    known = _valid_ids_cache[1]
+    if takes not in known:
+        known[takes] = frozenset(_valid_ids(data, takes))
+    return known[takes]
+
+
+def _valid_ids(data: CourseData, takes: IdKind) -> set[str]:
     if takes == "finding":
         return set(data.findings)
     if takes == "source":

@@ -92,10 +92,12 @@ def render_page(markdown: str, page: Any, config: Any, files: Any, source: str |
     # Issue 6: the build's cohort and edition (read once per build); facilitator notes leave the participant edition here.
     build = build_of(config)
     current_build.set(build)
-    markdown = select_notes(markdown, keep=build.facilitator)
+    selected = select_notes(markdown, keep=build.facilitator)
+    checked = selected if markdown == body else select_notes(body, keep=build.facilitator)
+    markdown = selected
     # The tree the checker already parsed is rendered when it is exactly what we are about to render.
     tree = checker.tree if markdown == body else None
-    if select_notes(body, keep=build.facilitator).strip() != markdown.strip():
+    if checked.strip() != markdown.strip():
         # Another plugin changed the Markdown before us: check what we are about to render.
         checker = PageChecker(data, path)
         tree = checker.check(markdown)

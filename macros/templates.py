@@ -9,7 +9,6 @@ the only globals.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
@@ -177,7 +176,7 @@ class PageChecker:
         args = [a.value for a in node.args]  # type: ignore[attr-defined]
         kwargs = {k.key: k.value.value for k in node.kwargs}  # type: ignore[attr-defined]
         try:
-            inspect.signature(spec.function).bind(*args, **kwargs)
+            spec.signature.bind(*args, **kwargs)
         except TypeError:
             self.problem(node.lineno, f"`{name}` was called with the wrong arguments.", f"write it as {{{{ {spec.example} }}}}.")
             return
@@ -227,7 +226,7 @@ def render_checked(tree: nodes.Template, context: PageContext) -> str:
         current.reset(token)
 
 
-def _parts(node: nodes.Node) -> list[nodes.Node]:
+def _parts(node: nodes.Node) -> list[nodes.Expr]:
     if not isinstance(node, nodes.Output):
         raise SecurityError(f"{_describe(node)} is not a checked macro call")
     return node.nodes
