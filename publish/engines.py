@@ -136,7 +136,8 @@ def stage_course(config_file: Path, stage: Path, *, links_relative_to_file: bool
     docs = stage / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     written: set[Path] = set()
-    config = load_config(str(config_file if config_file.is_absolute() else ROOT / config_file))
+    # Read without its plugins and hooks: the pages are rendered here, so neither is loaded for this step.
+    config = load_config(str(config_file if config_file.is_absolute() else ROOT / config_file), plugins=[], hooks=[])
     files = get_files(config)
     # The nav's pages, read once for this build and shared with the macros (course_pages); others are read here.
     read = {page.src_path: page for page in course_pages(config["nav"], files)}
