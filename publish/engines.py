@@ -194,7 +194,8 @@ def _write_config(config_file: Path, stage: Path, theme_leaves_out: tuple[str, .
 
     source = config_file if config_file.is_absolute() else ROOT / config_file
     with source.open(encoding="utf-8") as handle:
-        settings: dict[str, Any] = yaml.load(handle, Loader=get_yaml_loader())  # MkDocs' own loader: !ENV and !relative
+        # MkDocs' own loader (!ENV and !relative) on libyaml's parser when PyYAML has it.
+        settings: dict[str, Any] = yaml.load(handle, Loader=get_yaml_loader(getattr(yaml, "CLoader", yaml.Loader)))
     settings["docs_dir"] = "docs"
     settings["site_dir"] = "site"
     theme = settings.setdefault("theme", {})
@@ -209,4 +210,5 @@ def _write_config(config_file: Path, stage: Path, theme_leaves_out: tuple[str, .
         theme["custom_dir"] = str(custom)
     settings["plugins"] = [entry for entry in settings.get("plugins", []) if (next(iter(entry)) if isinstance(entry, dict) else entry) in KEPT_PLUGINS]
     settings.pop("hooks", None)
-    _write_if_changed(stage / STAGED_CONFIG, yaml.safe_dump(settings, sort_keys=False, allow_unicode=True).encode("utf-8"))
+    text = yaml.dump(settings, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, allow_unicode=True)
+    _write_if_changed(stage / STAGED_CONFIG, text.encode("utf-8"))
