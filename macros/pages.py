@@ -20,7 +20,7 @@ from .markup import front_matter_code, unsafe_html
 from .models import PageMeta
 from .notes import check_notes, select_notes
 from .schedule import check_discussion_minutes
-from .templates import PageChecker, render_checked
+from .templates import PageChecker, render_checked, tree_with_lines_emptied
 
 # The same rule MkDocs uses to find front matter, so line numbers agree with it.
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S | re.M)
@@ -104,8 +104,11 @@ def render_page(markdown: str, page: Any, config: Any, files: Any, source: str |
         problems += checker.problems
     if problems:
         raise ContentError(problems)
+    if tree is None and markdown == checked and checker.tree is not None:
+        # The checked source less its facilitator notes: its tree, with the notes' lines emptied, when they are text in it.
+        tree = tree_with_lines_emptied(checker.tree, body, markdown)
     if tree is None:
-        # The checked source less its facilitator notes: the page as rendered is parsed, and checked, once more.
+        # Otherwise the page as rendered is parsed, and checked, once more.
         again = PageChecker(data, path, line_offset=body_line - 1)
         tree = again.check(markdown)
         if tree is None:

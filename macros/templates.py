@@ -211,6 +211,48 @@ class PageChecker:
         self.problem(lineno, f"`{spec.name}(\"{value}\")`: there is no {KIND_WORDS[spec.takes]} with the id '{value}'.", fix)
 
 
+# Line breaks str.splitlines() knows and Jinja does not: where one appears, the two number lines differently.
+_OTHER_LINE_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def tree_with_lines_emptied(tree: nodes.Template, source: str, edited: str) -> nodes.Template | None:
+    """The tree of edited, made from tree (source's, as PageChecker.check() returned it) without parsing edited again.
+
+    edited must be source with some whole lines emptied (as facilitator notes are left out), and each emptied line
+    must be text wholly inside one of the tree's text parts: then emptying it changes no tag, no macro call and no
+    line number, only that text. Otherwise None: edited must then be parsed and checked itself.
+    """
+    if any(mark in source or mark in edited for mark in _OTHER_LINE_BREAKS):
+        return None
+    old, new = source.splitlines(keepends=True), edited.splitlines(keepends=True)
+    if len(old) != len(new):
+        return None
+    emptied: set[int] = set()
+    for number, (before, after) in enumerate(zip(old, new, strict=True), start=1):
+        if before != after:
+            if after != "\n" or before.rstrip("\r\n") == before:
+                return None  # not a whole line emptied
+            emptied.add(number)
+    body: list[nodes.Node] = []
+    for node in tree.body:
+        if not isinstance(node, nodes.Output):
+            return None
+        parts: list[nodes.Expr] = []
+        for part in node.nodes:
+            if isinstance(part, nodes.TemplateData) and emptied:
+                lines = part.data.split("\n")
+                # A line of the text wholly inside it: after its first line break and before its last.
+                inside = [number for number in emptied if 1 <= number - part.lineno < len(lines) - 1]
+                if inside:
+                    for number in inside:
+                        lines[number - part.lineno] = ""
+                    emptied.difference_update(inside)
+                    part = nodes.TemplateData("\n".join(lines), lineno=part.lineno)
+            parts.append(part)
+        body.append(nodes.Output(parts, lineno=node.lineno))
+    return None if emptied else nodes.Template(body, lineno=tree.lineno)
+
+
 def render_checked(tree: nodes.Template, context: PageContext) -> str:
     """Render a tree PageChecker.check() returned, in the sandbox, with the macros as the only names.
 

@@ -11,7 +11,7 @@ from jinja2.exceptions import SecurityError, UndefinedError
 
 from macros.data import load_course
 from macros.library import MACROS, PageContext, current
-from macros.templates import ENVIRONMENT, PageChecker, render_checked
+from macros.templates import ENVIRONMENT, PageChecker, render_checked, tree_with_lines_emptied
 
 DATA = load_course(ROOT / "docs")
 
@@ -97,3 +97,36 @@ def test_rendering_refuses_a_tree_the_checker_did_not_pass(code: str) -> None:
     # The renderer runs only text and macro calls with literal arguments: an unchecked tree cannot run anything else.
     with pytest.raises((SecurityError, UndefinedError)):
         render_checked(ENVIRONMENT.parse(code), PageContext(data=DATA))
+
+
+EMPTIED = [
+    # (source, the same with some whole lines emptied); the made tree must be the edited source's own, or None.
+    ("a\nnote\nb {{ cite('entry-points-study') }}\nc\n", "a\n\nb {{ cite('entry-points-study') }}\nc\n"),
+    ("{{ cite('entry-points-study') }}\nnote\n\nc", "{{ cite('entry-points-study') }}\n\n\nc"),
+    ("a\nnote\n   {{- cite('entry-points-study') }}\n", "a\n\n   {{- cite('entry-points-study') }}\n"),
+    ("{{ cite('entry-points-study') -}}\nnote\nb\n", "{{ cite('entry-points-study') -}}\n\nb\n"),
+    ("{% raw %}\nnote {{ x }}\n{% endraw %}\nb\n", "{% raw %}\n\n{% endraw %}\nb\n"),
+    ("{{ cite(\nnote\n) }}\n", "{{ cite(\n\n) }}\n"),
+    ("{{ cite('entry-\nnote\npoints-study') }}\n", "{{ cite('entry-\n\npoints-study') }}\n"),
+    ("{# a\nnote\n#}\nb\n", "{# a\n\n#}\nb\n"),
+    ("a\r\nnote\r\nb\r\n", "a\r\n\nb\r\n"),
+    ("a\x0cnote\nb\nc\n", "a\x0cnote\n\nc\n"),
+    ("a\nnote", "a\n\n"),
+    ("a\nnote\nb\n", "a\nother\nb\n"),
+]
+
+
+@pytest.mark.parametrize(("source", "edited"), EMPTIED)
+def test_a_tree_with_lines_emptied_is_the_edited_source_s_own_or_none(source: str, edited: str) -> None:
+    made = tree_with_lines_emptied(ENVIRONMENT.parse(source), source, edited)
+    assert made is None or made == ENVIRONMENT.parse(edited)
+
+
+def test_the_participant_edition_renders_pages_with_notes_from_the_checked_tree() -> None:
+    source = "Intro\n/// facilitator | Running it\nSay {{ cite('entry-points-study') }} here.\n///\nAfter {{ cite('entry-points-study') }}\n"
+    edited = "Intro\n\n\n\nAfter {{ cite('entry-points-study') }}\n"
+    made = tree_with_lines_emptied(ENVIRONMENT.parse(source), source, edited)
+    assert made is None  # a call inside the note: parsed and checked again
+    source = "Intro\n/// facilitator | Running it\nSay it here.\n///\nAfter {{ cite('entry-points-study') }}\n"
+    made = tree_with_lines_emptied(ENVIRONMENT.parse(source), source, edited)
+    assert made is not None and made == ENVIRONMENT.parse(edited)
