@@ -120,6 +120,20 @@ class _Reader:
         return self.lines.get(loc, 1)
 
 
+# libyaml's parser when PyYAML has it: the same nodes, with the same line marks, several times faster.
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """A YAML text's node tree; a syntax error is always PyYAML's own, so its message and line never change."""
+    if _FAST_LOADER is not None:
+        try:
+            return yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass  # reported below, in the pure-Python parser's words
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> tuple[Any, _Reader, list[Problem]]:
     """Parse one YAML file; never raises, returns problems instead."""
     display = _display(path)
@@ -138,7 +152,7 @@ def read_yaml(path: Path) -> tuple[Any, _Reader, list[Problem]]:
             [Problem(display, line, "the file is not valid UTF-8 text.", "save it as UTF-8 (most editors offer this under 'Save with encoding').")],
         )
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
     except yaml.YAMLError as error:
         return None, reader, [_yaml_problem(display, error)]
     if node is None:

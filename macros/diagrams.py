@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from markupsafe import escape
 
@@ -43,6 +44,7 @@ _UPPER = dict(
 _SPARE, _BOLD = 1.1, 1.08
 
 
+@cache  # wrapping a label measures the same words many times, and every page with a diagram draws it anew
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """Roughly how wide text is drawn at a font size, erring wide."""
     units = sum(_NARROW.get(c) or _LOWER.get(c) or _UPPER.get(c) or (556 if c.isdigit() else 700) for c in text)

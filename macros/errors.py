@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def format_problems(problems: list[Problem]) -> str:
     return "\n".join(lines)
 
 
-def closest(word: str, choices: list[str] | set[str]) -> str:
+def closest(word: str, choices: Collection[str]) -> str:
     """A 'did you mean' hint naming the nearest valid choices, or listing them all."""
     import difflib
 

@@ -6,9 +6,11 @@ it is what the macro reference shows.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -55,6 +57,7 @@ def course_pages(nav: Any, files: Any) -> list[CoursePage]:
         return list(cached[2])
     found = _walk_course_pages(nav, files)
     _course_pages_cache = (nav, files, found)
+    _reflections_by_source.clear()
     return list(found)
 
 
@@ -113,6 +116,11 @@ class Macro:
     def summary(self) -> str:
         """The docstring's first line: what the author gets."""
         return (self.function.__doc__ or "").strip().splitlines()[0]
+
+    @cached_property
+    def signature(self) -> inspect.Signature:
+        """The arguments the macro takes, read once (the checker binds every call to it)."""
+        return inspect.signature(self.function)
 
 
 MACROS: dict[str, Macro] = {}
@@ -181,12 +189,8 @@ def discussion(id: str) -> str:
     return render.render_prompt(current.get().data.prompts[id])
 
 
-def reflections_called_on(source: str) -> list[str]:
-    """The ids a page's source passes to reflection(), in the order a reader meets them."""
-    try:
-        tree = Environment().parse(source)
-    except TemplateSyntaxError:
-        return []  # the content check reports the broken page itself
+def reflections_called_on(tree: nodes.Template) -> list[str]:
+    """The ids a page's template tree passes to reflection(), in the order a reader meets them."""
     ids = []
     for call in tree.find_all(nodes.Call):
         if isinstance(call.node, nodes.Name) and call.node.name == "reflection":
@@ -194,6 +198,27 @@ def reflections_called_on(source: str) -> list[str]:
             if values and isinstance(values[0], nodes.Const) and isinstance(values[0].value, str):
                 ids.append(values[0].value)
     return ids
+
+
+# Each page's reflection ids, by the page's source: noted from the tree the page was checked with as it is rendered
+# (pages.render_page), so the journal parses only the pages this build has not rendered yet. Emptied for each build.
+_reflections_by_source: dict[str, list[str]] = {}
+
+
+def note_reflections(source: str, tree: nodes.Template) -> None:
+    """Keep the reflection ids of a page whose source was checked as tree."""
+    _reflections_by_source[source] = reflections_called_on(tree)
+
+
+def _reflections_on(source: str) -> list[str]:
+    known = _reflections_by_source.get(source)
+    if known is not None:
+        return known
+    try:
+        tree = Environment().parse(source)
+    except TemplateSyntaxError:
+        return []  # the content check reports the broken page itself
+    return reflections_called_on(tree)
 
 
 @macro(None, "all_reflections()")
@@ -205,7 +230,7 @@ def all_reflections() -> str:
     for course_page in page.pages:
         if course_page.src_path == page.src_path:
             continue
-        ids = [i for i in reflections_called_on(course_page.text) if i in reflections]
+        ids = [i for i in _reflections_on(course_page.text) if i in reflections]
         if ids:
             groups.append((course_page.title, get_relative_url(course_page.url, page.url or "."), [reflections.pop(i) for i in dict.fromkeys(ids)]))
     if reflections:
@@ -278,8 +303,23 @@ def reach() -> str:
     return render.render_reach(current.get().data.course)
 
 
-def valid_ids(data: CourseData, takes: IdKind) -> set[str]:
+# The last data's answers: (data, kind -> ids). Keyed by the very data object, which load_course makes anew when a
+# data file changes.
+_valid_ids_cache: tuple[CourseData, dict[IdKind, frozenset[str]]] | None = None
+
+
+def valid_ids(data: CourseData, takes: IdKind) -> frozenset[str]:
     """The ids a macro argument of this kind may name."""
+    global _valid_ids_cache
+    if _valid_ids_cache is None or _valid_ids_cache[0] is not data:
+        _valid_ids_cache = (data, {})
+    known = _valid_ids_cache[1]
+    if takes not in known:
+        known[takes] = frozenset(_valid_ids(data, takes))
+    return known[takes]
+
+
+def _valid_ids(data: CourseData, takes: IdKind) -> set[str]:
     if takes == "finding":
         return set(data.findings)
     if takes == "source":

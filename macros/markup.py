@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from .errors import Problem
@@ -48,6 +49,7 @@ class Link:
         return unquote(urlsplit(self.target).fragment)
 
 
+@lru_cache(maxsize=1024)  # a page's prose is asked for by several checks: the page's links, its raw HTML, the built site's links
 def prose(text: str) -> str:
     """The text with fenced code and inline code blanked out, line for line, so offsets still give lines."""
     kept: list[str] = []

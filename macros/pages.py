@@ -13,14 +13,14 @@ from pydantic import ValidationError
 # renders a page (the MkDocs hook, python -m publish for Zensical, make check) knows every macro.
 from . import downloads, reference  # noqa: F401
 from .cohort import build_of, current_build
-from .data import CourseData, _Reader, _schema_problems, _yaml_problem, load_course
+from .data import CourseData, _compose, _Reader, _schema_problems, _yaml_problem, load_course
 from .errors import ContentError, Problem
-from .library import RESOURCES_PAGE, PageContext, course_pages
+from .library import RESOURCES_PAGE, PageContext, course_pages, note_reflections
 from .markup import front_matter_code, unsafe_html
 from .models import PageMeta
 from .notes import check_notes, select_notes
 from .schedule import check_discussion_minutes
-from .templates import PageChecker, render_checked
+from .templates import PageChecker, render_checked, tree_with_lines_emptied
 
 # The same rule MkDocs uses to find front matter, so line numbers agree with it.
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S | re.M)
@@ -33,20 +33,6 @@ def split_source(text: str) -> tuple[str | None, int, str, int]:
         return None, 0, text, 1
     body = text[match.end() :].lstrip("\n")
     return match.group(1), 2, body, text[: len(text) - len(body)].count("\n") + 1
-
-
-# libyaml's parser when PyYAML has it: the same nodes, with the same line marks, several times faster.
-_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
-
-
-def _compose(text: str) -> yaml.Node | None:
-    """The front matter's YAML node tree; a syntax error is always PyYAML's own, so its message and line never change."""
-    if _FAST_LOADER is not None:
-        try:
-            return yaml.compose(text, Loader=_FAST_LOADER)
-        except yaml.YAMLError:
-            pass  # reported below, in the pure-Python parser's words
-    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def check_front_matter(path: str, text: str | None, first_line: int) -> tuple[dict[str, Any], list[Problem]]:
@@ -100,20 +86,33 @@ def render_page(markdown: str, page: Any, config: Any, files: Any, source: str |
         # The nav's pages were read once, for this build; a page outside the nav is read here.
         known = next((p for p in pages if p.src_path == page.file.src_path), None)
         source = known.text if known is not None and known.text else Path(page.file.abs_src_path).read_text(encoding="utf-8")
-    problems, checker, _, body, _ = check_source(path, source, data)
+    problems, checker, _, body, body_line = check_source(path, source, data)
+    if checker.tree is not None:
+        note_reflections(source, checker.tree)  # for the reflections journal (all_reflections)
     # Issue 6: the build's cohort and edition (read once per build); facilitator notes leave the participant edition here.
     build = build_of(config)
     current_build.set(build)
-    markdown = select_notes(markdown, keep=build.facilitator)
+    selected = select_notes(markdown, keep=build.facilitator)
+    checked = selected if markdown == body else select_notes(body, keep=build.facilitator)
+    markdown = selected
     # The tree the checker already parsed is rendered when it is exactly what we are about to render.
     tree = checker.tree if markdown == body else None
-    if select_notes(body, keep=build.facilitator).strip() != markdown.strip():
+    if checked.strip() != markdown.strip():
         # Another plugin changed the Markdown before us: check what we are about to render.
         checker = PageChecker(data, path)
         tree = checker.check(markdown)
         problems += checker.problems
     if problems:
         raise ContentError(problems)
+    if tree is None and markdown == checked and checker.tree is not None:
+        # The checked source less its facilitator notes: its tree, with the notes' lines emptied, when they are text in it.
+        tree = tree_with_lines_emptied(checker.tree, body, markdown)
+    if tree is None:
+        # Otherwise the page as rendered is parsed, and checked, once more.
+        again = PageChecker(data, path, line_offset=body_line - 1)
+        tree = again.check(markdown)
+        if tree is None:
+            raise ContentError(again.problems)
     resources = files.get_file_from_path(RESOURCES_PAGE) if files is not None else None
     context = PageContext(
         data=data,
@@ -123,4 +122,4 @@ def render_page(markdown: str, page: Any, config: Any, files: Any, source: str |
         resources_url=resources.url if resources is not None else "resources/",
         pages=pages,
     )
-    return render_checked(tree if tree is not None else markdown, context)
+    return render_checked(tree, context)

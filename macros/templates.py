@@ -9,10 +9,11 @@ the only globals.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context, missing, new_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from .data import CourseData
@@ -175,7 +176,7 @@ class PageChecker:
         args = [a.value for a in node.args]  # type: ignore[attr-defined]
         kwargs = {k.key: k.value.value for k in node.kwargs}  # type: ignore[attr-defined]
         try:
-            inspect.signature(spec.function).bind(*args, **kwargs)
+            spec.signature.bind(*args, **kwargs)
         except TypeError:
             self.problem(node.lineno, f"`{name}` was called with the wrong arguments.", f"write it as {{{{ {spec.example} }}}}.")
             return
@@ -210,11 +211,84 @@ class PageChecker:
         self.problem(lineno, f"`{spec.name}(\"{value}\")`: there is no {KIND_WORDS[spec.takes]} with the id '{value}'.", fix)
 
 
-def render_checked(tree_source: str | nodes.Template, context: PageContext) -> str:
-    """Render a page that PageChecker passed (its source, or the tree check() returned), in the sandbox, with the macros as the only names."""
-    template = ENVIRONMENT.from_string(tree_source, globals={name: spec.function for name, spec in MACROS.items()})
+# Line breaks str.splitlines() knows and Jinja does not: where one appears, the two number lines differently.
+_OTHER_LINE_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def tree_with_lines_emptied(tree: nodes.Template, source: str, edited: str) -> nodes.Template | None:
+    """The tree of edited, made from tree (source's, as PageChecker.check() returned it) without parsing edited again.
+
+    edited must be source with some whole lines emptied (as facilitator notes are left out), and each emptied line
+    must be text wholly inside one of the tree's text parts: then emptying it changes no tag, no macro call and no
+    line number, only that text. Otherwise None: edited must then be parsed and checked itself.
+    """
+    if any(mark in source or mark in edited for mark in _OTHER_LINE_BREAKS):
+        return None
+    old, new = source.splitlines(keepends=True), edited.splitlines(keepends=True)
+    if len(old) != len(new):
+        return None
+    emptied: set[int] = set()
+    for number, (before, after) in enumerate(zip(old, new, strict=True), start=1):
+        if before != after:
+            if after != "\n" or before.rstrip("\r\n") == before:
+                return None  # not a whole line emptied
+            emptied.add(number)
+    body: list[nodes.Node] = []
+    for node in tree.body:
+        if not isinstance(node, nodes.Output):
+            return None
+        parts: list[nodes.Expr] = []
+        for part in node.nodes:
+            if isinstance(part, nodes.TemplateData) and emptied:
+                lines = part.data.split("\n")
+                # A line of the text wholly inside it: after its first line break and before its last.
+                inside = [number for number in emptied if 1 <= number - part.lineno < len(lines) - 1]
+                if inside:
+                    for number in inside:
+                        lines[number - part.lineno] = ""
+                    emptied.difference_update(inside)
+                    part = nodes.TemplateData("\n".join(lines), lineno=part.lineno)
+            parts.append(part)
+        body.append(nodes.Output(parts, lineno=node.lineno))
+    return None if emptied else nodes.Template(body, lineno=tree.lineno)
+
+
+def render_checked(tree: nodes.Template, context: PageContext) -> str:
+    """Render a tree PageChecker.check() returned, in the sandbox, with the macros as the only names.
+
+    A checked tree is text and macro calls with literal arguments, nothing else, so it is run here exactly as the
+    code Jinja would compile from it runs (each call made through the sandbox's call gate, its result turned into
+    text), without compiling a template for every page. Anything else in the tree is refused, not rendered.
+    """
+    names = new_context(ENVIRONMENT, None, {}, globals={name: spec.function for name, spec in MACROS.items()})
     token = current.set(context)
     try:
-        return template.render()
+        return "".join(_output(part, names) for node in tree.body for part in _parts(node))
     finally:
         current.reset(token)
+
+
+def _parts(node: nodes.Node) -> list[nodes.Expr]:
+    if not isinstance(node, nodes.Output):
+        raise SecurityError(f"{_describe(node)} is not a checked macro call")
+    return node.nodes
+
+
+def _output(part: nodes.Node, names: Context) -> str:
+    """One part of a checked page as text: its own text, or what its macro call returns."""
+    if isinstance(part, nodes.TemplateData):
+        return part.data
+    if (
+        isinstance(part, nodes.Call)
+        and isinstance(part.node, nodes.Name)
+        and part.dyn_args is None
+        and part.dyn_kwargs is None
+        and all(isinstance(arg, nodes.Const) for arg in [*part.args, *(k.value for k in part.kwargs)])
+    ):
+        function = names.resolve_or_missing(part.node.name)
+        if function is missing:
+            function = ENVIRONMENT.undefined(name=part.node.name)
+        args = [arg.value for arg in part.args]  # type: ignore[attr-defined]
+        kwargs = {k.key: k.value.value for k in part.kwargs}  # type: ignore[attr-defined]
+        return str(ENVIRONMENT.call(names, function, *args, **kwargs))
+    raise SecurityError(f"{_describe(part)} is not a checked macro call")

@@ -5,15 +5,18 @@ macros.pages.render_page the MkDocs hook calls), into a staging folder: plain Ma
 front matter, and a copy of mkdocs.yml without the macros plugin or our hooks. The engine, whichever it is,
 then only turns Markdown into HTML; it never sees template code. Zensical never calls our page hook at all, so
 this is the only way it builds the course; for MkDocs it is also the single pass over the sources: each page
-is read, checked and rendered once per build. (`mkdocs build` and `mkdocs serve` run by hand still render
-through the hook, which checks each page the same way.)
+is read, checked and rendered once per build. MkDocs' command line runs in this process; Zensical runs as its
+own program. (`mkdocs build` and `mkdocs serve` run by hand still render through the hook, which checks each
+page the same way.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -44,11 +47,12 @@ class Engine:
     # Theme overrides that patch Material's own partials: another engine's partials differ, so it keeps its own.
     theme_leaves_out: tuple[str, ...] = ()
 
-    def command(self, stage: Path, out: Path) -> list[str]:
+    def arguments(self, stage: Path, out: Path) -> list[str]:
+        """The engine's command line, less the program, for building the staged course in stage into out."""
         config = str(stage / STAGED_CONFIG)
         if self.name == "zensical":
-            return [str(zensical_command()), "build", "--strict", "--config-file", config]
-        return [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--config-file", config, "--site-dir", str(out)]
+            return ["build", "--strict", "--config-file", config]
+        return ["build", "--strict", "--quiet", "--config-file", config, "--site-dir", str(out)]
 
 
 ENGINE = {
@@ -74,11 +78,35 @@ def run(engine: str, folder: Path, out: Path) -> int:
     if chosen.name == "zensical" and not zensical_command().exists():
         print(f"Zensical is not installed at {zensical_command()}. Fix: run `make site ENGINE=zensical`, which installs it.", file=sys.stderr)
         return 1
-    environment = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    result = subprocess.run(chosen.command(folder, out), cwd=folder, env=environment, check=False)
-    if result.returncode == 0 and not out.exists():
+    arguments = chosen.arguments(folder, out)
+    if chosen.name == "mkdocs":
+        status = _run_mkdocs(arguments, folder)
+    else:
+        environment = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+        status = subprocess.run([str(zensical_command()), *arguments], cwd=folder, env=environment, check=False).returncode
+    if status == 0 and not out.exists():
         (folder / "site").rename(out)
-    return result.returncode
+    return status
+
+
+def _run_mkdocs(arguments: list[str], folder: Path) -> int:
+    """`mkdocs <arguments>` run in folder, in this process; its exit status.
+
+    MkDocs' own command line, so the build, its messages and its exit status are those of `python -m mkdocs`, without
+    starting Python and loading MkDocs a second time. The staged config runs no code of ours (see _write_config).
+    """
+    from mkdocs.__main__ import cli
+
+    os.environ["NO_MKDOCS_2_WARNING"] = "1"
+    with contextlib.chdir(folder):
+        try:
+            cli.main(arguments, prog_name="mkdocs")
+        except SystemExit as done:
+            return done.code if isinstance(done.code, int) else int(done.code is not None)
+        except Exception:  # a crash inside the engine fails the build, as the engine's own process would
+            traceback.print_exc()
+            return 1
+    return 0
 
 
 def _link_base(src_path: str, url: str, relative_to_file: bool) -> str:
@@ -108,7 +136,8 @@ def stage_course(config_file: Path, stage: Path, *, links_relative_to_file: bool
     docs = stage / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     written: set[Path] = set()
-    config = load_config(str(config_file if config_file.is_absolute() else ROOT / config_file))
+    # Read without its plugins and hooks: the pages are rendered here, so neither is loaded for this step.
+    config = load_config(str(config_file if config_file.is_absolute() else ROOT / config_file), plugins=[], hooks=[])
     files = get_files(config)
     # The nav's pages, read once for this build and shared with the macros (course_pages); others are read here.
     read = {page.src_path: page for page in course_pages(config["nav"], files)}
@@ -165,7 +194,8 @@ def _write_config(config_file: Path, stage: Path, theme_leaves_out: tuple[str, .
 
     source = config_file if config_file.is_absolute() else ROOT / config_file
     with source.open(encoding="utf-8") as handle:
-        settings: dict[str, Any] = yaml.load(handle, Loader=get_yaml_loader())  # MkDocs' own loader: !ENV and !relative
+        # MkDocs' own loader (!ENV and !relative) on libyaml's parser when PyYAML has it.
+        settings: dict[str, Any] = yaml.load(handle, Loader=get_yaml_loader(getattr(yaml, "CLoader", yaml.Loader)))
     settings["docs_dir"] = "docs"
     settings["site_dir"] = "site"
     theme = settings.setdefault("theme", {})
@@ -180,4 +210,5 @@ def _write_config(config_file: Path, stage: Path, theme_leaves_out: tuple[str, .
         theme["custom_dir"] = str(custom)
     settings["plugins"] = [entry for entry in settings.get("plugins", []) if (next(iter(entry)) if isinstance(entry, dict) else entry) in KEPT_PLUGINS]
     settings.pop("hooks", None)
-    _write_if_changed(stage / STAGED_CONFIG, yaml.safe_dump(settings, sort_keys=False, allow_unicode=True).encode("utf-8"))
+    text = yaml.dump(settings, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, allow_unicode=True)
+    _write_if_changed(stage / STAGED_CONFIG, text.encode("utf-8"))

@@ -13,25 +13,26 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-CHECKBOX_AUTOCOMPLETE = re.compile(r'(<input class="md-toggle"[^>]*type="checkbox"[^>]*?) autocomplete="off"')
-EMPTY_TABINDEX = re.compile(r'(<label class="md-nav__link[^>]*?) tabindex=""')
+CHECKBOX_AUTOCOMPLETE = re.compile(rb'(<input class="md-toggle"[^>]*type="checkbox"[^>]*?) autocomplete="off"')
+EMPTY_TABINDEX = re.compile(rb'(<label class="md-nav__link[^>]*?) tabindex=""')
 # A page kept out of the nav (not_in_nav) gets no contents toggle, yet its contents title still points at one.
-ORPHAN_TOC_LABEL = re.compile(r'(<label class="md-nav__title") for="__toc"')
+ORPHAN_TOC_LABEL = re.compile(rb'(<label class="md-nav__title") for="__toc"')
 
 
-def repair_markup(html: str) -> str:
-    """The page with Material's invalid attributes removed; everything else byte for byte."""
-    html = EMPTY_TABINDEX.sub(r"\1", CHECKBOX_AUTOCOMPLETE.sub(r"\1", html))
-    return html if 'id="__toc"' in html else ORPHAN_TOC_LABEL.sub(r"\1", html)
+def repair_markup(html: bytes) -> bytes:
+    """The page (its UTF-8 bytes) with Material's invalid attributes removed; everything else byte for byte."""
+    html = EMPTY_TABINDEX.sub(rb"\1", CHECKBOX_AUTOCOMPLETE.sub(rb"\1", html))
+    return html if b'id="__toc"' in html else ORPHAN_TOC_LABEL.sub(rb"\1", html)
 
 
 def repair_site(site: Path) -> int:
     """Repair every HTML page under site in place; returns how many pages changed."""
     changed = 0
     for path in site.rglob("*.html"):
-        html = path.read_text(encoding="utf-8")
+        html = path.read_bytes()
         repaired = repair_markup(html)
         if repaired != html:
-            path.write_text(repaired, encoding="utf-8")
+            # A repaired page's line breaks are written as "\n", as text is written (Material's pages hold no other kind).
+            path.write_bytes(repaired.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if b"\r" in repaired else repaired)
             changed += 1
     return changed

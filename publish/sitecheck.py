@@ -53,7 +53,16 @@ class _SourceLines:
         return max(found) if last else min(found)
 
 
-_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+# libxml2's table of ids is never asked (the ids are read from the attributes below), so it is not built.
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", collect_ids=False)
+# Every id on a page and every attribute that says which record a page shows, in one pass.
+_RECORDS = etree.XPath("|".join(f"//@{attribute}" for attribute in RECORD_ATTRIBUTES))
+
+
+def _targets(article: etree._Element) -> tuple[list[tuple[str, str]], list[str]]:
+    """(tag, href or src) of every link and then every image in article, and the src of each image without alt text."""
+    targets = [(tag, str(element.get(attr) or "")) for tag, attr in (("a", "href"), ("img", "src")) for element in article.iter(tag)]
+    return targets, [str(image.get("src") or "") for image in article.iter("img") if image.get("alt") is None]
 
 
 class SiteChecker:
@@ -67,22 +76,23 @@ class SiteChecker:
         # Files a partial build leaves out on purpose (PDFs under --no-pdf), by suffix.
         self.missing_ok = missing_ok
         self.ids: dict[str, list[str]] = {}
-        # Each page's <article> (or the whole page if it has none), parsed once with lxml.
-        self.articles: dict[str, lxml.html.HtmlElement] = {}
+        # What each page's <article> (or the whole page if it has none) links to and shows: (tag, href or src) for
+        # every link and then every image, and the images without alt text. Read once, as the page is parsed.
+        self.articles: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
         # The raw HTML of every page, and the (attribute, value) pairs that show records, for _unused_records.
-        self.html: list[str] = []
+        self.html: list[bytes] = []
         self.shown: set[tuple[str, str]] = set()
         for src in pages:
             built = site_dir / built_path(src, directory_urls)
             if built.is_file():
                 raw = built.read_bytes()
                 root = lxml.html.document_fromstring(raw, parser=_PARSER)
-                self.ids[built_path(src, directory_urls)] = [str(value) for value in root.xpath("//@id")]
+                found = [(value.attrname, str(value)) for value in _RECORDS(root)]
+                self.ids[built_path(src, directory_urls)] = [value for attribute, value in found if attribute == "id"]
                 article = next(root.iter("article"), None)
-                self.articles[src] = article if article is not None else root
-                self.html.append(raw.decode("utf-8", errors="replace"))
-                for attribute in RECORD_ATTRIBUTES:
-                    self.shown.update((attribute, str(value)) for value in root.xpath(f"//@{attribute}"))
+                self.articles[src] = _targets(article if article is not None else root)
+                self.html.append(raw)
+                self.shown.update(found)
 
     def _target(self, page_built: str, href: str) -> tuple[str, str]:
         """(built file the href reaches, its anchor) for an href found in a built page."""
@@ -101,13 +111,13 @@ class SiteChecker:
     def check(self, data: CourseData | None = None) -> list[Problem]:
         """Every problem in the built site, each located in the page or data file to edit."""
         problems: list[Problem] = []
-        for src, article in self.articles.items():
-            problems += self._check_page(src, article)
+        for src, (targets, no_alt) in self.articles.items():
+            problems += self._check_page(src, targets, no_alt)
         if data is not None:
             problems += self._unused_records(data)
         return problems
 
-    def _check_page(self, src: str, article: etree._Element) -> list[Problem]:
+    def _check_page(self, src: str, targets: list[tuple[str, str]], no_alt: list[str]) -> list[Problem]:
         path = self.docs_dir / src
         shown = _display(path)
         source = path.read_text(encoding="utf-8")
@@ -152,49 +162,48 @@ class SiteChecker:
                 )
 
         # Everything in the article, including what macros wrote: each internal link and image must resolve.
-        for tag, attr in (("a", "href"), ("img", "src")):
-            for element in article.iter(tag):
-                value = str(element.get(attr) or "")
-                if not value or EXTERNAL.match(value) or value.startswith("/"):
-                    continue  # other hosts are not ours to check; root-relative links are refused in the source
-                built, fragment = self._target(page_built, value)
-                line = lines.locate([value.split("#")[0] or "#" + fragment, fragment, posixpath.basename(value.split("#")[0].rstrip("/"))])
-                if not self._exists(built):
-                    what = "image" if tag == "img" else "link"
-                    problems.append(
-                        Problem(
-                            shown,
-                            line,
-                            f"the {what} `{value}` points to `{built}`, which is not in the built site.",
-                            "check the file name and its folder; paths are relative to this page.",
-                        )
-                    )
-                elif fragment and built in self.ids and fragment not in self.ids[built] and tag == "a" and (line, fragment) not in reported:
-                    problems.append(
-                        Problem(
-                            shown,
-                            line,
-                            f"the link `{value}` points to an anchor `#{fragment}` that is not on that page.",
-                            closest(fragment, set(self.ids[built])),
-                        )
-                    )
-        for image in article.iter("img"):
-            if image.get("alt") is None:
-                src_value = str(image.get("src") or "")
-                line = lines.locate([posixpath.basename(src_value)])
+        for tag, value in targets:
+            if not value or EXTERNAL.match(value) or value.startswith("/"):
+                continue  # other hosts are not ours to check; root-relative links are refused in the source
+            built, fragment = self._target(page_built, value)
+            line = lines.locate([value.split("#")[0] or "#" + fragment, fragment, posixpath.basename(value.split("#")[0].rstrip("/"))])
+            if not self._exists(built):
+                what = "image" if tag == "img" else "link"
                 problems.append(
                     Problem(
                         shown,
                         line,
-                        f"the image `{src_value}` has no alt text, so a screen reader cannot describe it.",
-                        'describe the picture in the brackets: ![A chart of the three barriers](barriers.png); use alt="" only for decoration.',
+                        f"the {what} `{value}` points to `{built}`, which is not in the built site.",
+                        "check the file name and its folder; paths are relative to this page.",
                     )
                 )
+            elif fragment and built in self.ids and fragment not in self.ids[built] and tag == "a" and (line, fragment) not in reported:
+                problems.append(
+                    Problem(
+                        shown,
+                        line,
+                        f"the link `{value}` points to an anchor `#{fragment}` that is not on that page.",
+                        closest(fragment, set(self.ids[built])),
+                    )
+                )
+        for src_value in no_alt:
+            line = lines.locate([posixpath.basename(src_value)])
+            problems.append(
+                Problem(
+                    shown,
+                    line,
+                    f"the image `{src_value}` has no alt text, so a screen reader cannot describe it.",
+                    'describe the picture in the brackets: ![A chart of the three barriers](barriers.png); use alt="" only for decoration.',
+                )
+            )
         return problems
 
     def _is_shown(self, attribute: str, value: str) -> bool:
         """Whether some page carries attribute="value": on an element, or written so in its HTML."""
-        return (attribute, value) in self.shown or any(f'{attribute}="{value}"' in html for html in self.html)
+        if (attribute, value) in self.shown:
+            return True
+        written = f'{attribute}="{value}"'.encode()
+        return any(written in html for html in self.html)
 
     def _unused_records(self, data: CourseData) -> list[Problem]:
         problems: list[Problem] = []
