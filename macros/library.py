@@ -210,7 +210,8 @@ def note_reflections(source: str, tree: nodes.Template) -> None:
     _reflections_by_source[source] = reflections_called_on(tree)
 
 
-def _reflections_on(source: str) -> list[str]:
+def reflections_in(source: str) -> list[str]:
+    """The ids a page's source passes to reflection(): from its checked tree if this build has one, else parsed."""
     known = _reflections_by_source.get(source)
     if known is not None:
         return known
@@ -230,7 +231,7 @@ def all_reflections() -> str:
     for course_page in page.pages:
         if course_page.src_path == page.src_path:
             continue
-        ids = [i for i in _reflections_on(course_page.text) if i in reflections]
+        ids = [i for i in reflections_in(course_page.text) if i in reflections]
         if ids:
             groups.append((course_page.title, get_relative_url(course_page.url, page.url or "."), [reflections.pop(i) for i in dict.fromkeys(ids)]))
     if reflections:

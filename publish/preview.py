@@ -67,9 +67,9 @@ SELF_CONTAINED = frozenset(
 
 
 def _reflection_ids(text: str) -> object:
-    from macros.library import reflections_called_on
+    from macros.library import reflections_in
 
-    return reflections_called_on(text)
+    return reflections_in(text)
 
 
 def _front_matter(text: str) -> object:

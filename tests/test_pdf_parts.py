@@ -109,7 +109,7 @@ def test_the_reader_in_parts_is_the_reader_whole(reader_job: Any, monkeypatch: p
     whole = describe(printed(reader_job, "whole.pdf", monkeypatch, supported=lambda: False))
     monkeypatch.setattr(parts.JoinedPdf, "add", counting_add)
     # Every page of the course its own part: the most joins the real course can have.
-    in_parts = describe(printed(reader_job, "parts.pdf", monkeypatch, supported=lambda: True, PART_CHARS=1))
+    in_parts = describe(printed(reader_job, "parts.pdf", monkeypatch, supported=lambda: True, PART_CHARS=1, MARGIN_PAGES=3))
     assert len(painted) > 5, "the reader must really have been printed in parts"
     for key, value in whole.items():
         assert in_parts[key] == value, f"{key} differs between the reader printed whole and in parts"
@@ -134,13 +134,13 @@ def test_another_weasyprint_prints_the_document_whole(reader_job: Any, tmp_path:
     assert parts.supported(parts.CHECKED_VERSION)
     assert not parts.supported("71.0")
 
-    def refuse(html: str, sheets: list[Any]) -> Any:
+    def refuse(*anything: Any) -> Any:
         raise AssertionError("nothing may be laid out in parts on an unchecked WeasyPrint")
 
     original = parts.supported
     try:
         parts.supported = lambda version="": False  # type: ignore[assignment]
-        assert parts.print_parted(reader_job.html, refuse, [], str(tmp_path / "x.pdf")) is None
+        assert parts.print_parted(reader_job.html, refuse, [reader_job.stylesheet], refuse, str(tmp_path / "x.pdf")) is None
     finally:
         parts.supported = original
 

@@ -379,10 +379,9 @@ def print_job(job: RenderJob) -> Printed:
         )
 
     with weasyprint_warnings() as messages:
-        sheets = [_stylesheet(job.stylesheet), _stylesheet(job.page_css)]
-        pages = print_parted(job.html, render, sheets, str(partial))
+        pages = print_parted(job.html, render, [job.stylesheet, job.page_css], _stylesheet, str(partial))
         if pages is None:
-            rendered = render(job.html, sheets)
+            rendered = render(job.html, [_stylesheet(job.stylesheet), _stylesheet(job.page_css)])
             pages = len(rendered.pages)
             rendered.write_pdf(partial, pdf_variant="pdf/ua-1")
             del rendered

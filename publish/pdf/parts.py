@@ -23,6 +23,7 @@ import gc
 import html
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -257,25 +258,33 @@ class JoinedPdf:
                 found.setdefault(name, number + 1)
         return found
 
-    def margin_pages(self) -> str:
-        """One empty page per page, each assigning the running string the page shows (its first on the page, else the last before) and with its name."""
+    def margin_pages(self, start: int, end: int) -> str:
+        """Empty pages for pages start to end, each assigning the running string the page shows (its first on the page,
+        else the last before) and with its name; from the second batch on, led by pages that stand in for the pages
+        before (so none of the batch is the :first page, each keeps its left or right side, and each its number)."""
         pages, last = [], None
-        for slot in self.slots:
+        for number, slot in enumerate(self.slots[:end]):
             shown = slot.first_running if slot.first_running is not None else last
             last = slot.last_running if slot.last_running is not None else last
+            if number < start:
+                continue
             attributes = ' class="cw-margin-page"'
             if shown is not None:
                 attributes += f' data-running="{html.escape(shown, quote=True)}"'
             if slot.page_name:
                 attributes += f' style="page: {slot.page_name}"'
             pages.append(f"<div{attributes}></div>")
-        return "\n".join(pages)
+        standing_in = 0 if start == 0 else 2 - start % 2
+        return '<div class="cw-margin-page cw-margin-before"></div>\n' * standing_in + "\n".join(pages)
 
-    def add_margins(self, document: Any) -> None:
-        """Paint each page's margin boxes after its content, in the same content stream, tagged after the page's own ids."""
-        if len(document.pages) != len(self.slots):
+    def add_margins(self, document: Any, start: int) -> None:
+        """Paint the margin boxes of a margin document's pages (after those standing in) onto pages from start, each after the
+        page's content in a second content stream, tagged after the page's own marked content."""
+        laid_out = document.pages[0 if start == 0 else 2 - start % 2 :]
+        if start + len(laid_out) > len(self.slots):
             raise Repaginated
-        for number, (page, slot) in enumerate(zip(document.pages, self.slots, strict=True)):
+        for number, page in enumerate(laid_out, start=start):
+            slot = self.slots[number]
             first_object = len(self.pdf.objects)
             # WeasyPrint numbers marked content by the count so far: go on from the page's own.
             placeholders = [object() for _ in slot.mcids]
@@ -392,22 +401,30 @@ class Repaginated(Exception):
     """A page count moved between passes (the contents with their real numbers, or the margin document)."""
 
 
-MARGIN_CSS = CSS(
-    string=".cw-margin-page { string-set: segment attr(data-running); height: 0; margin: 0; }\n"
-    ".cw-margin-page:not([data-running]) { string-set: none; }\n"
-    ".cw-margin-page + .cw-margin-page { break-before: page; }\n"
-)
+# A margin document's pages: each sets the running string its page shows; those standing in for earlier pages count them.
+MARGIN_CSS = """
+.cw-margin-page { string-set: segment attr(data-running); height: 0; margin: 0; }
+.cw-margin-page:not([data-running]) { string-set: none; }
+.cw-margin-page + .cw-margin-page { break-before: page; }
+.cw-margin-before { page: cw-margin-before; }
+@page cw-margin-before { counter-reset: page %(before)d; }
+"""
+# The margin documents are laid out this many pages at a time, so their memory stays small too.
+MARGIN_PAGES = 100
+# The page count in the print stylesheet, given as the joined document's (a margin document has only a batch of pages).
+PAGE_COUNT = re.compile(r"counter\(\s*pages\s*\)")
 
 
-def print_parted(document: str, render: Callable[[str, list[CSS]], Any], sheets: list[CSS], target: str) -> int | None:
+def print_parted(document: str, render: Callable[[str, list[CSS]], Any], stylesheets: list[str], parse: Callable[[str], CSS], target: str) -> int | None:
     """Print a composed document in parts into target: its page count, or None when it must be printed whole instead.
 
-    render(html, stylesheets) lays out one document with the caller's base URL, fetcher and font configuration;
-    sheets are the document's own stylesheets.
+    render(html, sheets) lays out one document with the caller's base URL, fetcher and font configuration;
+    stylesheets are the document's own, and parse(text) makes (or reuses) a parsed stylesheet.
     """
     pieces = split(document) if supported() else None
     if pieces is None:
         return None
+    sheets = [parse(text) for text in stylesheets]
     options = dict(DEFAULT_OPTIONS, pdf_variant="pdf/ua-1")
     options.update(VARIANTS["pdf/ua-1"][1])
     front_document = pieces.document(pieces.front)
@@ -426,8 +443,14 @@ def print_parted(document: str, render: Callable[[str, list[CSS]], Any], sheets:
         joined.add(front, start=0)
         metadata = front.metadata
         del front
+        total = len(joined.slots)
+        counted = [parse(PAGE_COUNT.sub(f'"{total}"', text)) for text in stylesheets]
         try:
-            joined.add_margins(render(pieces.document(joined.margin_pages()), [*sheets, MARGIN_CSS]))
+            for start in range(0, total, MARGIN_PAGES):
+                end = min(start + MARGIN_PAGES, total)
+                margins = render(pieces.document(joined.margin_pages(start, end)), [*counted, CSS(string=MARGIN_CSS % {"before": start})])
+                joined.add_margins(margins, start)
+                del margins
         except Repaginated:
             return None
         joined.write(target, metadata)
