@@ -7,10 +7,12 @@ part paginates as it would in the whole document. What depends on the whole is d
 
 - the contents' page numbers: the cover and contents are laid out last, with the numbers the parts gave their
   anchors, into page slots kept for them at the front (their page count is taken first, with wide placeholders);
-- "Page N of M" and the running header: the parts are laid out without margin boxes; a document of M empty pages,
-  each with the page's own running string and page name, gives the margin boxes, painted onto each page afterwards;
+- "Page N of M" and the running header: the parts are laid out without margin boxes; documents of empty pages, a
+  hundred at a time, each page with its page's running string, name and number and the whole's page count, give the
+  margin boxes, painted onto each page afterwards;
 - bookmarks, links between parts, named destinations, the PDF/UA structure tree and the fonts: collected page by
-  page in document order, written once at the end, as WeasyPrint writes them for a whole document.
+  page in document order, written once at the end, as WeasyPrint writes them for a whole document. A page's finished
+  objects (its content streams, its structure elements) wait in a scratch file meanwhile, as the bytes they will be.
 
 This drives WeasyPrint's own painting, tagging and PDF functions (weasyprint.pdf), which are internal: it runs only
 with the WeasyPrint version it was checked against, and every other version (or a part whose pagination moved)
@@ -277,11 +279,11 @@ class JoinedPdf:
         standing_in = 0 if start == 0 else 2 - start % 2
         return '<div class="cw-margin-page cw-margin-before"></div>\n' * standing_in + "\n".join(pages)
 
-    def add_margins(self, document: Any, start: int) -> None:
-        """Paint the margin boxes of a margin document's pages (after those standing in) onto pages from start, each after the
-        page's content in a second content stream, tagged after the page's own marked content."""
+    def add_margins(self, document: Any, start: int, end: int) -> None:
+        """Paint the margin boxes of a margin document's pages (after those standing in) onto pages start to end, each after
+        the page's content in a second content stream, tagged after the page's own marked content."""
         laid_out = document.pages[0 if start == 0 else 2 - start % 2 :]
-        if start + len(laid_out) > len(self.slots):
+        if len(laid_out) != end - start:
             raise Repaginated
         for number, page in enumerate(laid_out, start=start):
             slot = self.slots[number]
@@ -449,7 +451,7 @@ def print_parted(document: str, render: Callable[[str, list[CSS]], Any], stylesh
             for start in range(0, total, MARGIN_PAGES):
                 end = min(start + MARGIN_PAGES, total)
                 margins = render(pieces.document(joined.margin_pages(start, end)), [*counted, CSS(string=MARGIN_CSS % {"before": start})])
-                joined.add_margins(margins, start)
+                joined.add_margins(margins, start, end)
                 del margins
         except Repaginated:
             return None
