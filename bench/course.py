@@ -15,6 +15,7 @@ ours by bench/capture.py.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import re
 import shutil
@@ -222,6 +223,9 @@ class CourseWriter:
             source = ROOT / part
             if source.is_dir():
                 shutil.copytree(source, project / part, ignore=shutil.ignore_patterns("__pycache__"))
+                # Compiled, as a checkout is after its first run and as the floor's installed packages are: the bench
+                # runs with PYTHONDONTWRITEBYTECODE, so otherwise every run of ours would compile our modules again.
+                compileall.compile_dir(project / part, quiet=1)
             elif source.is_file():
                 shutil.copy2(source, project / part)
         config = project / "mkdocs.yml"

@@ -31,6 +31,13 @@ def test_the_synthetic_course_passes_the_content_check(course: SyntheticCourse) 
     assert check_sources(docs, course.ours / "mkdocs.yml") == []
 
 
+def test_the_copied_project_is_compiled_like_the_floors_installed_packages(course: SyntheticCourse) -> None:
+    for package in ("macros", "publish"):
+        sources = {path.stem for path in (course.ours / package).glob("*.py")}
+        compiled = {path.name.split(".")[0] for path in (course.ours / package / "__pycache__").glob("*.pyc")}
+        assert sources and sources <= compiled, f"{package}: not compiled: {sorted(sources - compiled)}"
+
+
 def test_each_module_has_findings_prompts_a_table_an_admonition_and_800_words(course: SyntheticCourse) -> None:
     expanded = course.floor.parent / "docs"
     for number in range(1, MODULES + 1):
