@@ -19,7 +19,10 @@ from markupsafe import escape
 from .models import Finding, Item
 
 WIDTH = 360
-FONT = "Helvetica, Arial, 'Liberation Sans', sans-serif"
+# Liberation Sans first: it is what the PDFs print with (publish/pdf/print.css, installed by `make site`), and it has
+# Helvetica's and Arial's widths. With Helvetica first, a machine that happens to have URW's Nimbus Sans (brought in
+# by other software) printed the pictures in that font instead; screens without Liberation Sans fall through as before.
+FONT = "'Liberation Sans', Helvetica, Arial, sans-serif"
 SIZE, LEADING = 13, 16
 HEAD_SIZE, HEAD_LEADING = 14, 18
 PAD = 8

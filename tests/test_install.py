@@ -44,19 +44,37 @@ def _package_name(word: str) -> str:
 def reached(packages: tuple[str, ...]) -> frozenset[str]:
     """The packages, and every installed package their dependencies reach (apt-cache depends --recurse).
 
-    Recommends count: the Makefile's `apt-get install` installs them, as apt does by default.
+    Recommends count: the Makefile's `apt-get install` installs them, as apt does by default. Of alternatives
+    ("a | b"), only the first counts: on a fresh machine apt installs the first and never the others, so a file from
+    a later one (a font another tool brought in) would be missing there. The whole archive's graph is read (not only
+    what is installed): leaving out what is not installed would break the groups of alternatives apart.
     """
-    command = ["apt-cache", "depends", "--recurse", "--installed", "--no-suggests"]
+    command = ["apt-cache", "depends", "--recurse", "--no-suggests"]
     command += ["--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", *packages]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
-    found = set(packages)
+    needs: dict[str, list[str]] = {}
+    current: list[str] = []
+    alternative = False  # the line before was "a |": this one is a later alternative of it
     for line in result.stdout.splitlines():
         if not line.startswith(" "):
-            found.add(_package_name(line))
-        elif re.match(r"\s+\|?(Pre)?Depends:|\s+\|?Recommends:", line):
-            name = line.split(":", 1)[1].strip()
-            if not name.startswith("<"):
-                found.add(_package_name(name))
+            current = needs.setdefault(_package_name(line), [])
+            alternative = False
+            continue
+        kind = re.match(r"\s+(\|?)(?:(?:Pre)?Depends|Recommends):", line)
+        if kind is None:
+            alternative = False
+            continue
+        name = line.split(":", 1)[1].strip()
+        if not alternative and not name.startswith("<"):
+            current.append(_package_name(name))
+        alternative = kind.group(1) == "|"
+    found: set[str] = set()
+    waiting = list(packages)
+    while waiting:
+        package = waiting.pop()
+        if package not in found:
+            found.add(package)
+            waiting += needs.get(package, [])
     return frozenset(found)
 
 
@@ -139,7 +157,10 @@ import sys, tempfile
 from pathlib import Path
 from publish.pdf.build import STYLESHEET, RenderJob, print_job
 folder = Path(tempfile.mkdtemp())
-html = "<html lang='en'><body><h1>Leading Collaboration</h1><p>Ümlaut — “quotes” · ﬁ <em>italic</em> <strong>bold</strong></p><pre>code</pre></body></html>"
+from macros.diagrams import FONT
+# A picture as the course draws them (macros/diagrams.py): SVG text in the pictures' own font stack, plain and bold.
+picture = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 40" font-family="{FONT}"><text x="4" y="16">Public Value</text><text x="4" y="34" font-weight="bold">The team</text></svg>'
+html = "<html lang='en'><body><h1>Leading Collaboration</h1><p>Ümlaut — “quotes” · ﬁ <em>italic</em> <strong>bold</strong></p><pre>code</pre>" + picture + "</body></html>"
 printed = print_job(RenderJob("probe.pdf", html, str(folder), STYLESHEET.read_text(encoding="utf-8"), "", str(folder)))
 # The installed app's icon, drawn as the build draws it (cairosvg, Cairo).
 from publish.offline import draw_icon
