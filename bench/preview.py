@@ -53,7 +53,17 @@ class PreviewFailed(Exception):
     """The server did not do what an edit needs; the message says what and where its log is."""
 
 
-def _free_port() -> int:
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """End a preview server: asked first, killed if it has not gone within 10 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -115,7 +125,7 @@ def _settle(log: Path, server: subprocess.Popen[bytes]) -> None:
 def measure_preview(python: str, project: Path, page: str, out: Path, edits: int, env: dict[str, str]) -> PreviewResult:
     """Start `make serve`'s `mkdocs serve` on a copy of project, save `page` (in docs/) `edits` times, and time each save until it is served changed."""
     copy_project(project, out)
-    port = _free_port()
+    port = free_port()
     log = out / "serve.log"
     source = out / "docs" / page
     original = source.read_text(encoding="utf-8")
@@ -153,12 +163,7 @@ def measure_preview(python: str, project: Path, page: str, out: Path, edits: int
         except (PreviewFailed, OSError) as failure:
             error = str(failure)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
             source.write_text(original, encoding="utf-8")
     return PreviewResult(seen, rebuilt, peak / 2**20, error, rebuilds)
 

@@ -11,7 +11,6 @@ import inspect
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import copy_project
 
+from bench.preview import free_port, stop
 from macros.library import MACROS
 from publish.preview import GATHERING, SELF_CONTAINED, macros_called, plan
 from publish.serve import mkdocs_command
@@ -68,9 +68,7 @@ class Preview:
 def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
     """`make serve`'s `mkdocs serve` on a private copy of the course, serving once the first build is done."""
     project = copy_project(tmp_path_factory.mktemp("preview"))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     log = project / "serve.log"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONDONTWRITEBYTECODE="1")
     with log.open("wb") as sink:
@@ -82,12 +80,7 @@ def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
             running.wait("", lambda text: "Leading" in text, "at first")
             yield running
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
 
 
 def test_a_saved_page_is_served_changed_and_alone_rebuilt(preview: Preview) -> None:

@@ -175,6 +175,10 @@ class JoinedPdf:
         self.slots.append(slot)
         return slot
 
+    def _stream(self, slot: _Slot, tags: dict[Any, Any]) -> Stream:
+        """A content stream for the page in slot, sharing the document's fonts, resources and images."""
+        return Stream(self.fonts, slot.rectangle, self.resources, self.images, tags, {}, None, compress=self.compress)
+
     def reserve(self, count: int) -> None:
         """Page slots for pages laid out later (the front), so the pages after them get their final numbers now."""
         for _ in range(count):
@@ -202,7 +206,7 @@ class JoinedPdf:
         tags: dict[Any, Any] = {}
         slot.rectangle = (left / scale, top / scale, (right - left) / scale, (bottom - top) / scale)
         first_object = len(self.pdf.objects)
-        stream = Stream(self.fonts, slot.rectangle, self.resources, self.images, tags, {}, None, compress=self.compress)
+        stream = self._stream(slot, tags)
         stream.transform(d=-1, f=(page.height * scale))
         self.pdf.add_object(stream)
         pdf_page = slot.pdf_page
@@ -292,7 +296,7 @@ class JoinedPdf:
             placeholders = [object() for _ in slot.mcids]
             tags = dict.fromkeys(placeholders)
             # The page's second content stream: PDF joins a page's streams, so the page's own transformation holds here too.
-            stream = Stream(self.fonts, slot.rectangle, self.resources, self.images, tags, {}, None, compress=self.compress)
+            stream = self._stream(slot, tags)
             self.pdf.add_object(stream)
             slot.pdf_page["Contents"] = pydyf.Array([slot.pdf_page["Contents"], stream.reference])
             page.paint(stream, self.scale)
