@@ -21,6 +21,7 @@ from .markup import find_links
 from .nav import check_nav, read_config
 from .pages import check_source, split_source
 from .reference import refresh
+from .renames import check_renames
 
 TEMPLATE_LINE = re.compile(r"""^template:\s*["']?(.*?)["']?\s*$""")
 UTF8_FIX = "save it as UTF-8 (most editors offer this under 'Save with encoding')."
@@ -169,6 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_reference is not None:
         return write_reference(args.write_reference)
     problems = check_sources(args.docs, args.config)
+    try:
+        # Issue 18: against the revision `make changes` compares with; data that does not load is reported above.
+        problems = in_reading_order(problems + check_renames(args.docs, load_course(args.docs)))
+    except ContentError:
+        pass
     if problems:
         print(format_problems(problems), file=sys.stderr)
         return 1

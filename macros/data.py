@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ LIST_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "prompts.yml": ("prompt", Prompt),
 }
 COURSE_FILE = "course.yml"
+# Reflection prompt ids removed on purpose (optional): readers' answers to them stay in their journal, and `make check`
+# stops asking for a `formerly:` (macros/renames.py).
+RETIRED_FILE = "retired-prompts.yml"
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # The finding drawn as the strategic triangle (macros/diagrams.py); its groups must fit the drawing.
 TRIANGLE = "strategic-triangle"
 
@@ -38,6 +43,10 @@ class CourseData:
     prompts: dict[str, Prompt] = field(default_factory=dict)
     # id -> (file relative to the project, line) for messages about a record.
     where: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # A reflection's former id -> its id now (from each prompt's `formerly:`).
+    formerly: dict[str, str] = field(default_factory=dict)
+    # Reflection ids removed on purpose (docs/data/retired-prompts.yml).
+    retired: list[str] = field(default_factory=list)
 
     def kind_of(self, record_id: str) -> str | None:
         """Which kind of record an id names ('finding', 'source', 'prompt'), if any."""
@@ -249,6 +258,8 @@ def _load(data_dir: Path) -> CourseData:
 
     tables: dict[str, dict[str, Any]] = {"source": {}, "finding": {}, "prompt": {}}
     where: dict[str, tuple[str, int]] = {}
+    # (former id, file, line, the prompt that lists it), in file order.
+    former: list[tuple[str, str, int, str]] = []
     # Kinds whose file could not be read at all: references to them are not checked, to avoid a cascade.
     broken: set[str] = set()
     for name, (kind, model) in LIST_FILES.items():
@@ -301,6 +312,8 @@ def _load(data_dir: Path) -> CourseData:
                 continue
             where[record_id] = (reader.display, line)
             tables[kind][record_id] = record
+            for number, old in enumerate(getattr(record, "formerly", [])):
+                former.append((old, reader.display, reader.line_of((index, "formerly", number)), record_id))
 
     for finding in tables["finding"].values():
         if "source" not in broken and finding.source not in tables["source"]:
@@ -342,9 +355,72 @@ def _load(data_dir: Path) -> CourseData:
                 )
             )
 
+    formerly, retired, found = _renames(data_dir, former, where)
+    problems += found
     if problems or course is None:
         raise ContentError(problems)
-    return CourseData(course=course, sources=tables["source"], findings=tables["finding"], prompts=tables["prompt"], where=where)
+    return CourseData(
+        course=course, sources=tables["source"], findings=tables["finding"], prompts=tables["prompt"], where=where, formerly=formerly, retired=retired
+    )
+
+
+def _renames(data_dir: Path, former: list[tuple[str, str, int, str]], where: dict[str, tuple[str, int]]) -> tuple[dict[str, str], list[str], list[Problem]]:
+    """The former-id map and the retired ids, each former or retired id checked to name one answer store only."""
+    problems: list[Problem] = []
+    formerly: dict[str, str] = {}
+    listed: dict[str, tuple[str, int]] = {}
+    for old, file, line, record_id in former:
+        if old in where:
+            first_file, first_line = where[old]
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    f"prompt '{record_id}' lists '{old}' under `formerly:`, but '{old}' is the id of a record now ({first_file}:{first_line}).",
+                    "`formerly:` lists only ids no record has any more; remove it from the list (or, if you renamed that record, give it back its new id).",
+                )
+            )
+        elif old in listed:
+            first_file, first_line = listed[old]
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    f"the former id '{old}' is listed again (first at {first_file}:{first_line}), so the journal could not tell which prompt its answers move to.",
+                    "keep it under the one prompt that replaced it and remove it here.",
+                )
+            )
+        else:
+            listed[old] = (file, line)
+            formerly[old] = record_id
+    retired: list[str] = []
+    path = data_dir / RETIRED_FILE
+    if not path.is_file():
+        return formerly, retired, problems
+    raw, reader, found = read_yaml(path)
+    problems += found
+    if found or raw is None:
+        return formerly, retired, problems
+    if not isinstance(raw, list):
+        fix = "write one retired id per line, each after a dash: `- old-prompt-id`."
+        return formerly, retired, [*problems, Problem(reader.display, 1, "this file must be a list of retired prompt ids.", fix)]
+    for index, old in enumerate(raw):
+        line = reader.line_of((index,))
+        if not isinstance(old, str) or not ID_PATTERN.match(old):
+            fix = "write the id exactly as it was in docs/data/prompts.yml, after a dash: `- old-prompt-id`."
+            problems.append(Problem(reader.display, line, f"`{old}` is not a prompt id.", fix))
+        elif old in where:
+            first_file, first_line = where[old]
+            fix = "remove it from this file; only ids no record has any more can be retired."
+            problems.append(Problem(reader.display, line, f"'{old}' is retired, but it is the id of a record now ({first_file}:{first_line}).", fix))
+        elif old in listed:
+            first_file, first_line = listed[old]
+            fix = "keep one: `formerly:` if that prompt replaced it (answers move there), or this line if it was removed."
+            problems.append(Problem(reader.display, line, f"'{old}' is retired here and also listed as a former id at {first_file}:{first_line}.", fix))
+        else:
+            listed[old] = (reader.display, line)
+            retired.append(old)
+    return formerly, retired, problems
 
 
 _cache: dict[Path, tuple[tuple[tuple[str, float], ...], CourseData]] = {}

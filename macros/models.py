@@ -92,6 +92,8 @@ class Prompt(Record):
     minutes: Annotated[int, Field(ge=1, le=240)] | None = None
     format: Text | None = None
     source: Id | None = None
+    # Ids this reflection had before it was renamed: readers' answers saved under them move to this id.
+    formerly: list[Id] = []
 
     @model_validator(mode="after")
     def _discussion_has_time_box(self) -> Prompt:
@@ -99,6 +101,8 @@ class Prompt(Record):
             raise ValueError("a discussion needs `minutes:` (its time box, e.g. minutes: 10)")
         if self.kind == "reflection" and (self.minutes is not None or self.format is not None):
             raise ValueError("a reflection has no `minutes:` or `format:`; remove them or use kind: discussion")
+        if self.kind == "discussion" and self.formerly:
+            raise ValueError("a discussion keeps no answers, so it has no `formerly:`; remove it (to retire a reflection's id, see CONTRIBUTING.md)")
         return self
 
 

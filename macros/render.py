@@ -125,6 +125,9 @@ def render_prompt(prompt: Prompt) -> str:
     """A reflection or discussion block; the data attributes are hooks for the journal, timer and print."""
     if prompt.kind == "reflection":
         attrs = f' id="reflection-{prompt.id}" data-prompt="{prompt.id}" data-kind="reflection"'
+        if prompt.formerly:
+            # The journal moves answers saved under these ids to this one (issue 18).
+            attrs += f' data-formerly="{" ".join(prompt.formerly)}"'
         body = f'<p class="cw-prompt-text">{escape(prompt.text)}</p>'
         return _admonition("question", "cw-prompt cw-reflection", f"Reflect: {escape(prompt.title)}", body, attrs)
     minutes = prompt.minutes or 0

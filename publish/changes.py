@@ -18,7 +18,6 @@ import difflib
 import io
 import os
 import re
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -39,6 +38,8 @@ from macros.library import RESOURCES_PAGE, CoursePage, Macro, PageContext, curre
 from macros.nav import read_config
 from macros.notes import OPENING, note_spans
 from macros.pages import check_front_matter, split_source
+from macros.renames import fix_for, likely_successor
+from macros.revision import commit_of, default_branch, git, is_shallow, merge_base
 from macros.templates import PageChecker
 from publish.pdf.content import GUIDE_BLOCKS, prompt_blocks
 from publish.pdf.site import NavEntry, _nav_entries, _printable_page, first_askers, page_url
@@ -109,28 +110,8 @@ class ChangesError(Exception):
 # --- Git -------------------------------------------------------------------------------------------------------------
 
 
-def git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, check=False)
-
-
-def _shallow(root: Path) -> bool:
-    return git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == b"true"
-
-
-def _commit(root: Path, revision: str) -> str | None:
-    found = git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
-    return found.stdout.decode().strip() if found.returncode == 0 else None
-
-
 def _unshallow_fix() -> str:
     return "Fix: run `git fetch --unshallow` (in a workflow, give actions/checkout `fetch-depth: 0`), then run `make changes` again."
-
-
-def default_branch(root: Path) -> str | None:
-    """The default branch to compare with: origin/HEAD where a clone set it, else main, else origin/main."""
-    named = git(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
-    candidates = [named.stdout.decode().strip()] if named.returncode == 0 else []
-    return next((c for c in [*candidates, "main", "origin/main"] if c and _commit(root, c)), None)
 
 
 def resolve_base(root: Path, base: str | None) -> tuple[str, str]:
@@ -138,10 +119,10 @@ def resolve_base(root: Path, base: str | None) -> tuple[str, str]:
     if git(root, "rev-parse", "--git-dir").returncode != 0:
         raise ChangesError(f"make changes: {root} is not a git repository, so there is nothing to compare with. Fix: run it in a clone of the course.")
     if base:
-        commit = _commit(root, base)
+        commit = commit_of(root, base)
         if commit is not None:
             return commit, f"{base} ({commit[:7]})" if not commit.startswith(base) else commit[:7]
-        if _shallow(root):
+        if is_shallow(root):
             raise ChangesError(f"make changes: the revision '{base}' is not in this shallow clone. {_unshallow_fix()}")
         raise ChangesError(
             f"make changes: there is no revision '{base}' in this repository. "
@@ -149,15 +130,14 @@ def resolve_base(root: Path, base: str | None) -> tuple[str, str]:
         )
     branch = default_branch(root)
     if branch is None:
-        if _shallow(root):
+        if is_shallow(root):
             raise ChangesError(f"make changes: this shallow clone has no default branch to compare with. {_unshallow_fix()}")
         raise ChangesError("make changes: there is no default branch (origin/HEAD or main) to compare with. Fix: name one, e.g. make changes BASE=main.")
-    found = git(root, "merge-base", "HEAD", branch)
-    if found.returncode != 0:
-        if _shallow(root):
+    commit = merge_base(root, branch)
+    if commit is None:
+        if is_shallow(root):
             raise ChangesError(f"make changes: the common ancestor of HEAD and {branch} is not in this shallow clone. {_unshallow_fix()}")
         raise ChangesError(f"make changes: HEAD and {branch} have no common ancestor. Fix: name the revision to compare with, e.g. make changes BASE={branch}.")
-    commit = found.stdout.decode().strip()
     return commit, f"{branch} ({commit[:7]})"
 
 
@@ -878,6 +858,26 @@ def compare_pages(base: Side, head: Side, section: Section) -> None:
         section.entries.append(entry)
 
 
+def compare_answers(before: CourseData, after: CourseData, section: Section) -> None:
+    """Reflections whose id is gone: where readers' answers to each go (macros/renames.py asks for one of these)."""
+    for old, prompt in before.prompts.items():
+        if prompt.kind != "reflection" or old in after.where:
+            continue
+        name = _record_name("reflection", old, prompt)
+        if old in after.formerly:
+            new = after.formerly[old]
+            note = f"Readers' answers move to {_record_name('reflection', new, after.prompts[new])} the next time they open it or My reflections."
+            section.entries.append(Entry("Renamed", name, notes=[note]))
+        elif old in after.retired:
+            note = "Readers' answers stay in their journal, under “Answers to prompts no longer in the course” on My reflections."
+            section.entries.append(Entry("Retired", name, notes=[note]))
+        else:
+            fix = fix_for(old, likely_successor(prompt.title, after)).replace(" (the record on this line)", "")
+            entry = Entry("Removed without a word", name, notes=[f"make check fails until it is accounted for. Fix: {fix[0].upper()}{fix[1:]}"])
+            entry.flags.append("readers who answered it would find their answer only among answers to prompts no longer in the course")
+            section.entries.append(entry)
+
+
 def compare(base: Side, head: Side, base_label: str) -> Report:
     """Everything that differs between two sides, as a report."""
     report = Report(base_label)
@@ -915,8 +915,11 @@ def compare(base: Side, head: Side, base_label: str) -> Report:
         nav_section.entries.append(entry)
     cohorts_section = Section(f"Cohort manifests ({COHORTS_DIR}/)")
     compare_cohorts(base, head, cohorts_section)
-    # Findings, prompts and sources first: the records a reviewer is most likely asked about.
-    report.sections = [by_kind["finding"], by_kind["prompt"], by_kind["source"], course_section, pages_section, nav_section, cohorts_section]
+    answers_section = Section("Readers' answers (reflection prompts renamed or removed)")
+    if base.data is not None and head.data is not None:
+        compare_answers(base.data, head.data, answers_section)
+    # What happens to readers' answers first, then findings, prompts and sources: the records a reviewer is most likely asked about.
+    report.sections = [answers_section, by_kind["finding"], by_kind["prompt"], by_kind["source"], course_section, pages_section, nav_section, cohorts_section]
     return report
 
 
