@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, copy_project, pages_in_docs, run
+from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, copy_project, pages_in_docs, run, squash
 
 from macros.data import load_course
 
@@ -358,6 +359,222 @@ def test_journal_lists_reflections_in_course_order(site: Path) -> None:
         asked_on += [href] if ids else []
     assert [b["data-prompt"] for b in journal.select("article .cw-reflection")] == expected
     assert [a["href"] for a in journal.select(".cw-journal-from a")] == asked_on
+
+
+# Issue 18: nothing a participant wrote or marked is lost when the course changes, in two tabs, or where storage is refused.
+
+REFLECTIONS = [p for p in DATA.prompts.values() if p.kind == "reflection"]
+GONE = "Answers to prompts no longer in the course"
+STORED = "Object.fromEntries(Object.keys(localStorage).filter(k => k.startsWith('cw-journal/')).map(k => [k, localStorage.getItem(k)]))"
+
+
+def seed(page: Any, values: dict[str, str]) -> None:
+    """Store values as a browser that used an earlier version of the course would hold them (keys without the prefix)."""
+    page.evaluate("(values) => Object.entries(values).forEach(([k, v]) => localStorage.setItem('cw-journal/generic/' + k, v))", values)
+
+
+def record(answer: str, title: str, prompt: str) -> str:
+    return json.dumps({"v": 1, "answer": answer, "title": title, "prompt": prompt})
+
+
+def asked_on(prompt_id: str) -> str:
+    """The address of the first page that asks a reflection, found in the sources."""
+    return next(url_of(src) for src in pages_in_docs() if f'reflection("{prompt_id}")' in (ROOT / "docs" / src).read_text(encoding="utf-8"))
+
+
+def test_answers_and_marks_the_course_no_longer_has_are_shown_downloaded_and_deleted_only_by_choice(visit: Callable[..., Visit]) -> None:
+    tab = visit()
+    page = tab.page
+    tab.go("my-reflections/")
+    kept = REFLECTIONS[0]
+    # An answer saved as bare text before issue 18; answers to prompts an update removed, with and without their wording.
+    seed(
+        page,
+        {
+            kept.id: "Written before the update.",
+            "a-removed-prompt": record("Line one\n\nline two of a removed prompt.", "A prompt that was removed", "What did the removed prompt ask?"),
+            "an-older-prompt": "Bare text for a prompt removed long ago.",
+            "#done": json.dumps(["a-moved-part/", "what-to-expect/"]),
+        },
+    )
+    tab.go("my-reflections/")
+    assert journal_box(page, kept.id).input_value() == "Written before the update."
+    migrated = json.loads(page.evaluate(STORED)[f"cw-journal/generic/{kept.id}"])
+    assert migrated == {"v": 1, "answer": "Written before the update.", "title": kept.title, "prompt": squash(kept.text)}
+    heading = page.get_by_role("heading", name=GONE)
+    assert heading.is_visible()
+    gone = page.locator(".cw-gone")
+    assert "A prompt that was removed" in gone.inner_text() and "What did the removed prompt ask?" in gone.inner_text()
+    assert journal_box(page, "a-removed-prompt").input_value() == "Line one\n\nline two of a removed prompt."
+    assert journal_box(page, "an-older-prompt").input_value() == "Bare text for a prompt removed long ago."
+    assert "a-moved-part/" in page.locator(".cw-journal-all .cw-gone-parts").inner_text()
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download as Markdown").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert f"## {GONE}\n" in exported
+    assert "### A prompt that was removed\n\n> What did the removed prompt ask?\n\n<!-- answer: a-removed-prompt -->\nLine one\n\nline two" in exported
+    assert "<!-- answer: an-older-prompt -->\nBare text for a prompt removed long ago.\n<!-- end of answer: an-older-prompt -->" in exported
+    assert "- [x] a-moved-part/ (no longer in the course) <!-- part: a-moved-part/ -->" in exported
+
+    # Clear all names what the course no longer asks before anything is deleted; dismissed, nothing goes.
+    questions: list[str] = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Clear all").click()
+    assert "“A prompt that was removed”" in questions[0] and "a-moved-part/" in questions[0]
+    assert len(page.evaluate(STORED)) == 4
+    # Deleted one by one, only when the reader chooses.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator('.cw-orphan[data-prompt="an-older-prompt"]').get_by_role("button", name="Delete this answer").click()
+    assert "cw-journal/generic/an-older-prompt" not in page.evaluate(STORED)
+    assert page.locator('.cw-orphan[data-prompt="an-older-prompt"]').count() == 0
+    assert journal_box(page, "a-removed-prompt").input_value().startswith("Line one")
+
+    # Marking a part as done keeps the mark on a part the course no longer has; the home page counts only today's parts.
+    tab.go("where-to-begin/")
+    page.get_by_label("Mark as done").check()
+    assert set(json.loads(page.evaluate(STORED)["cw-journal/generic/#done"])) == {"a-moved-part/", "what-to-expect/", "where-to-begin/"}
+    tab.go("")
+    parts = json.loads(page.locator("#course-parts").text_content())
+    assert page.locator(".cw-progress-count").inner_text() == f"2 of {len(parts)} parts done."
+    assert "a-moved-part/" in page.locator(".cw-progress .cw-gone-parts").inner_text()
+    assert not tab.errors, tab.errors
+
+
+@pytest.fixture(scope="session")
+def updated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """The course after an update that renamed its first reflection (listing the old id under `formerly:`), served;
+    gives (address, old id, new id)."""
+    copy = copy_project(tmp_path_factory.mktemp("updated"))
+    old = REFLECTIONS[0].id
+    new = f"{old}-renamed"
+    prompts = copy / "docs" / "data" / "prompts.yml"
+    prompts.write_text(prompts.read_text(encoding="utf-8").replace(f"- id: {old}\n", f"- id: {new}\n  formerly: [{old}]\n"), encoding="utf-8")
+    for src in pages_in_docs():
+        path = copy / "docs" / src
+        path.write_text(path.read_text(encoding="utf-8").replace(f'reflection("{old}")', f'reflection("{new}")'), encoding="utf-8")
+    result = run([sys.executable, "-m", "publish", "--no-pdf", "--site-dir", str(copy / "site")], cwd=copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with serve(copy / "site") as address:
+        yield address, old, new
+
+
+def test_a_renamed_prompt_takes_its_answers_along_keeping_both_texts(visit: Callable[..., Visit], updated: tuple[str, str, str]) -> None:
+    address, old, new = updated
+    tab = visit(base=address)
+    page = tab.page
+    tab.go(asked_on(old).replace(old, new))
+    seed(page, {old: "Written under the old id.", new: record("Written under the new id.", "", "")})
+    tab.go(asked_on(old))
+    box = journal_box(page, new)
+    assert box.input_value() == "Written under the new id.\n\nWritten under the old id."
+    assert "both kept" in page.locator(f'.cw-reflection[data-prompt="{new}"]').get_by_role("status").inner_text()
+    stored = page.evaluate(STORED)
+    assert f"cw-journal/generic/{old}" not in stored and json.loads(stored[f"cw-journal/generic/{new}"])["title"] == REFLECTIONS[0].title
+    tab.go("my-reflections/")
+    assert page.get_by_role("heading", name=GONE).count() == 0
+    assert not tab.errors, tab.errors
+
+
+def test_a_backup_from_before_the_update_imports_and_says_what_happened(visit: Callable[..., Visit], base_url: str, updated: tuple[str, str, str], tmp_path: Path) -> None:
+    address, old, new = updated
+    before = visit()
+    before.go("my-reflections/")
+    journal_box(before.page, old).fill("Answered before the update.")
+    other = REFLECTIONS[-1]
+    journal_box(before.page, other.id).fill("Answered a prompt the update later removed.")
+    with before.page.expect_download() as download:
+        before.page.get_by_role("button", name="Download as Markdown").click()
+    backup = Path(download.value.path()).read_text(encoding="utf-8")
+    # The update also removed a prompt and moved a part: the backup names an id and an address the site no longer has.
+    backup = backup.replace(f"answer: {other.id} -->", "answer: a-removed-prompt -->").replace("<!-- part: resources/ -->", "<!-- part: a-moved-part/ -->")
+    backup = backup.replace("- [ ] Resources", "- [x] Resources")
+    saved = tmp_path / "my-reflections.md"
+    saved.write_text(backup, encoding="utf-8")
+
+    tab = visit(base=address)
+    page = tab.page
+    tab.go("my-reflections/")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Import from a file").click()
+    chooser.value.set_files(str(saved))
+    preview = page.get_by_role("region", name=re.compile("Importing"))
+    preview.wait_for()
+    items = preview.get_by_role("listitem").all_inner_texts()
+    assert f"Add your answer to “{REFLECTIONS[0].title}”." in items
+    assert f"Add your answer to “{other.title}” (a prompt no longer in the course: it is kept under “{GONE}”)." in items
+    assert "Keep the mark “done” for a-moved-part/, a part no longer in the course." in items
+    preview.get_by_role("button", name="Import").click()
+    said = page.locator(".cw-journal-tools").get_by_role("status").inner_text()
+    assert said.startswith("Imported “my-reflections.md”: 3 changes. 2 of them are for parts of the course it no longer has"), said
+    assert journal_box(page, new).input_value() == "Answered before the update."
+    assert journal_box(page, "a-removed-prompt").input_value() == "Answered a prompt the update later removed."
+    assert other.title in page.locator(".cw-gone").inner_text()
+    assert "a-moved-part/" in json.loads(page.evaluate(STORED)["cw-journal/generic/#done"])
+    assert not tab.errors, tab.errors
+
+
+def test_two_tabs_share_changes_and_never_replace_each_others_text(visit: Callable[..., Visit]) -> None:
+    first = visit()
+    path = asked_on(REFLECTIONS[0].id)
+    prompt = REFLECTIONS[0].id
+    first.go(path)
+    second = first.page.context.new_page()
+    second.goto(first.base + path)
+    second.wait_for_selector(".cw-journal")
+    journal_box(first.page, prompt).fill("Typed in the first tab.")
+    second.wait_for_function("(id) => document.getElementById('cw-journal-' + id).value === 'Typed in the first tab.'", arg=prompt)
+    assert "Updated from another tab" in second.locator(f'.cw-reflection[data-prompt="{prompt}"]').get_by_role("status").inner_text()
+    # Another tab writes before this one has heard of it (as when both type at once; a page gets no event for its own
+    # writes, so writing from the first page stands for it): typing on keeps both texts, and the other tab shows them.
+    first.page.evaluate("(id) => localStorage.setItem('cw-journal/generic/' + id, JSON.stringify({v: 1, answer: 'Typed elsewhere.', title: '', prompt: ''}))", prompt)
+    box = journal_box(first.page, prompt)
+    box.press("End")
+    box.press_sequentially(" More.")
+    merged = "Typed in the first tab. More.\n\nTyped elsewhere."
+    assert box.input_value() == merged
+    assert "both texts are kept" in first.page.locator(f'.cw-reflection[data-prompt="{prompt}"]').get_by_role("status").inner_text()
+    second.wait_for_function("([id, text]) => document.getElementById('cw-journal-' + id).value === text", arg=[prompt, merged])
+    assert not first.errors, first.errors
+
+
+REFUSE = {
+    # A private window or a locked-down profile: merely naming the store throws.
+    "refused": "for (const name of ['localStorage', 'sessionStorage']) Object.defineProperty(window, name, {configurable: true, "
+    "get() { throw new DOMException('The operation is insecure.', 'SecurityError'); }});",
+    # A full disk: reading works, every write throws.
+    "full": "Storage.prototype.setItem = function () { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };",
+}
+
+
+@pytest.mark.parametrize("how", sorted(REFUSE))
+def test_storage_refused_or_full_is_said_before_typing_and_leaving_asks_first(visit: Callable[..., Visit], how: str) -> None:
+    tab = visit()
+    page = tab.page
+    page.add_init_script(REFUSE[how])
+    path = asked_on(REFLECTIONS[0].id)
+    tab.go(path)
+    page.wait_for_load_state("networkidle")
+    notes = page.locator(".cw-reflection .cw-journal-note")
+    assert notes.count() == page.locator(".cw-reflection[data-prompt]").count() > 0
+    for note in notes.all():
+        assert "not letting this site save anything" in note.inner_text() and "Saved only" not in note.inner_text()
+    assert "not letting this site save anything" in page.locator(".cw-done").inner_text()
+    assert not tab.errors, tab.errors  # Material's own scripts did not throw either
+
+    journal_box(page, REFLECTIONS[0].id).fill("Words this browser will not keep.")
+    assert "Not saved" in page.locator(f'.cw-reflection[data-prompt="{REFLECTIONS[0].id}"]').get_by_role("status").inner_text()
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.locator(".md-sidebar--primary").get_by_role("link", name="My reflections").click()
+    assert asked and "did not save" in asked[0]
+    assert journal_box(page, REFLECTIONS[0].id).input_value() == "Words this browser will not keep."
+    kinds: list[str] = []
+    page.on("dialog", lambda dialog: (kinds.append(dialog.type), dialog.dismiss()))
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert kinds == ["beforeunload"]
+    assert not tab.errors, tab.errors
 
 
 # The discussion timer.
