@@ -386,7 +386,8 @@ def _renames(data_dir: Path, former: list[tuple[str, str, int, str]], where: dic
                 Problem(
                     file,
                     line,
-                    f"the former id '{old}' is listed again (first at {first_file}:{first_line}), so the journal could not tell which prompt its answers move to.",
+                    f"the former id '{old}' is listed again (first at {first_file}:{first_line}), "
+                    "so the journal could not tell which prompt its answers move to.",
                     "keep it under the one prompt that replaced it and remove it here.",
                 )
             )

@@ -31,9 +31,7 @@ def reflections_in(text: str) -> dict[str, str]:
     if not isinstance(records, list):
         return {}
     return {
-        str(r["id"]): str(r.get("title") or r["id"])
-        for r in records
-        if isinstance(r, dict) and isinstance(r.get("id"), str) and r.get("kind") == "reflection"
+        str(r["id"]): str(r.get("title") or r["id"]) for r in records if isinstance(r, dict) and isinstance(r.get("id"), str) and r.get("kind") == "reflection"
     }
 
 

@@ -476,7 +476,9 @@ def test_a_renamed_prompt_takes_its_answers_along_keeping_both_texts(visit: Call
     assert not tab.errors, tab.errors
 
 
-def test_a_backup_from_before_the_update_imports_and_says_what_happened(visit: Callable[..., Visit], base_url: str, updated: tuple[str, str, str], tmp_path: Path) -> None:
+def test_a_backup_from_before_the_update_imports_and_says_what_happened(
+    visit: Callable[..., Visit], base_url: str, updated: tuple[str, str, str], tmp_path: Path
+) -> None:
     address, old, new = updated
     before = visit()
     before.go("my-reflections/")
@@ -527,7 +529,9 @@ def test_two_tabs_share_changes_and_never_replace_each_others_text(visit: Callab
     assert "Updated from another tab" in second.locator(f'.cw-reflection[data-prompt="{prompt}"]').get_by_role("status").inner_text()
     # Another tab writes before this one has heard of it (as when both type at once; a page gets no event for its own
     # writes, so writing from the first page stands for it): typing on keeps both texts, and the other tab shows them.
-    first.page.evaluate("(id) => localStorage.setItem('cw-journal/generic/' + id, JSON.stringify({v: 1, answer: 'Typed elsewhere.', title: '', prompt: ''}))", prompt)
+    first.page.evaluate(
+        "(id) => localStorage.setItem('cw-journal/generic/' + id, JSON.stringify({v: 1, answer: 'Typed elsewhere.', title: '', prompt: ''}))", prompt
+    )
     box = journal_box(first.page, prompt)
     box.press("End")
     box.press_sequentially(" More.")

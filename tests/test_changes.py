@@ -406,3 +406,26 @@ def test_a_cohort_manifest_that_did_not_load_is_compared_as_text(repo: Path) -> 
         '    line 11: start_time: 9:30 → start_time: "09:30"',
         "    One version of this manifest does not load (see make check), so it is compared as text.",
     ]
+
+
+def test_a_reflection_renamed_retired_or_dropped_is_listed_first_with_what_happens_to_answers(repo: Path) -> None:
+    from macros.data import load_course
+
+    reflections = [p for p in load_course(repo / "docs").prompts.values() if p.kind == "reflection"]
+    renamed, dropped = reflections[0], reflections[1]
+    edit(repo, "docs/data/prompts.yml", f"- id: {renamed.id}\n", f"- id: {renamed.id}-now\n  formerly: [{renamed.id}]\n")
+    edit(repo, "docs/data/prompts.yml", f"- id: {dropped.id}\n", f"- id: {dropped.id}-now\n")
+    for page in (repo / "docs").rglob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        for prompt in (renamed, dropped):
+            text = text.replace(f'reflection("{prompt.id}")', f'reflection("{prompt.id}-now")')
+        page.write_text(text, encoding="utf-8")
+    lines = report(repo)
+    sections = [line for line in lines if line and not line.startswith((" ", "What this", "For a second"))]
+    assert sections[0] == "Readers' answers (reflection prompts renamed or removed)", lines
+    start = lines.index(sections[0])
+    assert lines[start + 1] == f"  Renamed: reflection “{renamed.title}” ({renamed.id})"
+    assert lines[start + 2] == (f"    Readers' answers move to reflection “{renamed.title}” ({renamed.id}-now) the next time they open it or My reflections.")
+    assert lines[start + 3] == f"  Removed without a word: reflection “{dropped.title}” ({dropped.id})"
+    assert f"add `formerly: [{dropped.id}]` to prompt '{dropped.id}-now'" in lines[start + 4]
+    assert any(f"({dropped.id}): readers who answered it would find their answer only" in line for line in lines[:start])

@@ -12,9 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run
+from conftest import FIXTURES, ROOT, run
 
 from macros.check import main as check_main
+from macros.data import load_course
 
 BROKEN = FIXTURES / "broken"
 PAGE = "docs/broken.md"
@@ -329,3 +330,125 @@ def test_a_strategic_triangle_that_cannot_be_drawn_is_named_with_its_groups(proj
     assert (
         problem("docs/data/findings.yml", line, message, "give each item a `group:`, using four names in all: the three areas first, then the team.") in printed
     )
+
+
+# Issue 18: a reflection's former ids (`formerly:`) and retired ids (docs/data/retired-prompts.yml) name one answer store each.
+
+REFLECTION_IDS = [p.id for p in load_course(ROOT / "docs").prompts.values() if p.kind == "reflection"]
+NEW_PROMPT = '- id: {new}\n  kind: {kind}\n  title: "A prompt under a new id"\n  text: "What would you ask?"\n{more}'
+# case -> (records appended to prompts.yml, retired-prompts.yml or None, the file and line (1-based, in what was added), message, fix).
+RENAME_CASES = {
+    "formerly-a-current-id": (
+        NEW_PROMPT.format(new="renamed-prompt", kind="reflection", more="  formerly: [{current}]\n"),
+        None,
+        ("prompts.yml", 5),
+        "prompt 'renamed-prompt' lists '{current}' under `formerly:`, but '{current}' is the id of a record now (docs/data/prompts.yml:{where}).",
+        "`formerly:` lists only ids no record has any more; remove it from the list (or, if you renamed that record, give it back its new id).",
+    ),
+    "formerly-twice": (
+        NEW_PROMPT.format(new="first-heir", kind="reflection", more="  formerly: [a-gone-prompt]\n")
+        + NEW_PROMPT.format(new="second-heir", kind="reflection", more="  formerly:\n    - a-gone-prompt\n"),
+        None,
+        ("prompts.yml", 11),
+        "the former id 'a-gone-prompt' is listed again (first at docs/data/prompts.yml:{before_plus_5}), "
+        "so the journal could not tell which prompt its answers move to.",
+        "keep it under the one prompt that replaced it and remove it here.",
+    ),
+    "formerly-on-a-discussion": (
+        NEW_PROMPT.format(new="renamed-talk", kind="discussion", more="  minutes: 5\n  formerly: [a-gone-talk]\n"),
+        None,
+        ("prompts.yml", 1),
+        "prompt 'renamed-talk': a discussion keeps no answers, so it has no `formerly:`; remove it (to retire a reflection's id, see CONTRIBUTING.md).",
+        "",
+    ),
+    "retired-a-current-id": (
+        "",
+        "- {current}\n",
+        ("retired-prompts.yml", 1),
+        "'{current}' is retired, but it is the id of a record now (docs/data/prompts.yml:{where}).",
+        "remove it from this file; only ids no record has any more can be retired.",
+    ),
+    "retired-and-formerly": (
+        NEW_PROMPT.format(new="renamed-prompt", kind="reflection", more="  formerly: [a-gone-prompt]\n"),
+        "- a-gone-prompt\n",
+        ("retired-prompts.yml", 1),
+        "'a-gone-prompt' is retired here and also listed as a former id at docs/data/prompts.yml:{before_plus_5}.",
+        "keep one: `formerly:` if that prompt replaced it (answers move there), or this line if it was removed.",
+    ),
+    "retired-not-an-id": (
+        "",
+        "- Old Prompt\n",
+        ("retired-prompts.yml", 1),
+        "`Old Prompt` is not a prompt id.",
+        "write the id exactly as it was in docs/data/prompts.yml, after a dash: `- old-prompt-id`.",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RENAME_CASES))
+def test_each_former_or_retired_id_mistake_fails_the_check_with_file_line_and_fix(project: Path, check, case: str) -> None:  # type: ignore[no-untyped-def]
+    records, retired, (data_file, line), message, fix = RENAME_CASES[case]
+    prompts = project / "docs" / "data" / "prompts.yml"
+    text = prompts.read_text(encoding="utf-8")
+    before = text.count("\n")
+    current = REFLECTION_IDS[0]
+    prompts.write_text(text + records.format(current=current), encoding="utf-8")
+    if retired is not None:
+        (project / "docs" / "data" / "retired-prompts.yml").write_text(retired.format(current=current), encoding="utf-8")
+    where = 1 + text.splitlines().index(f"- id: {current}")
+    status, printed = check()
+    assert status == 1
+    at = before + line if data_file == "prompts.yml" else line
+    expected = message.format(current=current, where=where, before_plus_5=before + 5)
+    assert (problem(f"docs/data/{data_file}", at, expected, fix) if fix else f"docs/data/{data_file}:{at}: {expected}") in printed, printed
+    assert "Traceback" not in printed
+
+
+def git(repo: Path, *args: str) -> None:
+    result = run(["git", "-c", "user.name=Course Editor", "-c", "user.email=editor@example.org", *args], cwd=repo)
+    assert result.returncode == 0, result.stderr
+
+
+def rename_reflection(project: Path, old: str, new: str, formerly: bool) -> None:
+    """Give a reflection a new id in the data and on every page that asks it, with or without `formerly:`."""
+    prompts = project / "docs" / "data" / "prompts.yml"
+    extra = f"  formerly: [{old}]\n" if formerly else ""
+    prompts.write_text(prompts.read_text(encoding="utf-8").replace(f"- id: {old}\n", f"- id: {new}\n{extra}"), encoding="utf-8")
+    for page in (project / "docs").rglob("*.md"):
+        page.write_text(page.read_text(encoding="utf-8").replace(f'reflection("{old}")', f'reflection("{new}")'), encoding="utf-8")
+
+
+def test_a_reflection_id_readers_may_have_answered_cannot_vanish_without_formerly_or_retired(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    old = REFLECTION_IDS[0]
+    title = load_course(ROOT / "docs").prompts[old].title
+    # Without git history there is nothing to compare with, and nothing is said.
+    rename_reflection(project, old, "a-new-id", formerly=False)
+    assert check() == (0, "")
+    rename_reflection(project, "a-new-id", old, formerly=False)
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "The course as readers answered it")
+    base = run(["git", "rev-parse", "--short=7", "HEAD"], cwd=project).stdout.strip()
+
+    rename_reflection(project, old, "a-new-id", formerly=False)
+    status, printed = check()
+    line = 1 + (project / "docs" / "data" / "prompts.yml").read_text(encoding="utf-8").splitlines().index("- id: a-new-id")
+    message = (
+        f"the reflection prompt '{old}' (“{title}”, at main ({base})) is gone: readers who answered it would find their answer only under "
+        "“Answers to prompts no longer in the course”."
+    )
+    fix = (
+        f"if 'a-new-id' replaces it, add `formerly: [{old}]` to prompt 'a-new-id' (the record on this line); "
+        f"if you removed it on purpose, add the line `- {old}` to docs/data/retired-prompts.yml."
+    )
+    assert status == 1 and problem("docs/data/prompts.yml", line, message, fix) in printed, printed
+
+    git(project, "checkout", "-q", "--", ".")
+    rename_reflection(project, old, "a-new-id", formerly=True)
+    assert check()[0] == 0
+
+    # Retired on purpose instead: also accepted; readers' answers stay in their journal.
+    git(project, "checkout", "-q", "--", ".")
+    rename_reflection(project, old, "a-new-id", formerly=False)
+    (project / "docs" / "data" / "retired-prompts.yml").write_text(f"- {old}\n", encoding="utf-8")
+    assert check()[0] == 0
