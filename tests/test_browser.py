@@ -187,6 +187,13 @@ def assert_focus_visible(page: Any) -> None:
     assert style != "none" and float(width.removesuffix("px")) >= 2, f"focus is not visible: outline {style} {width}"
 
 
+def axe_violations(page: Any) -> list[str]:
+    page.add_script_tag(content=axe_source())
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    violations = page.evaluate("(options) => axe.run(document, options).then(r => r.violations)", options)
+    return [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in violations]
+
+
 # Accessibility, hosts and console, on every page.
 
 
@@ -197,10 +204,7 @@ def test_axe_finds_no_wcag_violation(visit: Callable[..., Visit], path: str, sch
     tab.go(path)
     expected = {"light": "default", "dark": "slate"}[scheme]
     assert tab.page.evaluate("document.body.dataset.mdColorScheme") == expected
-    tab.page.add_script_tag(content=axe_source())
-    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
-    violations = tab.page.evaluate("(options) => axe.run(document, options).then(r => r.violations)", options)
-    report = [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in violations]
+    report = axe_violations(tab.page)
     assert not report, "\n".join(report)
 
 
@@ -382,8 +386,9 @@ def asked_on(prompt_id: str) -> str:
     return next(url_of(src) for src in pages_in_docs() if f'reflection("{prompt_id}")' in (ROOT / "docs" / src).read_text(encoding="utf-8"))
 
 
-def test_answers_and_marks_the_course_no_longer_has_are_shown_downloaded_and_deleted_only_by_choice(visit: Callable[..., Visit]) -> None:
-    tab = visit()
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_answers_and_marks_the_course_no_longer_has_are_shown_downloaded_and_deleted_only_by_choice(visit: Callable[..., Visit], scheme: str) -> None:
+    tab = visit(scheme)
     page = tab.page
     tab.go("my-reflections/")
     kept = REFLECTIONS[0]
@@ -408,6 +413,7 @@ def test_answers_and_marks_the_course_no_longer_has_are_shown_downloaded_and_del
     assert journal_box(page, "a-removed-prompt").input_value() == "Line one\n\nline two of a removed prompt."
     assert journal_box(page, "an-older-prompt").input_value() == "Bare text for a prompt removed long ago."
     assert "a-moved-part/" in page.locator(".cw-journal-all .cw-gone-parts").inner_text()
+    assert not axe_violations(page)
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Download as Markdown").click()
@@ -565,6 +571,7 @@ def test_storage_refused_or_full_is_said_before_typing_and_leaving_asks_first(vi
         assert "not letting this site save anything" in note.inner_text() and "Saved only" not in note.inner_text()
     assert "not letting this site save anything" in page.locator(".cw-done").inner_text()
     assert not tab.errors, tab.errors  # Material's own scripts did not throw either
+    assert not axe_violations(page)
 
     journal_box(page, REFLECTIONS[0].id).fill("Words this browser will not keep.")
     assert "Not saved" in page.locator(f'.cw-reflection[data-prompt="{REFLECTIONS[0].id}"]').get_by_role("status").inner_text()

@@ -33,7 +33,7 @@ from conftest import ROOT, copy_project, run
 from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 from pypdf import PdfReader
-from test_browser import AXE_TAGS, PHONE, QuietHandler, assert_focus_visible, axe_source, tab_to
+from test_browser import AXE_TAGS, PHONE, QuietHandler, assert_focus_visible, axe_source, axe_violations, tab_to
 
 from macros.data import load_course
 from publish.offline import draw_picture
@@ -421,13 +421,6 @@ def address(site: Path) -> Iterator[str]:
 def stored(page: Any) -> dict[str, str]:
     """Everything the site keeps in this browser."""
     return page.evaluate("Object.fromEntries(Object.keys(localStorage).filter(k => k.startsWith('cw-journal/')).map(k => [k, localStorage.getItem(k)]))")
-
-
-def axe_violations(page: Any) -> list[str]:
-    page.add_script_tag(content=axe_source())
-    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
-    violations = page.evaluate("(options) => axe.run(document, options).then(r => r.violations)", options)
-    return [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in violations]
 
 
 @pytest.mark.parametrize(("scheme", "width"), [("light", 1280), ("dark", 1280), ("light", PHONE), ("dark", PHONE)])
