@@ -87,6 +87,7 @@ SINGULAR = {
     "roles": "role",
     "reach": "reach figure",
     "hosts": "host",
+    "organizations": "organization",
     "facilitators": "facilitator",
     "cities": "city",
     "groups": "group",

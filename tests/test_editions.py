@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from conftest import ROOT, pages_in_docs, run
+from conftest import ROOT, nav_titles, pages_in_docs, run
 from pypdf import PdfReader
 
 from macros.downloads import PDF_FOLDER, READER_PDF
@@ -136,7 +136,7 @@ def test_the_facilitator_guide_pdf_holds_the_run_of_show_and_every_note(site: Pa
     assert "Cohort: Mayor's Academy – Summer Institute 2025" in pages[0]
     text = " ".join(pages)
     assert "1 · What to expect: Case · Insights from research · Small-group discussion (10 minutes)" in text
-    assert "Not set yet: the opening (Learning to lead cities); Case in segments 1, 2, 3;" in text
+    assert f"Not set yet: the opening ({nav_titles()['framing.md']}); Case in segments 1, 2, 3;" in text
     for sentence in [*facilitator_sentences(), "Small-group discussions, in course order"]:
         assert sentence in text, sentence
 
