@@ -176,7 +176,7 @@ def test_editing_a_facilitator_note_is_flagged_and_seen_only_by_facilitators(rep
         "",
         "Pages (docs/)",
         "  Changed: the page “2 · How to make progress” (docs/how-to-make-progress.md)",
-        f"    line {line}, facilitator note “Running the discussion”: … key actions in view of the {{+whole+}} room while it answers. Then ask …",
+        f"    line {line}, facilitator note “Running the setbacks discussion”: … key actions in view of the {{+whole+}} room while it answers. Then ask …",
         "    Seen in: the facilitator edition of “2 · How to make progress”; the facilitator guide (facilitator-guide.pdf).",
     ]
 

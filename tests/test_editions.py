@@ -103,9 +103,10 @@ def test_the_facilitator_edition_shows_every_note_and_the_logistics(facilitator_
         ["How is your collaboration dealing with setbacks?", "10 minutes", "Talk to two other cities"],
         ["What might be a meaningful entry point for you?", "10 minutes", "Talk to two other cities"],
     ]
-    # Each segment's discussion has its debrief note, drawn as a facilitator admonition right before the prompt.
-    debriefs = {"what-to-expect": "Debriefing the barriers", "how-to-make-progress": "Debriefing the setbacks", "where-to-begin": "Testing the entry points"}
-    for src, title in debriefs.items():
+    # Each segment's discussion has its note, drawn as a facilitator admonition right before the prompt.
+    titles = {src.removesuffix(".md"): title for src, title, _ in facilitator_notes()}
+    for src in ("what-to-expect", "how-to-make-progress", "where-to-begin"):
+        title = titles[src]
         soup = BeautifulSoup((facilitator_site / src / "index.html").read_text(encoding="utf-8"), "lxml")
         note = soup.select_one("article .admonition.facilitator")
         assert note is not None and note.select_one(".admonition-title").get_text() == title, src
