@@ -349,7 +349,7 @@ def _schedule_order(show: RunOfShow) -> str:
 
 
 def _unset(show: RunOfShow) -> str:
-    """The parts without minutes, as a facilitator reads them: 'Case in segments 1, 2, 3; the opening (Learning to lead cities)'."""
+    """The parts without minutes, as a facilitator reads them: 'Case in segments 1, 2, 3; the opening (Learning to manage and lead cities)'."""
     named: dict[str, list[str]] = {}
     for slot in show.missing:
         if slot.segment.number is None:
