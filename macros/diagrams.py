@@ -135,14 +135,16 @@ def _badge(x: float, baseline: float) -> str:
     )
 
 
-def group_box(heading: str, items: list[Item], width: float, new_stage: int | None, *, opaque: bool = False) -> Box:
-    """A box with a group's name and its items, new ones marked; drawn at (0, 0)."""
+def group_box(heading: str | None, items: list[Item], width: float, new_stage: int | None, *, opaque: bool = False) -> Box:
+    """A box with a group's name (none for a group the deck does not name) and its items, new ones marked; drawn at (0, 0)."""
     inner = width - 2 * PAD
     parts: list[str] = []
-    title = wrap(heading, inner, HEAD_SIZE, bold=True)
-    y = PAD + HEAD_SIZE
-    parts.append(_text(title, width / 2, y, cls="cw-diagram-group", anchor="middle", bold=True, size=HEAD_SIZE, leading=HEAD_LEADING))
-    y += (len(title) - 1) * HEAD_LEADING + 6
+    y: float = PAD
+    if heading:
+        title = wrap(heading, inner, HEAD_SIZE, bold=True)
+        y += HEAD_SIZE
+        parts.append(_text(title, width / 2, y, cls="cw-diagram-group", anchor="middle", bold=True, size=HEAD_SIZE, leading=HEAD_LEADING))
+        y += (len(title) - 1) * HEAD_LEADING + 6
     bullet = 9
     for item in items:
         y += LEADING
@@ -170,17 +172,22 @@ def _svg(kind: str, label: str, height: float, body: Iterable[str]) -> str:
     )
 
 
+# Where the items the deck gives no group name are drawn; the list beside the picture says so in these words.
+TRIANGLE_CENTRE = "At the centre of the triangle"
+
+
 def strategic_triangle(finding: Finding, items: list[Item], label: str, new_stage: int | None) -> str:
-    """The triangle for a collaborative team: its first three groups at the corners, the fourth (the team) at the centre."""
-    groups: dict[str, list[Item]] = {}
+    """The strategic triangle for a collaborative team: its three named groups at the corners, the items with no group at the centre."""
+    groups: dict[str | None, list[Item]] = {}
     for item in finding.items:
-        groups.setdefault(item.group or "", [])
+        groups.setdefault(item.group, [])
     for item in items:
-        groups[item.group or ""].append(item)
-    (top_name, top_items), (left_name, left_items), (right_name, right_items), (centre_name, centre_items) = list(groups.items())[:4]
+        groups[item.group].append(item)
+    centre_items = groups.pop(None, [])
+    (top_name, top_items), (left_name, left_items), (right_name, right_items) = list(groups.items())[:3]
     gap = 10
     top = group_box(top_name, top_items, 250, new_stage).moved((WIDTH - 250) / 2, 2)
-    centre = group_box(centre_name, centre_items, 210, new_stage, opaque=True)
+    centre = group_box(None, centre_items, 210, new_stage, opaque=True)
     apex = (WIDTH / 2, top.y + top.height + gap)
     depth = centre.height + 120
     base = apex[1] + depth

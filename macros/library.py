@@ -174,6 +174,7 @@ def strategic_triangle(stage: int = 3) -> str:
         heading=heading,
         anchor=f"finding-strategic-triangle-stage-{stage}",
         picture=diagrams.strategic_triangle(record, items, f"{record.title} (stage {stage} of {last})", stage if stage > 1 else None),
+        unnamed=diagrams.TRIANGLE_CENTRE,
     )
 
 
@@ -249,7 +250,7 @@ def cite(id: str) -> str:
 
 @macro("case", 'case("hartford-case")')
 def case(id: str) -> str:
-    """A case card: its title, place and the facts the session gives."""
+    """A case card: its title and what the session gives of the case, in its order (its place only if the title lacks it)."""
     return render.render_case(current.get().data.sources[id])
 
 
@@ -300,8 +301,14 @@ def faculty() -> str:
 
 @macro(None, "reach()")
 def reach() -> str:
-    """The wider program's reach: mayors, officials and countries."""
+    """The session's figures (mayors, officials, countries), each number with what it counts, as the session gives them."""
     return render.render_reach(current.get().data.course)
+
+
+@macro(None, "closing_credit()")
+def closing_credit() -> str:
+    """The name the session closes with, from `closing_credit:` in docs/data/course.yml."""
+    return render.render_closing_credit(current.get().data.course)
 
 
 # The last data's answers: (data, kind -> ids). Keyed by the very data object, which load_course makes anew when a
@@ -349,7 +356,7 @@ def _valid_ids(data: CourseData, takes: IdKind) -> set[str]:
 
 @macro(None, "cohort()")
 def cohort() -> str:
-    """The cohort this site is for: its name, dates, place, hosts and facilitators (nothing in the generic course)."""
+    """The cohort this site is for: its name, and the dates, place, facilitators and cities its manifest sets (nothing in the generic course)."""
     build = current_build.get()
     return render.render_cohort(build.cohort_id, build.cohort) if build.cohort is not None else ""
 

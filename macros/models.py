@@ -54,7 +54,8 @@ class Source(Record):
     """A case, study, article, book or the session itself, as the deck cites it."""
 
     id: Id
-    kind: Literal["case", "study", "article", "book", "session"]
+    # `work`: one the deck names without saying what kind it is; it is listed with no kind label.
+    kind: Literal["case", "study", "article", "book", "session", "work"]
     title: Text
     authors: list[Text] = []
     # The authors' position and institution, as the deck gives it.
@@ -69,6 +70,8 @@ class Source(Record):
     theme: Theme
     question: Text | None = None
     methods: list[Text] = []
+    # The title of a chart a case shows before its facts (the chart itself came through as its title only).
+    chart: Text | None = None
     facts_heading: Text | None = None
     facts: list[Text] = []
     quote: Quote | None = None
@@ -114,24 +117,27 @@ class Faculty(Record):
 
 
 class Figure(Record):
-    """One headline number of the programme's reach, e.g. '30+' countries."""
+    """One of the figures the session gives, e.g. '30+' countries."""
 
     figure: Text
     label: Text
 
 
 class Course(Record):
-    """The course as a whole: its title, host programme, faculty and reach."""
+    """The course as a whole: its title, programme, faculty, figures and the name it closes with."""
 
     title: Text
     subtitle: Text
     session: Text
     programme: Text
     track: Text | None = None
-    hosts: list[Text] = []
+    # Named after the programme as the deck names them, with no role (the deck gives none).
+    organizations: list[Text] = []
     centre: Text
     faculty: Annotated[list[Faculty], Field(min_length=1)]
     reach: list[Figure] = []
+    # The name on the deck's last slide, shown where the course ends.
+    closing_credit: Text | None = None
     resource_themes: dict[Theme, Text]
 
 

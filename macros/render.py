@@ -16,7 +16,8 @@ from .cohort import Cohort
 from .models import Course, Finding, Item, Prompt, Source
 from .schedule import PARTS, RunOfShow, Segment, Slot, format_duration, format_time
 
-KIND_LABELS = {"case": "Case", "study": "Study", "article": "Article", "book": "Book", "session": "Session"}
+# A `work` is one the deck names without saying what kind it is: it gets no label.
+KIND_LABELS = {"case": "Case", "study": "Study", "article": "Article", "book": "Book", "session": "Session", "work": ""}
 
 
 def _lines(*parts: str | Iterable[str]) -> str:
@@ -93,8 +94,12 @@ def render_finding(
     heading: str | None = None,
     anchor: str | None = None,
     picture: str = "",
+    unnamed: str | None = None,
 ) -> str:
-    """A finding card: title, optional intro, a picture drawn from it (if given), its items (grouped if they have groups), and its source."""
+    """A finding card: title, optional intro, a picture drawn from it (if given), its items (grouped if they have groups), and its source.
+
+    unnamed: where the items without a group sit in the picture (in italics, as it is no name of the deck's), if they need saying.
+    """
     shown = finding.items if items is None else items
     intro = f'<p class="cw-intro">{escape(finding.intro)}</p>' if finding.intro else ""
     grouped = group_items(shown)
@@ -111,9 +116,12 @@ def render_finding(
                 if fresh:
                     li = li.replace("<li>", '<li class="cw-new"><span class="cw-badge">New</span> ', 1)
                 entries.append(li)
-            blocks.append(
-                _lines(f'<li class="cw-group"><p class="cw-group-title"><strong>{escape(group or "")}</strong></p>', "<ul>", entries, "</ul>", "</li>")
-            )
+            # Items with no group stay together under no name of their own: the deck gives them none (the triangle's centre).
+            if group:
+                title = f'<p class="cw-group-title"><strong>{escape(group)}</strong></p>'
+            else:
+                title = f'<p class="cw-group-title cw-group-place"><em>{escape(unnamed)}</em></p>' if unnamed else ""
+            blocks.append(_lines(f'<li class="cw-group">{title}', "<ul>", entries, "</ul>", "</li>"))
         body = _lines(f'<{tag} class="cw-groups">', blocks, f"</{tag}>")
     title = heading or str(escape(finding.title))
     attrs = f' id="{anchor or "finding-" + finding.id}" data-finding="{finding.id}"'
@@ -140,16 +148,24 @@ def render_prompt(prompt: Prompt) -> str:
     return _admonition("example", "cw-prompt cw-discussion", f"Small-group discussion: {escape(prompt.title)}", body, attrs)
 
 
+def place_beyond_title(source: Source) -> str | None:
+    """A source's place, unless its title already names it (a title is never followed by its own place)."""
+    return source.place if source.place and source.place not in source.title else None
+
+
 def render_case(source: Source) -> str:
-    """A case card: title, place, what the deck says about it."""
-    place = f'<p class="cw-place">{escape(source.place)}</p>' if source.place else ""
+    """A case card: title, place (unless the title names it), then what the deck says of it, in the deck's order."""
+    place = place_beyond_title(source)
+    shown = f'<p class="cw-place">{escape(place)}</p>' if place else ""
     summary = f"<p>{escape(source.summary)}</p>" if source.summary else ""
+    quote = render_quote(source) if source.quote is not None else ""
+    chart = f'<p class="cw-chart">Chart: <em>{escape(source.chart)}</em></p>' if source.chart else ""
     facts = ""
     if source.facts:
         heading = f'<p class="cw-facts-title"><strong>{escape(source.facts_heading)}</strong></p>' if source.facts_heading else ""
         facts = _lines(heading, '<ul class="cw-facts">', (f"<li>{escape(f)}</li>" for f in source.facts), "</ul>")
     attrs = f' id="case-{source.id}" data-source="{source.id}"'
-    return _admonition("info", "cw-case", f"Case: {escape(source.title)}", _lines(place, summary, facts), attrs)
+    return _admonition("info", "cw-case", f"Case: {escape(source.title)}", _lines(shown, summary, quote, chart, facts), attrs)
 
 
 def render_quote(source: Source) -> str:
@@ -185,7 +201,8 @@ def render_study(source: Source, href: str) -> str:
 def render_reference(source: Source) -> str:
     """A full reference for the resources page, with the anchor citations link to."""
     stop = "" if source.title.endswith(("?", "!", ".")) else "."
-    parts = [f'<span class="cw-kind">{KIND_LABELS[source.kind]}</span> <cite>{escape(source.title)}</cite>{stop}']
+    label = f'<span class="cw-kind">{KIND_LABELS[source.kind]}</span> ' if KIND_LABELS[source.kind] else ""
+    parts = [f"{label}<cite>{escape(source.title)}</cite>{stop}"]
     if source.authors:
         affiliation = f" ({escape(source.affiliation)})" if source.affiliation else ""
         parts.append(f"{escape(', '.join(source.authors))}{affiliation}.")
@@ -197,16 +214,17 @@ def render_reference(source: Source) -> str:
         parts.append(f"{source.date.day} {source.date:%B %Y}.")
     elif source.year:
         parts.append(f"{source.year}.")
-    if source.place and source.kind == "case":
-        parts.append(f"{escape(source.place)}.")
-    if source.summary and source.kind != "case":
+    place = place_beyond_title(source)
+    if place and source.kind == "case":
+        parts.append(f"{escape(place)}.")
+    if source.summary:
         parts.append(f'<span class="cw-summary">{escape(source.summary)}</span>')
     return f'<li id="{source_anchor(source.id)}">{" ".join(parts)}</li>'
 
 
 def render_reference_list(sources: list[Source]) -> str:
     """The references under one resource theme, studies and articles first."""
-    order = {"study": 0, "article": 1, "case": 2, "book": 3, "session": 4}
+    order = {"study": 0, "article": 1, "case": 2, "work": 3, "book": 4, "session": 5}
     ranked = sorted(sources, key=lambda s: (order[s.kind], s.title))
     return _lines('<ul class="cw-references">', (render_reference(s) for s in ranked), "</ul>")
 
@@ -236,9 +254,14 @@ def render_faculty(course: Course) -> str:
 
 
 def render_reach(course: Course) -> str:
-    """The programme's reach as headline figures."""
+    """The session's figures, each number with what it counts, and no heading of ours."""
     figures = (f'<li><span class="cw-figure">{escape(f.figure)}</span> <span class="cw-figure-label">{escape(f.label)}</span></li>' for f in course.reach)
     return _lines('<ul class="cw-reach">', figures, "</ul>")
+
+
+def render_closing_credit(course: Course) -> str:
+    """The name the course closes with, as the deck's last slide gives it (nothing when the record has none)."""
+    return f'<p class="cw-closing-credit">{escape(course.closing_credit)}</p>' if course.closing_credit else ""
 
 
 def render_reflection_journal(groups: list[tuple[str, str | None, list[Prompt]]]) -> str:
@@ -329,7 +352,7 @@ def _schedule_order(show: RunOfShow) -> str:
 
 
 def _unset(show: RunOfShow) -> str:
-    """The parts without minutes, as a facilitator reads them: 'Case in segments 1, 2, 3; the opening (Learning to lead cities)'."""
+    """The parts without minutes, as a facilitator reads them: 'Case in segments 1, 2, 3; the opening (Learning to manage and lead cities)'."""
     named: dict[str, list[str]] = {}
     for slot in show.missing:
         if slot.segment.number is None:

@@ -88,6 +88,7 @@ SINGULAR = {
     "roles": "role",
     "reach": "reach figure",
     "hosts": "host",
+    "organizations": "organization",
     "facilitators": "facilitator",
     "cities": "city",
     "groups": "group",

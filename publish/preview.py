@@ -58,6 +58,7 @@ SELF_CONTAINED = frozenset(
         "key_points",
         "faculty",
         "reach",
+        "closing_credit",
         "cohort",
         "discussion_logistics",
         "downloads",

@@ -120,6 +120,25 @@ def pages_in_docs() -> list[str]:
     return sorted(str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md") if "data" not in p.parts)
 
 
+@cache
+def nav_titles() -> dict[str, str]:
+    """Each page's title in the nav of mkdocs.yml (src -> title), so tests follow the nav instead of copying its words."""
+    from mkdocs.config import load_config
+
+    found: dict[str, str] = {}
+
+    def walk(entries: Any) -> None:
+        for entry in entries:
+            ((title, value),) = entry.items()
+            if isinstance(value, str):
+                found[value] = title
+            else:
+                walk(value)
+
+    walk(load_config(str(ROOT / "mkdocs.yml"))["nav"])
+    return found
+
+
 @pytest.fixture
 def built_copy(site: Path, tmp_path: Path) -> Path:
     """A copy of the built site (without its PDFs, EPUB, search index and assets) to inject faults into, with no second build."""

@@ -35,7 +35,15 @@ def every_word(svg: Tag) -> Counter[str]:
 
 
 def groups_of(finding: Finding) -> list[str]:
-    return list(dict.fromkeys(item.group or "" for item in finding.items))
+    """The group names a finding gives, in order (items without a group have none to draw)."""
+    return list(dict.fromkeys(item.group for item in finding.items if item.group))
+
+
+def centre_box(svg: Tag) -> Tag:
+    """The triangle's centre: the one box drawn opaque, over the triangle's lines, with no name of its own."""
+    boxes = [rect.find_parent("g") for rect in svg.select("rect.cw-diagram-fill")]
+    assert len(boxes) == 1
+    return boxes[0]
 
 
 def test_each_stage_of_the_triangle_draws_exactly_its_items(page: Callable[[str], BeautifulSoup]) -> None:
@@ -57,16 +65,18 @@ def test_each_stage_of_the_triangle_draws_exactly_its_items(page: Callable[[str]
             assert labels(box, "item") == [i.text for i in shown if i.group == group], (stage, group)
             marked = [label(badge.find_next_sibling("text")) for badge in box.select("g.cw-diagram-new")]
             assert marked == [text for text in fresh if text in labels(box, "item")], (stage, group)
+        centre = centre_box(svg)
+        assert not centre.select("text.cw-diagram-group"), "the deck gives the centre no name"
+        assert labels(centre, "item") == [i.text for i in shown if i.group is None], stage
         assert every_word(svg) == Counter(groups_of(TRIANGLE) + [i.text for i in shown] + [diagrams.NEW] * len(fresh))
 
 
-def test_the_team_is_drawn_inside_the_triangle(page: Callable[[str], BeautifulSoup]) -> None:
+def test_the_items_without_a_group_are_drawn_inside_the_triangle(page: Callable[[str], BeautifulSoup]) -> None:
     svg = page("synthesis.md").select_one("#finding-strategic-triangle-stage-3 svg")
     assert svg is not None
     (_, ay), (bx, by), (cx, _) = (tuple(float(n) for n in point.split(",")) for point in svg.select_one("polygon")["points"].split())
-    team = next(t for t in svg.select("text.cw-diagram-group") if label(t) == groups_of(TRIANGLE)[3])
-    x, y = (float(n) for n in team.find_parent("g")["transform"].removeprefix("translate(").removesuffix(")").split())
-    assert bx < x < cx and ay < y < by, "the team's box starts outside the triangle"
+    x, y = (float(n) for n in centre_box(svg)["transform"].removeprefix("translate(").removesuffix(")").split())
+    assert bx < x < cx and ay < y < by, "the centre's box starts outside the triangle"
     corners = [label(t) for t in svg.select("text.cw-diagram-group")]
     assert sorted(corners) == sorted(groups_of(TRIANGLE))
 

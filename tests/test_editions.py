@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from conftest import ROOT, pages_in_docs, run
+from conftest import ROOT, nav_titles, pages_in_docs, run
 from pypdf import PdfReader
 
 from macros.downloads import PDF_FOLDER, READER_PDF
@@ -103,9 +103,10 @@ def test_the_facilitator_edition_shows_every_note_and_the_logistics(facilitator_
         ["How is your collaboration dealing with setbacks?", "10 minutes", "Talk to two other cities"],
         ["What might be a meaningful entry point for you?", "10 minutes", "Talk to two other cities"],
     ]
-    # Each segment's discussion has its debrief note, drawn as a facilitator admonition right before the prompt.
-    debriefs = {"what-to-expect": "Debriefing the barriers", "how-to-make-progress": "Debriefing the setbacks", "where-to-begin": "Testing the entry points"}
-    for src, title in debriefs.items():
+    # Each segment's discussion has its note, drawn as a facilitator admonition right before the prompt.
+    titles = {src.removesuffix(".md"): title for src, title, _ in facilitator_notes()}
+    for src in ("what-to-expect", "how-to-make-progress", "where-to-begin"):
+        title = titles[src]
         soup = BeautifulSoup((facilitator_site / src / "index.html").read_text(encoding="utf-8"), "lxml")
         note = soup.select_one("article .admonition.facilitator")
         assert note is not None and note.select_one(".admonition-title").get_text() == title, src
@@ -136,7 +137,7 @@ def test_the_facilitator_guide_pdf_holds_the_run_of_show_and_every_note(site: Pa
     assert "Cohort: Mayor's Academy – Summer Institute 2025" in pages[0]
     text = " ".join(pages)
     assert "1 · What to expect: Case · Insights from research · Small-group discussion (10 minutes)" in text
-    assert "Not set yet: the opening (Learning to lead cities); Case in segments 1, 2, 3;" in text
+    assert f"Not set yet: the opening ({nav_titles()['framing.md']}); Case in segments 1, 2, 3;" in text
     for sentence in [*facilitator_sentences(), "Small-group discussions, in course order"]:
         assert sentence in text, sentence
 

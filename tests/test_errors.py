@@ -317,19 +317,28 @@ def test_template_code_in_a_title_is_refused_and_in_data_is_shown_as_text_never_
 def test_a_strategic_triangle_that_cannot_be_drawn_is_named_with_its_groups(project: Path, check) -> None:  # type: ignore[no-untyped-def]
     findings = project / "docs" / "data" / "findings.yml"
     text = findings.read_text(encoding="utf-8")
-    item = '{group: "The team", stage: 2, text: "Set up communication channels"}'
+    item = '{stage: 2, text: "Set up communication channels"}'
     assert item in text
     findings.write_text(text.replace(item, '{group: "Communication", stage: 2, text: "Set up communication channels"}'), encoding="utf-8")
     line = text[: text.index("- id: strategic-triangle")].count("\n") + 1
     status, printed = check()
     assert status == 1 and "Traceback" not in printed
     message = (
-        "finding 'strategic-triangle' is drawn as a triangle, with three areas at its corners and the team at its centre, so every item needs one of 4 groups;"
-        " found 5 ('Legitimacy & Support', 'Public Value', 'Operational Capacity', 'The team', 'Communication')."
+        "finding 'strategic-triangle' is drawn as a triangle, with three named areas at its corners and the items without a group at its centre, "
+        "so it needs 3 group names and at least one item without a group; found 4 ('Legitimacy & Support', 'Public Value', 'Operational Capacity', "
+        "'Communication') and 5 without a group."
     )
-    assert (
-        problem("docs/data/findings.yml", line, message, "give each item a `group:`, using four names in all: the three areas first, then the team.") in printed
+    fix = "give each item of a corner one of three `group:` names, and leave the items at the centre without a `group:`."
+    assert problem("docs/data/findings.yml", line, message, fix) in printed
+    # A triangle with nothing at its centre cannot be drawn either.
+    findings.write_text(text.replace("{stage: ", '{group: "Public Value", stage: '), encoding="utf-8")
+    status, printed = check()
+    message = (
+        "finding 'strategic-triangle' is drawn as a triangle, with three named areas at its corners and the items without a group at its centre, "
+        "so it needs 3 group names and at least one item without a group; found 3 ('Legitimacy & Support', 'Public Value', 'Operational Capacity') "
+        "and 0 without a group."
     )
+    assert status == 1 and problem("docs/data/findings.yml", line, message, fix) in printed
 
 
 # Issue 18: a reflection's former ids (`formerly:`) and retired ids (docs/data/retired-prompts.yml) name one answer store each.

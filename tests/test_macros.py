@@ -160,3 +160,33 @@ def test_a_plain_mkdocs_build_names_the_yaml_file_and_line(project: Path) -> Non
     assert result.returncode != 0
     assert f"docs/data/findings.yml:{line}: the YAML could not be read" in output
     assert "Traceback" not in output
+
+
+def test_a_case_card_never_follows_its_title_with_its_own_place_and_keeps_the_decks_order() -> None:
+    named = Source(
+        id="c", kind="case", title="What happened in Springfield?", place="Springfield", summary="A summary.", chart="A chart",
+        facts_heading="Why?", facts=["One"], theme="collaborative-governance",
+    )  # fmt: skip
+    html = render.render_case(named)
+    assert 'class="cw-place"' not in html
+    # The summary, the chart, then the facts: the case slide, the chart's slide, then the list.
+    assert html.index("A summary.") < html.index("Chart: <em>A chart</em>") < html.index("Why?") < html.index("<li>One</li>")
+    assert "Springfield." not in render.render_reference(named)
+    elsewhere = named.model_copy(update={"title": "A case"})
+    assert '<p class="cw-place">Springfield</p>' in render.render_case(elsewhere)
+    assert "Springfield." in render.render_reference(elsewhere)
+
+
+def test_a_case_with_a_quotation_shows_it_on_its_card_and_a_work_has_no_kind_label() -> None:
+    louisville = DATA.sources["louisville-case"]
+    html = render.render_case(louisville)
+    assert louisville.quote is not None and f'id="quote-{louisville.id}"' in html and louisville.quote.by in html
+    work = Source(id="w", kind="work", title="A work", theme="urban-problem-solving")
+    assert render.render_reference(work) == '<li id="source-w"><cite>A work</cite>.</li>'
+
+
+def test_items_without_a_group_are_listed_under_where_the_picture_puts_them_in_italics() -> None:
+    finding = Finding(id="t", title="T", source="a-study", items=[Item(group="A", text="a"), Item(text="centre")])
+    html = render.render_finding(finding, SOURCE, "#", unnamed="At the centre")
+    assert '<li class="cw-group"><p class="cw-group-title cw-group-place"><em>At the centre</em></p>' in html
+    assert '<li class="cw-group">\n<ul>' in render.render_finding(finding, SOURCE, "#")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, assert_holds_every_finding_and_prompt, edit_page, in_reader, part_starts, squash
+from conftest import ROOT, assert_holds_every_finding_and_prompt, edit_page, in_reader, nav_titles, part_starts, squash
 from mkdocs.config import load_config
 from pypdf import PdfReader
 from pypdf.generic import Destination
@@ -158,7 +158,8 @@ def test_the_reader_and_the_workbook_put_the_opening_and_the_triangle_inside_the
     at = next(i for i, item in enumerate(outline) if isinstance(item, Destination) and str(item.title) == "The session")
     session = outline[at + 1]
     pages = [str(item.title) for item in session if isinstance(item, Destination)]
-    assert pages == ["Schedule", "Learning to lead cities", "1 · What to expect", "2 · How to make progress", "3 · Where to begin", "The strategic triangle"]
+    order = ["schedule.md", "framing.md", "what-to-expect.md", "how-to-make-progress.md", "where-to-begin.md", "synthesis.md"]
+    assert pages == [nav_titles()[src] for src in order]
     workbook = " ".join(pdf_text(site / "pdf" / WORKBOOK_PDF))
     at = [workbook.find(squash(DATA.prompts[p].text)) for p in ("your-collaboration", "capabilities-in-your-team", "hartford-in-your-city", "weakest-corner")]
     assert -1 not in at and at == sorted(at), "the workbook does not follow the deck's order"

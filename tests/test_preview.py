@@ -138,7 +138,9 @@ def test_a_broken_save_is_reported_and_the_next_good_save_is_served(preview: Pre
 
 
 def test_a_prompt_edited_in_the_data_shows_on_its_page_and_on_my_reflections(preview: Preview) -> None:
-    preview.edit("docs/data/prompts.yml", lambda text: text.replace('title: "Your weakest corner"', 'title: "Your weakest corner, edited"'))
+    preview.edit(
+        "docs/data/prompts.yml", lambda text: text.replace('title: "Where your collaboration is least secure"', 'title: "Your weakest corner, edited"')
+    )
     preview.wait("synthesis/", lambda text: "Your weakest corner, edited" in text, "with the prompt's new title")
     preview.wait("my-reflections/", lambda text: "Your weakest corner, edited" in text, "with the prompt's new title")
 
