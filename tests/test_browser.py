@@ -405,7 +405,7 @@ def test_answers_and_marks_the_course_no_longer_has_are_shown_downloaded_and_del
     tab.go("my-reflections/")
     assert journal_box(page, kept.id).input_value() == "Written before the update."
     migrated = json.loads(page.evaluate(STORED)[f"cw-journal/generic/{kept.id}"])
-    assert migrated == {"v": 1, "answer": "Written before the update.", "title": kept.title, "prompt": squash(kept.text)}
+    assert migrated == {"v": 1, "answer": "Written before the update.", "title": kept.title, "prompt": squash(kept.text), "rev": 1}
     heading = page.get_by_role("heading", name=GONE)
     assert heading.is_visible()
     gone = page.locator(".cw-gone")
