@@ -206,6 +206,8 @@ class PageChecker:
             other = self.data.prompts[value].kind
         if other is not None and other in SHOWN_BY:
             fix = f"'{value}' is a {other}; show it with {{{{ {SHOWN_BY[other]}(\"{value}\") }}}}."
+        elif spec.takes == "reflection" and value in self.data.formerly:
+            fix = f"'{value}' was renamed: write {{{{ reflection(\"{self.data.formerly[value]}\") }}}}."
         else:
             fix = closest(value, allowed)
         self.problem(lineno, f"`{spec.name}(\"{value}\")`: there is no {KIND_WORDS[spec.takes]} with the id '{value}'.", fix)

@@ -74,6 +74,7 @@ FIELD_WORDS = {
     "start_time": "start time",
     "key_points": "key point",
     "objectives": "objective",
+    "formerly": "former ids",
 }
 # A page's front matter says some things differently from a record, and so does a cohort manifest.
 PAGE_WORDS = {"minutes": "minutes", "question": "guiding question"}
@@ -96,6 +97,7 @@ SINGULAR = {
     "key_points": "key point",
     "entries": "entry",
     "paragraphs": "paragraph",
+    "formerly": "former id",
 }
 # Source fields a citation or full reference prints: a change to one is a change to a citation.
 CITATION_FIELDS = {"title", "authors", "affiliation", "cited_as", "venue", "year", "date"}

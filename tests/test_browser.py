@@ -405,7 +405,7 @@ def test_answers_and_marks_the_course_no_longer_has_are_shown_downloaded_and_del
     tab.go("my-reflections/")
     assert journal_box(page, kept.id).input_value() == "Written before the update."
     migrated = json.loads(page.evaluate(STORED)[f"cw-journal/generic/{kept.id}"])
-    assert migrated == {"v": 1, "answer": "Written before the update.", "title": kept.title, "prompt": squash(kept.text)}
+    assert migrated == {"v": 1, "answer": "Written before the update.", "title": kept.title, "prompt": squash(kept.text), "rev": 1}
     heading = page.get_by_role("heading", name=GONE)
     assert heading.is_visible()
     gone = page.locator(".cw-gone")
@@ -545,6 +545,22 @@ def test_two_tabs_share_changes_and_never_replace_each_others_text(visit: Callab
     assert box.input_value() == merged
     assert "both texts are kept" in first.page.locator(f'.cw-reflection[data-prompt="{prompt}"]').get_by_role("status").inner_text()
     second.wait_for_function("([id, text]) => document.getElementById('cw-journal-' + id).value === text", arg=[prompt, merged])
+    # Text in the second tab that it has not saved yet (still being composed) when the first saves: both are kept there.
+    second.evaluate("(id) => { document.getElementById('cw-journal-' + id).value += ' Still composing.'; }", prompt)
+    first_now = merged.replace("More.", "More. Again.")
+    box.fill(first_now)
+    both_kept = f"{merged} Still composing.\n\n{first_now}"
+    second.wait_for_function("([id, text]) => document.getElementById('cw-journal-' + id).value === text", arg=[prompt, both_kept])
+    said = second.locator(f'.cw-reflection[data-prompt="{prompt}"]').get_by_role("status").inner_text()
+    assert "both texts are kept" in said, said
+    first.page.wait_for_function("([id, text]) => document.getElementById('cw-journal-' + id).value === text", arg=[prompt, both_kept])
+    assert json.loads(first.page.evaluate(STORED)[f"cw-journal/generic/{prompt}"])["answer"] == both_kept
+    # Progress too: a part marked as done in one tab is marked in the other.
+    part = json.loads(first.page.locator("#course-parts").text_content())[0]["url"]
+    first.go(part)
+    second.goto(first.base + part)
+    first.page.get_by_label("Mark as done").check()
+    second.wait_for_function("() => document.getElementById('cw-done-box').checked")
     assert not first.errors, first.errors
 
 

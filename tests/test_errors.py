@@ -461,3 +461,19 @@ def test_a_reflection_id_readers_may_have_answered_cannot_vanish_without_formerl
     rename_reflection(project, old, "a-new-id", formerly=False)
     (project / "docs" / "data" / "retired-prompts.yml").write_text(f"- {old}\n", encoding="utf-8")
     assert check()[0] == 0
+
+
+def test_a_page_that_still_asks_a_former_id_is_told_the_new_one(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    old = REFLECTION_IDS[0]
+    rename_reflection(project, old, "a-new-id", formerly=True)
+    page = next(p for p in sorted((project / "docs").rglob("*.md")) if 'reflection("a-new-id")' in p.read_text(encoding="utf-8"))
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace('reflection("a-new-id")', f'reflection("{old}")', 1), encoding="utf-8")
+    line = 1 + next(n for n, row in enumerate(text.splitlines()) if 'reflection("a-new-id")' in row)
+    status, printed = check()
+    message = f"`reflection(\"{old}\")`: there is no reflection prompt in docs/data/prompts.yml with the id '{old}'."
+    assert status == 1
+    assert (
+        problem(f"docs/{page.relative_to(project / 'docs').as_posix()}", line, message, f"'{old}' was renamed: write {{{{ reflection(\"a-new-id\") }}}}.")
+        in printed
+    ), printed

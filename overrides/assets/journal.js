@@ -3,7 +3,7 @@
  * Every reflection prompt (div.cw-reflection[data-prompt]) gets a labelled text box.
  * Answers live in this browser's localStorage only, under "cw-journal/<cohort>/<prompt id>";
  * nothing here makes a network request. Each answer is kept with the prompt's last wording,
- * {"v": 1, "answer": …, "title": …, "prompt": …}; an answer saved as bare text (before issue 18) is read as is
+ * {"v": 1, "answer": …, "title": …, "prompt": …, "rev": how many saves}; an answer saved as bare text (before issue 18) is read as is
  * and rewritten in that form when its prompt is next shown. Progress sits beside them, under
  * "cw-journal/<cohort>/#done" (a prompt id never holds "#"): the parts marked as done, by their address
  * relative to the site's root. The parts are the pages inside a section of the navigation (script#course-parts,
@@ -36,6 +36,9 @@
 
   // Text this tab last read or wrote for each prompt: a stored answer that differs was changed by another tab.
   var seen = {};
+  // The revision of each answer this tab last read or wrote: each save counts one up, so an event that brings an
+  // older revision (a browser can deliver one late, after this tab's own newer save) is not taken for news.
+  var revisions = {};
   // Prompts whose text in a box on this page could not be saved.
   var unsaved = {};
   // Whether this browser lets the site store anything, tried as each page opens.
@@ -104,8 +107,13 @@
   function write(id, answer, wording) {
     var old = read(id) || {};
     var words = wording || old;
-    var record = { v: 1, answer: answer, title: words.title || "", prompt: words.prompt || "" };
-    return saveRaw(id, answer ? JSON.stringify(record) : "");
+    // Nothing new: writing would only tell the other tabs about a change that is not one.
+    if (old.answer === answer && old.title === words.title && old.prompt === words.prompt) return true;
+    var revision = Math.max(old.rev || 0, revisions[id] || 0) + 1;
+    var record = { v: 1, answer: answer, title: words.title || "", prompt: words.prompt || "", rev: revision };
+    var saved = saveRaw(id, answer ? JSON.stringify(record) : "");
+    if (saved) revisions[id] = answer ? revision : 0;
+    return saved;
   }
 
   // Every stored answer of this cohort, by prompt id.
@@ -212,6 +220,7 @@
     // Keep the prompt's wording as the course last showed it (and rewrite an answer stored as bare text).
     if (text && !block.classList.contains("cw-orphan")) write(prompt.id, text, prompt);
     area.value = printed.textContent = seen[prompt.id] = text;
+    revisions[prompt.id] = (read(prompt.id) || {}).rev || 0;
     status.textContent = moved;
     area.addEventListener("input", function () {
       var stored = answerOf(prompt.id);
@@ -243,8 +252,12 @@
     if (id === DONE || id === null) showProgress();
     if (id !== null && id.indexOf("#") !== -1) return;
     var ids = id === null ? Object.keys(seen) : [id];
+    // The value this event carries (not what storage holds by now), so events are taken one by one, in order.
+    var record = id === null ? null : parseRecord(event.newValue);
+    if (record && record.rev && record.rev <= (revisions[id] || 0)) return;
     ids.forEach(function (one) {
-      var theirs = answerOf(one);
+      var theirs = record ? record.answer : "";
+      revisions[one] = record ? record.rev || 0 : 0;
       var area = boxesFor(one).map(function (box) { return box.querySelector("textarea"); })[0];
       if (!area || area.value === theirs) return;
       if (area.value === seen[one] && !unsaved[one]) {
@@ -252,7 +265,7 @@
         return;
       }
       var merged = both(area.value, theirs);
-      var saved = saveAnswer({ id: one, title: "", prompt: "" }, merged);
+      var saved = saveAnswer(promptOf(area.closest(".cw-reflection")), merged);
       show(one, merged, saved ? BOTH_KEPT : NOT_SAVED);
     });
     document.querySelectorAll(".cw-journal-all").forEach(showGone);
@@ -488,6 +501,7 @@
         if (!window.confirm("Delete your answer to “" + (gone[id].title || id) + "”? This cannot be undone.")) return;
         if (saveRaw(id, "")) {
           delete seen[id];
+          delete revisions[id];
           showGone(container);
           container.querySelector(".cw-journal-tools-status").textContent = "Your answer to “" + (gone[id].title || id) + "” was deleted.";
         }
@@ -710,6 +724,7 @@
       return;
     }
     unsaved = {};
+    revisions = {};
     Object.keys(seen).forEach(function (id) { show(id, ""); });
     showGone(container);
     showProgress();
