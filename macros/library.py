@@ -359,10 +359,11 @@ def schedule() -> str:
     """The session's parts in order with their minutes, and clock times once the cohort sets a start time and every part's minutes."""
     build = current_build.get()
     cohort = build.cohort
-    pages = ((p.src_path, p.meta) for p in current.get().pages)
-    show = run_of_show(load_segments(pages, cohort.minutes_for() if cohort is not None else None))
+    here = current.get()
+    show = run_of_show(load_segments(((p.src_path, p.meta) for p in here.pages), cohort.minutes_for() if cohort is not None else None))
     manifest = f"cohorts/{build.cohort_id}.yml" if cohort is not None else None
-    return render.render_schedule(show, cohort.clock if cohort else None, cohort.time_zone if cohort else None, manifest, build.facilitator)
+    links = {p.src_path: get_relative_url(p.url, here.url or ".") for p in here.pages}
+    return render.render_schedule(show, cohort.clock if cohort else None, cohort.time_zone if cohort else None, manifest, build.facilitator, links)
 
 
 @macro(None, "discussion_logistics()")

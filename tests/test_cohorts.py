@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, run
+from mkdocs.utils.meta import get_data
 from pypdf import PdfReader
 
 from macros.cohort import read_manifest
 from macros.downloads import PDF_FOLDER, READER_PDF
 from macros.render import render_schedule
-from macros.schedule import SEGMENT_PARTS, RunOfShow, Segment, run_of_show
+from macros.schedule import SEGMENT_PARTS, RunOfShow, Segment, format_duration, run_of_show
 
 SAMPLE, _ = read_manifest(ROOT / "cohorts" / f"{SAMPLE_COHORT}.yml")
 # Each part of the session as the schedule names it, in the deck's order, with its parts.
@@ -86,19 +87,39 @@ def test_the_generic_course_names_no_cohort(site: Path) -> None:
     assert "Cohort:" not in first_page_text(site / PDF_FOLDER / READER_PDF)
 
 
-def test_without_durations_or_a_start_the_schedule_shows_the_order_and_the_known_lengths(cohort_site: Path) -> None:
-    schedule = soup_of(cohort_site, "schedule.md").select_one("article .cw-schedule")
+def session_pages() -> list[tuple[str, str, dict[str, int | None]]]:
+    """The schedule's pages in the deck's order, each with its title and minutes from its own front matter: (path in docs/, title, minutes)."""
+    pages = []
+    for key, _, _ in SESSION:
+        meta = get_data((ROOT / "docs" / f"{key}.md").read_text(encoding="utf-8"))[1]
+        pages.append((f"{key}.md", str(meta["title"]), meta["minutes"]))
+    return pages
+
+
+@pytest.mark.parametrize("which", ["generic", "cohort without times"])
+def test_without_durations_or_a_start_the_schedule_shows_the_order_and_the_known_lengths(which: str, site: Path, cohort_site: Path) -> None:
+    built = site if which == "generic" else cohort_site
+    schedule = soup_of(built, "schedule.md").select_one("article .cw-schedule")
     assert schedule is not None
-    assert schedule.select_one("table") is None
-    assert [text_of(li) for li in schedule.select(".cw-schedule-order > li")] == [
-        "Learning to lead cities (the opening)",
-        "1 · What to expect: Case · Insights from research · Small-group discussion (10 minutes)",
-        "2 · How to make progress: Case · Insights from research · Small-group discussion (10 minutes)",
-        "3 · Where to begin: Case · Insights from research · Small-group discussion (10 minutes)",
-        "The strategic triangle (the closing)",
-    ]
-    shown = text_of(soup_of(cohort_site, "schedule.md").select_one("article"))
-    for word in ("not known", "not set", "front matter", "Total"):
+    assert schedule.select_one("table") is None, "no table of blank cells"
+    items = schedule.select(".cw-schedule-order > li")
+    expected, number = [], 0
+    for src, title, minutes in session_pages():
+        parts = list(SEGMENT_PARTS) if set(minutes) & set(SEGMENT_PARTS) else list(minutes)
+        if parts == list(SEGMENT_PARTS):
+            number += 1
+            title = f"{number} · {title}"
+        # Each part by name, with its length when the page or the cohort gives one (the discussions' time boxes).
+        shown = [PART_LABELS[part] + (f": {format_duration(minutes[part])}" if isinstance(minutes.get(part), int) else "") for part in parts]
+        expected.append((src, title, shown))
+    assert [(li["data-page"], text_of(li.select_one("strong")), [text_of(p) for p in li.select(".cw-schedule-parts > li")]) for li in items] == expected
+    assert number == 3 and all("Small-group discussion: 10 minutes" in shown for _, _, shown in expected if len(shown) == 3)
+    for li in items:
+        # Each part of the session leads to its page.
+        href = str(li.select_one("strong a")["href"])  # type: ignore[index]
+        assert (built / "schedule" / href / "index.html").resolve() == (built / str(li["data-page"]).removesuffix(".md") / "index.html").resolve()
+    shown = text_of(soup_of(built, "schedule.md").select_one("article"))
+    for word in ("not known", "not set", "front matter", "Total", "—"):
         assert word not in shown, word
     assert re.search(r"\b\d{1,2}:\d{2}\b", text_of(schedule)) is None, "a time the schedule cannot know"
 
@@ -260,5 +281,5 @@ def test_clock_times_appear_only_with_a_start_time_and_every_part_timed(minutes:
     if not clock_times:
         # The order of the parts, with the lengths that are known and nothing for the others.
         parts = [text_of(span) for span in soup.select(".cw-schedule-order [data-part]")]
-        assert parts == [f"{label} ({minutes[part]} minutes)" if part in minutes else label for part, label in PART_LABELS.items() if part in SEGMENT_PARTS]
+        assert parts == [f"{label}: {minutes[part]} minutes" if part in minutes else label for part, label in PART_LABELS.items() if part in SEGMENT_PARTS]
     assert ("Total: 55 minutes" in shown) == (len(minutes) == 3)
