@@ -261,11 +261,18 @@ def render_reflection_journal(groups: list[tuple[str, str | None, list[Prompt]]]
 # Cohorts and editions (issue 6): the cohort banner, the run of show and the discussion logistics.
 
 
-def render_cohort(cohort_id: str, cohort: Cohort) -> str:
-    """The banner that names the cohort a site is for: name, dates, place, hosts, facilitators and cities, as far as set."""
+def render_calendar(href: str) -> str:
+    """The link to the cohort's calendar file (publish/ics.py), which a phone or a calendar program adds to the reader's calendar."""
+    return f'<p class="cw-calendar"><a href="{escape(href)}" type="text/calendar">Add to calendar</a> (the cohort\'s dates, as an .ics file)</p>'
+
+
+def render_cohort(cohort_id: str, cohort: Cohort, calendar: str | None = None) -> str:
+    """The banner that names the cohort a site is for: name, dates (and the calendar), place, hosts, facilitators and cities, as far as set."""
     details = []
     if cohort.dates:
         details.append(f'<p class="cw-cohort-dates">{escape(cohort.dates)}</p>')
+    if calendar:
+        details.append(render_calendar(calendar))
     if cohort.place:
         details.append(f'<p class="cw-cohort-place">{escape(cohort.place)}</p>')
     if cohort.hosts:
@@ -341,10 +348,11 @@ def render_schedule(
     manifest: str | None = None,
     facilitator: bool = False,
     links: Mapping[str, str] | None = None,
+    calendar: str | None = None,
 ) -> str:
     """The run of show: clock times when the start and every part's minutes are known, else the order of the parts with the minutes that are.
 
-    links: each page's address from the page showing the schedule, by its path in docs/.
+    links: each page's address from the page showing the schedule, by its path in docs/; calendar: the cohort's calendar file, when it has one.
     The facilitator edition adds what is not set yet and where to set it (manifest: the cohort's file, None for the generic course).
     """
     timed = start is not None and not show.missing
@@ -365,7 +373,7 @@ def render_schedule(
             f"To show participants clock times, give every part its minutes under <code>minutes:</code> and the session's <code>start_time:</code> in {where}."
         )
         note = f'<p class="cw-schedule-missing">{" ".join(gaps)}</p>'
-    return _lines('<div class="cw-schedule">', shown, total, note, "</div>")
+    return _lines('<div class="cw-schedule">', shown, total, note, "</div>", render_calendar(calendar) if calendar else "")
 
 
 def render_logistics(discussions: list[Prompt], cohort: Cohort | None) -> str:

@@ -192,6 +192,12 @@ def test_every_broken_manifest_is_reported_with_file_line_and_fix(project: Path)
         "cohorts/bad-zone.yml:2: `time_zone: Europe/Londn` is not a known time zone.\n    Fix: did you mean 'Europe/London'",
         "cohorts/backwards.yml:3: `end_date: 2030-03-04` is before `start_date: 2030-03-06`.\n    Fix: swap the two dates, or correct the one that is wrong.",
         "cohorts/end-only.yml:2: the manifest has an `end_date:` but no `start_date:`.\n    Fix: add `start_date: YYYY-MM-DD`",
+        "cohorts/no-such-day.yml:3: `start_date: 2030-02-30` is not a day of the calendar.\n"
+        "    Fix: write the day as year-month-day, e.g. `start_date: 2030-03-04`, with no time and no quotes, and check that the day exists in that month.",
+        "cohorts/no-such-day.yml:4: `end_date: 6 March 2030` is not a day of the calendar.\n    Fix: write the day as year-month-day, e.g. `end_date: 2030-03-04`",
+        "cohorts/date-with-time.yml:2: `start_date: 2030-03-04 09:00:00` is not a day of the calendar.",
+        "cohorts/too-long.yml:4: `start_date: 2030-03-04` to `end_date: 2031-03-06` is 368 days; the cohort's calendar would hold an event for each.\n"
+        "    Fix: check the year and the month of both dates; a cohort's dates span at most 60 days.",
         "cohorts/stray-city.yml:5: group 'Group 1' names the city 'City Bee', which is not under `cities:`.\n    Fix: did you mean 'City B'",
         "cohorts/twice.yml:7: 'City A' is in group 'Group 1' and again in group 'Group 2'.\n    Fix: keep each city in one group.",
         "cohorts/Bad_Name.yml:1: 'Bad_Name' cannot be a cohort id.\n    Fix: rename the file to lower-case words joined by hyphens",

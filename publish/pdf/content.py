@@ -15,10 +15,10 @@ from macros.errors import Problem
 from .site import SitePage
 
 # What only makes sense on screen: scripts, form controls (the JS writing box), permalinks, edit buttons, download links,
-# and the journal's note about its script.
+# the link that adds the cohort's dates to a calendar, and the journal's note about its script.
 SCREEN_ONLY = (
     "script, style, template, noscript, link, meta, base, form, textarea, input, button, select, iframe, object, embed, video, audio, "
-    ".headerlink, .md-content__button, .md-source-file, .cw-downloads, .cw-journal-needs-script"
+    ".headerlink, .md-content__button, .md-source-file, .cw-downloads, .cw-calendar, .cw-journal-needs-script"
 )
 # What the facilitator guide gathers from each page of the facilitator edition: the run of show and the notes.
 GUIDE_BLOCKS = ".cw-schedule, .cw-facilitator"
