@@ -40,6 +40,7 @@ from mkdocs.utils.meta import get_data
 from pydantic import ValidationError
 
 from macros.cohort import COHORTS_DIR, Build, Cohort
+from macros.last_updated import _git
 from macros.schedule import PARTS, load_segments, minutes_in, run_of_show
 from publish.pdf.site import page_url
 
@@ -117,15 +118,6 @@ def nav_sources(nav: Any) -> Iterator[str]:
             yield from nav_sources(value)
 
 
-def _git(args: list[str], cwd: Path, given: str | None = None) -> str | None:
-    """What a git command prints, or None without git or history."""
-    try:
-        result = subprocess.run(["git", *args], cwd=cwd, input=given, capture_output=True, text=True, encoding="utf-8", errors="replace", check=False)
-    except OSError:
-        return None
-    return result.stdout if result.returncode == 0 else None
-
-
 def _cohort_of(text: str | None) -> Cohort | None:
     """A manifest as it was at some revision, if it was valid then (an invalid one gave no calendar)."""
     try:
@@ -135,33 +127,36 @@ def _cohort_of(text: str | None) -> Cohort | None:
         return None
 
 
-def _files_at(root: Path, revision: str, paths: list[str]) -> dict[str, str]:
-    """The text of each path that exists at revision, read with one `git cat-file --batch`."""
-    out = _git(["cat-file", "--batch"], root, "".join(f"{revision}:{path}\n" for path in paths))
-    found: dict[str, str] = {}
-    if out is None:
-        return found
-    encoded, position = out.encode("utf-8"), 0
-    for path in paths:
-        end = encoded.index(b"\n", position)
-        header = encoded[position:end].decode()
-        position = end + 1
-        if header.endswith(" missing"):
-            continue
-        size = int(header.split()[2])
-        found[path] = encoded[position : position + size].decode("utf-8", errors="replace")
-        position += size + 1
+def _files_at(root: Path, revisions: list[str], paths: list[str]) -> list[dict[str, str]]:
+    """For each revision, the text of each path that exists in it: every file read by one `git cat-file --batch`."""
+    asked = "".join(f"{revision}:{path}\n" for revision in revisions for path in paths).encode()
+    try:
+        out = subprocess.run(["git", "cat-file", "--batch"], cwd=root, input=asked, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return [{} for _ in revisions]
+    found: list[dict[str, str]] = []
+    position = 0
+    for _ in revisions:
+        texts: dict[str, str] = {}
+        for path in paths:
+            end = out.index(b"\n", position)
+            header = out[position:end].split()
+            position = end + 1
+            if header[-1] == b"missing":
+                continue
+            size = int(header[2])
+            texts[path] = out[position : position + size].decode("utf-8", errors="replace")
+            position += size + 1
+        found.append(texts)
     return found
 
 
 def history(root: Path, manifest: str, sources: list[str], site_url: str | None) -> list[tuple[int, dict[str, tuple[str, ...]]]]:
     """Each commit that changed the manifest or a page of the session, oldest first: (author time, each event's time and place then)."""
     paths = [manifest, *(f"docs/{src}" for src in sources)]
-    log = _git(["log", "--format=%H %at", "--", *paths], root)
+    commits = [line.split() for line in reversed((_git(["log", "--format=%H %at", "--", *paths], root) or "").splitlines())]
     revisions = []
-    for line in reversed((log or "").splitlines()):
-        commit, stamp = line.split()
-        texts = _files_at(root, commit, paths)
+    for (_, stamp), texts in zip(commits, _files_at(root, [commit for commit, _ in commits], paths), strict=True):
         cohort = _cohort_of(texts.get(manifest))
         if cohort is None:
             continue
