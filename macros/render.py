@@ -117,8 +117,7 @@ def render_finding(
         body = _lines(f'<{tag} class="cw-groups">', blocks, f"</{tag}>")
     title = heading or str(escape(finding.title))
     attrs = f' id="{anchor or "finding-" + finding.id}" data-finding="{finding.id}"'
-    classes = "cw-finding cw-finding--pictured" if picture else "cw-finding"
-    return _admonition("abstract", classes, title, _lines(intro, picture, body, render_source_line(source, source_href)), attrs)
+    return _admonition("abstract", "cw-finding", title, _lines(intro, picture, body, render_source_line(source, source_href)), attrs)
 
 
 def render_prompt(prompt: Prompt) -> str:
