@@ -161,7 +161,11 @@ def history(root: Path, manifest: str, sources: list[str], site_url: str | None)
         if cohort is None:
             continue
         pages = [(src, get_data(texts[f"docs/{src}"])[1]) for src in sources if f"docs/{src}" in texts]
-        revisions.append((int(stamp), {o.uid: o.when_and_where for o in occasions(cohort, pages, site_url)}))
+        try:
+            events = occasions(cohort, pages, site_url)
+        except (ValueError, TypeError, KeyError):
+            continue  # a revision make check would have refused (an unknown zone, minutes that are not numbers) made no calendar
+        revisions.append((int(stamp), {o.uid: o.when_and_where for o in events}))
     return revisions
 
 

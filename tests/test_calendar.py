@@ -170,8 +170,15 @@ def test_uids_stay_and_sequence_rises_only_for_the_events_that_change(project: P
     first = {event.uid: event for event in parsed(calendar_of(project)).events}
     assert {event.sequence for event in first.values()} == {0}
     assert calendar_of(project) == calendar_of(project), "the same tree gives the same bytes"
-    # The closing's length changes in a commit: the closing moves (its end), nothing else does.
+    # A revision make check would have refused, since mended, neither stops the build nor counts.
     manifest = project / "cohorts" / f"{COHORT}.yml"
+    good = manifest.read_text(encoding="utf-8")
+    manifest.write_text(good.replace("America/Chicago", "America/Chicgo").replace("closing: 20", "closing: twenty"), encoding="utf-8")
+    git(project, "commit", "-q", "-am", "typos", when="2030-01-15T00:00:00Z")
+    manifest.write_text(good, encoding="utf-8")
+    git(project, "commit", "-q", "-am", "typos mended", when="2030-01-16T00:00:00Z")
+    assert {event.sequence for event in parsed(calendar_of(project)).events} == {0}
+    # The closing's length changes in a commit: the closing moves (its end), nothing else does.
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("closing: 20", "closing: 25"), encoding="utf-8")
     git(project, "commit", "-q", "-am", "longer closing", when="2030-02-01T00:00:00Z")
     second = {event.uid: event for event in parsed(calendar_of(project)).events}
