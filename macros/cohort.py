@@ -30,6 +30,11 @@ Edition = Literal["participant", "facilitator"]
 # The environment variables mkdocs.yml reads (`!ENV`), set by python -m publish and the Makefile.
 COHORT_VARIABLE = "COURSE_COHORT"
 EDITION_VARIABLE = "COURSE_EDITION"
+# The manifest's two dates, and the most days they may span (a longer span is taken for a mistyped year or month).
+DATES = ("start_date", "end_date")
+LONGEST = 60
+# The cohort's calendar (publish/ics.py) is written here in the site, named after the cohort.
+CALENDAR_FOLDER = "calendar"
 CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -102,6 +107,11 @@ class Build:
         """True in the facilitator edition, which shows facilitator notes and logistics."""
         return self.edition == "facilitator"
 
+    @property
+    def calendar(self) -> str | None:
+        """Where the cohort's calendar file is in the site ('calendar/<id>.ics'), or None when its manifest gives no dates."""
+        return f"{CALENDAR_FOLDER}/{self.cohort_id}.ics" if self.cohort is not None and self.cohort.start_date is not None else None
+
 
 # The build of the page being rendered; pages.render_page sets it before the macros run.
 current_build: ContextVar[Build] = ContextVar("current_build", default=Build())  # noqa: B039 (Build is frozen)
@@ -152,6 +162,24 @@ def _check_minutes(cohort: Cohort, reader: _Reader, path: Path) -> list[Problem]
     return problems
 
 
+def _check_dates(raw: dict[str, Any], reader: _Reader) -> list[Problem]:
+    """`start_date:` and `end_date:` must each be a day that exists, written YYYY-MM-DD (YAML reads that as a date)."""
+    problems = []
+    for key in DATES:
+        value = raw.get(key)
+        if value is None or (isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)):
+            continue
+        problems.append(
+            Problem(
+                reader.display,
+                reader.line_of((key,)),
+                f"`{key}: {value}` is not a day of the calendar.",
+                f"write the day as year-month-day, e.g. `{key}: 2030-03-04`, with no time and no quotes, and check that the day exists in that month.",
+            )
+        )
+    return problems
+
+
 def _check_manifest(cohort: Cohort, reader: _Reader, path: Path) -> list[Problem]:
     """What the schema alone cannot see: the clock, the time zone, the dates' order, the groups' cities, the minutes."""
     problems: list[Problem] = []
@@ -192,6 +220,16 @@ def _check_manifest(cohort: Cohort, reader: _Reader, path: Path) -> list[Problem
                 "swap the two dates, or correct the one that is wrong.",
             )
         )
+    elif cohort.start_date and cohort.end_date and (cohort.end_date - cohort.start_date).days >= LONGEST:
+        span = (cohort.end_date - cohort.start_date).days + 1
+        problems.append(
+            Problem(
+                where,
+                reader.line_of(("end_date",)),
+                f"`start_date: {cohort.start_date}` to `end_date: {cohort.end_date}` is {span} days; the cohort's calendar would hold an event for each.",
+                f"check the year and the month of both dates; a cohort's dates span at most {LONGEST} days.",
+            )
+        )
     seen: dict[str, str] = {}
     for g, group in enumerate(cohort.groups):
         for c, city in enumerate(group.cities):
@@ -221,11 +259,13 @@ def read_manifest(path: Path) -> tuple[Cohort | None, list[Problem]]:
         return None, [
             Problem(reader.display, 1, "a cohort manifest must be `field: value` lines.", "start with `name: ...`; see cohorts/summer-institute-2025.yml.")
         ]
+    # Dates first, in words an author can act on; the rest of the manifest is still checked, so every problem shows at once.
+    problems = _check_dates(raw, reader)
     try:
-        cohort = Cohort.model_validate(raw)
+        cohort = Cohort.model_validate({key: value for key, value in raw.items() if key not in DATES or not problems})
     except ValidationError as error:
-        return None, _schema_problems(error, Cohort, reader, (), "the cohort manifest")
-    problems = _check_manifest(cohort, reader, path)
+        return None, problems + _schema_problems(error, Cohort, reader, (), "the cohort manifest")
+    problems += _check_manifest(cohort, reader, path)
     return (None, problems) if problems else (cohort, [])
 
 

@@ -120,7 +120,11 @@ class _Reader:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.value(child, (*loc, i)) for i, child in enumerate(node.value)]
-        return self._scalars.construct_object(node)
+        try:
+            return self._scalars.construct_object(node)
+        except ValueError:
+            # A date-like value that is no date (2030-02-30): kept as the text written, for the schema to reject by its line.
+            return str(node.value)
 
     def line_of(self, loc: Loc) -> int:
         """The line of the deepest part of loc that exists in the file."""

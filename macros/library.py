@@ -356,20 +356,24 @@ def _valid_ids(data: CourseData, takes: IdKind) -> set[str]:
 
 @macro(None, "cohort()")
 def cohort() -> str:
-    """The cohort this site is for: its name, and the dates, place, facilitators and cities its manifest sets (nothing in the generic course)."""
+    """The cohort this site is for: its name, and the dates (with "Add to calendar"), place, facilitators and cities its manifest sets (nothing in the generic course)."""
     build = current_build.get()
-    return render.render_cohort(build.cohort_id, build.cohort) if build.cohort is not None else ""
+    if build.cohort is None:
+        return ""
+    return render.render_cohort(build.cohort_id, build.cohort, get_relative_url(build.calendar, current.get().url or ".") if build.calendar else None)
 
 
 @macro(None, "schedule()")
 def schedule() -> str:
-    """The session's parts in order with their minutes, and clock times once the cohort sets a start time and every part's minutes."""
+    """The session's parts in order with their minutes, clock times once the cohort gives them, and "Add to calendar" when it has dates."""
     build = current_build.get()
     cohort = build.cohort
-    pages = ((p.src_path, p.meta) for p in current.get().pages)
-    show = run_of_show(load_segments(pages, cohort.minutes_for() if cohort is not None else None))
+    here = current.get()
+    show = run_of_show(load_segments(((p.src_path, p.meta) for p in here.pages), cohort.minutes_for() if cohort is not None else None))
     manifest = f"cohorts/{build.cohort_id}.yml" if cohort is not None else None
-    return render.render_schedule(show, cohort.clock if cohort else None, cohort.time_zone if cohort else None, manifest, build.facilitator)
+    links = {p.src_path: get_relative_url(p.url, here.url or ".") for p in here.pages}
+    calendar = get_relative_url(build.calendar, here.url or ".") if build.calendar else None
+    return render.render_schedule(show, cohort.clock if cohort else None, cohort.time_zone if cohort else None, manifest, build.facilitator, links, calendar)
 
 
 @macro(None, "discussion_logistics()")

@@ -8,7 +8,7 @@ Python-Markdown passes through untouched.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from markupsafe import escape
 
@@ -125,8 +125,7 @@ def render_finding(
         body = _lines(f'<{tag} class="cw-groups">', blocks, f"</{tag}>")
     title = heading or str(escape(finding.title))
     attrs = f' id="{anchor or "finding-" + finding.id}" data-finding="{finding.id}"'
-    classes = "cw-finding cw-finding--pictured" if picture else "cw-finding"
-    return _admonition("abstract", classes, title, _lines(intro, picture, body, render_source_line(source, source_href)), attrs)
+    return _admonition("abstract", "cw-finding", title, _lines(intro, picture, body, render_source_line(source, source_href)), attrs)
 
 
 def render_prompt(prompt: Prompt) -> str:
@@ -287,11 +286,18 @@ def render_reflection_journal(groups: list[tuple[str, str | None, list[Prompt]]]
 # Cohorts and editions (issue 6): the cohort banner, the run of show and the discussion logistics.
 
 
-def render_cohort(cohort_id: str, cohort: Cohort) -> str:
-    """The banner that names the cohort a site is for: name, dates, place, hosts, facilitators and cities, as far as set."""
+def render_calendar(href: str) -> str:
+    """The link to the cohort's calendar file (publish/ics.py), which a phone or a calendar program adds to the reader's calendar."""
+    return f'<p class="cw-calendar"><a href="{escape(href)}" type="text/calendar">Add to calendar</a> (the cohort\'s dates, as an .ics file)</p>'
+
+
+def render_cohort(cohort_id: str, cohort: Cohort, calendar: str | None = None) -> str:
+    """The banner that names the cohort a site is for: name, dates (and the calendar), place, hosts, facilitators and cities, as far as set."""
     details = []
     if cohort.dates:
         details.append(f'<p class="cw-cohort-dates">{escape(cohort.dates)}</p>')
+    if calendar:
+        details.append(render_calendar(calendar))
     if cohort.place:
         details.append(f'<p class="cw-cohort-place">{escape(cohort.place)}</p>')
     if cohort.hosts:
@@ -326,12 +332,12 @@ def _schedule_table(show: RunOfShow, start: datetime.time, time_zone: str | None
     )
 
 
-def _schedule_order(show: RunOfShow) -> str:
-    """The parts of the session in order, each with its minutes where they are known, and nothing where they are not."""
+def _schedule_order(show: RunOfShow, links: Mapping[str, str]) -> str:
+    """The session's pages in order, each linked, with its parts beneath and the minutes where they are known; nothing where they are not."""
 
     def part(slot: Slot) -> str:
-        length = f" ({slot.minutes} minutes)" if slot.minutes is not None else ""
-        return f'<span data-part="{slot.part}">{PARTS[slot.part]}{length}</span>'
+        length = f": {format_duration(slot.minutes)}" if slot.minutes is not None else ""
+        return f'<li data-part="{slot.part}">{PARTS[slot.part]}{length}</li>'
 
     grouped: list[tuple[Segment, list[Slot]]] = []
     for slot in show.slots:
@@ -341,12 +347,10 @@ def _schedule_order(show: RunOfShow) -> str:
             grouped.append((slot.segment, [slot]))
     items = []
     for segment, slots in grouped:
-        if segment.number is None:
-            # The opening or the closing: one part, named after the page.
-            length = f": {slots[0].minutes} minutes" if slots[0].minutes is not None else ""
-            body = f"<strong>{escape(segment.label)}</strong> (the {slots[0].part}){length}"
-        else:
-            body = f"<strong>{escape(segment.label)}</strong>: " + " · ".join(part(slot) for slot in slots)
+        href = links.get(segment.src)
+        name = f'<a href="{escape(href)}">{escape(segment.label)}</a>' if href else escape(segment.label)
+        # A segment lists its case, insights and discussion; the opening and the closing their one part.
+        body = _lines(f"<strong>{name}</strong>", '<ul class="cw-schedule-parts">', (part(slot) for slot in slots), "</ul>")
         items.append(f'<li data-page="{escape(segment.src)}">{body}</li>')
     return _lines('<ul class="cw-schedule-order">', items, "</ul>")
 
@@ -362,13 +366,22 @@ def _unset(show: RunOfShow) -> str:
     return "; ".join(f"{what} in segment{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}" if numbers else what for what, numbers in named.items())
 
 
-def render_schedule(show: RunOfShow, start: datetime.time | None, time_zone: str | None, manifest: str | None = None, facilitator: bool = False) -> str:
+def render_schedule(
+    show: RunOfShow,
+    start: datetime.time | None,
+    time_zone: str | None,
+    manifest: str | None = None,
+    facilitator: bool = False,
+    links: Mapping[str, str] | None = None,
+    calendar: str | None = None,
+) -> str:
     """The run of show: clock times when the start and every part's minutes are known, else the order of the parts with the minutes that are.
 
+    links: each page's address from the page showing the schedule, by its path in docs/; calendar: the cohort's calendar file, when it has one.
     The facilitator edition adds what is not set yet and where to set it (manifest: the cohort's file, None for the generic course).
     """
     timed = start is not None and not show.missing
-    shown = _schedule_table(show, start, time_zone) if start is not None and timed else _schedule_order(show)
+    shown = _schedule_table(show, start, time_zone) if start is not None and timed else _schedule_order(show, links or {})
     total = ""
     if not show.missing:
         ends = f", ending at {format_time(show.total, start)}" if start is not None else ""
@@ -385,7 +398,7 @@ def render_schedule(show: RunOfShow, start: datetime.time | None, time_zone: str
             f"To show participants clock times, give every part its minutes under <code>minutes:</code> and the session's <code>start_time:</code> in {where}."
         )
         note = f'<p class="cw-schedule-missing">{" ".join(gaps)}</p>'
-    return _lines('<div class="cw-schedule">', shown, total, note, "</div>")
+    return _lines('<div class="cw-schedule">', shown, total, note, "</div>", render_calendar(calendar) if calendar else "")
 
 
 def render_logistics(discussions: list[Prompt], cohort: Cohort | None) -> str:

@@ -18,6 +18,7 @@ from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE, EDITIONS, GENERIC, 
 from macros.errors import ContentError, format_problems
 from publish import engines
 from publish.html5 import repair_site
+from publish.ics import write_calendar
 from publish.offline import OFFLINE_VARIABLE, make_offline
 from publish.pdf.machine import MachineError, load_weasyprint
 from publish.sitecheck import check_built_site
@@ -114,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         repair_site(built)
+        # The cohort's calendar, when its manifest has dates: before the worker, which lists it for offline use.
+        write_calendar(built, config, build)
         if not args.no_pdf and not make_prints(built, config, build):
             print(f"The PDFs and the EPUB reader could not be made; {target.name}/ was left as it was.", file=sys.stderr)
             return 1

@@ -18,6 +18,7 @@ import lxml.html
 from lxml import etree
 
 from macros.check import course_pages, in_reading_order
+from macros.cohort import CALENDAR_FOLDER
 from macros.data import CourseData, _display, load_course
 from macros.errors import ContentError, Problem, closest
 from macros.markup import EXTERNAL, find_links
@@ -115,7 +116,25 @@ class SiteChecker:
             problems += self._check_page(src, targets, no_alt)
         if data is not None:
             problems += self._unused_records(data)
-        return problems
+        return problems + self._unoffered_calendars()
+
+    def _unoffered_calendars(self) -> list[Problem]:
+        """A cohort's calendar file (publish/ics.py) that no page links: its dates would reach no one's calendar."""
+        linked = {
+            self._target(built_path(src, self.directory_urls), value)[0] for src, (targets, _) in self.articles.items() for tag, value in targets if tag == "a"
+        }
+        home = self.docs_dir / "index.md"
+        line = _SourceLines(home.read_text(encoding="utf-8")).locate(["cohort()"]) if home.is_file() else 1
+        return [
+            Problem(
+                _display(home),
+                line,
+                f"the cohort's calendar `{calendar.relative_to(self.site_dir).as_posix()}` is in the built site, but no page offers it.",
+                "keep {{ cohort() }} on the home page and {{ schedule() }} on the Schedule page: each offers “Add to calendar” when the cohort has dates.",
+            )
+            for calendar in sorted((self.site_dir / CALENDAR_FOLDER).glob("*.ics"))
+            if calendar.relative_to(self.site_dir).as_posix() not in linked
+        ]
 
     def _check_page(self, src: str, targets: list[tuple[str, str]], no_alt: list[str]) -> list[Problem]:
         path = self.docs_dir / src

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, nav_titles, run
+from mkdocs.utils.meta import get_data
 from pypdf import PdfReader
 
 from macros.cohort import read_manifest
 from macros.downloads import PDF_FOLDER, READER_PDF
 from macros.render import render_schedule
-from macros.schedule import SEGMENT_PARTS, RunOfShow, Segment, run_of_show
+from macros.schedule import SEGMENT_PARTS, RunOfShow, Segment, format_duration, run_of_show
 
 SAMPLE, _ = read_manifest(ROOT / "cohorts" / f"{SAMPLE_COHORT}.yml")
 # Each part of the session as the schedule names it, in the deck's order, with its parts.
@@ -88,19 +89,39 @@ def test_the_generic_course_names_no_cohort(site: Path) -> None:
     assert "Cohort:" not in first_page_text(site / PDF_FOLDER / READER_PDF)
 
 
-def test_without_durations_or_a_start_the_schedule_shows_the_order_and_the_known_lengths(cohort_site: Path) -> None:
-    schedule = soup_of(cohort_site, "schedule.md").select_one("article .cw-schedule")
+def session_pages() -> list[tuple[str, str, dict[str, int | None]]]:
+    """The schedule's pages in the deck's order, each with its title and minutes from its own front matter: (path in docs/, title, minutes)."""
+    pages = []
+    for key, _, _ in SESSION:
+        meta = get_data((ROOT / "docs" / f"{key}.md").read_text(encoding="utf-8"))[1]
+        pages.append((f"{key}.md", str(meta["title"]), meta["minutes"]))
+    return pages
+
+
+@pytest.mark.parametrize("which", ["generic", "cohort without times"])
+def test_without_durations_or_a_start_the_schedule_shows_the_order_and_the_known_lengths(which: str, site: Path, cohort_site: Path) -> None:
+    built = site if which == "generic" else cohort_site
+    schedule = soup_of(built, "schedule.md").select_one("article .cw-schedule")
     assert schedule is not None
-    assert schedule.select_one("table") is None
-    assert [text_of(li) for li in schedule.select(".cw-schedule-order > li")] == [
-        f"{nav_titles()['framing.md']} (the opening)",
-        f"{nav_titles()['what-to-expect.md']}: Case · Insights from research · Small-group discussion (10 minutes)",
-        f"{nav_titles()['how-to-make-progress.md']}: Case · Insights from research · Small-group discussion (10 minutes)",
-        f"{nav_titles()['where-to-begin.md']}: Case · Insights from research · Small-group discussion (10 minutes)",
-        f"{nav_titles()['synthesis.md']} (the closing)",
-    ]
-    shown = text_of(soup_of(cohort_site, "schedule.md").select_one("article"))
-    for word in ("not known", "not set", "front matter", "Total"):
+    assert schedule.select_one("table") is None, "no table of blank cells"
+    items = schedule.select(".cw-schedule-order > li")
+    expected, number = [], 0
+    for src, title, minutes in session_pages():
+        parts = list(SEGMENT_PARTS) if set(minutes) & set(SEGMENT_PARTS) else list(minutes)
+        if parts == list(SEGMENT_PARTS):
+            number += 1
+            title = f"{number} · {title}"
+        # Each part by name, with its length when the page or the cohort gives one (the discussions' time boxes).
+        shown = [PART_LABELS[part] + (f": {format_duration(minutes[part])}" if isinstance(minutes.get(part), int) else "") for part in parts]
+        expected.append((src, title, shown))
+    assert [(li["data-page"], text_of(li.select_one("strong")), [text_of(p) for p in li.select(".cw-schedule-parts > li")]) for li in items] == expected
+    assert number == 3 and all("Small-group discussion: 10 minutes" in shown for _, _, shown in expected if len(shown) == 3)
+    for li in items:
+        # Each part of the session leads to its page.
+        href = str(li.select_one("strong a")["href"])  # type: ignore[index]
+        assert (built / "schedule" / href / "index.html").resolve() == (built / str(li["data-page"]).removesuffix(".md") / "index.html").resolve()
+    shown = text_of(soup_of(built, "schedule.md").select_one("article"))
+    for word in ("not known", "not set", "front matter", "Total", "—"):
         assert word not in shown, word
     assert re.search(r"\b\d{1,2}:\d{2}\b", text_of(schedule)) is None, "a time the schedule cannot know"
 
@@ -173,6 +194,12 @@ def test_every_broken_manifest_is_reported_with_file_line_and_fix(project: Path)
         "cohorts/bad-zone.yml:2: `time_zone: Europe/Londn` is not a known time zone.\n    Fix: did you mean 'Europe/London'",
         "cohorts/backwards.yml:3: `end_date: 2030-03-04` is before `start_date: 2030-03-06`.\n    Fix: swap the two dates, or correct the one that is wrong.",
         "cohorts/end-only.yml:2: the manifest has an `end_date:` but no `start_date:`.\n    Fix: add `start_date: YYYY-MM-DD`",
+        "cohorts/no-such-day.yml:3: `start_date: 2030-02-30` is not a day of the calendar.\n"
+        "    Fix: write the day as year-month-day, e.g. `start_date: 2030-03-04`, with no time and no quotes, and check that the day exists in that month.",
+        "cohorts/no-such-day.yml:4: `end_date: 6 March 2030` is not a day of the calendar.\n    Fix: write the day as year-month-day, e.g. `end_date: 2030-03-04`",
+        "cohorts/date-with-time.yml:2: `start_date: 2030-03-04 09:00:00` is not a day of the calendar.",
+        "cohorts/too-long.yml:4: `start_date: 2030-03-04` to `end_date: 2031-03-06` is 368 days; the cohort's calendar would hold an event for each.\n"
+        "    Fix: check the year and the month of both dates; a cohort's dates span at most 60 days.",
         "cohorts/stray-city.yml:5: group 'Group 1' names the city 'City Bee', which is not under `cities:`.\n    Fix: did you mean 'City B'",
         "cohorts/twice.yml:7: 'City A' is in group 'Group 1' and again in group 'Group 2'.\n    Fix: keep each city in one group.",
         "cohorts/Bad_Name.yml:1: 'Bad_Name' cannot be a cohort id.\n    Fix: rename the file to lower-case words joined by hyphens",
@@ -262,5 +289,5 @@ def test_clock_times_appear_only_with_a_start_time_and_every_part_timed(minutes:
     if not clock_times:
         # The order of the parts, with the lengths that are known and nothing for the others.
         parts = [text_of(span) for span in soup.select(".cw-schedule-order [data-part]")]
-        assert parts == [f"{label} ({minutes[part]} minutes)" if part in minutes else label for part, label in PART_LABELS.items() if part in SEGMENT_PARTS]
+        assert parts == [f"{label}: {minutes[part]} minutes" if part in minutes else label for part, label in PART_LABELS.items() if part in SEGMENT_PARTS]
     assert ("Total: 55 minutes" in shown) == (len(minutes) == 3)

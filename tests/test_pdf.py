@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,15 +15,16 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT, assert_holds_every_finding_and_prompt, edit_page, in_reader, nav_titles, part_starts, squash
 from mkdocs.config import load_config
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import Destination
 
 from macros.data import load_course
-from macros.downloads import READER_PDF, WORKBOOK_PDF, handout_pdf
+from macros.downloads import GUIDE_PDF, READER_PDF, WORKBOOK_PDF, handout_pdf
 from macros.errors import ContentError
 from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import PdfBuilder, build_pdfs
-from publish.pdf.content import prefix_ids, printable
+from publish.pdf.content import PICTURE_ANCHOR, prefix_ids, printable
 from publish.pdf.site import SitePage, load_settings, page_url
 
 DATA = load_course(ROOT / "docs")
@@ -431,3 +434,73 @@ def test_prefixed_ids_keep_the_references_that_point_to_them() -> None:
     assert (filled["fill"], filled["style"]) == ("url(#p--g)", "fill: url('#p--g')")
     # An id that is not on the page is left as it was.
     assert article.select_one("p")["aria-describedby"] == "elsewhere"  # type: ignore[index]
+
+
+# Issue 22: no printed page ends more than a third empty, unless the next page opens a new part (a page of the course,
+# a section of the reader), a prompt with its space to write (kept whole), or a picture (which cannot split; one that
+# fits the room left at 70% of its width is narrowed to fit it by publish/pdf/fit.py, so these are the taller ones).
+PAGE_MARGIN = re.compile(r"@page\s*\{[^}]*?margin:\s*([\d.]+)mm\s+[\d.]+mm\s+([\d.]+)mm")
+MOST_EMPTY = 1 / 3
+OPENS_WITHIN = 24  # points below the top of the content area: what opens a page (a heading's margin)
+DPI = 30
+
+
+INK = bytes.maketrans(bytes(range(256)), bytes(35 if value < 160 else 46 for value in range(256)))  # '#' for ink, '.' for paper
+
+
+def page_bottoms(pdf: Path, top: float, bottom: float) -> list[float]:
+    """How far down each page's content area its last ink is (0 to 1), read from the page as printed (pdftoppm).
+
+    A box that runs on to the next page draws its sides to the bottom of the page: a vertical run of ink longer than
+    an inch is such a side, not content. Writing lines, text and pictures all count."""
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", str(pdf), f"{folder}/p"], check=True)
+        found = []
+        for picture in sorted(Path(folder).glob("p-*.pgm"), key=lambda p: int(p.stem.rsplit("-", 1)[1])):
+            with Image.open(picture) as image:
+                first, last = round(top * DPI / 72), image.height - round(bottom * DPI / 72)
+                # Each column of the content area top to bottom, as one line of '#' and '.'.
+                columns = image.crop((0, first, image.width, last)).transpose(Image.Transpose.ROTATE_270).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+                size = last - first
+                data = columns.tobytes().translate(INK)
+            lowest = -1
+            for x in range(len(data) // size):
+                column = re.sub(rb"#{%d,}" % (DPI + 1), lambda run: b"." * len(run.group()), data[x * size : (x + 1) * size])
+                lowest = max(lowest, column.rfind(b"#"))
+            found.append((lowest + 1) / size)
+    return found
+
+
+def what_opens(reader: PdfReader, top: float) -> dict[int, str]:
+    """Page index -> the anchor that opens it (within OPENS_WITHIN points of the content's top), where one does."""
+    opening: dict[int, tuple[float, str]] = {}
+    for name, destination in reader.named_destinations.items():
+        page = reader.get_destination_page_number(destination)
+        y = float(destination.top or 0)
+        if y >= top - OPENS_WITHIN and (page not in opening or y > opening[page][0]):
+            opening[page] = (y, str(name))
+    return {page: name for page, (_, name) in opening.items()}
+
+
+def allowed_before(anchor: str) -> bool:
+    """A new part (a page's key, or a reader's section), a prompt with its space to write, or a picture."""
+    prompts = tuple(f"--{prompt.kind}-{prompt.id}" for prompt in DATA.prompts.values())
+    return "--" not in anchor or anchor.endswith(prompts) or anchor.endswith(PICTURE_ANCHOR)
+
+
+def test_no_printed_page_ends_a_third_empty_unless_a_part_a_prompt_or_a_picture_opens_the_next(site: Path, facilitator_site: Path) -> None:
+    top_mm, bottom_mm = (float(n) for n in PAGE_MARGIN.search((ROOT / "publish" / "pdf" / "print.css").read_text(encoding="utf-8")).groups())  # type: ignore[union-attr]
+    top, bottom = top_mm * 72 / 25.4, bottom_mm * 72 / 25.4
+    pdfs = sorted((site / "pdf").glob("*.pdf")) + sorted((facilitator_site / "pdf").glob("*.pdf"))
+    assert any(pdf.name == GUIDE_PDF for pdf in pdfs)
+    too_empty = []
+    for pdf in pdfs:
+        reader = PdfReader(pdf)
+        height = float(reader.pages[0].mediabox.height)
+        opens = what_opens(reader, height - top)
+        fullness = page_bottoms(pdf, top, bottom)
+        assert len(fullness) == len(reader.pages)
+        for index, full in enumerate(fullness[:-1]):
+            if full < 1 - MOST_EMPTY and not allowed_before(opens.get(index + 1, "")):
+                too_empty.append(f"{pdf.parent.parent.name}/{pdf.name} page {index + 1}: {full:.0%} full, next opens on {opens.get(index + 1)!r}")
+    assert not too_empty, "\n".join(too_empty)

@@ -31,6 +31,7 @@ from macros.errors import ContentError, Problem
 from macros.models import Course
 
 from . import content, speedup
+from .fit import fitted
 from .machine import MachineError, lack_in_warning, machine_lacks, release_memory
 from .parts import PART_MARK, print_parted
 from .qr import online
@@ -196,6 +197,7 @@ class PdfBuilder:
             article = content.printable(page)
             links.anchors |= content.prefix_ids(article, page.key)
             images = content.resolve_images(article, page, self.site_dir)
+            content.pictures_after_text(article)
             if lines:
                 content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
             content.rewrite_links(article, page, links)
@@ -374,9 +376,12 @@ def print_job(job: RenderJob) -> Printed:
     fonts = _font_configuration()
 
     def render(html: str, stylesheets: list[CSS]) -> Any:
-        return HTML(string=html, base_url=site_dir.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=stylesheets, font_config=fonts, pdf_variant="pdf/ua-1"
-        )
+        def lay_out(sheets: list[CSS]) -> Any:
+            document = HTML(string=html, base_url=site_dir.as_uri() + "/", url_fetcher=fetcher)
+            return document.render(stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1")
+
+        # A picture that would leave the page before it a third empty is narrowed to fit there (publish/pdf/fit.py).
+        return fitted(lay_out, stylesheets)
 
     with weasyprint_warnings() as messages:
         pages = print_parted(job.html, render, [job.stylesheet, job.page_css], _stylesheet, str(partial))

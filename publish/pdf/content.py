@@ -15,16 +15,18 @@ from macros.errors import Problem
 from .site import SitePage
 
 # What only makes sense on screen: scripts, form controls (the JS writing box), permalinks, edit buttons, download links,
-# and the journal's note about its script.
+# the link that adds the cohort's dates to a calendar, and the journal's note about its script.
 SCREEN_ONLY = (
     "script, style, template, noscript, link, meta, base, form, textarea, input, button, select, iframe, object, embed, video, audio, "
-    ".headerlink, .md-content__button, .md-source-file, .cw-downloads, .cw-journal-needs-script"
+    ".headerlink, .md-content__button, .md-source-file, .cw-downloads, .cw-calendar, .cw-journal-needs-script"
 )
 # What the facilitator guide gathers from each page of the facilitator edition: the run of show and the notes.
 GUIDE_BLOCKS = ".cw-schedule, .cw-facilitator"
 # Attributes that could make WeasyPrint fetch or attach something, or that only scripts use.
 DROPPED_ATTRIBUTES = ("rel", "srcset", "sizes", "onload", "onerror", "onclick", "data-md-component")
 FAKE_ORIGIN = "https://site.invalid/"
+# A card's picture is anchored at its card's id and this.
+PICTURE_ANCHOR = "--picture"
 
 
 _FACTORY = BeautifulSoup("", "lxml")
@@ -174,6 +176,18 @@ def rewrite_links(article: Tag, page: SitePage, links: Links) -> None:
             add_class(link, "print-external")
         else:
             _unwrap(link)
+
+
+def pictures_after_text(article: Tag) -> None:
+    """On paper, a card's picture follows its text: the text can split across pages and fill the one it starts on,
+    where the picture, which cannot split, would move whole to the next page and leave the page before it blank."""
+    for figure in article.select(".cw-finding > figure.cw-diagram"):
+        card = figure.parent
+        assert card is not None
+        card.append(figure.extract())
+        # An anchor of its own, so the PDF says where each picture landed (the print test reads it).
+        if card.get("id") and not figure.get("id"):
+            figure["id"] = f"{card['id']}{PICTURE_ANCHOR}"
 
 
 def prompt_blocks(article: Tag) -> list[Tag]:

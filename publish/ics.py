@@ -1,0 +1,245 @@
+"""The cohort's calendar: an iCalendar file (RFC 5545) that the home and Schedule pages offer as "Add to calendar".
+
+Written into the built site by python -m publish (either engine) when the cohort's manifest has dates; a build
+without dates has no calendar and pages offer none. The file holds:
+
+- one event for each day from `start_date` to `end_date`, at `start_time` in `time_zone` (with the zone's VTIMEZONE)
+  when the manifest gives both, else all day;
+- when every part of the session has a clock time (a start time, a time zone and every part's minutes), one event per
+  part on the cohort's first day, the day the session opens;
+- `place` as each event's LOCATION and, when the site's address is known (SITE_URL), the page's address as its
+  DESCRIPTION (the home page for a day, the part's own page for a part).
+
+Re-importing the file updates the events instead of adding them again: each event's UID is made from the cohort's id
+and the event's place in the cohort (its day number, or its page and part), never from a date or time, so it stays the
+same across rebuilds and moves with the event; and its SEQUENCE counts how often the event's time or place has changed.
+That count comes from git, so the same tree always gives the same bytes: the history of the cohort's manifest and the
+schedule's pages is read back commit by commit, each revision's events are made by this same code, and every revision
+whose event differs from the one before adds one. The build's own tree counts as one more revision when it differs
+from the last commit (changes not committed yet). DTSTAMP is when the event last changed: that commit's author time,
+or SOURCE_DATE_EPOCH (else the last commit's time) for changes not committed yet; without git, SOURCE_DATE_EPOCH or
+the Unix epoch, and every SEQUENCE is 0.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import subprocess
+import uuid
+import zoneinfo
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import icalendar
+import yaml
+from mkdocs.utils.meta import get_data
+from pydantic import ValidationError
+
+from macros.cohort import COHORTS_DIR, Build, Cohort
+from macros.last_updated import _git
+from macros.schedule import PARTS, load_segments, minutes_in, run_of_show
+from publish.pdf.site import page_url
+
+# UIDs are name-based UUIDs (RFC 4122, version 5) in this namespace: the same cohort, day or part, the same UID.
+UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:course-calendar")
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """One event of the calendar, before it is written: what it is, when and where."""
+
+    key: str  # its place in the cohort ('day-1', 'part/what-to-expect.md/case'), from which the UID is made
+    summary: str
+    start: datetime.date | datetime.datetime
+    end: datetime.datetime | None
+    location: str | None
+    address: str | None
+
+    @property
+    def uid(self) -> str:
+        return str(uuid.uuid5(UID_NAMESPACE, self.key))
+
+    @property
+    def when_and_where(self) -> tuple[str, ...]:
+        """What a change of makes a calendar move the event: its time (with its zone) and its place."""
+        zone = str(getattr(self.start, "tzinfo", None) or "")
+        return (self.start.isoformat(), zone, self.end.isoformat() if self.end else "", self.location or "")
+
+
+def days(cohort: Cohort) -> list[datetime.date]:
+    """Every day of the cohort, from its start date to its end date (one day when it gives only a start)."""
+    if cohort.start_date is None:
+        return []
+    last = cohort.end_date or cohort.start_date
+    return [cohort.start_date + datetime.timedelta(days=n) for n in range((last - cohort.start_date).days + 1)]
+
+
+def occasions(cohort: Cohort, pages: Iterable[tuple[str, dict[str, Any]]], site_url: str | None) -> list[Occasion]:
+    """The cohort's events: one per day, then the session's parts on its first day when each has a clock time."""
+    dates = days(cohort)
+    if not dates:
+        return []
+    zone = zoneinfo.ZoneInfo(cohort.time_zone) if cohort.time_zone else None
+    clock = cohort.clock
+    home = site_url or None
+    found = []
+    for number, day in enumerate(dates, start=1):
+        summary = cohort.name if len(dates) == 1 else f"{cohort.name}, day {number} of {len(dates)}"
+        start: datetime.date | datetime.datetime = datetime.datetime.combine(day, clock, tzinfo=zone) if zone and clock else day
+        found.append(Occasion(f"day-{number}", summary, start, None, cohort.place, home))
+    show = run_of_show(load_segments(pages, cohort.minutes_for()))
+    if zone is None or clock is None or show.missing:
+        return found
+    opening = datetime.datetime.combine(dates[0], clock, tzinfo=zone)
+    for slot in show.slots:
+        assert slot.start is not None and slot.minutes is not None  # every part is timed (show.missing is empty)
+        begins = opening + datetime.timedelta(minutes=slot.start)
+        address = site_url + page_url(slot.segment.src) if site_url else None
+        summary = f"{slot.segment.label}: {PARTS[slot.part]}"
+        ends = begins + datetime.timedelta(minutes=slot.minutes)
+        found.append(Occasion(f"part/{slot.segment.src}/{slot.part}", summary, begins, ends, cohort.place, address))
+    return found
+
+
+def nav_sources(nav: Any) -> Iterator[str]:
+    """The pages of mkdocs.yml's nav in reading order (links to other sites left out)."""
+    if isinstance(nav, str):
+        if "://" not in nav:
+            yield nav
+    elif isinstance(nav, list):
+        for item in nav:
+            yield from nav_sources(item)
+    elif isinstance(nav, dict):
+        for value in nav.values():
+            yield from nav_sources(value)
+
+
+def _cohort_of(text: str | None) -> Cohort | None:
+    """A manifest as it was at some revision, if it was valid then (an invalid one gave no calendar)."""
+    try:
+        raw = yaml.safe_load(text) if text is not None else None
+        return Cohort.model_validate(raw) if isinstance(raw, dict) else None
+    except (yaml.YAMLError, ValidationError):
+        return None
+
+
+def _files_at(root: Path, revisions: list[str], paths: list[str]) -> list[dict[str, str]]:
+    """For each revision, the text of each path that exists in it: every file read by one `git cat-file --batch`."""
+    asked = "".join(f"{revision}:{path}\n" for revision in revisions for path in paths).encode()
+    try:
+        out = subprocess.run(["git", "cat-file", "--batch"], cwd=root, input=asked, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return [{} for _ in revisions]
+    found: list[dict[str, str]] = []
+    position = 0
+    for _ in revisions:
+        texts: dict[str, str] = {}
+        for path in paths:
+            end = out.index(b"\n", position)
+            header = out[position:end].split()
+            position = end + 1
+            if header[-1] == b"missing":
+                continue
+            size = int(header[2])
+            texts[path] = out[position : position + size].decode("utf-8", errors="replace")
+            position += size + 1
+        found.append(texts)
+    return found
+
+
+def history(root: Path, manifest: str, sources: list[str], site_url: str | None) -> list[tuple[int, dict[str, tuple[str, ...]]]]:
+    """Each commit that changed the manifest or a page of the session, oldest first: (author time, each event's time and place then)."""
+    paths = [manifest, *(f"docs/{src}" for src in sources)]
+    commits = [line.split() for line in reversed((_git(["log", "--format=%H %at", "--", *paths], root) or "").splitlines())]
+    revisions = []
+    for (_, stamp), texts in zip(commits, _files_at(root, [commit for commit, _ in commits], paths), strict=True):
+        cohort = _cohort_of(texts.get(manifest))
+        if cohort is None:
+            continue
+        pages = [(src, get_data(texts[f"docs/{src}"])[1]) for src in sources if f"docs/{src}" in texts]
+        try:
+            events = occasions(cohort, pages, site_url)
+        except (ValueError, TypeError, KeyError):
+            continue  # a revision make check would have refused (an unknown zone, minutes that are not numbers) made no calendar
+        revisions.append((int(stamp), {o.uid: o.when_and_where for o in events}))
+    return revisions
+
+
+def revisions_of(now: list[Occasion], past: list[tuple[int, dict[str, tuple[str, ...]]]], uncommitted: int) -> dict[str, tuple[int, int]]:
+    """Each event's (SEQUENCE, DTSTAMP): how many times its time or place changed along the history, and when it last did."""
+    seen: dict[str, tuple[tuple[str, ...], int, int]] = {}  # uid -> (time and place, changes, when)
+    for stamp, events in [*past, (uncommitted, {o.uid: o.when_and_where for o in now})]:
+        for uid, value in events.items():
+            if uid not in seen:
+                seen[uid] = (value, 0, stamp)
+            elif seen[uid][0] != value:
+                seen[uid] = (value, seen[uid][1] + 1, stamp)
+    return {o.uid: seen[o.uid][1:] for o in now}
+
+
+def make_calendar(root: Path, config: Any, build: Build) -> bytes | None:
+    """The cohort's calendar file from an MkDocs config, or None when the build has no cohort or its manifest gives no dates."""
+    cohort = build.cohort
+    if cohort is None or cohort.start_date is None:
+        return None
+    site_url = config.get("site_url") or None
+    if site_url and not site_url.endswith("/"):
+        site_url += "/"
+    docs = root / str(config.get("docs_dir") or "docs")
+    sources = [src for src in nav_sources(config.get("nav")) if (docs / src).is_file()]
+    pages = [(src, meta) for src in sources if minutes_in(meta := get_data((docs / src).read_text(encoding="utf-8"))[1]) is not None]
+    now = occasions(cohort, pages, site_url)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    head = _git(["log", "-1", "--format=%at"], root)
+    uncommitted = int(epoch) if epoch else int(head) if head else 0
+    past = history(root, f"{COHORTS_DIR}/{build.cohort_id}.yml", [src for src, _ in pages], site_url) if head else []
+    changes = revisions_of(now, past, uncommitted)
+
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", f"-//{config.get('site_name') or 'Course'}//Cohort calendar//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", cohort.name)
+    for occasion in now:
+        event = icalendar.Event()
+        sequence, stamp = changes[occasion.uid]
+        event.add("uid", occasion.uid)
+        event.add("sequence", sequence)
+        event.add("dtstamp", datetime.datetime.fromtimestamp(stamp, tz=datetime.UTC))
+        event.add("summary", occasion.summary)
+        event.add("dtstart", occasion.start)
+        # A part ends when the next begins; a day at its start time has no end the manifest gives; all day ends the next day.
+        if occasion.end is not None:
+            event.add("dtend", occasion.end)
+        elif not isinstance(occasion.start, datetime.datetime):
+            event.add("dtend", occasion.start + datetime.timedelta(days=1))
+        if occasion.location:
+            event.add("location", occasion.location)
+        if occasion.address:
+            event.add("description", occasion.address)
+            event.add("url", occasion.address)
+        calendar.add_component(event)
+    dates = days(cohort)
+    calendar.add_missing_timezones(first_date=datetime.date(dates[0].year - 1, 1, 1), last_date=datetime.date(dates[-1].year + 1, 12, 31))
+    return calendar.to_ical()
+
+
+def write_calendar(site: Path, config_file: Path, build: Build) -> str | None:
+    """Write the cohort's calendar into the built site at the address pages link (Build.calendar); its path, or None."""
+    if build.calendar is None:
+        return None
+    from mkdocs.config import load_config
+
+    # MkDocs logs its own config chatter; the build step already showed it.
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    found = make_calendar(config_file.parent, load_config(str(config_file)), build)
+    if found is None:
+        return None
+    (site / build.calendar).parent.mkdir(parents=True, exist_ok=True)
+    (site / build.calendar).write_bytes(found)
+    return build.calendar
