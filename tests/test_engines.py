@@ -21,6 +21,7 @@ from test_browser import (
     AXE_TAGS,
     PHONE,
     REFLECTION,
+    REPORT_VIOLATIONS,
     axe_source,
     serve,
 )
@@ -224,3 +225,32 @@ def test_zensical_journal_timer_and_axe(browser: Any, zensical_url: str, scheme:
     assert not found, found
     assert not errors, errors
     context.close()
+
+
+@pytest.mark.browser
+def test_every_zensical_page_runs_its_features_under_the_policy_with_no_violation(browser: Any, zensical_site: Path, zensical_url: str) -> None:
+    from publish.csp import inline_scripts, script_hash
+
+    files = sorted(zensical_site.rglob("*.html"))
+    hashes = {script_hash(text) for path in files for text in inline_scripts(path.read_bytes())}
+    for path in files:
+        assert f"script-src 'self' {' '.join(sorted(hashes))};" in path.read_text(encoding="utf-8"), path
+    context = browser.new_context()
+    page = context.new_page()
+    page.add_init_script(REPORT_VIOLATIONS)
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    for path in files:
+        page.goto(zensical_url + path.relative_to(zensical_site).as_posix().removesuffix("index.html"))
+        page.wait_for_load_state("networkidle")
+        boxes = page.locator(".cw-reflection:has(textarea:visible)")
+        if boxes.count():
+            boxes.first.locator("textarea").fill("A note that stays here.")
+        if page.locator(".cw-timer-start").count():
+            page.locator(".cw-timer-start").first.click()
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("combobox").fill("Hartford")
+    page.get_by_role("option").first.wait_for()
+    context.close()
+    assert not errors, errors
