@@ -76,7 +76,7 @@ INPUT_TYPES = frozenset({"radio"})
 # What the theme around the content adds (overrides/main.html, overrides/partials/, Material's and Zensical's
 # base templates), read from the built site: its head, header, search box, palette toggle, navigation and footer.
 # These never come from a page; the rules on event handlers and addresses still apply to them.
-THEME_TAGS = frozenset({"html", "head", "body", "meta", "link", "script", "header", "footer", "main", "nav", "form", "button", "noscript"})
+THEME_TAGS = frozenset({"html", "head", "body", "meta", "link", "script", "header", "footer", "main", "nav", "form", "button"})
 THEME_ATTRIBUTES: dict[str, frozenset[str]] = {
     "html": frozenset({"class"}),
     "body": frozenset({"data-md-color-scheme", "data-md-color-primary", "data-md-color-accent"}),

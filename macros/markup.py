@@ -97,6 +97,15 @@ class _TagReader(HTMLParser):
 
     handle_startendtag = handle_starttag
 
+    # Where this parser and a browser disagree, markup could hide from the check: a comment that a browser ends
+    # early (`<!-->`, `<!--->`, `--!>`) or a `<![CDATA[` section, which a browser ends at the first `>`.
+    def handle_comment(self, data: str) -> None:
+        if data.startswith((">", "->")) or "--!>" in data or "<" in data:
+            self.found.append((*self.getpos(), "!--", [], f"<!--{data}-->"))
+
+    def unknown_decl(self, data: str) -> None:
+        self.found.append((*self.getpos(), "![", [], f"<![{data}]>"))
+
 
 @lru_cache(maxsize=256)  # the page's links and its raw HTML are both asked for, by the source and the built-site checks
 def html_tags(text: str, first_line: int = 1) -> tuple[Tag, ...]:
@@ -172,7 +181,17 @@ def unsafe_html(path: str, text: str, first_line: int = 1) -> list[Problem]:
     problems: list[Problem] = []
     for tag in html_tags(text, first_line):
         address = _autolink(tag)
-        if address is not None:
+        if tag.name in ("!--", "!["):
+            what = "an HTML comment with markup inside" if tag.name == "!--" else "a `<![...]>` section"
+            problems.append(
+                Problem(
+                    path,
+                    tag.line,
+                    f"the page holds {what}, which a browser may read differently from this check and show as part of the page.",
+                    "remove it; a comment for other authors may not hold < or > (write it as plain text).",
+                )
+            )
+        elif address is not None:
             problems += _problems(path, tag.line, refusals("a", [("href", address)], what=f"the link `<{address}>`"))
         else:
             problems += _problems(path, tag.line, refusals(tag.name, [pair for pair in tag.attributes if pair[0] != MARKDOWN_SWITCH]))

@@ -239,6 +239,13 @@ HOSTILE_CASES: dict[str, tuple[str, tuple[str, str]]] = {
     ),
     "video": ('<video src="https://example.org/a.mp4"></video>', _tag("video", "it would load video, perhaps from another host")),
     "svg use": ('<svg><use href="https://example.org/i.svg#a"></use></svg>', _tag("use", "it would draw a picture from another file")),
+    "comment a browser ends early": (
+        "<!-- --!><img src=x.png alt=x onerror=steal()> -->",
+        (
+            "the page holds an HTML comment with markup inside, which a browser may read differently from this check and show as part of the page.",
+            "remove it; a comment for other authors may not hold < or > (write it as plain text).",
+        ),
+    ),
     "text box": ("<textarea>Notes</textarea>", _tag("textarea", "the site's own boxes keep a reader's notes; a page may not add one")),
 }
 
