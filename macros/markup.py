@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from markdown.extensions.attr_list import get_attrs_and_remainder, sanitize_name
 
-from .allowlist import Refusal, refusals
+from .allowlist import UNESCAPED_FIX, Refusal, refusals, unescaped_characters
 from .errors import Problem
 
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
@@ -212,6 +212,21 @@ def unsafe_html(path: str, text: str, first_line: int = 1) -> list[Problem]:
         found = refusals(None, pairs, what=f"the attribute list `{written}`")
         problems += _problems(path, line, [refusal for refusal in found if "may not use" not in refusal.message])
     return sorted(problems, key=lambda problem: problem.line)
+
+
+def front_matter_markup(path: str, meta: dict[str, object], meta_text: str | None, first_line: int) -> list[Problem]:
+    """A title or description holding characters the theme would write into the page's HTML as markup."""
+    problems = []
+    lines = (meta_text or "").splitlines()
+    for key in ("title", "description"):
+        found = unescaped_characters(meta.get(key))
+        if found:
+            line = next((number for number, text in enumerate(lines, start=first_line) if text.startswith(f"{key}:")), first_line)
+            shown = " ".join(f"`{ch}`" for ch in found)
+            where = "which the theme writes into the page's HTML as it is, where it could add a tag or leave an attribute."
+            message = f"the front matter's `{key}:` holds {shown}, {where}"
+            problems.append(Problem(path, line, message, UNESCAPED_FIX))
+    return problems
 
 
 def front_matter_code(path: str, meta_text: str | None, first_line: int) -> list[Problem]:

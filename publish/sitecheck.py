@@ -18,13 +18,14 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 from lxml import etree
 
-from macros.allowlist import refusals
+from macros.allowlist import THEME_INLINE_SCRIPTS, refusals
 from macros.check import course_pages, in_reading_order
 from macros.data import CourseData, _display, load_course
 from macros.errors import ContentError, Problem, closest
 from macros.markup import EXTERNAL, find_links
 from macros.nav import read_config
 from macros.pages import split_source
+from publish.csp import RUN_TYPES
 from publish.pdf.site import built_path
 
 # The attributes whose values say which records a page shows (see _unused_records).
@@ -112,10 +113,25 @@ class SiteChecker:
         source = _SourceLines((self.docs_dir / src).read_text(encoding="utf-8")) if src is not None else None
         shown = _display(self.docs_dir / src) if src is not None else built
         problems: list[Problem] = []
+        scripts: Counter[tuple[str, str]] = Counter()
         for element in root.iter():
             if not isinstance(element.tag, str):
                 continue  # comments and processing instructions
             theme = element not in content
+            if element.tag == "script" and element.get("src") is None and (element.get("type") or "").lower() in RUN_TYPES:
+                parent = element.getparent()
+                place = (str(parent.tag), (parent.get("class") or "").split(" ")[0]) if parent is not None else ("", "")
+                scripts[place] += 1
+                if scripts[place] > THEME_INLINE_SCRIPTS.get(place, 0):
+                    problems.append(
+                        Problem(
+                            shown,
+                            1,
+                            f"the built page `{built}` holds an inline script inside <{place[0]}>, where the site's templates write none:"
+                            " text written into the page unescaped (a title, a description, a nav title) has let it in.",
+                            "find the `<script>` in the page's front matter or in mkdocs.yml and remove it.",
+                        )
+                    )
             for refusal in refusals(element.tag, [(str(name), str(value)) for name, value in element.items()], theme=theme):
                 line = source.locate([f"{name}=" for name in element.attrib] + [f"<{element.tag}"]) if source is not None and not theme else 1
                 fix = (

@@ -287,6 +287,8 @@ def test_a_built_page_the_allow_list_refuses_is_named_and_fails_the_build(built_
     def plant(soup: BeautifulSoup) -> None:
         soup.select_one("article p").append(BeautifulSoup('<button onclick="steal()">Go</button>', "lxml").button)
         soup.head.append(BeautifulSoup('<script src="https://tracker.example/x.js"></script>', "lxml").script)
+        # As a nav title written unescaped would: an inline script where no template writes one.
+        soup.select_one("nav.md-nav a").append(BeautifulSoup("<script>steal()</script>", "lxml").script)
 
     edit_page(built_copy, "pre-work.md", plant)
     found = [(p.path, p.message) for p in check_site(built_copy, ROOT / "docs", course_pages(ROOT / "docs", ROOT / "mkdocs.yml"))]
@@ -298,6 +300,28 @@ def test_a_built_page_the_allow_list_refuses_is_named_and_fails_the_build(built_
         "docs/pre-work.md",
         "the built page `pre-work/index.html`: the `<script>` tag loads `https://tracker.example/x.js` from another host, so the reader's browser would contact it.",
     ) in found
+    stray = "the built page `pre-work/index.html` holds an inline script inside <a>, where the site's templates write none:"
+    assert ("docs/pre-work.md", stray + " text written into the page unescaped (a title, a description, a nav title) has let it in.") in found
+
+
+def test_markup_in_a_title_description_or_nav_title_is_refused_on_its_line(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    page = project / "docs" / "pre-work.md"
+    text = page.read_text(encoding="utf-8")
+    assert text.splitlines()[2].startswith('description: "')
+    page.write_text(text.replace('description: "', 'description: "\\"><script>steal()</script>', 1), encoding="utf-8")
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("      - Pre-work: pre-work.md", "      - Pre-work<script>steal()</script>: pre-work.md", 1),
+        encoding="utf-8",
+    )
+    line = config.read_text(encoding="utf-8").splitlines().index("      - Pre-work<script>steal()</script>: pre-work.md") + 1
+    status, printed = check()
+    assert status == 1 and "Traceback" not in printed
+    fix = 'write it without <, > and straight double quotes ("): use words, or typographic quotes “ ”.'
+    where = "which the theme writes into the page's HTML as it is, where it could add a tag or leave an attribute."
+    assert problem("docs/pre-work.md", 3, f"the front matter's `description:` holds `<` `>` `\"`, {where}", fix) in printed
+    nav = "the navigation title `Pre-work<script>steal()</script>` holds `<` `>`, which the theme writes into every page's HTML as it is,"
+    assert problem("mkdocs.yml", line, nav + " where it could add a tag or leave an attribute.", fix) in printed
 
 
 DATA_CASES = {
