@@ -228,7 +228,7 @@ def test_print_stylesheet_and_scripts_never_hold_up_the_first_paint(page: Callab
     assert all(s.has_attr("defer") for s in scripts), scripts
 
 
-@pytest.mark.parametrize("built", ["site", "cohort_site", "facilitator_site"])
+@pytest.mark.parametrize("built", ["site", "online_site", "cohort_site", "facilitator_site"])
 def test_every_html_file_carries_the_policy_with_the_hashes_of_the_sites_inline_scripts(request: pytest.FixtureRequest, built: str) -> None:
     from publish.csp import inline_scripts, script_hash
 
