@@ -129,7 +129,8 @@ class SiteChecker:
                             1,
                             f"the built page `{built}` holds an inline script inside <{place[0]}>, where the site's templates write none:"
                             " text written into the page unescaped (a title, a description, a nav title) has let it in.",
-                            "find the `<script>` in the page's front matter or in mkdocs.yml and remove it.",
+                            "find the `<script>` in the page's front matter or in mkdocs.yml and remove it; if a template now writes it"
+                            " on purpose, a maintainer adds its place to THEME_INLINE_SCRIPTS in macros/allowlist.py.",
                         )
                     )
             for refusal in refusals(element.tag, [(str(name), str(value)) for name, value in element.items()], theme=theme):

@@ -243,7 +243,8 @@ def test_every_zensical_page_runs_its_features_under_the_policy_with_no_violatio
     page.on("pageerror", lambda error: errors.append(str(error)))
     for path in files:
         page.goto(zensical_url + path.relative_to(zensical_site).as_posix().removesuffix("index.html"))
-        page.wait_for_load_state("networkidle")
+        # Loaded (goto waits for it), and our scripts have run.
+        page.wait_for_function("() => document.querySelector('.cw-journal, .cw-timer') || !document.querySelector('.cw-reflection, .cw-discussion')")
         boxes = page.locator(".cw-reflection:has(textarea:visible)")
         if boxes.count():
             boxes.first.locator("textarea").fill("A note that stays here.")
