@@ -8,6 +8,7 @@ from typing import Any
 import pathspec
 import yaml
 
+from .allowlist import UNESCAPED_FIX, unescaped_characters
 from .data import _display
 from .errors import Problem, closest
 
@@ -48,6 +49,45 @@ def _entries(node: yaml.Node) -> list[tuple[str, int]]:
     return found
 
 
+def _titles(node: yaml.Node) -> list[tuple[str, int]]:
+    """Every title in a nav node (`- Title: page.md`, `- Section: [...]`), with its line in mkdocs.yml."""
+    found: list[tuple[str, int]] = []
+    if isinstance(node, yaml.SequenceNode):
+        for child in node.value:
+            found += _titles(child)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            found.append((str(key.value), key.start_mark.line + 1))
+            found += _titles(value)
+    return found
+
+
+# Site settings Material writes into every page's HTML unescaped.
+SITE_TEXT = ("site_name", "site_description", "site_author", "copyright")
+
+
+def _site_text(config: Path) -> list[Problem]:
+    """Nav titles and site settings holding characters the theme would write into every page as markup."""
+    node, _ = read_config(config)
+    if node is None:
+        return []
+    problems = []
+    for key, value in node.value:
+        named = _titles(value) if key.value == "nav" else []
+        if key.value in SITE_TEXT and isinstance(value, yaml.ScalarNode):
+            named.append((str(value.value), value.start_mark.line + 1))
+        for text, line in named:
+            found = unescaped_characters(text)
+            if found:
+                what = "the navigation title" if key.value == "nav" else f"`{key.value}:`"
+                shown = " ".join(f"`{ch}`" for ch in found)
+                message = (
+                    f"{what} `{text}` holds {shown}, which the theme writes into every page's HTML as it is, where it could add a tag or leave an attribute."
+                )
+                problems.append(Problem(_display(config), line, message, UNESCAPED_FIX))
+    return problems
+
+
 def read_config(config: Path) -> tuple[yaml.MappingNode | None, dict[str, object]]:
     """The config's node tree and its plain values; (None, {}) when it cannot be read.
 
@@ -79,12 +119,13 @@ def _parse_config(text: str) -> tuple[yaml.MappingNode | None, dict[str, object]
 
 
 def check_nav(config: Path, docs_dir: Path) -> list[Problem]:
-    """Nav entries that name no page, and pages that no nav entry names (unless listed under not_in_nav)."""
+    """Nav entries that name no page, pages that no nav entry names (unless listed under not_in_nav), and nav titles
+    or site settings that would be markup in every page."""
     node, values = read_config(config)
     nav_node = next((value for key, value in node.value if key.value == "nav"), None) if node is not None else None
     if nav_node is None:
         # Without a nav MkDocs lists every page itself, so none can be missing.
-        return []
+        return _site_text(config)
     shown = _display(config)
     pages = sorted(str(p.relative_to(docs_dir).as_posix()) for p in docs_dir.rglob("*.md"))
     skip = pathspec.GitIgnoreSpec.from_lines(str(values.get("exclude_docs") or "").splitlines())
@@ -108,4 +149,4 @@ def check_nav(config: Path, docs_dir: Path) -> list[Problem]:
                     f"add a line `- Title: {page}` under `nav:` in {shown}, or delete the page.",
                 )
             )
-    return problems
+    return problems + _site_text(config)

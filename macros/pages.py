@@ -16,7 +16,7 @@ from .cohort import build_of, current_build
 from .data import CourseData, _compose, _Reader, _schema_problems, _yaml_problem, load_course
 from .errors import ContentError, Problem
 from .library import RESOURCES_PAGE, PageContext, course_pages, note_reflections
-from .markup import front_matter_code, unsafe_html
+from .markup import front_matter_code, front_matter_markup, unsafe_html
 from .models import PageMeta
 from .notes import check_notes, select_notes
 from .schedule import check_discussion_minutes
@@ -65,8 +65,8 @@ def check_source(path: str, text: str, data: CourseData) -> tuple[list[Problem],
     meta, problems = check_front_matter(path, meta_text, meta_line)
     checker = PageChecker(data, path, line_offset=body_line - 1)
     checker.tree = checker.check(body)
-    # Refused in every build path, `mkdocs serve` included: raw HTML that runs code, template code in front matter.
-    problems += front_matter_code(path, meta_text, meta_line) + unsafe_html(path, body, body_line)
+    # Refused in every build path, `mkdocs serve` included: raw HTML that runs code, template code or markup in front matter.
+    problems += front_matter_code(path, meta_text, meta_line) + front_matter_markup(path, meta, meta_text, meta_line) + unsafe_html(path, body, body_line)
     # Issue 6: facilitator notes must be well formed; a segment's discussion minutes must match its prompts' time boxes.
     problems += check_notes(path, body, body_line)
     boxes = [data.prompts[args[0]].minutes or 0 for spec, args, _ in checker.calls if spec.name == "discussion" and args and args[0] in data.prompts]

@@ -17,6 +17,7 @@ from macros.check import check_sources, in_reading_order
 from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE, EDITIONS, GENERIC, Build, load_build
 from macros.errors import ContentError, format_problems
 from publish import engines
+from publish.csp import secure_site
 from publish.html5 import repair_site
 from publish.ics import write_calendar
 from publish.offline import OFFLINE_VARIABLE, make_offline
@@ -120,6 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_pdf and not make_prints(built, config, build):
             print(f"The PDFs and the EPUB reader could not be made; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
+        # Every page gets its Content-Security-Policy once its HTML is final, and before the worker hashes it.
+        problems = secure_site(built)
+        if problems:
+            print(format_problems(problems), file=sys.stderr)
+            return 1
         # The worker lists every file with its hash, so it is written once the rest of the site is final.
         try:
             problems = make_offline(built, config)
@@ -129,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             print(format_problems(problems), file=sys.stderr)
             return 1
-        # The finished site's links, anchors, images and ids, checked last: a failure publishes nothing.
+        # The finished site's links, anchors, images, ids and the allow-list on every page, checked last: a failure publishes nothing.
         problems = check_built_site(built, ROOT / "docs", config, missing_ok=(".pdf", ".epub") if args.no_pdf else ())
         if problems:
             print(format_problems(problems), file=sys.stderr)

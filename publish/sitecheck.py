@@ -1,4 +1,5 @@
-"""Checks on the built site that the sources alone cannot answer: anchors, files, ids and unused records.
+"""Checks on the built site that the sources alone cannot answer: anchors, files, ids, unused records, and the
+allow-list (macros/allowlist.py) on every element of every HTML file, whatever wrote it.
 
 They run in the publishing step (python -m publish), on the scratch build before it is swapped into place.
 
@@ -17,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 from lxml import etree
 
+from macros.allowlist import THEME_INLINE_SCRIPTS, refusals
 from macros.check import course_pages, in_reading_order
 from macros.cohort import CALENDAR_FOLDER
 from macros.data import CourseData, _display, load_course
@@ -24,6 +26,7 @@ from macros.errors import ContentError, Problem, closest
 from macros.markup import EXTERNAL, find_links
 from macros.nav import read_config
 from macros.pages import split_source
+from publish.csp import RUN_TYPES
 from publish.pdf.site import built_path
 
 # The attributes whose values say which records a page shows (see _unused_records).
@@ -83,6 +86,8 @@ class SiteChecker:
         # The raw HTML of every page, and the (attribute, value) pairs that show records, for _unused_records.
         self.html: list[bytes] = []
         self.shown: set[tuple[str, str]] = set()
+        # What the allow-list refuses on any built page: found as each page is parsed.
+        self.refused: list[Problem] = []
         for src in pages:
             built = site_dir / built_path(src, directory_urls)
             if built.is_file():
@@ -94,6 +99,51 @@ class SiteChecker:
                 self.articles[src] = _targets(article if article is not None else root)
                 self.html.append(raw)
                 self.shown.update(found)
+                self.refused += self._refused(built_path(src, directory_urls), root, src)
+        # Every other HTML file (the 404 page, pages outside the nav) is held to the same allow-list.
+        for other in sorted(site_dir.rglob("*.html")):
+            address = other.relative_to(site_dir).as_posix()
+            if address not in self.ids:
+                self.refused += self._refused(address, lxml.html.document_fromstring(other.read_bytes(), parser=_PARSER), None)
+
+    def _refused(self, built: str, root: etree._Element, src: str | None) -> list[Problem]:
+        """What the allow-list refuses on one built page: the page's content (its <article>) as a page's source is
+        judged, the theme around it with the theme's own additions; each named with the page and what to do."""
+        article = next(root.iter("article"), None)
+        content = set(article.iter()) if article is not None else set()
+        source = _SourceLines((self.docs_dir / src).read_text(encoding="utf-8")) if src is not None else None
+        shown = _display(self.docs_dir / src) if src is not None else built
+        problems: list[Problem] = []
+        scripts: Counter[tuple[str, str]] = Counter()
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue  # comments and processing instructions
+            theme = element not in content
+            if element.tag == "script" and element.get("src") is None and (element.get("type") or "").lower() in RUN_TYPES:
+                parent = element.getparent()
+                place = (str(parent.tag), (parent.get("class") or "").split(" ")[0]) if parent is not None else ("", "")
+                scripts[place] += 1
+                if scripts[place] > THEME_INLINE_SCRIPTS.get(place, 0):
+                    problems.append(
+                        Problem(
+                            shown,
+                            1,
+                            f"the built page `{built}` holds an inline script inside <{place[0]}>, where the site's templates write none:"
+                            " text written into the page unescaped (a title, a description, a nav title) has let it in.",
+                            "find the `<script>` in the page's front matter or in mkdocs.yml and remove it; if a template now writes it"
+                            " on purpose, a maintainer adds its place to THEME_INLINE_SCRIPTS in macros/allowlist.py.",
+                        )
+                    )
+            for refusal in refusals(element.tag, [(str(name), str(value)) for name, value in element.items()], theme=theme):
+                line = source.locate([f"{name}=" for name in element.attrib] + [f"<{element.tag}"]) if source is not None and not theme else 1
+                fix = (
+                    f"{refusal.fix} It is in the built page `{built}`, outside the page's own content: it came from the site's templates"
+                    " (overrides/) or the theme, so a maintainer must change that template, or add it to macros/allowlist.py if it is safe."
+                    if theme
+                    else f"{refusal.fix} (It is in the built page `{built}`; if no line of the page writes it, a macro did: tell a maintainer.)"
+                )
+                problems.append(Problem(shown, line, f"the built page `{built}`: {refusal.message}", fix))
+        return problems
 
     def _target(self, page_built: str, href: str) -> tuple[str, str]:
         """(built file the href reaches, its anchor) for an href found in a built page."""
@@ -114,6 +164,7 @@ class SiteChecker:
         problems: list[Problem] = []
         for src, (targets, no_alt) in self.articles.items():
             problems += self._check_page(src, targets, no_alt)
+        problems += self.refused
         if data is not None:
             problems += self._unused_records(data)
         return problems + self._unoffered_calendars()
@@ -263,7 +314,8 @@ def check_site(
 
 
 def check_built_site(site_dir: Path, docs_dir: Path, config: Path | None = None, missing_ok: tuple[str, ...] = ()) -> list[Problem]:
-    """Every problem in a built site: anchors, files, images, duplicate ids and records no page shows."""
+    """Every problem in a built site: anchors, files, images, duplicate ids, records no page shows, and what the
+    allow-list refuses on any HTML file."""
     config = config or docs_dir.resolve().parent / "mkdocs.yml"
     _, values = read_config(config)
     try:

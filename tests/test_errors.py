@@ -12,10 +12,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, run
+from bs4 import BeautifulSoup
+from conftest import FIXTURES, ROOT, SAMPLE_COHORT, edit_page, run
 
+from macros.check import course_pages
 from macros.check import main as check_main
+from macros.cohort import load_build
 from macros.data import load_course
+from macros.markup import html_tags
+from publish.sitecheck import check_site
 
 BROKEN = FIXTURES / "broken"
 PAGE = "docs/broken.md"
@@ -152,9 +157,172 @@ def test_raw_script_and_inline_handlers_are_refused_on_their_lines(project: Path
     assert status == 1
     assert printed.startswith("The course content has 2 problems:\n")
     script_fix = "remove it; scripts and styles belong in overrides/assets/ and are added by a maintainer."
-    assert problem(PAGE, 8, "the page holds a raw `<script>` tag, which is not allowed in a page.", script_fix) in printed
+    script = "the page holds a raw `<script>` tag, which is not allowed in a page: it would run code in the reader's browser."
+    assert problem(PAGE, 8, script, script_fix) in printed
     handler = "the `<a>` tag has an inline event handler `onclick=`, which would run code in the reader's browser."
-    assert problem(PAGE, 9, handler, "remove the attribute; pages hold text, links and images only.") in printed
+    assert problem(PAGE, 9, handler, HANDLER_FIX) in printed
+
+
+HANDLER_FIX = "remove the attribute; pages hold text, links and images only."
+LINK_FIX = "link to a page of this site or to a web address (https://...) instead."
+IMAGE_FIX = "save the picture in docs/ (for example docs/images/) and show it with ![description](images/picture.png)."
+TEXT_ONLY = "remove it; pages hold text, links and images; see CONTRIBUTING.md, 'What a page may hold'."
+
+
+def _tag(tag: str, reason: str) -> tuple[str, str]:
+    return f"the page holds a raw `<{tag}>` tag, which is not allowed in a page: {reason}.", TEXT_ONLY
+
+
+# Hostile content (issue 18): what a line of a page says, and the one problem it must produce on that line.
+HOSTILE_CASES: dict[str, tuple[str, tuple[str, str]]] = {
+    "raw onclick": (
+        '<p onclick="steal()">Read on</p>',
+        ("the `<p>` tag has an inline event handler `onclick=`, which would run code in the reader's browser.", HANDLER_FIX),
+    ),
+    "onerror in any case": (
+        "<img src=x.png alt=x ONERROR=steal()>",
+        ("the `<img>` tag has an inline event handler `onerror=`, which would run code in the reader's browser.", HANDLER_FIX),
+    ),
+    "attr_list onclick": (
+        '## A heading {: onclick="steal()" }',
+        ('the attribute list `{: onclick="steal()" }` has an inline event handler `onclick=`, which would run code in the reader\'s browser.', HANDLER_FIX),
+    ),
+    "attr_list javascript href": (
+        '[Open](#top){: href="javascript:steal()" }',
+        ('the attribute list `{: href="javascript:steal()" }` points to a `javascript:` address, which would run code in the reader\'s browser.', LINK_FIX),
+    ),
+    "javascript: link": (
+        "[Open](javascript:steal())",
+        ("the link [Open] points to a `javascript:` address, which would run code in the reader's browser.", LINK_FIX),
+    ),
+    "javascript: hidden by a tab": (
+        '<a href="java&#x09;script:steal()">Open</a>',
+        ("the `<a>` tag points to a `javascript:` address, which would run code in the reader's browser.", LINK_FIX),
+    ),
+    "data: link": (
+        "[Open](data:text/html,hello)",
+        ("the link [Open] points to a `data:` address, which can hide a page or a script inside the link.", LINK_FIX),
+    ),
+    "form with external action": (
+        '<form action="https://collector.example/notes">',
+        _tag("form", "it would send what the reader types to another address"),
+    ),
+    "iframe": ('<iframe src="https://example.org/"></iframe>', _tag("iframe", "it would show another site inside this page")),
+    "object": ('<object data="movie.swf"></object>', _tag("object", "it would run a plug-in or show another file inside this page")),
+    "embed": ('<embed src="movie.swf">', _tag("embed", "it would run a plug-in or show another file inside this page")),
+    "base": ('<base href="https://example.org/">', _tag("base", "it would send every link on the page somewhere else")),
+    "meta refresh": (
+        '<meta http-equiv="refresh" content="0; url=https://example.org/">',
+        _tag("meta", "it could send the reader to another page or change how the page loads"),
+    ),
+    "link": ('<link rel="stylesheet" href="https://example.org/x.css">', _tag("link", "it would load a file, perhaps from another host")),
+    "style element": (
+        "<style>@import url(https://example.org/x.css);</style>",
+        (
+            "the page holds a raw `<style>` tag, which is not allowed in a page: page styles belong in overrides/assets/, where a maintainer adds them.",
+            "remove it; scripts and styles belong in overrides/assets/ and are added by a maintainer.",
+        ),
+    ),
+    "external image": (
+        '<img src="https://tracker.example/pixel.png" alt="">',
+        ("the `<img>` tag loads `https://tracker.example/pixel.png` from another host, so the reader's browser would contact it.", IMAGE_FIX),
+    ),
+    "external Markdown image": (
+        "![A chart](//tracker.example/chart.png)",
+        ("the image `//tracker.example/chart.png` loads `//tracker.example/chart.png` from another host, so the reader's browser would contact it.", IMAGE_FIX),
+    ),
+    "style with an external url()": (
+        '<p style="background: u\\72l(https://tracker.example/x.png)">Text</p>',
+        (
+            'the `<p>` tag has a style that loads a file (`style="background: u\\72l(https://tracker.example/x.png)"`), so the reader\'s browser could contact another host.',
+            f"remove the url(); {IMAGE_FIX}",
+        ),
+    ),
+    "video": ('<video src="https://example.org/a.mp4"></video>', _tag("video", "it would load video, perhaps from another host")),
+    "svg use": ('<svg><use href="https://example.org/i.svg#a"></use></svg>', _tag("use", "it would draw a picture from another file")),
+    "comment a browser ends early": (
+        "<!-- --!><img src=x.png alt=x onerror=steal()> -->",
+        (
+            "the page holds an HTML comment with markup inside, which a browser may read differently from this check and show as part of the page.",
+            "remove it; a comment for other authors may not hold < or > (write it as plain text).",
+        ),
+    ),
+    "text box": ("<textarea>Notes</textarea>", _tag("textarea", "the site's own boxes keep a reader's notes; a page may not add one")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_CASES))
+def test_each_kind_of_hostile_content_is_refused_on_its_line(project: Path, check, case: str) -> None:  # type: ignore[no-untyped-def]
+    line, (message, fix) = HOSTILE_CASES[case]
+    page = (BROKEN / "raw-script.md").read_text(encoding="utf-8").split("<script>")[0]
+    (project / "docs" / "broken.md").write_text(page + line + "\n", encoding="utf-8")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("\nnav:\n", "\nnav:\n  - Broken: broken.md\n", 1), encoding="utf-8")
+    status, printed = check()
+    assert status == 1 and "Traceback" not in printed
+    assert problem(PAGE, 8, message, fix) in printed, printed
+
+
+def test_hostile_text_in_a_data_record_or_cohort_manifest_is_shown_as_text() -> None:
+    from macros.data import load_course
+    from macros.render import render_cohort, render_prompt
+
+    hostile = '<img src=x onerror="steal()"><a href="javascript:steal()">x</a>'
+    prompt = next(iter(load_course(ROOT / "docs").prompts.values()))
+    cohort = load_build(ROOT, SAMPLE_COHORT, "participant").cohort
+    assert cohort is not None
+    for html in (
+        render_prompt(prompt.model_copy(update={"text": hostile, "title": hostile})),
+        render_cohort("x", cohort.model_copy(update={"name": hostile, "place": hostile})),
+    ):
+        tags = html_tags(html)
+        assert not [
+            tag
+            for tag in tags
+            if tag.name in ("img", "script") or any(name.startswith("on") or "javascript" in (value or "") for name, value in tag.attributes)
+        ]
+        assert "&lt;img src=x onerror=" in html
+
+
+def test_a_built_page_the_allow_list_refuses_is_named_and_fails_the_build(built_copy: Path) -> None:
+    def plant(soup: BeautifulSoup) -> None:
+        soup.select_one("article p").append(BeautifulSoup('<button onclick="steal()">Go</button>', "lxml").button)
+        soup.head.append(BeautifulSoup('<script src="https://tracker.example/x.js"></script>', "lxml").script)
+        # As a nav title written unescaped would: an inline script where no template writes one.
+        soup.select_one("nav.md-nav a").append(BeautifulSoup("<script>steal()</script>", "lxml").script)
+
+    edit_page(built_copy, "pre-work.md", plant)
+    found = [(p.path, p.message) for p in check_site(built_copy, ROOT / "docs", course_pages(ROOT / "docs", ROOT / "mkdocs.yml"))]
+    assert (
+        "docs/pre-work.md",
+        "the built page `pre-work/index.html`: the page holds a raw `<button>` tag, which is not allowed in a page: buttons belong to the site's own features, not to a page.",
+    ) in found
+    assert (
+        "docs/pre-work.md",
+        "the built page `pre-work/index.html`: the `<script>` tag loads `https://tracker.example/x.js` from another host, so the reader's browser would contact it.",
+    ) in found
+    stray = "the built page `pre-work/index.html` holds an inline script inside <a>, where the site's templates write none:"
+    assert ("docs/pre-work.md", stray + " text written into the page unescaped (a title, a description, a nav title) has let it in.") in found
+
+
+def test_markup_in_a_title_description_or_nav_title_is_refused_on_its_line(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    page = project / "docs" / "pre-work.md"
+    text = page.read_text(encoding="utf-8")
+    assert text.splitlines()[2].startswith('description: "')
+    page.write_text(text.replace('description: "', 'description: "\\"><script>steal()</script>', 1), encoding="utf-8")
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("      - Pre-work: pre-work.md", "      - Pre-work<script>steal()</script>: pre-work.md", 1),
+        encoding="utf-8",
+    )
+    line = config.read_text(encoding="utf-8").splitlines().index("      - Pre-work<script>steal()</script>: pre-work.md") + 1
+    status, printed = check()
+    assert status == 1 and "Traceback" not in printed
+    fix = 'write it without <, > and straight double quotes ("): use words, or typographic quotes “ ”.'
+    where = "which the theme writes into the page's HTML as it is, where it could add a tag or leave an attribute."
+    assert problem("docs/pre-work.md", 3, f"the front matter's `description:` holds `<` `>` `\"`, {where}", fix) in printed
+    nav = "the navigation title `Pre-work<script>steal()</script>` holds `<` `>`, which the theme writes into every page's HTML as it is,"
+    assert problem("mkdocs.yml", line, nav + " where it could add a tag or leave an attribute.", fix) in printed
 
 
 DATA_CASES = {

@@ -323,3 +323,22 @@ def test_the_course_closes_with_the_name_on_the_decks_last_slide(page: Callable[
     assert shown, "no page shows the closing credit"
     # From the data, through its macro: no page types it out.
     assert [src for src in pages_in_docs() if name in (ROOT / "docs" / src).read_text(encoding="utf-8")] == []
+
+
+@pytest.mark.parametrize("built", ["site", "online_site", "cohort_site", "facilitator_site"])
+def test_every_html_file_carries_the_policy_with_the_hashes_of_the_sites_inline_scripts(request: pytest.FixtureRequest, built: str) -> None:
+    from publish.csp import inline_scripts, script_hash
+
+    site = request.getfixturevalue(built)
+    files = sorted(site.rglob("*.html"))
+    assert site / "404.html" in files and len(files) > 2
+    hashes = {script_hash(text) for path in files for text in inline_scripts(path.read_bytes())}
+    for path in files:
+        head = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml").head
+        assert head is not None
+        first = head.find(["meta", "script", "link", "style"], attrs={"charset": False})
+        assert first is not None and first.get("http-equiv") == "Content-Security-Policy", path
+        directives = dict(part.strip().split(" ", 1) for part in str(first["content"]).split(";"))
+        assert directives["default-src"] == "'self'" and directives["connect-src"] == "'self'" and directives["img-src"] == "'self' data:"
+        assert directives["object-src"] == "'none'" and directives["form-action"] == "'none'" and directives["base-uri"] == "'self'"
+        assert set(directives["script-src"].split()) == {"'self'"} | hashes, path
