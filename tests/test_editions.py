@@ -136,7 +136,7 @@ def test_the_facilitator_guide_pdf_holds_the_run_of_show_and_every_note(site: Pa
     assert pages[0].startswith("FACILITATOR GUIDE · FACILITATOR EDITION")
     assert "Cohort: Mayor's Academy – Summer Institute 2025" in pages[0]
     text = " ".join(pages)
-    assert "1 · What to expect: Case · Insights from research · Small-group discussion (10 minutes)" in text
+    assert "1 · What to expect Case Insights from research Small-group discussion: 10 minutes" in text
     assert f"Not set yet: the opening ({nav_titles()['framing.md']}); Case in segments 1, 2, 3;" in text
     for sentence in [*facilitator_sentences(), "Small-group discussions, in course order"]:
         assert sentence in text, sentence
