@@ -330,3 +330,25 @@ def test_libreoffice_opens_the_pptx_with_the_same_slides_as_the_pdf(facilitator_
     assert len(theirs) == len(ours)
     for number, (title, page) in enumerate(zip(titles_in_pptx(pptx_of(facilitator_site)), theirs, strict=True), start=1):
         assert title in page, (number, title, page[:200])
+
+
+def test_faculty_keep_a_section_or_a_page_off_the_slides(project: Path) -> None:
+    from macros.cohort import Build
+    from publish.slides.deck import build_deck
+
+    def titles() -> list[str]:
+        settings = load_settings(project / "mkdocs.yml")
+        return [slide.title for slide in build_deck(settings, load_course(project / "docs"), Build())]
+
+    before = titles()
+    page = project / "docs" / "how-to-make-progress.md"
+    text = page.read_text(encoding="utf-8")
+    assert "## Epilogue\n" in text and "Epilogue" in before
+    page.write_text(text.replace("## Epilogue\n", "## Epilogue { .no-slides }\n"), encoding="utf-8")
+    after = titles()
+    # The section's record is off the slides; the next section (its discussion) is still there, and nothing else moved.
+    assert "Epilogue" not in after and len(after) == len(before) - 1
+    assert [t for t in before if t != "Epilogue"] == after
+    resources = project / "docs" / "resources.md"
+    resources.write_text(resources.read_text(encoding="utf-8").replace('title: "Resources"\n', 'title: "Resources"\nslides: false\n'), encoding="utf-8")
+    assert "Resources" not in titles() and "On managing innovation and change" not in titles()
