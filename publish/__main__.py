@@ -7,12 +7,11 @@ never pick up a half-built site.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from macros.check import check_sources, in_reading_order
@@ -47,16 +46,17 @@ def make_prints(built: Path, config: Path, build: Build) -> bool:
         load_weasyprint()
         from publish.epub import build_epub
         from publish.pdf import build_pdfs
-        from publish.slides import slides_job, slides_made
+        from publish.slides import build_slides
 
-        # The slides are made in a process of their own while the other PDFs print (they read only the sources).
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            slides = pool.submit(slides_job, built, config_file, build)
+        # The slides are made beside the other PDFs, in a thread of this process, which is idle while its workers print
+        # (they read only the sources and write only slides/).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            slides = pool.submit(build_slides, built, config_file=config_file, build=build)
             for pdf in build_pdfs(built, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition):
                 print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {pdf.seconds:.1f} s")
             book = build_epub(built, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition)
             print(f"  {book.path.relative_to(built)}: {book.chapters} chapters, {book.seconds:.1f} s")
-            made = slides_made(slides.result())
+            made = slides.result()
         print(f"  {made.pdf.relative_to(built)} and {made.pptx.name}: {made.slides} slides, {made.seconds:.1f} s")
     except ContentError as error:
         print(format_problems(error.problems), file=sys.stderr)

@@ -18,7 +18,7 @@ from pptx.util import Emu
 from pypdf import PdfReader
 
 from macros.data import load_course
-from macros.downloads import SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
+from macros.downloads import GUIDE_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
 from macros.slide import Line, Slide
 from publish.pdf.site import load_settings, page_url
 from publish.slides import moment
@@ -199,8 +199,8 @@ def assert_pptx_text_in_bounds(deck: Any) -> None:
             assert height <= box.h + 0.5, (number, shape.name, height, box.h)
 
 
-def test_no_text_runs_off_a_slide_or_over_another(site: Path, facilitator_site: Path) -> None:
-    for built in (site, facilitator_site):
+def test_no_text_runs_off_a_slide_or_over_another(site: Path, facilitator_site: Path, online_site: Path) -> None:
+    for built in (site, facilitator_site, online_site):
         assert_pdf_text_in_bounds(pdf_of(built))
         assert_pptx_text_in_bounds(pptx_of(built))
 
@@ -298,6 +298,8 @@ def test_the_home_page_and_the_facilitators_schedule_offer_the_slides(site: Path
                 assert (built / SLIDES_FOLDER / name).resolve() in targets, (built.name, src, name)
     schedule = BeautifulSoup((site / page_url("schedule.md") / "index.html").read_text(encoding="utf-8"), "lxml")
     assert not schedule.select(f'.cw-downloads a[href*="{SLIDES_FOLDER}/"]')
+    guide = squash(" ".join(page.extract_text() or "" for page in PdfReader(facilitator_site / "pdf" / GUIDE_PDF).pages[:3]))
+    assert f"{SLIDES_FOLDER}/{SLIDES_PPTX}" in guide and f"{SLIDES_FOLDER}/{SLIDES_PDF}" in guide
 
 
 def test_libreoffice_opens_the_pptx_with_the_same_slides_as_the_pdf(facilitator_site: Path, tmp_path: Path) -> None:

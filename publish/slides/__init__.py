@@ -16,8 +16,6 @@ from pathlib import Path
 from macros.cohort import Build
 from macros.data import load_course
 from macros.downloads import SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
-from macros.errors import ContentError, Problem
-from publish.pdf.machine import Lack, MachineError
 from publish.pdf.site import load_settings
 
 from .deck import build_deck
@@ -64,22 +62,3 @@ def build_slides(site_dir: Path, *, config_file: Path, build: Build) -> BuiltSli
     write_pptx(laid, folder / SLIDES_PPTX, **details)
     return BuiltSlides(folder / SLIDES_PDF, folder / SLIDES_PPTX, len(laid), time.perf_counter() - started)
 
-
-def slides_job(site_dir: Path, config_file: Path, build: Build) -> tuple[BuiltSlides | None, list[Problem], list[Lack]]:
-    """build_slides in a worker process (make_prints runs it beside the other PDFs): what it made, or its problems, as plain values."""
-    try:
-        return build_slides(site_dir, config_file=config_file, build=build), [], []
-    except ContentError as error:
-        return None, error.problems, []
-    except MachineError as error:
-        return None, [], error.lacks
-
-
-def slides_made(result: tuple[BuiltSlides | None, list[Problem], list[Lack]]) -> BuiltSlides:
-    """What slides_job made; raises its problems here, as build_slides would have."""
-    made, problems, lacks = result
-    if lacks:
-        raise MachineError(lacks)
-    if problems or made is None:
-        raise ContentError(problems)
-    return made

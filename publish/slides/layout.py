@@ -204,7 +204,8 @@ def _style(line: Line, size: float) -> tuple[float, bool, bool, float]:
     if line.kind == "figure":
         return size, True, False, 0.0
     if line.kind in ("bullet", "number"):
-        return size, False, False, size * 1.4
+        # An entry new at this stage of a build-up is set bold, as the page marks it "New".
+        return size, line.new, False, size * 1.4
     return size, line.kind == "heading", line.kind == "quote", 0.0
 
 
