@@ -18,6 +18,7 @@ from pptx.util import Emu
 from pypdf import PdfReader
 
 from macros.data import load_course
+from macros.diagrams import learning_cycle
 from macros.downloads import GUIDE_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
 from macros.slide import Line, Slide
 from publish.pdf.site import load_settings, page_url
@@ -211,13 +212,24 @@ def test_text_of_any_length_shrinks_or_continues_and_is_never_cut(tmp_path: Path
     slide = Slide(
         "A title far longer than any slide holds " * 12,
         subtitle="A subtitle that goes on " * 10,
-        kicker="A section heading " * 8,
+        kicker="A section heading " * 40,
         lines=[Line(words, "bullet"), Line(long_word), *(Line(f"Entry {n} " * 9, "number", "Term", n) for n in range(1, 30))],
         notes=["A note."],
     )
-    laid = lay_out([Slide("Short", lines=[Line("One line.")]), slide])
-    assert len(laid) > 3
+    finding = next(iter(DATA.findings.values()))
+    pictured = Slide(
+        "Pictured " * 20,
+        "discussion",
+        lines=[Line(words, "bullet"), Line("Source: " + words, "source")],
+        picture=learning_cycle(finding),
+        picture_alt="A picture.",
+        address=SITE_URL + "a-long-page/" * 20,
+    )
+    picture_alone = Slide("Alone", "picture", lines=[Line("Source: " + words, "source")], picture=learning_cycle(finding), picture_alt="A picture.")
+    laid = lay_out([Slide("Short", lines=[Line("One line.")]), slide, pictured, picture_alone])
+    assert len(laid) > 6
     shown = squash(" ".join(run.text for each in laid[1:] for column in each.columns for line in column.lines for row in line.rows for run in row))
+    assert shown.count("word399") == 4
     for token in words.split():
         assert token in shown
     assert long_word in shown.replace(" ", "")

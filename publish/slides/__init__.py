@@ -61,4 +61,3 @@ def build_slides(site_dir: Path, *, config_file: Path, build: Build) -> BuiltSli
     details = {"title": title, "subject": subject, "author": settings.author, "language": settings.language, "moment": moment(config_file.parent)}
     write_pptx(laid, folder / SLIDES_PPTX, **details)
     return BuiltSlides(folder / SLIDES_PDF, folder / SLIDES_PPTX, len(laid), time.perf_counter() - started)
-

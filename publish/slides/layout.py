@@ -35,6 +35,8 @@ KICKER_SIZE = 14.0
 SUBTITLE_SIZE = 20.0
 FOOTER_SIZE = 11.0
 QR_SIZE = 150.0
+# The smallest height a picture is drawn at above its source line; with less room, the two take a slide each.
+MIN_PICTURE = 160.0
 TITLE_ROWS = 3
 GAP = 16.0
 
@@ -252,17 +254,22 @@ def _lay_slide(slide: Slide) -> list[LaidSlide]:
     big = slide.kind in ("title", "section", "closing")
     y = 30.0
     kicker = None
+    extra: list[Line] = []
     if slide.kicker:
         rows = break_rows(slide.kicker, width, KICKER_SIZE, bold=True)
-        kicker = Text(rows, KICKER_SIZE, Box(MARGIN, y, width, len(rows) * KICKER_SIZE * LEADING), bold=True)
-        y += kicker.box.h + 6
+        if len(rows) > 2:
+            # A heading too long to sit above the title goes first in the body instead.
+            extra.append(Line(slide.kicker, "heading"))
+        else:
+            kicker = Text(rows, KICKER_SIZE, Box(MARGIN, y, width, len(rows) * KICKER_SIZE * LEADING), bold=True)
+            y += kicker.box.h + 6
     if big:
         y = max(y, 110.0)
     # Measured with room for a part number, so a slide that continues keeps its title's size and rows.
     size, rows, rest = _title_block(slide.title + PART_ROOM, width, BIG_TITLE_SIZES if big else TITLE_SIZES, TITLE_ROWS)
     rest = rest.removesuffix(PART_ROOM.strip()).strip()
     rows = rows if rest else break_rows(slide.title, width, size, bold=True)
-    extra: list[Line] = [Line(rest, "heading")] if rest else []
+    extra += [Line(rest, "heading")] if rest else []
     title_y = y
     y += len(rows) * size * LEADING
     subtitle = None
@@ -290,14 +297,14 @@ def _lay_slide(slide: Slide) -> list[LaidSlide]:
     title = Text(rows, size, Box(MARGIN, title_y, width, len(rows) * size * LEADING), bold=True)
     parts: list[tuple[list[Column], Box | None]]
     listed = [line for line in lines if line.kind != "source"]
-    if slide.picture and not listed:
+    below = _height(_lay(lines, BODY_SIZES[-1], region.w))
+    if slide.picture and not listed and region.h - below - 8 >= MIN_PICTURE:
         # A picture whose labels are every item: as large as the slide allows, its source under it.
-        below = _height([lay_line(line, BODY_SIZES[-1], width, index == 0) for index, line in enumerate(lines)])
-        picture_box = Box(region.x, region.y, region.w, max(40.0, region.h - below - 8))
-        text_region = Box(region.x, picture_box.y + picture_box.h + 8, region.w, region.h - picture_box.h - 8)
+        picture_box = Box(region.x, region.y, region.w, region.h - below - 8)
+        text_region = Box(region.x, picture_box.y + picture_box.h + 8, region.w, below)
         parts = [(_columns(lines, text_region, columns=1)[0], _fit_picture(slide.picture, picture_box))]
     elif slide.picture:
-        # The picture beside its list; when the list cannot stand beside it, the picture alone, then the list.
+        # The picture beside its list; when the list cannot stand beside it (or under it), the picture alone, then the list.
         left = Box(region.x, region.y, region.w * 0.48, region.h)
         right = Box(region.x + region.w * 0.52, region.y, region.w * 0.48, region.h)
         beside = _columns(lines, right, columns=1, paginate=False)
