@@ -42,7 +42,7 @@ from macros.notes import OPENING, note_spans
 from macros.pages import check_front_matter, split_source
 from macros.templates import PageChecker
 from publish.pdf.content import GUIDE_BLOCKS, prompt_blocks
-from publish.pdf.site import NavEntry, _nav_entries, _printable_page, first_askers, page_url
+from publish.pdf.site import NavEntry, _nav_entries, _printable_page, first_askers, nav_pages, page_url
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a comparison reads from each revision: the pages, the data, the nav and the cohort manifests.
@@ -258,14 +258,6 @@ class Side:
         return src in self.printable and src != HOME_PAGE and src in self.pages and self.pages[src].meta.get("slides") is not False
 
 
-def _flatten(entries: Iterable[NavEntry]) -> Iterator[NavEntry]:
-    for entry in entries:
-        if entry.src is None:
-            yield from _flatten(entry.children)
-        else:
-            yield entry
-
-
 def _menu(entries: Iterable[NavEntry], section: str = "") -> Iterator[str]:
     for entry in entries:
         where = f"{section} › {entry.title}" if section else entry.title
@@ -325,8 +317,8 @@ def load_side(root: Path) -> Side:
     config = root / "mkdocs.yml"
     _, values = read_config(config)
     nav = _nav_entries(values.get("nav"))
-    titles = {entry.src: entry.title for entry in _flatten(nav) if entry.src}
-    order = [entry.src for entry in _flatten(nav) if entry.src]
+    titles = dict(nav_pages(nav))
+    order = [src for src, _ in nav_pages(nav)]
     # Whether a page goes in the print path (`reader: false` keeps it out), from front matter read here without a problem.
     clean: dict[str, bool] = {}
     pages: dict[str, Page] = {}

@@ -35,21 +35,12 @@ from macros.library import MACROS, RESOURCES_PAGE, SLIDE_FORMS, CoursePage, Page
 from macros.notes import OPENING, note_spans
 from macros.pages import check_source
 from macros.slide import Slide, SlideKind
-from publish.pdf.site import NavEntry, SiteSettings, page_url
+from publish.pdf.site import SiteSettings, nav_pages, page_url
 
 HEADING = re.compile(r"^(?P<level>#{1,6})[ \t]+(?P<text>.*?)(?:[ \t]*\{(?P<attrs>[^}]*)\})?[ \t]*#*[ \t]*$")
 CALL = re.compile(r"\{\{.*?\}\}")
 # The class that keeps a heading's section off the slides: `## Epilogue { .no-slides }`.
 NO_SLIDES = "no-slides"
-
-
-def nav_pages(entries: tuple[NavEntry, ...]) -> Iterator[tuple[str, str]]:
-    """(source, nav title) of the printable nav's pages, in order (publish/pdf/site.py reads the nav)."""
-    for entry in entries:
-        if entry.src is None:
-            yield from nav_pages(entry.children)
-        else:
-            yield entry.src, entry.title
 
 
 def _text(html: str) -> str:
