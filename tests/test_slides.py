@@ -365,3 +365,14 @@ def test_faculty_keep_a_section_or_a_page_off_the_slides(project: Path) -> None:
     resources = project / "docs" / "resources.md"
     resources.write_text(resources.read_text(encoding="utf-8").replace('title: "Resources"\n', 'title: "Resources"\nslides: false\n'), encoding="utf-8")
     assert "Resources" not in titles() and "On managing innovation and change" not in titles()
+
+
+def test_the_same_sources_give_the_same_pptx_bytes() -> None:
+    from macros.cohort import Build
+    from publish.slides.deck import build_deck
+
+    def made() -> bytes:
+        laid = lay_out(build_deck(SETTINGS, DATA, Build()))
+        return build_presentation(laid, title="t", subject="s", author="a", language="en", moment=moment(ROOT))
+
+    assert made() == made()
