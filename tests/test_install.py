@@ -296,7 +296,7 @@ sys.exit(main(sys.argv[2:]))
     [
         ("harfbuzz-subset", "  HarfBuzz-Subset (Debian package libharfbuzz-subset0): WeasyPrint needs it to embed fonts in the PDFs."),
         ("pango-1.0", "  Pango (Debian package libpango-1.0-0): WeasyPrint needs it to lay out the PDFs' text."),
-        ("cairo", "  Cairo (Debian package libcairo2): cairosvg needs it to draw the installed app's icons."),
+        ("cairo", "  Cairo (Debian package libcairo2): cairosvg needs it to draw the installed app's icons and the slides' pictures."),
     ],
 )
 def test_a_missing_library_is_reported_as_the_machines(tmp_path: Path, hidden: str, expected: str) -> None:

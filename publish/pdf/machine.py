@@ -43,7 +43,7 @@ LIBRARIES = {
     "harfbuzz-subset": Lack("HarfBuzz-Subset", "libharfbuzz-subset0", "WeasyPrint needs it to embed fonts in the PDFs."),
     "harfbuzz": Lack("HarfBuzz", "libharfbuzz0b", "WeasyPrint needs it to shape the PDFs' text."),
     "fontconfig": Lack("Fontconfig", "libfontconfig1", "WeasyPrint needs it to find fonts."),
-    "cairo": Lack("Cairo", "libcairo2", "cairosvg needs it to draw the installed app's icons."),
+    "cairo": Lack("Cairo", "libcairo2", "cairosvg needs it to draw the installed app's icons and the slides' pictures."),
 }
 # What WeasyPrint says when a library it can do without is missing (its words name the library).
 WARNINGS = [(re.compile(r"HarfBuzz-Subset", re.I), LIBRARIES["harfbuzz-subset"])]

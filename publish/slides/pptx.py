@@ -15,7 +15,6 @@ import uuid
 import zipfile
 from pathlib import Path
 
-import cairosvg
 from lxml import etree
 from pptx import Presentation
 from pptx.dml.color import RGBColor
@@ -25,6 +24,7 @@ from pptx.slide import Slide as PptxSlide
 from pptx.text.text import TextFrame, _Paragraph
 from pptx.util import Emu, Pt
 
+from publish.pdf.machine import MachineError, lack_in_import_error
 from publish.pdf.qr import qr_png
 
 from .layout import FONT, HEIGHT, LEADING, WIDTH, Box, LaidLine, LaidSlide, Run, Text
@@ -150,6 +150,17 @@ def _number(slide: PptxSlide, laid: LaidSlide, colour: RGBColor) -> None:
         paragraph.append(end)
 
 
+def _png(picture: str, pixels: int) -> bytes:
+    """A picture the macros draw, as a PNG pixels wide, its lines and text in the slides' ink."""
+    try:
+        import cairosvg
+    except OSError as error:
+        # Cairo is a system library: the machine lacks it, the course is fine.
+        raise MachineError([lack_in_import_error(error)]) from None
+    svg = bare_svg(picture).replace("currentColor", "#1a1a1a")
+    return bytes(cairosvg.svg2png(bytestring=svg.encode(), output_width=pixels))
+
+
 def build_presentation(laid: list[LaidSlide], *, title: str, subject: str, author: str, language: str, moment: datetime.datetime) -> bytes:
     """The slides as a .pptx file's bytes."""
     presentation = Presentation()
@@ -178,8 +189,7 @@ def build_presentation(laid: list[LaidSlide], *, title: str, subject: str, autho
             shape.name = f"Body {number}"
             _body(shape.text_frame, column.lines, colour)
         if each.picture_box is not None:
-            svg = bare_svg(each.slide.picture).replace("currentColor", "#1a1a1a")
-            png = cairosvg.svg2png(bytestring=svg.encode(), output_width=round(each.picture_box.w * PIXELS_PER_POINT))
+            png = _png(each.slide.picture, round(each.picture_box.w * PIXELS_PER_POINT))
             _picture(slide, png, each.picture_box, each.slide.picture_alt, "Picture")
         if each.qr_box is not None and each.slide.address:
             png = qr_png(each.slide.address, round(each.qr_box.w * PIXELS_PER_POINT))
