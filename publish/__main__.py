@@ -46,12 +46,13 @@ def make_prints(built: Path, config: Path, build: Build) -> bool:
         load_weasyprint()
         from publish.epub import build_epub
         from publish.pdf import build_pdfs
-        from publish.slides import build_slides
+        from publish.slides import prepare_slides
 
-        # The slides are made beside the other PDFs, in a thread of this process, which is idle while its workers print
-        # (they read only the sources and write only slides/).
+        # The slides are read and laid out here, then printed in a thread of this process beside the other PDFs, whose
+        # worker processes leave this one idle (the thread writes only slides/).
+        slides_to_write = prepare_slides(built, config_file=config_file, build=build)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            slides = pool.submit(build_slides, built, config_file=config_file, build=build)
+            slides = pool.submit(slides_to_write.write)
             for pdf in build_pdfs(built, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition):
                 print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {pdf.seconds:.1f} s")
             book = build_epub(built, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition)

@@ -16,10 +16,10 @@ from pathlib import Path
 from macros.cohort import Build
 from macros.data import load_course
 from macros.downloads import SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
-from publish.pdf.site import load_settings
+from publish.pdf.site import SiteSettings, load_settings
 
 from .deck import build_deck
-from .layout import lay_out
+from .layout import LaidSlide, lay_out
 from .pdf import write_pdf
 from .pptx import write_pptx
 
@@ -46,18 +46,33 @@ def moment(root: Path) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(int(epoch) if epoch.isdigit() else 315532800, datetime.UTC)
 
 
-def build_slides(site_dir: Path, *, config_file: Path, build: Build) -> BuiltSlides:
-    """Write site_dir/slides/: the PDF and the PowerPoint file of the session's slides; raises ContentError."""
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class SlidesToWrite:
+    """The slides laid out and what their files say about themselves, ready to be written (in a thread, beside the PDFs)."""
+
+    folder: Path
+    settings: SiteSettings
+    laid: list[LaidSlide]
+    title: str
+    subject: str
+    made: datetime.datetime
+
+    def write(self) -> BuiltSlides:
+        """Write the PDF and the PowerPoint file into the folder."""
+        started = time.perf_counter()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_pdf(self.laid, self.settings, self.folder.parent, self.folder / SLIDES_PDF, self.title, self.subject)
+        details = {"title": self.title, "subject": self.subject, "author": self.settings.author, "language": self.settings.language, "moment": self.made}
+        write_pptx(self.laid, self.folder / SLIDES_PPTX, **details)
+        return BuiltSlides(self.folder / SLIDES_PDF, self.folder / SLIDES_PPTX, len(self.laid), time.perf_counter() - started)
+
+
+def prepare_slides(site_dir: Path, *, config_file: Path, build: Build) -> SlidesToWrite:
+    """The session's slides for site_dir/slides/, read and laid out (in the calling thread: it reads mkdocs.yml); raises ContentError."""
     settings = load_settings(config_file)
     data = load_course(config_file.parent / settings.docs_dir)
     laid = lay_out(build_deck(settings, data, build))
-    folder = site_dir / SLIDES_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
     title = f"{data.course.title}: Session slides" + (f", {build.cohort.name}" if build.cohort is not None else "")
     edition = " Facilitator edition, with speaker notes." if build.facilitator else ""
     subject = f"The slides of the session, in its order, from the course's pages and records.{edition}"
-    write_pdf(laid, settings, site_dir, folder / SLIDES_PDF, title, subject)
-    details = {"title": title, "subject": subject, "author": settings.author, "language": settings.language, "moment": moment(config_file.parent)}
-    write_pptx(laid, folder / SLIDES_PPTX, **details)
-    return BuiltSlides(folder / SLIDES_PDF, folder / SLIDES_PPTX, len(laid), time.perf_counter() - started)
+    return SlidesToWrite(site_dir / SLIDES_FOLDER, settings, laid, title, subject, moment(config_file.parent))
