@@ -65,21 +65,25 @@ serve: $(STAMP) $(ENGINE_STAMP)
 # tests/test_install.py checks every library and font the PDF, Chromium and Java processes map against these lists.
 PDF_PACKAGES  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core libcairo2
 TEST_PACKAGES := chromium fonts-dejavu-extra default-jre-headless poppler-utils zbar-tools
+# LibreOffice Impress, to open the slides' PowerPoint file in a test (tests/test_slides.py): without its recommended
+# packages (another Java, help, extra fonts), which the conversion does not need.
+TEST_PACKAGES_LEAN := libreoffice-impress
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# $(call apt_install,packages): install those of the packages that are missing.
+# $(call apt_install,packages[,options]): install those of the packages that are missing (options: e.g. --no-install-recommends).
 apt_install = command -v dpkg >/dev/null || exit 0; \
 	missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then echo "Installing" $$missing; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+	if [ -n "$$missing" ]; then echo "Installing" $$missing; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(2) $$missing; fi
 
 system-packages:
 	@$(call apt_install,$(PDF_PACKAGES))
 
 # The Debian packages each command installs, for tests/test_install.py: make -s packages FOR=site (or test).
 packages:
-	@echo $(if $(filter test,$(FOR)),$(PDF_PACKAGES) $(TEST_PACKAGES) $(NODE_PACKAGES),$(PDF_PACKAGES))
+	@echo $(if $(filter test,$(FOR)),$(PDF_PACKAGES) $(TEST_PACKAGES) $(TEST_PACKAGES_LEAN) $(NODE_PACKAGES),$(PDF_PACKAGES))
 
 test-packages: system-packages
 	@$(call apt_install,$(TEST_PACKAGES))
+	@$(call apt_install,$(TEST_PACKAGES_LEAN),--no-install-recommends)
 
 # The PDFs alone, over the site `make site` built; `make site` itself always makes them.
 pdf: $(STAMP) system-packages

@@ -21,8 +21,9 @@ from mkdocs.utils.meta import get_data
 from . import diagrams, render
 from .cohort import current_build
 from .data import TRIANGLE, CourseData
-from .models import Prompt
-from .schedule import load_segments, run_of_show
+from .models import Finding, Item, Prompt
+from .schedule import RunOfShow, load_segments, run_of_show
+from .slide import Slide
 
 RESOURCES_PAGE = "resources.md"
 IdKind = Literal["finding", "source", "prompt", "reflection", "discussion", "case", "study", "quote", "epilogue", "theme", "stage"]
@@ -94,6 +95,9 @@ class PageContext:
     meta: dict[str, Any] = field(default_factory=dict)
     resources_url: str = "resources/"
     pages: list[CoursePage] = field(default_factory=list)
+    # For the slides only (publish/slides): the heading the call sits under, and the page's address online when known.
+    heading: str = ""
+    address: str | None = None
 
     def href(self, source_id: str) -> str:
         """A link from this page to a source's full reference."""
@@ -124,11 +128,24 @@ class Macro:
 
 
 MACROS: dict[str, Macro] = {}
+# Each macro's slide form, by the macro's name: what the session's slides show of the same record (publish/slides).
+# A macro without one (a reflection, the downloads box, key points...) shows nothing on the slides.
+SLIDE_FORMS: dict[str, Callable[..., list[Slide]]] = {}
 
 
 def macro(takes: IdKind | None, example: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
     def register(function: Callable[..., str]) -> Callable[..., str]:
         MACROS[function.__name__] = Macro(function.__name__, function, takes, example)
+        return function
+
+    return register
+
+
+def slides_of(page_form: Callable[..., str]) -> Callable[[Callable[..., list[Slide]]], Callable[..., list[Slide]]]:
+    """Register a macro's slide form: called with the macro's own arguments, under the same page context."""
+
+    def register(function: Callable[..., list[Slide]]) -> Callable[..., list[Slide]]:
+        SLIDE_FORMS[page_form.__name__] = function
         return function
 
     return register
@@ -142,6 +159,13 @@ def finding(id: str) -> str:
     return render.render_finding(record, page.data.sources[record.source], page.href(record.source))
 
 
+@slides_of(finding)
+def finding_slides(id: str) -> list[Slide]:
+    page = current.get()
+    record = page.data.findings[id]
+    return [render.slide_finding(record, page.data.sources[record.source])]
+
+
 @macro(None, "key_actions()")
 def key_actions() -> str:
     """The five key actions that feed a virtuous learning cycle (Pulido-Gomez et al.), drawn as a cycle above the list."""
@@ -151,31 +175,56 @@ def key_actions() -> str:
     return render.render_finding(record, source, page.href(record.source), picture=diagrams.learning_cycle(record))
 
 
+@slides_of(key_actions)
+def key_actions_slides() -> list[Slide]:
+    page = current.get()
+    record = page.data.findings["five-key-actions"]
+    return [render.slide_finding(record, page.data.sources[record.source], picture=diagrams.learning_cycle(record))]
+
+
 @macro(None, "entry_point_criteria()")
 def entry_point_criteria() -> str:
     """What makes an entry point: meaningful, actionable, acceptable and provisional."""
     return finding("entry-point-criteria")
 
 
+@slides_of(entry_point_criteria)
+def entry_point_criteria_slides() -> list[Slide]:
+    return finding_slides("entry-point-criteria")
+
+
+def _triangle(stage: int) -> tuple[Finding, list[Item], str, str]:
+    """The strategic triangle built up to a stage: its record, the items shown, its title with the stage, and its picture."""
+    record = current.get().data.findings[TRIANGLE]
+    items = [item for item in record.items if item.stage is None or item.stage <= stage]
+    last = record.stages[-1] if record.stages else stage
+    title = f"{record.title} (stage {stage} of {last})"
+    return record, items, title, diagrams.strategic_triangle(record, items, title, stage if stage > 1 else None)
+
+
 @macro("stage", "strategic_triangle(3)")
 def strategic_triangle(stage: int = 3) -> str:
     """The key challenges for a collaborative team as built up to the given stage (1 to 3), drawn as a triangle above the list."""
     page = current.get()
-    record = page.data.findings[TRIANGLE]
-    items = [item for item in record.items if item.stage is None or item.stage <= stage]
-    last = record.stages[-1] if record.stages else stage
-    heading = f"{render.escape(record.title)} (stage {stage} of {last})"
+    record, items, title, picture = _triangle(stage)
     return render.render_finding(
         record,
         page.data.sources[record.source],
         page.href(record.source),
         items,
         new_stage=stage if stage > 1 else None,
-        heading=heading,
+        heading=str(render.escape(title)),
         anchor=f"finding-strategic-triangle-stage-{stage}",
-        picture=diagrams.strategic_triangle(record, items, f"{record.title} (stage {stage} of {last})", stage if stage > 1 else None),
+        picture=picture,
         unnamed=diagrams.TRIANGLE_CENTRE,
     )
+
+
+@slides_of(strategic_triangle)
+def strategic_triangle_slides(stage: int = 3) -> list[Slide]:
+    record, items, title, picture = _triangle(stage)
+    source = current.get().data.sources[record.source]
+    return [render.slide_finding(record, source, items, new_stage=stage if stage > 1 else None, heading=title, picture=picture, unnamed=diagrams.TRIANGLE_CENTRE)]
 
 
 @macro("reflection", 'reflection("your-top-challenge")')
@@ -188,6 +237,13 @@ def reflection(id: str) -> str:
 def discussion(id: str) -> str:
     """A small-group discussion prompt with its time box."""
     return render.render_prompt(current.get().data.prompts[id])
+
+
+@slides_of(discussion)
+def discussion_slides(id: str) -> list[Slide]:
+    page, build = current.get(), current_build.get()
+    groups = [(g.name, list(g.cities)) for g in build.cohort.groups] if build.facilitator and build.cohort is not None else None
+    return [render.slide_discussion(page.data.prompts[id], groups, page.address)]
 
 
 def reflections_called_on(tree: nodes.Template) -> list[str]:
@@ -248,10 +304,20 @@ def cite(id: str) -> str:
     return render.render_citation(page.data.sources[id], page.href(id))
 
 
+@slides_of(cite)
+def cite_slides(id: str) -> list[Slide]:
+    return [render.slide_source(current.get().data.sources[id])]
+
+
 @macro("case", 'case("hartford-case")')
 def case(id: str) -> str:
     """A case card: its title and what the session gives of the case, in its order (its place only if the title lacks it)."""
     return render.render_case(current.get().data.sources[id])
+
+
+@slides_of(case)
+def case_slides(id: str) -> list[Slide]:
+    return [render.slide_case(current.get().data.sources[id])]
 
 
 @macro("quote", 'quote("louisville-case")')
@@ -260,10 +326,21 @@ def quote(id: str) -> str:
     return render.render_quote(current.get().data.sources[id])
 
 
+@slides_of(quote)
+def quote_slides(id: str) -> list[Slide]:
+    page = current.get()
+    return [render.slide_quote(page.data.sources[id], page.heading)]
+
+
 @macro("epilogue", 'epilogue("louisville-case")')
 def epilogue(id: str) -> str:
     """What happened next in a case."""
     return render.render_epilogue(current.get().data.sources[id])
+
+
+@slides_of(epilogue)
+def epilogue_slides(id: str) -> list[Slide]:
+    return [render.slide_epilogue(current.get().data.sources[id])]
 
 
 @macro("study", 'study("learning-journey-or-blame-game")')
@@ -273,11 +350,22 @@ def study(id: str) -> str:
     return render.render_study(page.data.sources[id], page.href(id))
 
 
+@slides_of(study)
+def study_slides(id: str) -> list[Slide]:
+    return [render.slide_study(current.get().data.sources[id])]
+
+
 @macro("theme", 'resource_list("collaborative-governance")')
 def resource_list(theme: str) -> str:
     """Full references of the works the session cites under one resource theme."""
     page = current.get()
     return render.render_reference_list([s for s in page.data.sources.values() if s.theme == theme])
+
+
+@slides_of(resource_list)
+def resource_list_slides(theme: str) -> list[Slide]:
+    page = current.get()
+    return [render.slide_reference_list([s for s in page.data.sources.values() if s.theme == theme], page.heading or theme)]
 
 
 @macro(None, "objectives()")
@@ -309,6 +397,12 @@ def reach() -> str:
 def closing_credit() -> str:
     """The name the session closes with, from `closing_credit:` in docs/data/course.yml."""
     return render.render_closing_credit(current.get().data.course)
+
+
+@slides_of(reach)
+def reach_slides() -> list[Slide]:
+    page = current.get()
+    return [render.slide_reach(page.data.course, page.heading)]
 
 
 # The last data's answers: (data, kind -> ids). Keyed by the very data object, which load_course makes anew when a
@@ -369,11 +463,24 @@ def schedule() -> str:
     build = current_build.get()
     cohort = build.cohort
     here = current.get()
-    show = run_of_show(load_segments(((p.src_path, p.meta) for p in here.pages), cohort.minutes_for() if cohort is not None else None))
     manifest = f"cohorts/{build.cohort_id}.yml" if cohort is not None else None
     links = {p.src_path: get_relative_url(p.url, here.url or ".") for p in here.pages}
     calendar = get_relative_url(build.calendar, here.url or ".") if build.calendar else None
-    return render.render_schedule(show, cohort.clock if cohort else None, cohort.time_zone if cohort else None, manifest, build.facilitator, links, calendar)
+    return render.render_schedule(
+        _run_of_show(), cohort.clock if cohort else None, cohort.time_zone if cohort else None, manifest, build.facilitator, links, calendar
+    )
+
+
+def _run_of_show() -> RunOfShow:
+    """The session's parts in order, with the build's cohort's minutes."""
+    cohort = current_build.get().cohort
+    pages = ((p.src_path, p.meta) for p in current.get().pages)
+    return run_of_show(load_segments(pages, cohort.minutes_for() if cohort is not None else None))
+
+
+@slides_of(schedule)
+def schedule_slides() -> list[Slide]:
+    return [render.slide_plan(_run_of_show(), current.get().heading)]
 
 
 @macro(None, "discussion_logistics()")

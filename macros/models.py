@@ -158,6 +158,8 @@ class PageMeta(Record):
     template: Text | None = None
     # False keeps a page out of the printed course reader (e.g. the interactive My reflections page).
     reader: bool = True
+    # False keeps a page off the session's slides (publish/slides), e.g. the pre-work.
+    slides: bool = True
 
     @field_validator("minutes")
     @classmethod

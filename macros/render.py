@@ -1,8 +1,11 @@
-"""Pure functions: a record in, the HTML that Material styles out.
+"""Pure functions: a record in, the HTML that Material styles out, and beside each page form its slide form.
 
 Every text from the data is escaped here, so a record can never inject markup
 into a page. Blocks are single raw-HTML blocks with no blank lines inside, which
 Python-Markdown passes through untouched.
+
+A slide form (slide_*) takes the same record as the page form above it and returns what the session's slides show
+of it (macros/slide.py): the same words, fewer of them, as plain text. publish/slides lays them out and prints them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from markupsafe import escape
 from .cohort import Cohort
 from .models import Course, Finding, Item, Prompt, Source
 from .schedule import PARTS, RunOfShow, Segment, Slot, format_duration, format_time
+from .slide import Line, LineKind, Slide
 
 # A `work` is one the deck names without saying what kind it is: it gets no label.
 KIND_LABELS = {"case": "Case", "study": "Study", "article": "Article", "book": "Book", "session": "Session", "work": ""}
@@ -49,14 +53,41 @@ def _venues(source: Source) -> str:
     return " and ".join(f"<em>{escape(v)}</em>" for v in source.venues)
 
 
+def _citation(source: Source) -> tuple[str, str]:
+    """A short citation's words around the title: ('Pulido-Gomez et al., ', ' (2022)')."""
+    lead = f"{source.cited_as}, " if source.cited_as else ""
+    if not source.cited_as and len(source.authors) == 1:
+        lead = f"{source.authors[0]}, "
+    when = source.date.year if source.date else source.year
+    return lead, f" ({when})" if when else ""
+
+
 def render_citation(source: Source, href: str) -> str:
     """A short inline citation that links to the full reference."""
-    lead = f"{escape(source.cited_as)}, " if source.cited_as else ""
-    if not source.cited_as and len(source.authors) == 1:
-        lead = f"{escape(source.authors[0])}, "
-    when = source.date.year if source.date else source.year
-    tail = f" ({when})" if when else ""
-    return f'<a class="cw-cite" href="{escape(href)}">{lead}<cite>{escape(source.title)}</cite>{tail}</a>'
+    lead, tail = _citation(source)
+    return f'<a class="cw-cite" href="{escape(href)}">{escape(lead)}<cite>{escape(source.title)}</cite>{tail}</a>'
+
+
+def citation_text(source: Source) -> str:
+    """The short citation as plain text: 'Pulido-Gomez et al., Cross-Sector Collaboration in Cities: … (2022)'."""
+    lead, tail = _citation(source)
+    return f"{lead}{source.title}{tail}"
+
+
+def slide_source(source: Source) -> Slide:
+    """A work cited in a page's prose, as the deck shows it: its title, then who wrote it, where and when."""
+    lines = [Line(", ".join(source.authors))] if source.authors else [Line(source.cited_as)] if source.cited_as else []
+    if source.affiliation:
+        lines.append(Line(source.affiliation))
+    if source.venues:
+        lines.append(Line(" and ".join(source.venues)))
+    if source.date:
+        lines.append(Line(f"{source.date.day} {source.date:%B %Y}"))
+    elif source.year:
+        lines.append(Line(str(source.year)))
+    if source.summary and source.kind != "case":
+        lines.append(Line(source.summary))
+    return Slide(source.title, subtitle=source.place or "" if source.place and source.place not in source.title else "", lines=lines)
 
 
 def render_source_line(source: Source, href: str) -> str:
@@ -128,6 +159,42 @@ def render_finding(
     return _admonition("abstract", "cw-finding", title, _lines(intro, picture, body, render_source_line(source, source_href)), attrs)
 
 
+def _picture_alt(title: str, items: list[Item]) -> str:
+    """What a picture drawn from a finding shows, in words: its title, then each item under its group."""
+    return f"{title}: " + "; ".join((f"{i.group}: " if i.group else "") + i.text for i in items) + "."
+
+
+def slide_finding(
+    finding: Finding,
+    source: Source,
+    items: list[Item] | None = None,
+    *,
+    new_stage: int | None = None,
+    heading: str | None = None,
+    picture: str = "",
+    unnamed: str | None = None,
+) -> Slide:
+    """A finding as a titled list (its intro, its items under their groups, its source); with a picture, the picture beside it.
+
+    unnamed: where the items without a group sit in the picture, said as render_finding says it on the page.
+    """
+    shown = finding.items if items is None else items
+    title = heading or finding.title
+    lines = [Line(finding.intro)] if finding.intro else []
+    grouped = group_items(shown)
+    for group, members in grouped:
+        if group:
+            lines.append(Line(group, "heading"))
+        elif unnamed and len(grouped) > 1:
+            lines.append(Line(unnamed, "heading"))
+        for number, item in enumerate(members, start=1):
+            kind: LineKind = "number" if finding.numbered else "bullet"
+            lines.append(Line(item.text, kind, item.term, number if finding.numbered else None, new_stage is not None and item.stage == new_stage))
+    lines.append(Line(f"Source: {citation_text(source)}", "source"))
+    alt = _picture_alt(title, shown) if picture else ""
+    return Slide(title, "picture" if picture else "list", lines=lines, picture=picture, picture_alt=alt)
+
+
 def render_prompt(prompt: Prompt) -> str:
     """A reflection or discussion block; the data attributes are hooks for the journal, timer and print."""
     if prompt.kind == "reflection":
@@ -152,6 +219,16 @@ def place_beyond_title(source: Source) -> str | None:
     return source.place if source.place and source.place not in source.title else None
 
 
+def slide_discussion(prompt: Prompt, groups: list[tuple[str, list[str]]] | None = None, address: str | None = None) -> Slide:
+    """A discussion: its prompt and time box; the cohort's small groups (facilitator edition); the page with its timer, when online."""
+    fmt = f" · {prompt.format}" if prompt.format else ""
+    lines = [Line(f"{prompt.minutes} minutes{fmt}", "heading"), Line(prompt.text)]
+    if groups:
+        lines.append(Line("Small groups for this cohort", "heading"))
+        lines += [Line(", ".join(cities), "bullet", name) for name, cities in groups]
+    return Slide(prompt.title, "discussion", lines=lines, address=address)
+
+
 def render_case(source: Source) -> str:
     """A case card: title, place (unless the title names it), then what the deck says of it, in the deck's order."""
     place = place_beyond_title(source)
@@ -167,6 +244,17 @@ def render_case(source: Source) -> str:
     return _admonition("info", "cw-case", f"Case: {escape(source.title)}", _lines(shown, summary, quote, chart, facts), attrs)
 
 
+def slide_case(source: Source) -> Slide:
+    """A case: its title and place, what the deck says about it, and its facts under their heading."""
+    lines = [Line(source.summary)] if source.summary else []
+    if source.facts:
+        if source.facts_heading:
+            lines.append(Line(source.facts_heading, "heading"))
+        lines += [Line(fact, "bullet") for fact in source.facts]
+    place = source.place if source.place and source.place not in source.title else ""
+    return Slide(source.title, subtitle=place or "", lines=lines)
+
+
 def render_quote(source: Source) -> str:
     """A case's quotation, whole: its paragraphs inside one pair of quotation marks, then who said it."""
     assert source.quote is not None
@@ -180,10 +268,23 @@ def render_quote(source: Source) -> str:
     )
 
 
+def slide_quote(source: Source, title: str) -> Slide:
+    """A case's quotation on a slide of its own, whole, inside one pair of quotation marks, then who said it."""
+    assert source.quote is not None
+    paragraphs = list(source.quote.paragraphs)
+    paragraphs[0], paragraphs[-1] = f"“{paragraphs[0]}", f"{paragraphs[-1]}”"
+    return Slide(title, "quote", lines=[*(Line(p, "quote") for p in paragraphs), Line(f"— {source.quote.by}", "by")])
+
+
 def render_epilogue(source: Source) -> str:
     """What happened next in a case."""
     body = _lines('<ul class="cw-facts">', (f"<li>{escape(e)}</li>" for e in source.epilogue), "</ul>")
     return _admonition("success", "cw-epilogue", "Epilogue", body, f' id="epilogue-{source.id}"')
+
+
+def slide_epilogue(source: Source) -> Slide:
+    """What happened next in a case."""
+    return Slide("Epilogue", lines=[Line(e, "bullet") for e in source.epilogue])
 
 
 def render_study(source: Source, href: str) -> str:
@@ -195,6 +296,17 @@ def render_study(source: Source, href: str) -> str:
     venue = f'<p class="cw-venue">{_venues(source)}{", " + str(source.year) if source.year else ""}</p>' if source.venues else ""
     attrs = f' id="study-{source.id}" data-source="{source.id}"'
     return _admonition("note", "cw-study", f"Study: {escape(source.title)}", _lines(venue, question, methods, render_source_line(source, href)), attrs)
+
+
+def slide_study(source: Source) -> Slide:
+    """A study: where and when it appeared, its research question and methods, and its citation."""
+    venue = " and ".join(source.venues) + (f", {source.year}" if source.year and source.venues else "")
+    lines = [Line(f"“{source.question}”", term="Question")] if source.question else []
+    if source.methods:
+        lines.append(Line("Methods", "heading"))
+        lines += [Line(m, "bullet") for m in source.methods]
+    lines.append(Line(f"Source: {citation_text(source)}", "source"))
+    return Slide(source.title, subtitle=venue, lines=lines)
 
 
 def render_reference(source: Source) -> str:
@@ -221,11 +333,20 @@ def render_reference(source: Source) -> str:
     return f'<li id="{source_anchor(source.id)}">{" ".join(parts)}</li>'
 
 
+def _ranked(sources: list[Source]) -> list[Source]:
+    """The references under one resource theme in the order they are listed: studies and articles first."""
+    order = {"study": 0, "article": 1, "case": 2, "work": 3, "book": 4, "session": 5}
+    return sorted(sources, key=lambda s: (order[s.kind], s.title))
+
+
 def render_reference_list(sources: list[Source]) -> str:
     """The references under one resource theme, studies and articles first."""
-    order = {"study": 0, "article": 1, "case": 2, "work": 3, "book": 4, "session": 5}
-    ranked = sorted(sources, key=lambda s: (order[s.kind], s.title))
-    return _lines('<ul class="cw-references">', (render_reference(s) for s in ranked), "</ul>")
+    return _lines('<ul class="cw-references">', (render_reference(s) for s in _ranked(sources)), "</ul>")
+
+
+def slide_reference_list(sources: list[Source], title: str) -> Slide:
+    """The works under one resource theme, each as its short citation."""
+    return Slide(title, lines=[Line(citation_text(s), "bullet") for s in _ranked(sources)])
 
 
 def render_objectives(question: str | None, objectives: list[str]) -> str:
@@ -261,6 +382,34 @@ def render_reach(course: Course) -> str:
 def render_closing_credit(course: Course) -> str:
     """The name the course closes with, as the deck's last slide gives it (nothing when the record has none)."""
     return f'<p class="cw-closing-credit">{escape(course.closing_credit)}</p>' if course.closing_credit else ""
+
+
+def slide_reach(course: Course, title: str) -> Slide:
+    """The programme's reach as headline figures, under the heading of the page's section."""
+    return Slide(title, "figures", lines=[Line(f.label, "figure", f.figure) for f in course.reach])
+
+
+def slide_title(course: Course, cohort: Cohort | None) -> Slide:
+    """The deck's first slide: the course's title and subtitle, the programme (the cohort's name, dates and place when set), the faculty."""
+    lines = [Line(course.track, "heading")] if course.track else []
+    # The programme as the deck's title slide joins it to its organizations, with a dash; a cohort's own name instead.
+    programme = " – ".join([course.programme, " and ".join(course.organizations)]) if course.organizations else course.programme
+    lines.append(Line(cohort.name if cohort is not None else programme))
+    if cohort is not None and cohort.dates:
+        lines.append(Line(cohort.dates))
+    if cohort is not None and cohort.place:
+        lines.append(Line(cohort.place))
+    if cohort is not None and cohort.hosts:
+        lines.append(Line(" and ".join(cohort.hosts)))
+    for person in course.faculty:
+        lines.append(Line(person.name, "heading"))
+        lines += [Line(role) for role in person.roles]
+    return Slide(course.title, "title", subtitle=course.subtitle, lines=lines)
+
+
+def slide_closing(course: Course, address: str | None) -> Slide:
+    """The deck's last slide: the name it closes with (the course's title when the record has none), and the site's address when it is known."""
+    return Slide(course.closing_credit or course.title, "closing", subtitle=course.centre, address=address)
 
 
 def render_reflection_journal(groups: list[tuple[str, str | None, list[Prompt]]]) -> str:
@@ -364,6 +513,20 @@ def _unset(show: RunOfShow) -> str:
         else:
             named.setdefault(PARTS[slot.part], []).append(str(slot.segment.number))
     return "; ".join(f"{what} in segment{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}" if numbers else what for what, numbers in named.items())
+
+
+def slide_plan(show: RunOfShow, title: str) -> Slide:
+    """The session plan: each page of the session in order with its parts, and their minutes where they are set."""
+    lines: list[Line] = []
+    previous: Segment | None = None
+    for slot in show.slots:
+        length = f" ({slot.minutes} minutes)" if slot.minutes is not None else ""
+        if slot.segment is previous:
+            lines[-1] = Line(f"{lines[-1].text} · {PARTS[slot.part]}{length}", "bullet", slot.segment.label)
+        else:
+            lines.append(Line(PARTS[slot.part] + length, "bullet", slot.segment.label))
+            previous = slot.segment
+    return Slide(title, lines=lines)
 
 
 def render_schedule(

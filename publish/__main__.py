@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from macros.check import check_sources, in_reading_order
@@ -37,7 +38,7 @@ def default_site_dir(cohort: str, edition: str, engine: str = engines.DEFAULT_EN
 
 
 def make_prints(built: Path, config: Path, build: Build) -> bool:
-    """Write the PDFs (site/pdf/) and the EPUB reader (site/epub/) into the built site; False, after saying why, if not."""
+    """Write the PDFs (site/pdf/), the EPUB reader (site/epub/) and the slides (site/slides/) into the built site; False, after saying why, if not."""
     cohort = build.cohort
     config_file = config if config.is_absolute() else ROOT / config
     name = cohort.name if cohort is not None else None
@@ -47,11 +48,19 @@ def make_prints(built: Path, config: Path, build: Build) -> bool:
         load_weasyprint()
         from publish.epub import build_epub
         from publish.pdf import build_pdfs
+        from publish.slides import prepare_slides
 
-        for pdf in build_pdfs(built, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition):
-            print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {pdf.seconds:.1f} s")
-        book = build_epub(built, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition)
-        print(f"  {book.path.relative_to(built)}: {book.chapters} chapters, {book.seconds:.1f} s")
+        # The slides are read and laid out here, then printed in a thread of this process beside the other PDFs, whose
+        # worker processes leave this one idle (the thread writes only slides/).
+        slides_to_write = prepare_slides(built, config_file=config_file, build=build)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            slides = pool.submit(slides_to_write.write)
+            for pdf in build_pdfs(built, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition):
+                print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {pdf.seconds:.1f} s")
+            book = build_epub(built, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition)
+            print(f"  {book.path.relative_to(built)}: {book.chapters} chapters, {book.seconds:.1f} s")
+            made = slides.result()
+        print(f"  {made.pdf.relative_to(built)} and {made.pptx.name}: {made.slides} slides, {made.seconds:.1f} s")
     except ContentError as error:
         print(format_problems(error.problems), file=sys.stderr)
         return False
@@ -84,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m publish", description=__doc__.splitlines()[0])
     parser.add_argument("--site-dir", type=Path, help="where the finished site goes (default: site, or site-<cohort>-<edition> for the others)")
     add_build_arguments(parser)
-    parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs (reader, handouts, workbook) and the EPUB reader for a faster build")
+    parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs (reader, handouts, workbook), the EPUB reader and the slides for a faster build")
     args = parser.parse_args(argv)
 
     config = args.config if args.config.is_absolute() else ROOT / args.config
@@ -136,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             print(format_problems(problems), file=sys.stderr)
             return 1
         # The finished site's links, anchors, images, ids and the allow-list on every page, checked last: a failure publishes nothing.
-        problems = check_built_site(built, ROOT / "docs", config, missing_ok=(".pdf", ".epub") if args.no_pdf else ())
+        problems = check_built_site(built, ROOT / "docs", config, missing_ok=(".pdf", ".epub", ".pptx") if args.no_pdf else ())
         if problems:
             print(format_problems(problems), file=sys.stderr)
             return 1

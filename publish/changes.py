@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
 import io
 import os
 import re
@@ -32,9 +33,9 @@ from mkdocs.utils.meta import get_data
 from macros.check import course_pages
 from macros.cohort import COHORTS_DIR, Build, Cohort, current_build, read_manifest
 from macros.data import COURSE_FILE, DATA_DIR, LIST_FILES, CourseData, load_course
-from macros.downloads import GUIDE_PDF, READER_EPUB, READER_PDF, WORKBOOK_PDF, handout_pdf
+from macros.downloads import GUIDE_PDF, HOME_PAGE, READER_EPUB, READER_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX, WORKBOOK_PDF, handout_pdf
 from macros.errors import ContentError
-from macros.library import RESOURCES_PAGE, CoursePage, Macro, PageContext, current
+from macros.library import RESOURCES_PAGE, SLIDE_FORMS, CoursePage, Macro, PageContext, current
 from macros.nav import read_config
 from macros.notes import OPENING, note_spans
 from macros.pages import check_front_matter, split_source
@@ -42,7 +43,7 @@ from macros.renames import fix_for, likely_successor
 from macros.revision import commit_of, default_branch, git, is_shallow, merge_base
 from macros.templates import PageChecker
 from publish.pdf.content import GUIDE_BLOCKS, prompt_blocks
-from publish.pdf.site import NavEntry, _nav_entries, _printable_page, first_askers, page_url
+from publish.pdf.site import NavEntry, _nav_entries, _printable_page, first_askers, nav_pages, page_url
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a comparison reads from each revision: the pages, the data, the nav and the cohort manifests.
@@ -235,13 +236,9 @@ class Side:
     def title(self, src: str) -> str:
         return self.pages[src].title if src in self.pages else src
 
-
-def _flatten(entries: Iterable[NavEntry]) -> Iterator[NavEntry]:
-    for entry in entries:
-        if entry.src is None:
-            yield from _flatten(entry.children)
-        else:
-            yield entry
+    def on_slides(self, src: str) -> bool:
+        """Whether the session's slides show the page (publish/slides/deck.py): a printable page but the home page, without `slides: false`."""
+        return src in self.printable and src != HOME_PAGE and src in self.pages and self.pages[src].meta.get("slides") is not False
 
 
 def _menu(entries: Iterable[NavEntry], section: str = "") -> Iterator[str]:
@@ -303,8 +300,8 @@ def load_side(root: Path) -> Side:
     config = root / "mkdocs.yml"
     _, values = read_config(config)
     nav = _nav_entries(values.get("nav"))
-    titles = {entry.src: entry.title for entry in _flatten(nav) if entry.src}
-    order = [entry.src for entry in _flatten(nav) if entry.src]
+    titles = dict(nav_pages(nav))
+    order = [src for src, _ in nav_pages(nav)]
     # Whether a page goes in the print path (`reader: false` keeps it out), from front matter read here without a problem.
     clean: dict[str, bool] = {}
     pages: dict[str, Page] = {}
@@ -390,13 +387,29 @@ def render_calls(
                     build = Build(cohort[0], cohort[1], build.edition)
                 page_token, build_token = current.set(context), current_build.set(build)
                 try:
-                    shown[(page.src, index, build.facilitator)] = spec.function(*args)
+                    shown[(page.src, index, build.facilitator)] = spec.function(*args) + _slides_mark(spec.name, args)
                 except Exception as error:  # a call the other side's data cannot show (e.g. an id it lacks) shows something else
                     shown[(page.src, index, build.facilitator)] = f"\0{type(error).__name__}: {error}"
                 finally:
                     current.reset(page_token)
                     current_build.reset(build_token)
     return shown
+
+
+# What a call shows on the slides, as a mark after what it shows on the page: an HTML comment, which no question
+# about the page's blocks sees, holding a digest of the call's slides (its slide form, macros/library.py).
+SLIDES_MARK = "<!--slides:"
+
+
+def _slides_mark(name: str, args: list[Any]) -> str:
+    form = SLIDE_FORMS.get(name)
+    return f"{SLIDES_MARK}{hashlib.sha256(repr(form(*args)).encode()).hexdigest()}-->" if form is not None else ""
+
+
+def _split_mark(html: str) -> tuple[str, str]:
+    """(what a call shows on the page, its slides' mark)."""
+    at = html.find(SLIDES_MARK)
+    return (html, "") if at < 0 else (html[:at], html[at:])
 
 
 def handout_pages(side: Side) -> list[str]:
@@ -412,6 +425,9 @@ class Seen:
     facilitator: set[str] = field(default_factory=set)
     prompts: set[str] = field(default_factory=set)
     guide: set[str] = field(default_factory=set)
+    # Pages whose slides show the change, and pages whose speaker notes (facilitator edition) do.
+    slides: set[str] = field(default_factory=set)
+    notes: set[str] = field(default_factory=set)
     covers: bool = False
     cohort: str | None = None
 
@@ -429,10 +445,16 @@ def differences(side: Side, before: Rendered, after: Rendered) -> Seen:
             # Facilitators alone see it when participants see no change there; the guide gathers the facilitator edition's notes and schedule.
             if in_note or before.get((src, index, False)) == after.get((src, index, False)):
                 seen.facilitator.add(src)
+            if in_note:
+                seen.notes.add(src)
             if in_note or [str(b) for b in old.select(GUIDE_BLOCKS)] != [str(b) for b in new.select(GUIDE_BLOCKS)]:
                 seen.guide.add(src)
             continue
-        seen.pages.add(src)
+        (old_page, old_slides), (new_page, new_slides) = _split_mark(before.get((src, index, facilitator), "")), _split_mark(html)
+        if old_page != new_page:
+            seen.pages.add(src)
+        if old_slides != new_slides:
+            seen.slides.add(src)
         if [str(b) for b in prompt_blocks(old)] != [str(b) for b in prompt_blocks(new)]:
             seen.prompts.add(src)
     return seen
@@ -461,6 +483,10 @@ def describe(side: Side, seen: Seen) -> list[str]:
             places.append(f"the course reader ({READER_PDF}, {READER_EPUB})")
         if any(src in side.handouts for src in seen.prompts):
             places.append(f"the reflection workbook ({WORKBOOK_PDF})")
+    slides = [src for src in side.order if src in seen.slides and side.on_slides(src)]
+    if slides or seen.covers:
+        which = f"the slides of {_join([_quote(side.title(src)) for src in slides])}" if slides else "the title slide"
+        places.append(f"{which} ({SLIDES_FOLDER}/{SLIDES_PDF}, {SLIDES_PPTX})")
     if seen.covers:
         places.append(f"the covers and headings of every PDF, and the cover of {READER_EPUB}")
     notes = [src for src in side.order if src in seen.facilitator]
@@ -468,6 +494,8 @@ def describe(side: Side, seen: Seen) -> list[str]:
         places.append(f"the facilitator edition of {_join([_quote(side.title(src)) for src in notes])}")
     if any(src in side.printable for src in seen.guide):
         places.append(f"the facilitator guide ({GUIDE_PDF})")
+    if any(side.on_slides(src) for src in seen.notes):
+        places.append(f"the speaker notes of the facilitator edition's slides ({SLIDES_PPTX})")
     if seen.cohort and places:
         # Everything listed is that cohort's build.
         places[0] = f"the {seen.cohort} cohort's site (make site COHORT={seen.cohort}): {places[0]}"
@@ -850,6 +878,11 @@ def compare_pages(base: Side, head: Side, section: Section) -> None:
                 entry.lines.append(Line(label, before.text if before else None, after.text if after else None))
                 in_note = shown_block.note is not None
                 (seen.facilitator if in_note else seen.pages).add(src)
+                # A heading is a slide's title or the line above it; prose and notes are the facilitator slides' speaker notes.
+                if shown_block.text.lstrip().startswith("#"):
+                    seen.slides.add(src)
+                elif MACRO_CALL.sub("", shown_block.text).strip():
+                    seen.notes.add(src)
                 if in_note:
                     seen.guide.add(src)
                     entry.flags.append("facilitator-only text changed; participants never see it")

@@ -30,9 +30,9 @@ WORKER = "sw.js"
 OFFLINE_VARIABLE = "COURSE_OFFLINE"
 MANIFEST = "manifest.webmanifest"
 ICONS = "assets/images/app-icon"
-# Kept when first opened rather than on the first visit: the PDFs (several MB), source maps, compressed copies, and
-# the search's language packs, which Material's search loads only for languages other than English.
-NOT_PRECACHED = re.compile(r"^(pdf/|assets/javascripts/lunr/)|\.(map|gz)$")
+# Kept when first opened rather than on the first visit: the PDFs (several MB), the slides, source maps, compressed
+# copies, and the search's language packs, which Material's search loads only for languages other than English.
+NOT_PRECACHED = re.compile(r"^(pdf/|slides/|assets/javascripts/lunr/)|\.(map|gz)$")
 MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons"
 
 

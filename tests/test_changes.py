@@ -83,7 +83,8 @@ def test_changing_one_key_action_names_the_item_and_where_it_shows(repo: Path) -
         "Findings (docs/data/findings.yml)",
         "  Changed: finding “Five key actions that contribute to a virtuous learning cycle” (five-key-actions)",
         "    item 3: Engage the community in all stages → Engage the wider community at every stage",
-        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf, course-reader.epub).",
+        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf, course-reader.epub)"
+        "; the slides of “2 · How to make progress” (slides/session-slides.pdf, session-slides.pptx).",
     ]
 
 
@@ -97,7 +98,8 @@ def test_rewording_a_paragraph_shows_the_words_that_changed(repo: Path) -> None:
         "  Changed: the page “1 · What to expect” (docs/what-to-expect.md)",
         "    line 30, under “The case: Hartford, Connecticut”: The first case is Hartford, CT: struggling to"
         " [-collaborate-] {+work together+} on opportunities for youth. As you …",
-        "    Seen in: the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf, course-reader.epub).",
+        "    Seen in: the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf, course-reader.epub)"
+        "; the speaker notes of the facilitator edition's slides (session-slides.pptx).",
     ]
 
 
@@ -154,7 +156,7 @@ def test_removing_a_cited_source_says_where_it_was_and_the_check_still_fails(rep
         "Sources (docs/data/sources.yml)",
         "  Removed: source “Leading Change” (kotter-leading-change)",
         f"    It was seen in: the pages “{nav_titles()['framing.md']}”, “Resources” and “Macro reference”; the search; the handout handout-framing.pdf;"
-        " the course reader (course-reader.pdf, course-reader.epub).",
+        f" the course reader (course-reader.pdf, course-reader.epub); the slides of “{nav_titles()['framing.md']}” and “Resources” (slides/session-slides.pdf, session-slides.pptx).",
         f'    docs/framing.md:{line} still calls cite("kotter-leading-change"): make check fails until that line is changed.',
     ]
     check = run([sys.executable, "-m", "macros.check"], cwd=repo)
@@ -177,7 +179,8 @@ def test_editing_a_facilitator_note_is_flagged_and_seen_only_by_facilitators(rep
         "Pages (docs/)",
         "  Changed: the page “2 · How to make progress” (docs/how-to-make-progress.md)",
         f"    line {line}, facilitator note “Running the setbacks discussion”: … key actions in view of the {{+whole+}} room while it answers. Then ask …",
-        "    Seen in: the facilitator edition of “2 · How to make progress”; the facilitator guide (facilitator-guide.pdf).",
+        "    Seen in: the facilitator edition of “2 · How to make progress”; the facilitator guide (facilitator-guide.pdf)"
+        "; the speaker notes of the facilitator edition's slides (session-slides.pptx).",
     ]
 
 
@@ -196,7 +199,8 @@ def test_changing_a_quotation_is_flagged_for_a_second_look(repo: Path) -> None:
         "Sources (docs/data/sources.yml)",
         f"  Changed: {louisville}",
         "    quotation, paragraph 4: ‘Are we not moving fast enough or is it just me?’ → ‘Are we not moving fast enough, or is it just me?’",
-        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf, course-reader.epub).",
+        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf, course-reader.epub)"
+        "; the slides of “2 · How to make progress” (slides/session-slides.pdf, session-slides.pptx).",
     ]
 
 
@@ -221,10 +225,12 @@ def test_an_affiliation_and_one_of_several_venues_are_citation_changes(repo: Pat
         "Sources (docs/data/sources.yml)",
         f"  Changed: {bologna}",
         "    affiliation: [-Associate-] Professor, University Medical School & Harvard T.H. Chan School of Public Health",
-        "    Seen in: the page “Resources”; the search; the course reader (course-reader.pdf, course-reader.epub).",
+        "    Seen in: the page “Resources”; the search; the course reader (course-reader.pdf, course-reader.epub)"
+        "; the slides of “Learning to lead cities” (slides/session-slides.pdf, session-slides.pptx).",
         f"  Changed: {entry_points}",
         "    venue 2 (removed): Stanford Social Innovation Review",
-        "    Seen in: the pages “3 · Where to begin” and “Resources”; the search; the handout handout-where-to-begin.pdf; the course reader (course-reader.pdf, course-reader.epub).",
+        "    Seen in: the pages “3 · Where to begin” and “Resources”; the search; the handout handout-where-to-begin.pdf; the course reader (course-reader.pdf, course-reader.epub)"
+        "; the slides of “3 · Where to begin” (slides/session-slides.pdf, session-slides.pptx).",
     ]
 
 
@@ -235,12 +241,14 @@ def test_a_discussion_shows_in_the_facilitator_logistics_and_minutes_in_the_sche
     lines = report(repo)
     assert (
         "    Seen in: the pages “1 · What to expect” and “Macro reference”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf, course-reader.epub);"
-        " the reflection workbook (reflection-workbook.pdf); the facilitator edition of “Schedule”; the facilitator guide (facilitator-guide.pdf)."
+        " the reflection workbook (reflection-workbook.pdf); the slides of “1 · What to expect” (slides/session-slides.pdf, session-slides.pptx);"
+        " the facilitator edition of “Schedule”; the facilitator guide (facilitator-guide.pdf); the speaker notes of the facilitator edition's slides (session-slides.pptx)."
     ) in lines
     assert lines[-3:] == [
         "  Changed: the page “1 · What to expect” (docs/what-to-expect.md)",
         "    front matter, minutes, case (added): 15",
-        "    Seen in: the page “Schedule”; the search; the course reader (course-reader.pdf, course-reader.epub); the facilitator guide (facilitator-guide.pdf).",
+        "    Seen in: the page “Schedule”; the search; the course reader (course-reader.pdf, course-reader.epub);"
+        " the slides of “Schedule” (slides/session-slides.pdf, session-slides.pptx); the facilitator guide (facilitator-guide.pdf).",
     ]
 
 
@@ -254,7 +262,8 @@ def test_a_cohort_manifest_change_is_seen_in_that_cohorts_site(repo: Path) -> No
         "    minutes, “1 · What to expect”, case (added): 15",
         "    minutes, “1 · What to expect”, insights (added): 20",
         "    Seen in: the summer-institute-2025 cohort's site (make site COHORT=summer-institute-2025): the page “Schedule”; the search;"
-        " the course reader (course-reader.pdf, course-reader.epub); the facilitator guide (facilitator-guide.pdf).",
+        " the course reader (course-reader.pdf, course-reader.epub); the slides of “Schedule” (slides/session-slides.pdf, session-slides.pptx);"
+        " the facilitator guide (facilitator-guide.pdf).",
     ]
 
 
@@ -285,14 +294,16 @@ def test_markdown_for_the_job_summary_marks_removed_and_added_words(repo: Path) 
         "",
         "- **Changed:** finding “Five key actions that contribute to a virtuous learning cycle” (five-key-actions)",
         "  - item 3: Engage the community ~~in all stages~~ → Engage the **wider** community **at every stage**",
-        "  - *Seen in:* the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf, course-reader.epub).",
+        "  - *Seen in:* the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf, course-reader.epub)"
+        "; the slides of “2 · How to make progress” (slides/session-slides.pdf, session-slides.pptx).",
         "",
         "### Pages (docs/)",
         "",
         "- **Changed:** the page “1 · What to expect” (docs/what-to-expect.md)",
         "  - line 30, under “The case: Hartford, Connecticut”: The first case is Hartford, CT: struggling to"
         " ~~collaborate~~ **work together** on opportunities for youth. As you …",
-        "  - *Seen in:* the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf, course-reader.epub).",
+        "  - *Seen in:* the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf, course-reader.epub)"
+        "; the speaker notes of the facilitator edition's slides (session-slides.pptx).",
     ]
 
 

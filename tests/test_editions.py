@@ -10,9 +10,10 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 from conftest import ROOT, nav_titles, pages_in_docs, run
+from pptx import Presentation
 from pypdf import PdfReader
 
-from macros.downloads import PDF_FOLDER, READER_PDF
+from macros.downloads import PDF_FOLDER, READER_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
 from macros.notes import note_spans
 from publish.pdf.build import GUIDE_PDF
 
@@ -120,6 +121,28 @@ def test_no_participant_pdf_holds_facilitator_text(site: Path, cohort_site: Path
         text = pdf_text(pdf)
         for sentence in [*facilitator_sentences(), *FACILITATOR_ONLY, "Facilitator notes"]:
             assert sentence not in text, f"{pdf.parent.parent.name}/{pdf.name}: {sentence!r}"
+
+
+def pptx_text(path: Path) -> tuple[str, str]:
+    """(every slide's text, every speaker note's text) of a PowerPoint file, whitespace collapsed."""
+    deck = Presentation(str(path))
+    shown = " ".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes if shape.has_text_frame)
+    notes = " ".join(slide.notes_slide.notes_text_frame.text for slide in deck.slides if slide.has_notes_slide)
+    return re.sub(r"\s+", " ", shown), re.sub(r"\s+", " ", notes)
+
+
+def test_no_participant_slides_hold_facilitator_text(site: Path, cohort_site: Path, facilitator_site: Path) -> None:
+    for built in (site, cohort_site):
+        shown, notes = pptx_text(built / SLIDES_FOLDER / SLIDES_PPTX)
+        assert notes == "", built.name
+        assert not any(slide.has_notes_slide for slide in Presentation(str(built / SLIDES_FOLDER / SLIDES_PPTX)).slides), built.name
+        for text in (shown, pdf_text(built / SLIDES_FOLDER / SLIDES_PDF)):
+            assert text.strip()
+            for sentence in [*facilitator_sentences(), *FACILITATOR_ONLY, "Facilitator notes"]:
+                assert sentence not in text, f"{built.name}/{SLIDES_FOLDER}: {sentence!r}"
+    # The facilitator edition's speaker notes do hold them: the test above would catch a leak.
+    _, notes = pptx_text(facilitator_site / SLIDES_FOLDER / SLIDES_PPTX)
+    assert sum(sentence in notes for sentence in facilitator_sentences()) > len(facilitator_sentences()) / 2
 
 
 def test_the_facilitator_reader_pdf_holds_every_note(facilitator_site: Path) -> None:

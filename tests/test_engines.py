@@ -151,6 +151,8 @@ def test_zensical_shows_every_finding_item_and_prompt_and_indexes_every_page(zen
 def test_zensical_site_has_the_pdfs_journal_and_timer(zensical_site: Path) -> None:
     assert (zensical_site / "pdf" / "course-reader.pdf").is_file()
     assert (zensical_site / "pdf" / "reflection-workbook.pdf").is_file()
+    # The slides are made from the sources, whatever engine built the pages.
+    assert (zensical_site / "slides" / "session-slides.pdf").is_file() and (zensical_site / "slides" / "session-slides.pptx").is_file()
     html = (zensical_site / "what-to-expect" / "index.html").read_text(encoding="utf-8")
     assert "assets/journal.js" in html and "assets/timer.js" in html
     assert '<meta name="course-cohort" content="generic">' in html

@@ -14,6 +14,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -215,7 +216,10 @@ def _maps_while_running(command: list[str], ready: str, timeout: float = 30.0, *
             time.sleep(0.25)
         raise AssertionError(f"{command[0]} did not map {ready} within {timeout} s")
     finally:
-        process.kill()
+        # Its children too: LibreOffice's launcher leaves soffice.bin running when it is killed alone.
+        for pid in reversed(_descendants(process.pid)):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
         process.wait()
 
 
@@ -242,6 +246,22 @@ def test_java_loads_only_what_make_test_installs() -> None:
     maps = _maps_while_running([java, "-jar", str(vnu), "--errors-only", "-"], ready="libzip.so")
     problems = unaccounted(maps, allowed_for("test"))
     assert not problems, "Java loads files from packages `make test` does not install; add them to TEST_PACKAGES:\n" + "\n".join(problems)
+
+
+def test_libreoffice_loads_only_what_make_test_installs(tmp_path: Path) -> None:
+    """LibreOffice, opening a PowerPoint file headless as the slides test does, maps only what `make test` installs."""
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is missing: `make test` installs it (apt-get install -y --no-install-recommends libreoffice-impress)."
+    from pptx import Presentation
+
+    deck = Presentation()
+    deck.slides.add_slide(deck.slide_layouts[5]).shapes.title.text = "Leading Collaboration in Cities — “quotes”"  # type: ignore[union-attr]
+    deck.save(str(tmp_path / "deck.pptx"))
+    command = [soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", "--norestore", str(tmp_path / "deck.pptx")]
+    # Impress's own library is mapped once the file is open.
+    maps = _maps_while_running(command, ready="libsdlo.so", timeout=90.0)
+    problems = unaccounted(maps, allowed_for("test"))
+    assert not problems, "LibreOffice loads files from packages `make test` does not install; add them to TEST_PACKAGES_LEAN:\n" + "\n".join(problems)
 
 
 def test_node_loads_only_what_make_test_installs() -> None:
@@ -276,7 +296,7 @@ sys.exit(main(sys.argv[2:]))
     [
         ("harfbuzz-subset", "  HarfBuzz-Subset (Debian package libharfbuzz-subset0): WeasyPrint needs it to embed fonts in the PDFs."),
         ("pango-1.0", "  Pango (Debian package libpango-1.0-0): WeasyPrint needs it to lay out the PDFs' text."),
-        ("cairo", "  Cairo (Debian package libcairo2): cairosvg needs it to draw the installed app's icons."),
+        ("cairo", "  Cairo (Debian package libcairo2): cairosvg needs it to draw the installed app's icons and the slides' pictures."),
     ],
 )
 def test_a_missing_library_is_reported_as_the_machines(tmp_path: Path, hidden: str, expected: str) -> None:

@@ -95,8 +95,8 @@ def test_worker_lists_every_page_and_asset_with_the_hash_of_its_bytes(site: Path
     for address, digest in files.items():
         path = site / (address.removesuffix("./") + "index.html" if address.endswith("/") else address)
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, address
-    # PDFs are kept when first opened, not on the first visit.
-    assert not [f for f in files if f.startswith("pdf/") or f.endswith(".map") or f == "sw.js"]
+    # PDFs and the slides are kept when first opened, not on the first visit.
+    assert not [f for f in files if f.startswith(("pdf/", "slides/")) or f.endswith(".map") or f == "sw.js"]
 
 
 def test_make_serve_registers_no_worker_and_its_worker_removes_a_built_one(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from macros.data import load_course
-from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf
+from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf, slides_offered
 from macros.errors import ContentError, Problem
 from macros.models import Course
 
@@ -281,7 +281,10 @@ class PdfBuilder:
                 parts.append({"title": page.title, "anchor": page.key, "html": _unmarked("\n".join(str(block) for block in blocks))})
         title = f"{self.course.title}: Facilitator guide"
         subject = "The run of show, the discussion logistics and every facilitator note, in course order."
-        return _Document(GUIDE_PDF, "guide.html", title, subject, {**self._common("guide"), "parts": parts}, self.pages, images)
+        # The slides this edition presents from: linked online when the site's address is known, named otherwise.
+        site_url = self.settings.site_url
+        slides = [{"path": path, "text": text, "href": site_url + path if site_url else None} for path, text in slides_offered(facilitator=True)]
+        return _Document(GUIDE_PDF, "guide.html", title, subject, {**self._common("guide"), "parts": parts, "slides": slides}, self.pages, images)
 
     def document_names(self) -> list[str]:
         """The file name of every PDF of this edition, in the order compose() makes them."""
@@ -420,6 +423,8 @@ def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
         # The EPUB's link is checked where the EPUB is made (publish/epub).
         for link in page.article.select('.cw-downloads a[href][type="application/pdf"]'):
             path = urlsplit(str(link["href"])).path
+            if path.rsplit("/", 2)[-2:-1] != [PDF_FOLDER]:
+                continue  # the slides' PDF, checked with the slides (publish/slides)
             name = path.rsplit("/", 1)[-1]
             offered.add(name)
             if name not in made:

@@ -43,7 +43,7 @@ LIBRARIES = {
     "harfbuzz-subset": Lack("HarfBuzz-Subset", "libharfbuzz-subset0", "WeasyPrint needs it to embed fonts in the PDFs."),
     "harfbuzz": Lack("HarfBuzz", "libharfbuzz0b", "WeasyPrint needs it to shape the PDFs' text."),
     "fontconfig": Lack("Fontconfig", "libfontconfig1", "WeasyPrint needs it to find fonts."),
-    "cairo": Lack("Cairo", "libcairo2", "cairosvg needs it to draw the installed app's icons."),
+    "cairo": Lack("Cairo", "libcairo2", "cairosvg needs it to draw the installed app's icons and the slides' pictures."),
 }
 # What WeasyPrint says when a library it can do without is missing (its words name the library).
 WARNINGS = [(re.compile(r"HarfBuzz-Subset", re.I), LIBRARIES["harfbuzz-subset"])]
@@ -110,27 +110,37 @@ def first_fonts(stylesheet: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def missing_fonts(stylesheet: Path) -> list[Lack]:
-    """The fonts the stylesheet asks for first that fontconfig cannot find (it would silently use another)."""
+def font_match(family: str, style: str = "") -> tuple[str, str]:
+    """(family, file) of the font fontconfig, and so WeasyPrint, uses for a family and style ('Bold', 'Italic'); ('', '') if none."""
     from weasyprint.text.ffi import ffi, fontconfig
 
+    pattern = fontconfig.FcPatternCreate()
+    found = file = ""
+    try:
+        fontconfig.FcPatternAddString(pattern, b"family", family.encode())
+        if style:
+            fontconfig.FcPatternAddString(pattern, b"style", style.encode())
+        fontconfig.FcConfigSubstitute(ffi.NULL, pattern, 0)  # FcMatchPattern
+        fontconfig.FcDefaultSubstitute(pattern)
+        result = ffi.new("FcResult *")
+        match = fontconfig.FcFontMatch(ffi.NULL, pattern, result)
+        if match != ffi.NULL:
+            value = ffi.new("FcChar8 **")
+            if fontconfig.FcPatternGetString(match, b"family", 0, value) == 0:
+                found = ffi.string(value[0]).decode()
+            if fontconfig.FcPatternGetString(match, b"file", 0, value) == 0:
+                file = ffi.string(value[0]).decode()
+            fontconfig.FcPatternDestroy(match)
+    finally:
+        fontconfig.FcPatternDestroy(pattern)
+    return found, file
+
+
+def missing_fonts(stylesheet: Path) -> list[Lack]:
+    """The fonts the stylesheet asks for first that fontconfig cannot find (it would silently use another)."""
     lacks = []
     for family in first_fonts(stylesheet.read_text(encoding="utf-8")):
-        pattern = fontconfig.FcPatternCreate()
-        try:
-            fontconfig.FcPatternAddString(pattern, b"family", family.encode())
-            fontconfig.FcConfigSubstitute(ffi.NULL, pattern, 0)  # FcMatchPattern
-            fontconfig.FcDefaultSubstitute(pattern)
-            result = ffi.new("FcResult *")
-            match = fontconfig.FcFontMatch(ffi.NULL, pattern, result)
-            found = ""
-            if match != ffi.NULL:
-                value = ffi.new("FcChar8 **")
-                if fontconfig.FcPatternGetString(match, b"family", 0, value) == 0:
-                    found = ffi.string(value[0]).decode()
-                fontconfig.FcPatternDestroy(match)
-        finally:
-            fontconfig.FcPatternDestroy(pattern)
+        found, _ = font_match(family)
         if found.lower() != family.lower():
             package = FONTS.get(family, "the package that provides it")
             lacks.append(Lack(f"the font {family}", package, f"{stylesheet.name} prints with it; without it another font would be used."))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -208,37 +208,37 @@ def _article(text: str) -> Tag | None:
     return soup.select_one("article.md-content__inner") or soup.select_one("article") or soup.body
 
 
+def nav_pages(entries: Iterable[NavEntry]) -> Iterator[tuple[str, str]]:
+    """(source, nav title) of each page of the nav, in reading order; sections are walked into."""
+    for entry in entries:
+        if entry.src is None:
+            yield from nav_pages(entry.children)
+        else:
+            yield entry.src, entry.title
+
+
 def load_pages(site_dir: Path, settings: SiteSettings) -> list[SitePage]:
     """Every printable page of the nav, in nav order, with its article parsed from the built HTML."""
     pages: list[SitePage] = []
     problems: list[Problem] = []
-
-    def walk(entries: tuple[NavEntry, ...]) -> None:
-        for entry in entries:
-            if entry.src is None:
-                walk(entry.children)
-                continue
-            url = page_url(entry.src)
-            built = site_dir / built_path(entry.src)
-            if not built.is_file():
-                problems.append(
-                    Problem(
-                        settings.config_file,
-                        line_of(settings.config_path, "nav"),
-                        f"the nav lists {entry.src}, but the build has no {url}index.html.",
-                        "check the path in `nav:`.",
-                    )
+    for src, title in nav_pages(settings.nav):
+        url = page_url(src)
+        built = site_dir / built_path(src)
+        if not built.is_file():
+            problems.append(
+                Problem(
+                    settings.config_file,
+                    line_of(settings.config_path, "nav"),
+                    f"the nav lists {src}, but the build has no {url}index.html.",
+                    "check the path in `nav:`.",
                 )
-                continue
-            article = _article(built.read_text(encoding="utf-8"))
-            if article is None:
-                problems.append(
-                    Problem("docs/" + entry.src, 1, "the built page has no content to print.", "make sure the page has text below its front matter.")
-                )
-                continue
-            pages.append(SitePage(src=entry.src, url=url, title=entry.title, article=article))
-
-    walk(settings.nav)
+            )
+            continue
+        article = _article(built.read_text(encoding="utf-8"))
+        if article is None:
+            problems.append(Problem("docs/" + src, 1, "the built page has no content to print.", "make sure the page has text below its front matter."))
+            continue
+        pages.append(SitePage(src=src, url=url, title=title, article=article))
     if problems:
         raise ContentError(problems)
     return pages

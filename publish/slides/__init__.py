@@ -1,0 +1,78 @@
+"""The session's slides, built with the site from the same records: a 16:9 PDF and a PowerPoint file (slides/).
+
+deck.py reads the nav's pages into slides (each record through its slide form, beside its page form in
+macros/render.py); layout.py places and measures every word once; pdf.py and pptx.py print the same layout.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from macros.cohort import Build
+from macros.data import load_course
+from macros.downloads import SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
+from publish.pdf.site import SiteSettings, load_settings
+
+from .deck import build_deck
+from .layout import LaidSlide, lay_out
+from .pdf import write_pdf
+from .pptx import write_pptx
+
+
+@dataclass(frozen=True)
+class BuiltSlides:
+    """The slides written: the two files, how many slides, and how long it took."""
+
+    pdf: Path
+    pptx: Path
+    slides: int
+    seconds: float
+
+
+def moment(root: Path) -> datetime.datetime:
+    """When the slides were made, as the files record it: SOURCE_DATE_EPOCH, else the last commit, never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not epoch.isdigit():
+        try:
+            epoch = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True, text=True, check=False).stdout.strip()
+        except OSError:
+            epoch = ""
+    # Without either (a copy of the sources outside git), the earliest moment a zip file can record.
+    return datetime.datetime.fromtimestamp(int(epoch) if epoch.isdigit() else 315532800, datetime.UTC)
+
+
+@dataclass(frozen=True)
+class SlidesToWrite:
+    """The slides laid out and what their files say about themselves, ready to be written (in a thread, beside the PDFs)."""
+
+    folder: Path
+    settings: SiteSettings
+    laid: list[LaidSlide]
+    title: str
+    subject: str
+    made: datetime.datetime
+
+    def write(self) -> BuiltSlides:
+        """Write the PDF and the PowerPoint file into the folder."""
+        started = time.perf_counter()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_pdf(self.laid, self.settings, self.folder.parent, self.folder / SLIDES_PDF, self.title, self.subject)
+        details = {"title": self.title, "subject": self.subject, "author": self.settings.author, "language": self.settings.language, "moment": self.made}
+        write_pptx(self.laid, self.folder / SLIDES_PPTX, **details)
+        return BuiltSlides(self.folder / SLIDES_PDF, self.folder / SLIDES_PPTX, len(self.laid), time.perf_counter() - started)
+
+
+def prepare_slides(site_dir: Path, *, config_file: Path, build: Build) -> SlidesToWrite:
+    """The session's slides for site_dir/slides/, read and laid out (in the calling thread: it reads mkdocs.yml); raises ContentError."""
+    settings = load_settings(config_file)
+    data = load_course(config_file.parent / settings.docs_dir)
+    laid = lay_out(build_deck(settings, data, build))
+    title = f"{data.course.title}: Session slides" + (f", {build.cohort.name}" if build.cohort is not None else "")
+    edition = " Facilitator edition, with speaker notes." if build.facilitator else ""
+    subject = f"The slides of the session, in its order, from the course's pages and records.{edition}"
+    return SlidesToWrite(site_dir / SLIDES_FOLDER, settings, laid, title, subject, moment(config_file.parent))
