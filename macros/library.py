@@ -224,7 +224,8 @@ def strategic_triangle(stage: int = 3) -> str:
 def strategic_triangle_slides(stage: int = 3) -> list[Slide]:
     record, items, title, picture = _triangle(stage)
     source = current.get().data.sources[record.source]
-    return [render.slide_finding(record, source, items, new_stage=stage if stage > 1 else None, heading=title, picture=picture, unnamed=diagrams.TRIANGLE_CENTRE)]
+    fresh = stage if stage > 1 else None
+    return [render.slide_finding(record, source, items, new_stage=fresh, heading=title, picture=picture, unnamed=diagrams.TRIANGLE_CENTRE)]
 
 
 @macro("reflection", 'reflection("your-top-challenge")')
@@ -450,7 +451,7 @@ def _valid_ids(data: CourseData, takes: IdKind) -> set[str]:
 
 @macro(None, "cohort()")
 def cohort() -> str:
-    """The cohort this site is for: its name, and the dates (with "Add to calendar"), place, facilitators and cities its manifest sets (nothing in the generic course)."""
+    """The cohort this site is for: its name, and the dates (with "Add to calendar"), place, facilitators and cities it sets (nothing in the generic course)."""
     build = current_build.get()
     if build.cohort is None:
         return ""
