@@ -101,10 +101,11 @@ THEME_LINK_RELS = frozenset({"stylesheet", "icon", "manifest", "prev", "next"})
 THEME_LINKS_LOADING_NOTHING = frozenset({"canonical", "alternate"})
 THEME_SCRIPT_TYPES = frozenset({"", "text/javascript", "module", "application/json"})
 # Where the theme writes the inline scripts a browser runs, read from the built site (Material 9.8, Zensical 0.0.73):
-# (the parent's tag, its first class) and how many a page holds there. A script anywhere else was not written by a
+# (the parent's tag, its first class) and how many a page holds there (in <head>, Material's and our storage guard,
+# overrides/main.html). A script anywhere else was not written by a
 # template: text the theme writes unescaped (a title, a description, a nav title) has let it in, and the
 # Content-Security-Policy must not be given its hash.
-THEME_INLINE_SCRIPTS = {("head", ""): 1, ("nav", "md-header__inner"): 1, ("div", "md-main__inner"): 2}
+THEME_INLINE_SCRIPTS = {("head", ""): 2, ("nav", "md-header__inner"): 1, ("div", "md-main__inner"): 2}
 # Material writes a page's title and description, the nav's titles and the site's name into the HTML unescaped:
 # there they must not hold these characters, or they could add a tag or leave an attribute.
 UNESCAPED = '<>"'

@@ -318,7 +318,8 @@ def case(id: str) -> str:
 
 @slides_of(case)
 def case_slides(id: str) -> list[Slide]:
-    return [render.slide_case(current.get().data.sources[id])]
+    page = current.get()
+    return render.slide_case(page.data.sources[id], page.heading)
 
 
 @macro("quote", 'quote("louisville-case")')

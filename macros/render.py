@@ -244,15 +244,18 @@ def render_case(source: Source) -> str:
     return _admonition("info", "cw-case", f"Case: {escape(source.title)}", _lines(shown, summary, quote, chart, facts), attrs)
 
 
-def slide_case(source: Source) -> Slide:
-    """A case: its title and place, what the deck says about it, and its facts under their heading."""
-    lines = [Line(source.summary)] if source.summary else []
+def slide_case(source: Source, title: str) -> list[Slide]:
+    """A case in the order its card gives it: its title, place and summary; its quotation on a slide of its own; its chart's
+    title; its facts under their heading. title: the heading a quotation slide sits under."""
+    place = place_beyond_title(source) or ""
+    slides = [Slide(source.title, subtitle=place, lines=[Line(source.summary)] if source.summary else [])]
+    if source.quote is not None:
+        slides.append(slide_quote(source, title))
+    if source.chart:
+        slides.append(Slide(source.chart))
     if source.facts:
-        if source.facts_heading:
-            lines.append(Line(source.facts_heading, "heading"))
-        lines += [Line(fact, "bullet") for fact in source.facts]
-    place = source.place if source.place and source.place not in source.title else ""
-    return Slide(source.title, subtitle=place or "", lines=lines)
+        slides.append(Slide(source.facts_heading or source.title, lines=[Line(fact, "bullet") for fact in source.facts]))
+    return slides
 
 
 def render_quote(source: Source) -> str:

@@ -226,7 +226,7 @@ def test_an_affiliation_and_one_of_several_venues_are_citation_changes(repo: Pat
         f"  Changed: {bologna}",
         "    affiliation: [-Associate-] Professor, University Medical School & Harvard T.H. Chan School of Public Health",
         "    Seen in: the page “Resources”; the search; the course reader (course-reader.pdf, course-reader.epub)"
-        "; the slides of “Learning to lead cities” (slides/session-slides.pdf, session-slides.pptx).",
+        f"; the slides of “{nav_titles()['framing.md']}” (slides/session-slides.pdf, session-slides.pptx).",
         f"  Changed: {entry_points}",
         "    venue 2 (removed): Stanford Social Innovation Review",
         "    Seen in: the pages “3 · Where to begin” and “Resources”; the search; the handout handout-where-to-begin.pdf; the course reader (course-reader.pdf, course-reader.epub)"

@@ -219,7 +219,8 @@ def test_zensical_journal_timer_and_axe(browser: Any, zensical_url: str, scheme:
     page.goto(zensical_url + "what-to-expect/")
     box = page.locator(f'.cw-reflection[data-prompt="{REFLECTION}"]').get_by_label("Your private notes")
     box.fill("A note that stays here.")
-    assert page.evaluate(f"localStorage.getItem('cw-journal/generic/{REFLECTION}')") == "A note that stays here."
+    # Saved with the prompt's wording (issue 18), so the answer stays readable if the prompt ever leaves the course.
+    assert page.evaluate(f"JSON.parse(localStorage.getItem('cw-journal/generic/{REFLECTION}')).answer") == "A note that stays here."
     page.locator(".cw-timer").get_by_role("button", name="Start").first.click()
     page.evaluate(axe_source())  # not a script tag: the page's policy would refuse it
     result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)

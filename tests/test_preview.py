@@ -107,7 +107,7 @@ def test_a_reflection_asked_on_a_page_shows_on_my_reflections(preview: Preview) 
 
 
 def test_a_page_title_renamed_shows_on_the_schedule(preview: Preview) -> None:
-    preview.edit("how-to-make-progress.md", lambda text: text.replace("title:", "title: Renamed in the preview ·", 1))
+    preview.edit("how-to-make-progress.md", lambda text: text.replace('title: "', 'title: "Renamed in the preview · ', 1))
     preview.wait("schedule/", lambda text: "Renamed in the preview" in text, "with the page's new title")
     assert "the front matter or title of how-to-make-progress.md changed" in preview.rebuilds()[-1]
 

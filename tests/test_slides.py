@@ -89,7 +89,8 @@ def test_the_slides_follow_the_nav_and_show_the_records_words(site: Path) -> Non
     titles = titles_in_pptx(pptx_of(site))
     text = squash(" ".join(pdf_pages_text(pdf_of(site))))
     assert titles[0] == squash(DATA.course.title)
-    assert titles[-1] == squash(DATA.course.title)
+    # The deck closes on the name in closing_credit (docs/data/course.yml).
+    assert titles[-1] == squash(DATA.course.closing_credit or DATA.course.title)
     position = 0
     for src in slide_pages():
         # Each page's records in the page's order: findings by their titles, cases and studies by theirs.
@@ -110,7 +111,8 @@ def test_the_slides_follow_the_nav_and_show_the_records_words(site: Path) -> Non
             assert squash(prompt.text) in text and f"{prompt.minutes} minutes" in text, id
         for stage in calls_on(src, "strategic_triangle"):
             assert any(f"(stage {stage} of" in t for t in titles), stage
-        quote_sources = [DATA.sources[i] for i in calls_on(src, "quote")]
+        # A quotation is shown whole, by quote() or on its case's card, and so on its own slide.
+        quote_sources = [DATA.sources[i] for i in calls_on(src, "quote") + calls_on(src, "case") if DATA.sources[i].quote is not None]
         for source in quote_sources:
             assert source.quote is not None
             for paragraph in source.quote.paragraphs:
