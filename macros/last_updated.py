@@ -9,6 +9,7 @@ would read as an edit date. Without git, or outside a repository, no page shows 
 from __future__ import annotations
 
 import datetime
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -85,3 +86,15 @@ def on_page_markdown(markdown: str, page: Any, config: Any, **kwargs: Any) -> st
     if stamp is not None:
         page.meta[META_KEY] = date_html(stamp, str(config["theme"]["language"] or "en"))
     return markdown
+
+
+def build_moment(root: Path) -> datetime.datetime:
+    """When a build's files say they were made (the EPUB, the slides): SOURCE_DATE_EPOCH, else the last commit, never the clock.
+
+    So the same sources give the same bytes. Without either (a copy of the sources outside git), the earliest moment a
+    zip file can record.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not epoch.isdigit():
+        epoch = (_git(["log", "-1", "--format=%ct"], root) or "").strip()
+    return datetime.datetime.fromtimestamp(int(epoch) if epoch.isdigit() else 315532800, datetime.UTC)

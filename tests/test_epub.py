@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -183,6 +185,14 @@ def test_metadata_names_the_course_and_describes_its_accessibility(site: Path) -
     assert properties["schema:accessibilityHazard"] == ["none"]
     assert "reflowable" in properties["schema:accessibilitySummary"][0]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", properties["dcterms:modified"][0])
+
+
+def test_the_book_is_dated_by_the_last_commit_never_by_the_clock(site: Path) -> None:
+    """The same sources give the same bytes: the book's modified date and the time of every file in it are the last commit's."""
+    made = datetime.datetime.fromtimestamp(int(subprocess.check_output(["git", "log", "-1", "--format=%ct"], cwd=ROOT, text=True)), datetime.UTC)
+    with zipfile.ZipFile(site / EPUB_FOLDER / READER_EPUB) as book:
+        assert {info.date_time for info in book.infolist()} == {made.timetuple()[:6]}
+        assert f'<meta property="dcterms:modified">{made:%Y-%m-%dT%H:%M:%SZ}</meta>' in book.read("EPUB/package.opf").decode("utf-8")
 
 
 def test_every_prompt_points_to_the_workbook(site: Path, online_site: Path) -> None:

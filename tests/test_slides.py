@@ -20,9 +20,9 @@ from pypdf import PdfReader
 from macros.data import load_course
 from macros.diagrams import learning_cycle
 from macros.downloads import GUIDE_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
+from macros.last_updated import build_moment as moment
 from macros.slide import Line, Slide
 from publish.pdf.site import load_settings, nav_pages, page_url
-from publish.slides import moment
 from publish.slides.layout import HEIGHT, LEADING, WIDTH, Box, lay_out, text_width
 from publish.slides.pdf import write_pdf
 from publish.slides.pptx import EMU_PER_POINT, build_presentation

@@ -15,7 +15,6 @@ import uuid
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -28,6 +27,7 @@ from markupsafe import Markup
 
 from macros.downloads import EPUB_FOLDER, HOME_PAGE, PDF_FOLDER, READER_EPUB, WORKBOOK_PDF
 from macros.errors import ContentError, Problem
+from macros.last_updated import build_moment
 from macros.models import Course
 from publish.pdf import content
 from publish.pdf.build import EDITION_LABELS, Cohort, Edition, print_setup
@@ -227,10 +227,12 @@ class EpubBuilder:
             online = self.settings.site_url + chapter.page.url if self.settings.site_url else None
             html = page_template.render(**context, page_title=chapter.page.title, html=Markup(chapter.article.decode_contents()), online=online)
             documents[chapter.file] = to_xhtml(html, language)
+        # When the book says it was made, and the time of every file in it: the same sources give the same bytes.
+        made = build_moment(self.settings.config_path.parent)
         package = TEMPLATES.get_template("package.opf").render(
             **context,
             identifier=self._identifier(),
-            modified=_modified(),
+            modified=made.strftime("%Y-%m-%dT%H:%M:%SZ"),
             chapters=chapters,
             images=sorted((name, media_type) for name, (_, media_type) in self.images.items()),
             summary=_summary(bool(self.images)),
@@ -239,16 +241,21 @@ class EpubBuilder:
         partial = target.with_name(f".{target.name}.partial")
         try:
             with zipfile.ZipFile(partial, "w") as book:
+
+                def add(name: str, data: str | bytes, kind: int = zipfile.ZIP_DEFLATED) -> None:
+                    entry = zipfile.ZipInfo(name, date_time=made.timetuple()[:6])
+                    entry.external_attr = 0o644 << 16
+                    book.writestr(entry, data, compress_type=kind)
+
                 # The mimetype comes first and uncompressed, so a reader knows the file by its first bytes.
-                book.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", compress_type=zipfile.ZIP_STORED)
-                deflate = zipfile.ZIP_DEFLATED
-                book.writestr("META-INF/container.xml", TEMPLATES.get_template("container.xml").render(), compress_type=deflate)
-                book.writestr("EPUB/package.opf", package, compress_type=deflate)
-                book.writestr("EPUB/css/reader.css", STYLESHEET.read_text(encoding="utf-8"), compress_type=deflate)
+                add("mimetype", "application/epub+zip", zipfile.ZIP_STORED)
+                add("META-INF/container.xml", TEMPLATES.get_template("container.xml").render())
+                add("EPUB/package.opf", package)
+                add("EPUB/css/reader.css", STYLESHEET.read_text(encoding="utf-8"))
                 for name, text in documents.items():
-                    book.writestr(f"EPUB/{TEXT}/{name}", text, compress_type=deflate)
+                    add(f"EPUB/{TEXT}/{name}", text)
                 for name, (path, _) in sorted(self.images.items()):
-                    book.write(path, f"EPUB/{name}", compress_type=deflate)
+                    add(f"EPUB/{name}", path.read_bytes())
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
@@ -269,13 +276,6 @@ class EpubBuilder:
         """A stable identifier: the same course, cohort and edition give the same book, so a reader's copy is updated, not duplicated."""
         cohort = self.cohort.name if self.cohort is not None else ""
         return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "|".join([self.settings.site_url or self.settings.site_name, cohort, self.edition])))
-
-
-def _modified() -> str:
-    """When the book was made (dcterms:modified), from SOURCE_DATE_EPOCH when set, so a rebuild can be byte-identical."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch and epoch.isdigit() else datetime.now(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _summary(images: bool) -> str:

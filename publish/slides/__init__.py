@@ -7,8 +7,6 @@ macros/render.py); layout.py places and measures every word once; pdf.py and ppt
 from __future__ import annotations
 
 import datetime
-import os
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,7 @@ from pathlib import Path
 from macros.cohort import Build
 from macros.data import load_course
 from macros.downloads import SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
+from macros.last_updated import build_moment
 from publish.pdf.site import SiteSettings, load_settings
 
 from .deck import build_deck
@@ -32,18 +31,6 @@ class BuiltSlides:
     pptx: Path
     slides: int
     seconds: float
-
-
-def moment(root: Path) -> datetime.datetime:
-    """When the slides were made, as the files record it: SOURCE_DATE_EPOCH, else the last commit, never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if not epoch.isdigit():
-        try:
-            epoch = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True, text=True, check=False).stdout.strip()
-        except OSError:
-            epoch = ""
-    # Without either (a copy of the sources outside git), the earliest moment a zip file can record.
-    return datetime.datetime.fromtimestamp(int(epoch) if epoch.isdigit() else 315532800, datetime.UTC)
 
 
 @dataclass(frozen=True)
@@ -75,4 +62,4 @@ def prepare_slides(site_dir: Path, *, config_file: Path, build: Build) -> Slides
     title = f"{data.course.title}: Session slides" + (f", {build.cohort.name}" if build.cohort is not None else "")
     edition = " Facilitator edition, with speaker notes." if build.facilitator else ""
     subject = f"The slides of the session, in its order, from the course's pages and records.{edition}"
-    return SlidesToWrite(site_dir / SLIDES_FOLDER, settings, laid, title, subject, moment(config_file.parent))
+    return SlidesToWrite(site_dir / SLIDES_FOLDER, settings, laid, title, subject, build_moment(config_file.parent))
