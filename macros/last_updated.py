@@ -25,7 +25,10 @@ _last_changed: dict[Path, int] = {}
 
 
 def _git(args: list[str], cwd: Path) -> str | None:
-    """What a git command prints, or None when git is missing or fails (not a repository, no history)."""
+    """What a git command prints, or None when git is missing or fails (not a repository, no history).
+
+    Its own, not macros/revision.py's git_text: MkDocs loads this file by its path, as a hook, outside the package.
+    """
     try:
         result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="replace", check=False)
     except OSError:

@@ -1,7 +1,8 @@
-"""The revision a change is compared with: the merge base with the default branch, found with git.
+"""Git, for everything the course reads from its history, and the revision a change is compared with.
 
-`make changes` (publish/changes.py) reports against it, and `make check` (macros/renames.py) reads the reflection
-prompts readers may have answered from it. Both resolve it here, the same way.
+`make changes` (publish/changes.py) reports against the merge base with the default branch, and `make check`
+(macros/renames.py) reads the reflection prompts readers may have answered from it: both resolve it here, the same
+way. The calendar's SEQUENCE (publish/ics.py) reads the log here too.
 """
 
 from __future__ import annotations
@@ -10,8 +11,18 @@ import subprocess
 from pathlib import Path
 
 
-def git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, check=False)
+def git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """A git command run in root, its output in bytes (stdin, when given, is fed to it)."""
+    return subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, check=False)
+
+
+def git_text(root: Path, *args: str) -> str | None:
+    """What a git command prints, or None when git is missing or fails (not a repository, no history)."""
+    try:
+        result = git(root, *args)
+    except OSError:
+        return None
+    return result.stdout.decode("utf-8", errors="replace") if result.returncode == 0 else None
 
 
 def is_shallow(root: Path) -> bool:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime
 import logging
 import os
-import subprocess
 import uuid
 import zoneinfo
 from collections.abc import Iterable, Iterator
@@ -40,7 +39,7 @@ from mkdocs.utils.meta import get_data
 from pydantic import ValidationError
 
 from macros.cohort import COHORTS_DIR, Build, Cohort
-from macros.last_updated import _git
+from macros.revision import git, git_text
 from macros.schedule import PARTS, load_segments, minutes_in, run_of_show
 from publish.pdf.site import page_url
 
@@ -131,9 +130,12 @@ def _files_at(root: Path, revisions: list[str], paths: list[str]) -> list[dict[s
     """For each revision, the text of each path that exists in it: every file read by one `git cat-file --batch`."""
     asked = "".join(f"{revision}:{path}\n" for revision in revisions for path in paths).encode()
     try:
-        out = subprocess.run(["git", "cat-file", "--batch"], cwd=root, input=asked, capture_output=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
+        done = git(root, "cat-file", "--batch", stdin=asked)
+    except OSError:
         return [{} for _ in revisions]
+    if done.returncode != 0:
+        return [{} for _ in revisions]
+    out = done.stdout
     found: list[dict[str, str]] = []
     position = 0
     for _ in revisions:
@@ -154,7 +156,7 @@ def _files_at(root: Path, revisions: list[str], paths: list[str]) -> list[dict[s
 def history(root: Path, manifest: str, sources: list[str], site_url: str | None) -> list[tuple[int, dict[str, tuple[str, ...]]]]:
     """Each commit that changed the manifest or a page of the session, oldest first: (author time, each event's time and place then)."""
     paths = [manifest, *(f"docs/{src}" for src in sources)]
-    commits = [line.split() for line in reversed((_git(["log", "--format=%H %at", "--", *paths], root) or "").splitlines())]
+    commits = [line.split() for line in reversed((git_text(root, "log", "--format=%H %at", "--", *paths) or "").splitlines())]
     revisions = []
     for (_, stamp), texts in zip(commits, _files_at(root, [commit for commit, _ in commits], paths), strict=True):
         cohort = _cohort_of(texts.get(manifest))
@@ -194,7 +196,7 @@ def make_calendar(root: Path, config: Any, build: Build) -> bytes | None:
     pages = [(src, meta) for src in sources if minutes_in(meta := get_data((docs / src).read_text(encoding="utf-8"))[1]) is not None]
     now = occasions(cohort, pages, site_url)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    head = _git(["log", "-1", "--format=%at"], root)
+    head = git_text(root, "log", "-1", "--format=%at")
     uncommitted = int(epoch) if epoch else int(head) if head else 0
     past = history(root, f"{COHORTS_DIR}/{build.cohort_id}.yml", [src for src, _ in pages], site_url) if head else []
     changes = revisions_of(now, past, uncommitted)
