@@ -22,7 +22,7 @@ from publish.csp import secure_site
 from publish.html5 import repair_site
 from publish.ics import write_calendar
 from publish.offline import OFFLINE_VARIABLE, make_offline
-from publish.pdf.machine import MachineError, load_weasyprint
+from publish.pdf.machine import MachineError, check_machine
 from publish.sitecheck import check_built_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,6 @@ def make_prints(built: Path, config: Path, build: Build) -> bool:
     dates = (cohort.dates or None) if cohort is not None else None
     try:
         # Imported here so that --no-pdf never loads WeasyPrint.
-        load_weasyprint()
         from publish.epub import build_epub
         from publish.pdf import build_pdfs
         from publish.slides import prepare_slides
@@ -96,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs (reader, handouts, workbook), the EPUB reader and the slides for a faster build")
     args = parser.parse_args(argv)
 
+    try:
+        # What the machine lacks is said at once, before a minute of building would end on it.
+        check_machine(printing=not args.no_pdf)
+    except MachineError as error:
+        print(error, file=sys.stderr)
+        return 1
     config = args.config if args.config.is_absolute() else ROOT / args.config
     # The checks that need no rendering (data, cohorts, links, images, the nav); each page's front matter and macro
     # calls are checked as the page is rendered, below, so each source is read and checked once per build.

@@ -196,8 +196,8 @@ def test_the_book_is_dated_by_the_last_commit_never_by_the_clock(site: Path) -> 
         assert f'<meta property="dcterms:modified">{made:%Y-%m-%dT%H:%M:%SZ}</meta>' in book.read("EPUB/package.opf").decode("utf-8")
 
 
-def test_every_prompt_points_to_the_workbook(site: Path, online_site: Path) -> None:
-    for built in (site, online_site):
+def test_every_prompt_points_to_the_workbook(site: Path, cohort_site: Path) -> None:
+    for built in (site, cohort_site):
         for name, doc in documents(epub_of(built)).items():
             for block in doc.iterfind(".//x:div[@data-prompt]", NS):
                 pointer = block.find("x:p[@class='epub-workbook']", NS)
@@ -205,15 +205,15 @@ def test_every_prompt_points_to_the_workbook(site: Path, online_site: Path) -> N
                 text = squash("".join(pointer.itertext()))
                 assert "Reflection workbook (PDF)" in text
                 links = [a.get("href") for a in pointer.iterfind("x:a", NS)]
-                if built == online_site:
+                if built == cohort_site:
                     assert links == [f"{SITE_URL}pdf/{WORKBOOK_PDF}"]
-                    assert (online_site / "pdf" / WORKBOOK_PDF).is_file()
+                    assert (cohort_site / "pdf" / WORKBOOK_PDF).is_file()
                 else:
                     assert links == [], "without the site's address there is nowhere to link"
 
 
-def test_links_stay_inside_the_book_or_go_to_the_live_site(site: Path, online_site: Path) -> None:
-    for built in (site, online_site):
+def test_links_stay_inside_the_book_or_go_to_the_live_site(site: Path, cohort_site: Path) -> None:
+    for built in (site, cohort_site):
         docs = documents(epub_of(built))
         ids = {name: {str(i) for i in doc.xpath("//@id")} for name, doc in docs.items()}
         inside = 0
@@ -228,7 +228,7 @@ def test_links_stay_inside_the_book_or_go_to_the_live_site(site: Path, online_si
                 assert not fragment or fragment in ids[target], f"{name}: {href} points to a missing anchor"
                 inside += 1
         assert inside > len(nav_pages(NAV)), "the contents and cross-references should link inside the book"
-    online = documents(epub_of(online_site))["what-to-expect.xhtml"]
+    online = documents(epub_of(cohort_site))["what-to-expect.xhtml"]
     assert f"{SITE_URL}what-to-expect/" in [a.get("href") for a in online.iterfind(".//x:p[@class='epub-online']/x:a", NS)]
     assert documents(epub_of(site))["what-to-expect.xhtml"].find(".//x:p[@class='epub-online']", NS) is None
 

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
@@ -382,14 +383,18 @@ def test_make_serve_removes_a_worker_a_built_site_left_on_its_address(tab: Calla
             stderr=subprocess.DEVNULL,
         )
         try:
-            deadline = time.monotonic() + 60
+            # MkDocs listens before its first build ends: wait until it answers with the preview's (unfilled) worker, so
+            # the browser's update check on the reload below meets the preview and not a connection held open.
+            deadline = time.monotonic() + 120
             while True:
                 try:
-                    with socket.create_connection(("127.0.0.1", server.port), timeout=1):
-                        break
+                    with urllib.request.urlopen(server.address + "sw.js", timeout=5) as answer:
+                        if b"const PRECACHE = null;" in answer.read():
+                            break
                 except OSError:
-                    assert time.monotonic() < deadline, "mkdocs serve did not start"
-                    time.sleep(0.3)
+                    pass
+                assert time.monotonic() < deadline, "mkdocs serve did not start"
+                time.sleep(0.3)
             page.reload()
             # The preview's page, uncontrolled, with no worker registered and no cache left behind.
             state = """async () => ({heading: Boolean(document.querySelector('article h1')),

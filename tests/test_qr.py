@@ -35,11 +35,11 @@ def short(address: str) -> str:
     return address.split("://", 1)[1]
 
 
-def test_each_handout_code_decodes_to_its_page_online(online_site: Path, tmp_path: Path) -> None:
-    handouts = first_asked(online_site)
+def test_each_handout_code_decodes_to_its_page_online(cohort_site: Path, tmp_path: Path) -> None:
+    handouts = first_asked(cohort_site)
     assert handouts
     for src in handouts:
-        pdf = online_site / "pdf" / handout_pdf(src)
+        pdf = cohort_site / "pdf" / handout_pdf(src)
         address = SITE_URL + page_url(src)
         assert decode(pdf, 1, tmp_path) == [address], f"the handout of {src}"
         # The address is printed too, for a reader without a camera (the printed line may wrap, so spaces are ignored).
@@ -47,8 +47,8 @@ def test_each_handout_code_decodes_to_its_page_online(online_site: Path, tmp_pat
         print(f"{pdf.name}: page 1 decodes to {address}")
 
 
-def test_each_page_of_the_reader_opens_with_its_code(online_site: Path, tmp_path: Path) -> None:
-    pdf = online_site / "pdf" / READER_PDF
+def test_each_page_of_the_reader_opens_with_its_code(cohort_site: Path, tmp_path: Path) -> None:
+    pdf = cohort_site / "pdf" / READER_PDF
     starts = part_starts(pdf)
     for title, src in nav_pages():
         address = SITE_URL + page_url(src)

@@ -342,7 +342,7 @@ def test_the_course_closes_with_the_name_on_the_decks_last_slide(page: Callable[
     assert [src for src in pages_in_docs() if name in (ROOT / "docs" / src).read_text(encoding="utf-8")] == []
 
 
-@pytest.mark.parametrize("built", ["site", "online_site", "cohort_site", "facilitator_site"])
+@pytest.mark.parametrize("built", ["site", "cohort_site", "facilitator_site"])
 def test_every_html_file_carries_the_policy_with_the_hashes_of_the_sites_inline_scripts(request: pytest.FixtureRequest, built: str) -> None:
     from publish.csp import inline_scripts, script_hash
 

@@ -201,8 +201,8 @@ def assert_pptx_text_in_bounds(deck: Any) -> None:
             assert height <= box.h + 0.5, (number, shape.name, height, box.h)
 
 
-def test_no_text_runs_off_a_slide_or_over_another(site: Path, facilitator_site: Path, online_site: Path) -> None:
-    for built in (site, facilitator_site, online_site):
+def test_no_text_runs_off_a_slide_or_over_another(site: Path, facilitator_site: Path, cohort_site: Path) -> None:
+    for built in (site, facilitator_site, cohort_site):
         assert_pdf_text_in_bounds(pdf_of(built))
         assert_pptx_text_in_bounds(pptx_of(built))
 
@@ -276,7 +276,7 @@ def test_the_pptx_is_a_real_deck(facilitator_site: Path) -> None:
         assert {info.date_time for info in archive.infolist()} == {(*when[:5], when[5] // 2 * 2)}
 
 
-def test_discussions_carry_the_groups_for_facilitators_and_the_page_online_when_known(cohort_site: Path, facilitator_site: Path, online_site: Path) -> None:
+def test_discussions_carry_the_groups_for_facilitators_and_the_page_online_when_known(cohort_site: Path, facilitator_site: Path) -> None:
     from macros.cohort import load_build
 
     groups = load_build(ROOT, "summer-institute-2025").cohort
@@ -285,11 +285,11 @@ def test_discussions_carry_the_groups_for_facilitators_and_the_page_online_when_
     participant = squash(" ".join(pdf_pages_text(pdf_of(cohort_site))))
     for group in groups.groups:
         assert squash(group.name) in facilitator and squash(group.name) not in participant
-    deck = pptx_of(online_site)
+    deck = pptx_of(cohort_site)
     codes = [s for slide in deck.slides for s in slide.shapes if s.shape_type == 13 and s.name == "QR code"]
     discussions = [src for src in slide_pages() if calls_on(src, "discussion")]
     assert len(codes) >= len(discussions)
-    online = squash(" ".join(pdf_pages_text(pdf_of(online_site))))
+    online = squash(" ".join(pdf_pages_text(pdf_of(cohort_site))))
     for src in discussions:
         address = SITE_URL + page_url(src)
         assert any(address in code._element.nvPicPr.cNvPr.get("descr") for code in codes), src
@@ -297,7 +297,7 @@ def test_discussions_carry_the_groups_for_facilitators_and_the_page_online_when_
     # The codes read back as the page's address.
     if shutil.which("zbarimg"):
         code = codes[0]
-        image = Path(online_site.parent / "code.png")
+        image = Path(cohort_site.parent / "code.png")
         image.write_bytes(code.image.blob)
         read = subprocess.run(["zbarimg", "--raw", "-q", str(image)], capture_output=True, text=True, check=False).stdout.strip()
         assert read.startswith(SITE_URL), read

@@ -9,7 +9,7 @@ from pathlib import Path
 from macros.cohort import EDITIONS
 from macros.errors import ContentError
 
-from .machine import MachineError, load_weasyprint
+from .machine import MachineError, check_machine
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edition", default="participant", choices=EDITIONS, help="which edition to print (default: participant)")
     args = parser.parse_args(argv)
     try:
-        load_weasyprint()
+        check_machine(printing=True)
     except MachineError as error:
         print(error, file=sys.stderr)
         return 1

@@ -32,14 +32,13 @@ from macros.models import Course
 
 from . import content, speedup
 from .fit import fitted
-from .machine import MachineError, lack_in_warning, machine_lacks, release_memory
+from .machine import STYLESHEET, MachineError, lack_in_warning, release_memory
 from .parts import PART_MARK, print_parted
 from .qr import online
 from .site import SitePage, SiteSettings, first_askers, load_pages, load_settings
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-STYLESHEET = HERE / "print.css"
 Edition = Literal["participant", "facilitator"]
 EDITION_LABELS: dict[str, str] = {"participant": "", "facilitator": "Facilitator edition"}
 # Worker processes that print: one per core of the machines the build is made for (2).
@@ -463,9 +462,6 @@ def build_pdfs(
 ) -> list[BuiltPdf]:
     """Write the reader, a handout per page with prompts and the workbook into site_dir/pdf/; raises ContentError."""
     settings, course, cohort = print_setup("publish/pdf", config_file, cohort_name, cohort_dates, edition)
-    lacks = machine_lacks(STYLESHEET)
-    if lacks:
-        raise MachineError(lacks)
     stylesheet_problems = [_stylesheet_problem(m) for m in stylesheet_warnings(STYLESHEET.read_text(encoding="utf-8"))]
     if stylesheet_problems:
         raise ContentError(stylesheet_problems)

@@ -83,6 +83,27 @@ def lack_in_import_error(error: OSError) -> Lack:
     return Lack(name.group(1) if name else "a system library", packages, f"WeasyPrint could not load it ({error}).")
 
 
+# The print stylesheet: the fonts it asks for first are part of what the machine must have.
+STYLESHEET = Path(__file__).with_name("print.css")
+
+
+def check_machine(*, printing: bool) -> None:
+    """Everything the build needs from this machine, checked before anything is built: Cairo always (the installed
+    app's icons), and for printing WeasyPrint's libraries and print.css's fonts. Raises MachineError with every lack."""
+    lacks = []
+    try:
+        import cairosvg  # noqa: F401
+    except OSError as error:
+        lacks.append(lack_in_import_error(error))
+    if printing:
+        try:
+            lacks += machine_lacks(STYLESHEET)
+        except MachineError as error:
+            lacks += error.lacks
+    if lacks:
+        raise MachineError(lacks)
+
+
 def load_weasyprint() -> None:
     """Import WeasyPrint; raises MachineError naming the package when a library it needs is missing."""
     try:
