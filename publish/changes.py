@@ -16,11 +16,9 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
-import io
 import os
 import re
 import sys
-import tarfile
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -40,12 +38,11 @@ from macros.nav import read_config
 from macros.notes import OPENING, note_spans
 from macros.pages import check_front_matter, split_source
 from macros.renames import fix_for, likely_successor
-from macros.revision import commit_of, default_branch, git, is_shallow, merge_base
+from macros.revision import RevisionError, export, resolve_base
 from macros.templates import PageChecker
 from publish.pdf.content import GUIDE_BLOCKS, prompt_blocks
 from publish.pdf.site import NavEntry, _nav_entries, _printable_page, first_askers, nav_pages, page_url
 
-ROOT = Path(__file__).resolve().parent.parent
 # What a comparison reads from each revision: the pages, the data, the nav and the cohort manifests.
 PARTS = ("docs/", f"{COHORTS_DIR}/", "mkdocs.yml")
 Format = Literal["text", "markdown"]
@@ -105,56 +102,6 @@ CITATION_FIELDS = {"title", "authors", "affiliation", "cited_as", "venue", "year
 QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 MACRO_CALL = re.compile(r"{{.*?}}|{%.*?%}")
 CITE_CALL = re.compile(r"""cite\(\s*["']([^"']+)["']\s*\)""")
-
-
-class ChangesError(Exception):
-    """A comparison that cannot run: one line saying what is wrong and how to fix it."""
-
-
-# --- Git -------------------------------------------------------------------------------------------------------------
-
-
-def _unshallow_fix() -> str:
-    return "Fix: run `git fetch --unshallow` (in a workflow, give actions/checkout `fetch-depth: 0`), then run `make changes` again."
-
-
-def resolve_base(root: Path, base: str | None) -> tuple[str, str]:
-    """(commit, how the report names it) of the revision to compare with; raises ChangesError in one line with the fix."""
-    if git(root, "rev-parse", "--git-dir").returncode != 0:
-        raise ChangesError(f"make changes: {root} is not a git repository, so there is nothing to compare with. Fix: run it in a clone of the course.")
-    if base:
-        commit = commit_of(root, base)
-        if commit is not None:
-            return commit, f"{base} ({commit[:7]})" if not commit.startswith(base) else commit[:7]
-        if is_shallow(root):
-            raise ChangesError(f"make changes: the revision '{base}' is not in this shallow clone. {_unshallow_fix()}")
-        raise ChangesError(
-            f"make changes: there is no revision '{base}' in this repository. "
-            "Fix: give a branch, tag or commit that exists (`git branch -a` lists the branches), e.g. make changes BASE=main."
-        )
-    branch = default_branch(root)
-    if branch is None:
-        if is_shallow(root):
-            raise ChangesError(f"make changes: this shallow clone has no default branch to compare with. {_unshallow_fix()}")
-        raise ChangesError("make changes: there is no default branch (origin/HEAD or main) to compare with. Fix: name one, e.g. make changes BASE=main.")
-    commit = merge_base(root, branch)
-    if commit is None:
-        if is_shallow(root):
-            raise ChangesError(f"make changes: the common ancestor of HEAD and {branch} is not in this shallow clone. {_unshallow_fix()}")
-        raise ChangesError(f"make changes: HEAD and {branch} have no common ancestor. Fix: name the revision to compare with, e.g. make changes BASE={branch}.")
-    return commit, f"{branch} ({commit[:7]})"
-
-
-def export(root: Path, commit: str, destination: Path) -> None:
-    """The pages, data, nav and cohort manifests of a commit, written under destination."""
-    archive = git(root, "archive", "--format=tar", commit)
-    if archive.returncode != 0:
-        said = archive.stderr.decode(errors="replace").strip().splitlines()
-        reason = said[-1] if said else "no reason given"
-        raise ChangesError(f"make changes: git could not read {commit[:7]} ({reason}). Fix: run `git fetch` (or clone the repository again), then try again.")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        wanted = [m for m in tar.getmembers() if m.name.startswith(PARTS)]
-        tar.extractall(destination, members=wanted, filter="data")
 
 
 # --- One side of the comparison ---------------------------------------------------------------------------------------
@@ -1040,10 +987,10 @@ def render_report(report: Report, style: Format) -> str:
 
 
 def changes(root: Path, base: str | None) -> Report:
-    """Compare the working tree under root with a base revision; raises ChangesError."""
+    """Compare the working tree under root with a base revision; raises RevisionError."""
     commit, label = resolve_base(root, base)
     with tempfile.TemporaryDirectory(prefix="changes-") as folder:
-        export(root, commit, Path(folder))
+        export(root, commit, Path(folder), PARTS)
         return compare(load_side(Path(folder)), load_side(root), label)
 
 
@@ -1058,7 +1005,7 @@ def main(argv: list[str] | None = None) -> int:
     style: Format = args.format or ("markdown" if os.environ.get("GITHUB_STEP_SUMMARY") else "text")
     try:
         report = changes(args.root.resolve(), args.base or None)
-    except ChangesError as error:
+    except RevisionError as error:
         print(error, file=sys.stderr)
         return 1
     sys.stdout.write(render_report(report, style))
