@@ -38,7 +38,6 @@ class Page:
     """One page of a side: its source, front matter, macro calls and paragraphs."""
 
     src: str
-    path: Path
     text: str
     title: str
     meta: dict[str, Any]
@@ -165,7 +164,7 @@ def load_side(root: Path) -> Side:
         spans, _ = note_spans(lines)
         note_lines = {body_line + i for first, last in spans for i in range(first, last + 1)}
         title = known.title if known is not None else str(meta.get("title") or src)
-        pages[src] = Page(src, path, text, title, meta, calls, note_lines, _blocks(lines, body_line, spans))
+        pages[src] = Page(src, text, title, meta, calls, note_lines, _blocks(lines, body_line, spans))
     order = [page.src_path for page in nav] + [src for src in sources if src not in in_nav]
     # The nav's pages the print path keeps: all but those whose front matter says `reader: false`.
     printable = {page.src_path for page in nav if page.meta.get("reader") is not False}
