@@ -140,8 +140,8 @@ def load_side(root: Path) -> Side:
         data = load_course(docs)
     except ContentError as error:
         first = error.problems[0]
-        shown = first.path.removeprefix(str(root) + os.sep)
-        problem = f"{shown}:{first.line}: {first.message.rstrip('.')}"
+        where = first.path.removeprefix(str(root) + os.sep)
+        problem = f"{where}:{first.line}: {first.message.rstrip('.')}"
     config = root / "mkdocs.yml"
     sources = published_pages(docs, config) if docs.is_dir() else []
     nav = read_nav(docs, config, sources)
