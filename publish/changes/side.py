@@ -168,7 +168,7 @@ def load_side(root: Path) -> Side:
     order = [page.src_path for page in nav] + [src for src in sources if src not in in_nav]
     # The nav's pages the print path keeps: all but those whose front matter says `reader: false`.
     printable = {page.src_path for page in nav if page.meta.get("reader") is not False}
-    menu = [f"{page.section} › {page.title} ({page.src_path})" if page.section else f"{page.title} ({page.src_path})" for page in nav]
+    menu = [" › ".join([*page.sections, page.title]) + f" ({page.src_path})" for page in nav]
     cohorts: dict[str, Cohort | None] = {}
     folder = root / COHORTS_DIR
     for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
