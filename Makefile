@@ -92,7 +92,7 @@ pdf: $(STAMP) system-packages
 check: $(STAMP)
 	$(PY) -m macros.check
 
-# What a change does to the course, in plain words, and where readers will see it (publish/changes.py).
+# What a change does to the course, in plain words, and where readers will see it (publish/changes/).
 # BASE=<revision> compares with that revision; by default, the merge base with the default branch.
 # Markdown when GITHUB_STEP_SUMMARY is set, plain text otherwise; nothing when nothing changed.
 .PHONY: changes

@@ -43,6 +43,7 @@ class CoursePage:
     abs_src_path: str
     text: str = ""
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    sections: tuple[str, ...] = ()  # the titles of the nav sections it is in, outermost first
 
 
 # The last build's answer: (nav, files, pages). Keyed by the very nav and files objects, so it lasts one
@@ -65,13 +66,13 @@ def course_pages(nav: Any, files: Any) -> list[CoursePage]:
 def _walk_course_pages(nav: Any, files: Any) -> list[CoursePage]:
     found: list[CoursePage] = []
 
-    def walk(entry: Any, title: str | None) -> None:
+    def walk(entry: Any, title: str | None, sections: tuple[str, ...]) -> None:
         if isinstance(entry, list):
             for child in entry:
-                walk(child, None)
+                walk(child, None, sections)
         elif isinstance(entry, dict):
             for key, value in entry.items():
-                walk(value, str(key))
+                walk(value, str(key), (*sections, str(key)) if isinstance(value, list) else sections)
         elif isinstance(entry, str) and files is not None:
             file = files.get_file_from_path(entry)
             if file is not None and file.abs_src_path:
@@ -79,9 +80,9 @@ def _walk_course_pages(nav: Any, files: Any) -> list[CoursePage]:
                     text = Path(file.abs_src_path).read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):
                     text = ""  # the content check reports the unreadable page itself
-                found.append(CoursePage(entry, title or entry.removesuffix(".md"), file.url, file.abs_src_path, text, get_data(text)[1]))
+                found.append(CoursePage(entry, title or entry.removesuffix(".md"), file.url, file.abs_src_path, text, get_data(text)[1], sections))
 
-    walk(nav or [], None)
+    walk(nav or [], None, ())
     return found
 
 

@@ -408,6 +408,18 @@ def test_renaming_a_page_in_the_navigation_is_reported(repo: Path) -> None:
     ]
 
 
+def test_a_page_in_a_nested_section_is_named_with_every_section_it_is_in(repo: Path) -> None:
+    edit(repo, "mkdocs.yml", "  - After the session:\n      - Resources: resources.md\n", "")
+    edit(repo, "mkdocs.yml", "synthesis.md\n", "synthesis.md\n      - After the session:\n          - Resources: resources.md\n")
+    commit(repo, "Resources in a section of the session")
+    assert report(repo)[2:] == [
+        "Navigation (mkdocs.yml)",
+        "  Changed: the navigation",
+        "    entry 9: After the session › Resources (resources.md) → The session › After the session › Resources (resources.md)",
+        "    Seen in: the menu of every page; the course reader's contents and bookmarks (course-reader.pdf) and its e-book contents (course-reader.epub).",
+    ]
+
+
 def test_a_revision_git_cannot_read_is_one_line_with_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     course = copy_project(tmp_path / "damaged")
     git(course, "init", "-q", "-b", "main")

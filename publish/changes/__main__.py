@@ -1,0 +1,7 @@
+"""make changes: python -m publish.changes (see the package's docstring)."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
