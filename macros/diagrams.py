@@ -163,21 +163,55 @@ def group_box(heading: str | None, items: list[Item], width: float, new_stage: i
     return Box(0, 0, width, height, frame + "".join(parts))
 
 
-def _svg(kind: str, label: str, height: float, body: Iterable[str]) -> str:
-    """The picture: scales with the column, a named image to assistive technology, left out of search (the list beside it is indexed)."""
+def _drawing(label: str, width: float, height: float, body: Iterable[str], cls: str = "") -> str:
+    """One drawing: a named image to assistive technology, its size in the units it is drawn in."""
+    named = f' class="{cls}"' if cls else ""
     return (
-        f'<figure class="cw-diagram cw-diagram-{kind}" data-search-exclude>'
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0f}" width="{WIDTH}" height="{height:.0f}" '
-        f'role="img" aria-label="{escape(label)}" font-family="{FONT}">' + "".join(body) + "</svg></figure>"
+        f'<svg xmlns="http://www.w3.org/2000/svg"{named} viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
+        f'role="img" aria-label="{escape(label)}" font-family="{FONT}">' + "".join(body) + "</svg>"
     )
+
+
+def _svg(kind: str, drawings: Iterable[str]) -> str:
+    """The picture: scales with the column, left out of search (the list beside it is indexed)."""
+    return f'<figure class="cw-diagram cw-diagram-{kind}" data-search-exclude>' + "".join(drawings) + "</figure>"
 
 
 # Where the items the deck gives no group name are drawn; the list beside the picture says so in these words.
 TRIANGLE_CENTRE = "At the centre of the triangle"
 
 
-def strategic_triangle(finding: Finding, items: list[Item], label: str, new_stage: int | None) -> str:
-    """The strategic triangle for a collaborative team: its three named groups at the corners, the items with no group at the centre."""
+@dataclass(frozen=True)
+class TriangleLayout:
+    """How a drawing of the triangle is laid out: its width, its top and centre boxes' widths, and the room inside the
+    triangle above and below its centre box (the sides pass under the opaque box)."""
+
+    width: float
+    top: float
+    centre: float
+    room: tuple[float, float]
+
+
+SCREEN_TRIANGLE = TriangleLayout(WIDTH, 250, 210, (70, 50))
+# On paper the triangle is drawn wider, so its labels wrap into fewer lines and the drawing is less tall: it must fit the
+# room a page has left after the card's list. Its sides, less steep, clear the centre box sooner.
+PAPER_TRIANGLE = TriangleLayout(640, 380, 340, (40, 30))
+# The class of a drawing for paper: the PDFs print it in place of the picture's other drawing (publish/pdf/content.py).
+PAPER_DRAWING = "cw-diagram-paper"
+
+
+def strategic_triangle(finding: Finding, items: list[Item], label: str, new_stage: int | None, *, paper: bool = False) -> str:
+    """The strategic triangle for a collaborative team: its three named groups at the corners, the items with no group at the centre.
+
+    With paper, the picture also holds the wider drawing the PDFs print in the screen drawing's place (hidden on screen)."""
+    drawings = [_triangle(finding, items, label, new_stage, SCREEN_TRIANGLE)]
+    if paper:
+        drawings.append(_triangle(finding, items, label, new_stage, PAPER_TRIANGLE, cls=PAPER_DRAWING))
+    return _svg("triangle", drawings)
+
+
+def _triangle(finding: Finding, items: list[Item], label: str, new_stage: int | None, layout: TriangleLayout, cls: str = "") -> str:
+    """One drawing of the triangle, laid out as layout says."""
     groups: dict[str | None, list[Item]] = {}
     for item in finding.items:
         groups.setdefault(item.group, [])
@@ -186,16 +220,17 @@ def strategic_triangle(finding: Finding, items: list[Item], label: str, new_stag
     centre_items = groups.pop(None, [])
     (top_name, top_items), (left_name, left_items), (right_name, right_items) = list(groups.items())[:3]
     gap = 10
-    top = group_box(top_name, top_items, 250, new_stage).moved((WIDTH - 250) / 2, 2)
-    centre = group_box(None, centre_items, 210, new_stage, opaque=True)
-    apex = (WIDTH / 2, top.y + top.height + gap)
-    depth = centre.height + 120
+    width, room = layout.width, layout.room
+    top = group_box(top_name, top_items, layout.top, new_stage).moved((width - layout.top) / 2, 2)
+    centre = group_box(None, centre_items, layout.centre, new_stage, opaque=True)
+    apex = (width / 2, top.y + top.height + gap)
+    depth = room[0] + centre.height + room[1]
     base = apex[1] + depth
-    left_corner, right_corner = (14.0, base), (WIDTH - 14.0, base)
-    centre = centre.moved((WIDTH - centre.width) / 2, apex[1] + 70)
-    half = (WIDTH - 3 * 2) / 2 - 2
+    left_corner, right_corner = (14.0, base), (width - 14.0, base)
+    centre = centre.moved((width - centre.width) / 2, apex[1] + room[0])
+    half = (width - 3 * 2) / 2 - 2
     left = group_box(left_name, left_items, half, new_stage).moved(2, base + gap)
-    right = group_box(right_name, right_items, half, new_stage).moved(WIDTH - 2 - half, base + gap)
+    right = group_box(right_name, right_items, half, new_stage).moved(width - 2 - half, base + gap)
     height = max(left.y + left.height, right.y + right.height) + 2
     corners = (apex, left_corner, right_corner)
     outline = " ".join(f"{x:.1f},{y:.1f}" for x, y in corners)
@@ -207,7 +242,7 @@ def strategic_triangle(finding: Finding, items: list[Item], label: str, new_stag
         left.svg,
         right.svg,
     ]
-    return _svg("triangle", label, height, body)
+    return _drawing(label, width, height, body, cls)
 
 
 def _arrowhead(tip: tuple[float, float], direction: tuple[float, float], size: float = 8) -> str:
@@ -279,4 +314,4 @@ def learning_cycle(finding: Finding) -> str:
             body.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="currentColor" stroke-width="1.5"/>')
             body.append(_arrowhead(tip, (ux, uy)))
         body.append(box.svg)
-    return _svg("cycle", finding.title, total, body)
+    return _svg("cycle", [_drawing(finding.title, WIDTH, total, body)])

@@ -194,20 +194,21 @@ def entry_point_criteria_slides() -> list[Slide]:
     return finding_slides("entry-point-criteria")
 
 
-def _triangle(stage: int) -> tuple[Finding, list[Item], str, str]:
-    """The strategic triangle built up to a stage: its record, the items shown, its title with the stage, and its picture."""
+def _triangle(stage: int, *, paper: bool = False) -> tuple[Finding, list[Item], str, str]:
+    """The strategic triangle built up to a stage: its record, the items shown, its title with the stage, and its picture
+    (with paper, holding the drawing the PDFs print too)."""
     record = current.get().data.findings[TRIANGLE]
     items = [item for item in record.items if item.stage is None or item.stage <= stage]
     last = record.stages[-1] if record.stages else stage
     title = f"{record.title} (stage {stage} of {last})"
-    return record, items, title, diagrams.strategic_triangle(record, items, title, stage if stage > 1 else None)
+    return record, items, title, diagrams.strategic_triangle(record, items, title, stage if stage > 1 else None, paper=paper)
 
 
 @macro("stage", "strategic_triangle(3)")
 def strategic_triangle(stage: int = 3) -> str:
     """The key challenges for a collaborative team as built up to the given stage (1 to 3), drawn as a triangle above the list."""
     page = current.get()
-    record, items, title, picture = _triangle(stage)
+    record, items, title, picture = _triangle(stage, paper=True)
     return render.render_finding(
         record,
         page.data.sources[record.source],

@@ -672,8 +672,9 @@ def test_pictures_fit_a_phone_and_take_the_colour_scheme(visit: Callable[..., Vi
     tab = visit(scheme, width=PHONE)
     for path, count in (("synthesis/", 3), ("how-to-make-progress/", 1)):
         tab.go(path)
+        # The drawings a reader sees: a picture's drawing for paper (macros/diagrams.py) is not shown on screen.
         drawn = tab.page.evaluate(
-            """() => [...document.querySelectorAll('figure.cw-diagram svg')].map(svg => {
+            """() => [...document.querySelectorAll('figure.cw-diagram svg')].filter(svg => svg.getClientRects().length).map(svg => {
                 const outside = [];
                 // Each label's frame: its box, a number's circle, or for the cycle's title the ring.
                 const ring = [...svg.querySelectorAll(':scope > path[fill="none"]')].map(p => p.getBoundingClientRect());

@@ -52,33 +52,34 @@ def test_each_stage_of_the_triangle_draws_exactly_its_items(page: Callable[[str]
     for stage in TRIANGLE.stages:
         card = synthesis.select_one(f"#finding-strategic-triangle-stage-{stage}")
         assert card is not None, stage
-        svg = card.select_one("figure.cw-diagram svg")
-        assert svg is not None, f"stage {stage} has no picture"
-        assert svg["role"] == "img" and svg["aria-label"] == f"{TRIANGLE.title} (stage {stage} of {last})"
-        # Left out of search: the list beside it is what the search index holds.
-        assert svg.find_parent("figure").has_attr("data-search-exclude")
-        shown = [item for item in TRIANGLE.items if item.stage is None or item.stage <= stage]
-        fresh = [item.text for item in shown if stage > 1 and item.stage == stage]
-        for group in groups_of(TRIANGLE):
-            heading = next(t for t in svg.select("text.cw-diagram-group") if label(t) == group)
-            box = heading.find_parent("g")
-            assert labels(box, "item") == [i.text for i in shown if i.group == group], (stage, group)
-            marked = [label(badge.find_next_sibling("text")) for badge in box.select("g.cw-diagram-new")]
-            assert marked == [text for text in fresh if text in labels(box, "item")], (stage, group)
-        centre = centre_box(svg)
-        assert not centre.select("text.cw-diagram-group"), "the deck gives the centre no name"
-        assert labels(centre, "item") == [i.text for i in shown if i.group is None], stage
-        assert every_word(svg) == Counter(groups_of(TRIANGLE) + [i.text for i in shown] + [diagrams.NEW] * len(fresh))
+        # The drawing for the screen, and the wider one the PDFs print in its place: the same words, laid out apart.
+        drawings = card.select("figure.cw-diagram svg")
+        assert [svg.get("class") for svg in drawings] == [None, [diagrams.PAPER_DRAWING]], f"stage {stage} lacks a drawing"
+        for svg in drawings:
+            assert svg["role"] == "img" and svg["aria-label"] == f"{TRIANGLE.title} (stage {stage} of {last})"
+            # Left out of search: the list beside it is what the search index holds.
+            assert svg.find_parent("figure").has_attr("data-search-exclude")
+            shown = [item for item in TRIANGLE.items if item.stage is None or item.stage <= stage]
+            fresh = [item.text for item in shown if stage > 1 and item.stage == stage]
+            for group in groups_of(TRIANGLE):
+                heading = next(t for t in svg.select("text.cw-diagram-group") if label(t) == group)
+                box = heading.find_parent("g")
+                assert labels(box, "item") == [i.text for i in shown if i.group == group], (stage, group)
+                marked = [label(badge.find_next_sibling("text")) for badge in box.select("g.cw-diagram-new")]
+                assert marked == [text for text in fresh if text in labels(box, "item")], (stage, group)
+            centre = centre_box(svg)
+            assert not centre.select("text.cw-diagram-group"), "the deck gives the centre no name"
+            assert labels(centre, "item") == [i.text for i in shown if i.group is None], stage
+            assert every_word(svg) == Counter(groups_of(TRIANGLE) + [i.text for i in shown] + [diagrams.NEW] * len(fresh))
 
 
 def test_the_items_without_a_group_are_drawn_inside_the_triangle(page: Callable[[str], BeautifulSoup]) -> None:
-    svg = page("synthesis.md").select_one("#finding-strategic-triangle-stage-3 svg")
-    assert svg is not None
-    (_, ay), (bx, by), (cx, _) = (tuple(float(n) for n in point.split(",")) for point in svg.select_one("polygon")["points"].split())
-    x, y = (float(n) for n in centre_box(svg)["transform"].removeprefix("translate(").removesuffix(")").split())
-    assert bx < x < cx and ay < y < by, "the centre's box starts outside the triangle"
-    corners = [label(t) for t in svg.select("text.cw-diagram-group")]
-    assert sorted(corners) == sorted(groups_of(TRIANGLE))
+    for svg in page("synthesis.md").select("#finding-strategic-triangle-stage-3 svg"):
+        (_, ay), (bx, by), (cx, _) = (tuple(float(n) for n in point.split(",")) for point in svg.select_one("polygon")["points"].split())
+        x, y = (float(n) for n in centre_box(svg)["transform"].removeprefix("translate(").removesuffix(")").split())
+        assert bx < x < cx and ay < y < by, "the centre's box starts outside the triangle"
+        corners = [label(t) for t in svg.select("text.cw-diagram-group")]
+        assert sorted(corners) == sorted(groups_of(TRIANGLE))
 
 
 def test_the_cycle_draws_each_key_action_with_its_number_round_the_title(page: Callable[[str], BeautifulSoup]) -> None:

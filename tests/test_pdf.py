@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -20,11 +21,12 @@ from pypdf import PdfReader
 from pypdf.generic import Destination
 
 from macros.data import load_course
+from macros.diagrams import PAPER_DRAWING
 from macros.downloads import GUIDE_PDF, READER_PDF, WORKBOOK_PDF, handout_pdf
 from macros.errors import ContentError
 from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import PdfBuilder, build_pdfs
-from publish.pdf.content import PICTURE_ANCHOR, prefix_ids, printable
+from publish.pdf.content import prefix_ids, printable
 from publish.pdf.site import SitePage, load_settings, page_url
 
 DATA = load_course(ROOT / "docs")
@@ -111,17 +113,44 @@ def test_each_handout_holds_its_own_prompts_and_no_other(site: Path) -> None:
         assert all(word in first_page for word in ("Name", "Cohort", "Date")), f"no line for name, cohort and date in the handout of {src}"
 
 
-def test_the_two_pictures_print_with_every_label_in_greyscale(site: Path) -> None:
-    # The pictures are the site's own SVG: each line of each label prints as a line of its own, in dark neutral ink.
+# The body's smallest text: the list's "New" badge. No label of a picture prints smaller.
+SMALLEST_TEXT = re.compile(r"\.cw-badge\s*\{[^}]*?font-size:\s*([\d.]+)pt")
+
+
+@cache
+def text_sizes(pdf: Path) -> dict[str, float]:
+    """Each piece of text a PDF draws -> the smallest size it is drawn at, in points (its font size, scaled as drawn)."""
+    sizes: dict[str, float] = {}
+
+    def seen(text: str, cm: list[float], tm: list[float], _: Any, size: float) -> None:
+        a, b = tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3]
+        c, d = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
+        if text.strip():
+            sizes[text.strip()] = min(sizes.get(text.strip(), math.inf), size * math.sqrt(abs(a * d - b * c)))
+
+    for page in PdfReader(pdf).pages:
+        page.extract_text(visitor_text=seen)
+    return sizes
+
+
+def test_the_two_pictures_print_with_every_label_legible_and_in_greyscale(site: Path) -> None:
+    # The pictures are the site's own SVG: each line of each label prints as a line of its own, in dark neutral ink, and
+    # no smaller than the body's smallest text.
+    smallest = float(SMALLEST_TEXT.search((ROOT / "publish" / "pdf" / "print.css").read_text(encoding="utf-8")).group(1))  # type: ignore[union-attr]
     for src in ("how-to-make-progress.md", "synthesis.md"):
         built = BeautifulSoup((site / src.removesuffix(".md") / "index.html").read_text(encoding="utf-8"), "lxml")
-        drawn = [span.get_text() for span in built.select("figure.cw-diagram svg text tspan")]
+        # What prints is a picture's drawing for paper where it has one (macros/diagrams.py), else its only drawing.
+        printed = [figure.select_one(f"svg.{PAPER_DRAWING}") or figure.select_one("svg") for figure in built.select("figure.cw-diagram")]
+        drawn = [span.get_text() for svg in printed if svg is not None for span in svg.select("text tspan")]
         assert drawn, f"no picture on {src}"
+        labels = drawn + [text.get_text() for svg in printed if svg is not None for text in svg.select("text") if not text.select("tspan")]
         for pdf in (site / "pdf" / handout_pdf(src), site / "pdf" / READER_PDF):
             lines = {line.strip() for page in PdfReader(pdf).pages for line in (page.extract_text() or "").splitlines()}
             # A new item's first line prints after its "New" badge.
             missing = [line for line in drawn if line not in lines and f"New {line}" not in lines]
             assert not missing, f"{pdf.name} lacks these lines of the pictures on {src}: {missing}"
+            small = {label: round(text_sizes(pdf)[label], 2) for label in labels if text_sizes(pdf).get(label, math.inf) < smallest - 0.01}
+            assert not small, f"{pdf.name} prints these labels of the pictures on {src} smaller than {smallest}pt: {small}"
         assert dark_and_neutral(text_colours(site / "pdf" / handout_pdf(src)))
 
 
@@ -365,6 +394,19 @@ def test_content_tabs_print_as_labelled_sections() -> None:
     assert not printed.select("input, details")
 
 
+def test_a_picture_drawn_for_paper_prints_that_drawing_and_the_epub_the_screen_one() -> None:
+    html = (
+        '<article><figure class="cw-diagram"><svg viewBox="0 0 3 4" role="img" aria-label="P"><text>screen</text></svg>'
+        f'<svg class="{PAPER_DRAWING}" viewBox="0 0 4 3" role="img" aria-label="P"><text>paper</text></svg></figure>'
+        '<figure class="cw-diagram"><svg viewBox="0 0 3 4" role="img" aria-label="Q"><text>only</text></svg></figure></article>'
+    )
+    for paper, drawn in ((True, ["paper", "only"]), (False, ["screen", "only"])):
+        article = BeautifulSoup(html, "lxml").article
+        assert article is not None
+        printed = printable(SitePage(src="x.md", url="x/", title="X", article=article), paper=paper)
+        assert [svg.get_text() for svg in printed.select("figure svg")] == drawn
+
+
 def text_colours(path: Path) -> set[tuple[float, ...]]:
     """The fill colours a PDF's text is drawn in, as RGB triples."""
     seen: set[tuple[float, ...]] = set()
@@ -437,8 +479,9 @@ def test_prefixed_ids_keep_the_references_that_point_to_them() -> None:
 
 
 # Issue 22: no printed page ends more than a third empty, unless the next page opens a new part (a page of the course,
-# a section of the reader), a prompt with its space to write (kept whole), or a picture (which cannot split; one that
-# fits the room left at 70% of its width is narrowed to fit it by publish/pdf/fit.py, so these are the taller ones).
+# a section of the reader) or a prompt with its space to write (kept whole). A picture, which cannot split, must fit
+# the room its card's text leaves: a tall one has a drawing for paper (macros/diagrams.py), and publish/pdf/fit.py
+# narrows one that still would not fit.
 PAGE_MARGIN = re.compile(r"@page\s*\{[^}]*?margin:\s*([\d.]+)mm\s+[\d.]+mm\s+([\d.]+)mm")
 MOST_EMPTY = 1 / 3
 OPENS_WITHIN = 24  # points below the top of the content area: what opens a page (a heading's margin)
@@ -483,12 +526,12 @@ def what_opens(reader: PdfReader, top: float) -> dict[int, str]:
 
 
 def allowed_before(anchor: str) -> bool:
-    """A new part (a page's key, or a reader's section), a prompt with its space to write, or a picture."""
+    """A new part (a page's key, or a reader's section), or a prompt with its space to write."""
     prompts = tuple(f"--{prompt.kind}-{prompt.id}" for prompt in DATA.prompts.values())
-    return "--" not in anchor or anchor.endswith(prompts) or anchor.endswith(PICTURE_ANCHOR)
+    return "--" not in anchor or anchor.endswith(prompts)
 
 
-def test_no_printed_page_ends_a_third_empty_unless_a_part_a_prompt_or_a_picture_opens_the_next(site: Path, facilitator_site: Path) -> None:
+def test_no_printed_page_ends_a_third_empty_unless_a_part_or_a_prompt_opens_the_next(site: Path, facilitator_site: Path) -> None:
     top_mm, bottom_mm = (float(n) for n in PAGE_MARGIN.search((ROOT / "publish" / "pdf" / "print.css").read_text(encoding="utf-8")).groups())  # type: ignore[union-attr]
     top, bottom = top_mm * 72 / 25.4, bottom_mm * 72 / 25.4
     pdfs = sorted((site / "pdf").glob("*.pdf")) + sorted((facilitator_site / "pdf").glob("*.pdf"))

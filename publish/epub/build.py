@@ -149,7 +149,7 @@ class EpubBuilder:
         owner: dict[str, tuple[str, str]] = {}
         chapters, problems = [], []
         for page in self.pages:
-            article = content.printable(page)
+            article = content.printable(page, paper=False)
             owner[page.key] = (page.key, "")
             for element in article.select("[id]"):
                 owner[f"{page.key}--{element['id']}"] = (page.key, str(element["id"]))

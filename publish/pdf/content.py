@@ -10,6 +10,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
+from macros.diagrams import PAPER_DRAWING
 from macros.errors import Problem
 
 from .site import SitePage
@@ -25,8 +26,6 @@ GUIDE_BLOCKS = ".cw-schedule, .cw-facilitator"
 # Attributes that could make WeasyPrint fetch or attach something, or that only scripts use.
 DROPPED_ATTRIBUTES = ("rel", "srcset", "sizes", "onload", "onerror", "onclick", "data-md-component")
 FAKE_ORIGIN = "https://site.invalid/"
-# A card's picture is anchored at its card's id and this.
-PICTURE_ANCHOR = "--picture"
 
 
 _FACTORY = BeautifulSoup("", "lxml")
@@ -91,13 +90,20 @@ def open_details(article: Tag) -> None:
         details.replace_with(box)
 
 
-def printable(page: SitePage) -> Tag:
-    """A copy of the page's article with screen-only parts removed and tabs and details opened."""
+def printable(page: SitePage, *, paper: bool = True) -> Tag:
+    """A copy of the page's article with screen-only parts removed and tabs and details opened.
+
+    A picture drawn for paper as well as for the screen (macros/diagrams.py) keeps the drawing for paper, or without
+    paper (the EPUB, read on a screen) the one for the screen."""
     article = copy.copy(page.article)
     open_tabs(article)
     open_details(article)
     for element in article.select(SCREEN_ONLY):
         element.decompose()
+    unwanted = f":scope > svg:not(.{PAPER_DRAWING})" if paper else f":scope > svg.{PAPER_DRAWING}"
+    for figure in article.select(f"figure.cw-diagram:has(> svg.{PAPER_DRAWING})"):
+        for drawing in figure.select(unwanted):
+            drawing.decompose()
     for element in article.find_all(True):
         for name in DROPPED_ATTRIBUTES:
             element.attrs.pop(name, None)
@@ -185,9 +191,6 @@ def pictures_after_text(article: Tag) -> None:
         card = figure.parent
         assert card is not None
         card.append(figure.extract())
-        # An anchor of its own, so the PDF says where each picture landed (the print test reads it).
-        if card.get("id") and not figure.get("id"):
-            figure["id"] = f"{card['id']}{PICTURE_ANCHOR}"
 
 
 def prompt_blocks(article: Tag) -> list[Tag]:
