@@ -16,6 +16,7 @@ from conftest import ROOT, run
 from macros.data import load_course
 from macros.library import MACROS
 from macros.reference import END, START, refresh
+from publish.built import read_site
 from publish.sitecheck import check_built_site
 
 
@@ -26,7 +27,7 @@ def test_the_course_sources_pass_make_check() -> None:
 
 
 def test_the_built_course_passes_the_site_check(site: Path) -> None:
-    assert check_built_site(site, ROOT / "docs") == []
+    assert check_built_site(read_site(site), ROOT / "docs") == []
 
 
 def test_contributing_holds_the_current_macro_table() -> None:

@@ -9,12 +9,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import lxml.html
 import yaml
 from bs4 import BeautifulSoup, Tag
 from mkdocs.structure.files import File
 
 from macros.errors import ContentError, Problem, line_of
+from publish.built import BuiltSite
 
 PageSize = Literal["letter", "a4"]
 PAGE_SIZES: tuple[PageSize, ...] = ("letter", "a4")
@@ -192,20 +192,10 @@ def first_askers(pages: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
     return chosen
 
 
-_CONTENT = "article[contains(concat(' ', normalize-space(@class), ' '), ' md-content__inner ')]"
-
-
 def _article(text: str) -> Tag | None:
-    """The page's article, parsed on its own: lxml finds it fast, so the site's nav and chrome never become soup."""
-    found = lxml.html.document_fromstring(text).xpath(f"//{_CONTENT} | //article") if text.strip() else []
-    if found:
-        # The content article if there is one, else the first article, as select_one would pick them.
-        chosen = next((node for node in found if "md-content__inner" in (node.get("class") or "").split()), found[0])
-        article = BeautifulSoup(lxml.html.tostring(chosen, encoding="unicode", with_tail=False), "lxml").article
-        if article is not None:
-            return article
+    """The page's content article (publish/built.py found it), as a tree the print path can change."""
     soup = BeautifulSoup(text, "lxml")
-    return soup.select_one("article.md-content__inner") or soup.select_one("article") or soup.body
+    return soup.article or soup.body
 
 
 def nav_pages(entries: Iterable[NavEntry]) -> Iterator[tuple[str, str]]:
@@ -217,14 +207,14 @@ def nav_pages(entries: Iterable[NavEntry]) -> Iterator[tuple[str, str]]:
             yield entry.src, entry.title
 
 
-def load_pages(site_dir: Path, settings: SiteSettings) -> list[SitePage]:
-    """Every printable page of the nav, in nav order, with its article parsed from the built HTML."""
+def load_pages(site: BuiltSite, settings: SiteSettings) -> list[SitePage]:
+    """Every printable page of the nav, in nav order, with its article from the built page's one parse (publish/built.py)."""
     pages: list[SitePage] = []
     problems: list[Problem] = []
     for src, title in nav_pages(settings.nav):
         url = page_url(src)
-        built = site_dir / built_path(src)
-        if not built.is_file():
+        built = site.pages.get(built_path(src))
+        if built is None:
             problems.append(
                 Problem(
                     settings.config_file,
@@ -234,7 +224,7 @@ def load_pages(site_dir: Path, settings: SiteSettings) -> list[SitePage]:
                 )
             )
             continue
-        article = _article(built.read_text(encoding="utf-8"))
+        article = _article(built.article) if built.article is not None else None
         if article is None:
             problems.append(Problem("docs/" + src, 1, "the built page has no content to print.", "make sure the page has text below its front matter."))
             continue
