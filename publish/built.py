@@ -77,7 +77,12 @@ class BuiltPage:
         return [value for attribute, value in self.records if attribute == "id"]
 
 
-def _refused(root: etree._Element, article: etree._Element | None) -> tuple[Refused | StrayScript, ...]:
+# What the allow-list says of one element: (tag, its attributes, whether it is the theme's) -> its refusals. Kept for
+# one reading of the site: every page repeats the theme's elements (the nav above all), so each is judged once.
+Judged = dict[tuple[str, tuple[tuple[str, str], ...], bool], tuple[Refusal, ...]]
+
+
+def _refused(root: etree._Element, article: etree._Element | None, judged: Judged) -> tuple[Refused | StrayScript, ...]:
     """What the allow-list refuses on one page: its content (the <article>) as a page's source is judged, the theme
     around it with the theme's own additions, and any inline script beyond those the site's templates write."""
     content = set(article.iter()) if article is not None else set()
@@ -93,9 +98,12 @@ def _refused(root: etree._Element, article: etree._Element | None) -> tuple[Refu
             scripts[place] += 1
             if scripts[place] > THEME_INLINE_SCRIPTS.get(place, 0):
                 found.append(StrayScript(place))
-        names = tuple(str(name) for name in element.attrib)
-        for refusal in refusals(element.tag, [(str(name), str(value)) for name, value in element.items()], theme=theme):
-            found.append(Refused(element.tag, names, theme, refusal))
+        attributes = tuple((str(name), str(value)) for name, value in element.items())
+        key = (element.tag, attributes, theme)
+        refused = judged.get(key)
+        if refused is None:
+            refused = judged[key] = tuple(refusals(element.tag, list(attributes), theme=theme))
+        found += [Refused(element.tag, tuple(name for name, _ in attributes), theme, refusal) for refusal in refused]
     return tuple(found)
 
 
@@ -105,8 +113,11 @@ def _targets(article: etree._Element) -> tuple[tuple[tuple[str, str], ...], tupl
     return targets, tuple(str(image.get("src") or "") for image in article.iter("img") if image.get("alt") is None)
 
 
-def parse_page(address: str, data: bytes) -> BuiltPage:
-    """One page's bytes, parsed once into what the policy, the PDFs, the EPUB and the site check take from it."""
+def parse_page(address: str, data: bytes, judged: Judged) -> BuiltPage:
+    """One page's bytes, parsed once into what the policy, the PDFs, the EPUB and the site check take from it.
+
+    judged holds what the allow-list said of elements already seen, to be shared by the pages of one site.
+    """
     if not data.strip():
         return BuiltPage(address, data)
     root = lxml.html.document_fromstring(data, parser=_PARSER)
@@ -122,7 +133,7 @@ def parse_page(address: str, data: bytes) -> BuiltPage:
         records=tuple((value.attrname, str(value)) for value in _RECORDS(root)),
         targets=targets,
         no_alt=no_alt,
-        refused=_refused(root, first),
+        refused=_refused(root, first, judged),
         article=lxml.html.tostring(chosen, encoding="unicode", with_tail=False) if chosen is not None else None,
     )
 
@@ -143,7 +154,8 @@ class BuiltSite:
 def read_site(root: Path) -> BuiltSite:
     """Read and parse every HTML page under root once, each repaired as it is read (publish/html5.py)."""
     pages = {}
+    judged: Judged = {}
     for path in sorted(root.rglob("*.html")):
         address = path.relative_to(root).as_posix()
-        pages[address] = parse_page(address, repair_markup(path.read_bytes()))
+        pages[address] = parse_page(address, repair_markup(path.read_bytes()), judged)
     return BuiltSite(root, pages)
