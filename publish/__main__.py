@@ -18,8 +18,8 @@ from macros.check import check_sources, in_reading_order
 from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE, EDITIONS, GENERIC, Build, load_build
 from macros.errors import ContentError, format_problems
 from publish import engines
+from publish.built import BuiltSite, read_site
 from publish.csp import secure_site
-from publish.html5 import repair_site
 from publish.ics import write_calendar
 from publish.offline import OFFLINE_VARIABLE, make_offline
 from publish.pdf.machine import MachineError, check_machine
@@ -37,8 +37,9 @@ def default_site_dir(cohort: str, edition: str, engine: str = engines.DEFAULT_EN
     return Path("-".join(["site", *parts]))
 
 
-def make_prints(built: Path, config: Path, build: Build) -> bool:
+def make_prints(site: BuiltSite, config: Path, build: Build) -> bool:
     """Write the PDFs (site/pdf/), the EPUB reader (site/epub/) and the slides (site/slides/) into the built site; False, after saying why, if not."""
+    built = site.root
     cohort = build.cohort
     config_file = config if config.is_absolute() else ROOT / config
     name = cohort.name if cohort is not None else None
@@ -54,9 +55,9 @@ def make_prints(built: Path, config: Path, build: Build) -> bool:
         slides_to_write = prepare_slides(built, config_file=config_file, build=build)
         with ThreadPoolExecutor(max_workers=1) as pool:
             slides = pool.submit(slides_to_write.write)
-            for pdf in build_pdfs(built, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition):
+            for pdf in build_pdfs(site, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition):
                 print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {pdf.seconds:.1f} s")
-            book = build_epub(built, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition)
+            book = build_epub(site, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition)
             print(f"  {book.path.relative_to(built)}: {book.chapters} chapters, {book.seconds:.1f} s")
             made = slides.result()
         print(f"  {made.pdf.relative_to(built)} and {made.pptx.name}: {made.slides} slides, {made.seconds:.1f} s")
@@ -129,14 +130,15 @@ def main(argv: list[str] | None = None) -> int:
         if engines.run(args.engine, scratch / "source", built) != 0:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
-        repair_site(built)
+        # Every built page, read, repaired and parsed once, for the PDFs, the EPUB, the policy and the site check.
+        site = read_site(built)
         # The cohort's calendar, when its manifest has dates: before the worker, which lists it for offline use.
         write_calendar(built, config, build)
-        if not args.no_pdf and not make_prints(built, config, build):
+        if not args.no_pdf and not make_prints(site, config, build):
             print(f"The PDFs and the EPUB reader could not be made; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         # Every page gets its Content-Security-Policy once its HTML is final, and before the worker hashes it.
-        problems = secure_site(built)
+        problems = secure_site(site)
         if problems:
             print(format_problems(problems), file=sys.stderr)
             return 1
@@ -150,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             print(format_problems(problems), file=sys.stderr)
             return 1
         # The finished site's links, anchors, images, ids and the allow-list on every page, checked last: a failure publishes nothing.
-        problems = check_built_site(built, ROOT / "docs", config, missing_ok=(".pdf", ".epub", ".pptx") if args.no_pdf else ())
+        problems = check_built_site(site, ROOT / "docs", config, missing_ok=(".pdf", ".epub", ".pptx") if args.no_pdf else ())
         if problems:
             print(format_problems(problems), file=sys.stderr)
             return 1

@@ -1,7 +1,8 @@
 """A Content-Security-Policy on every built page, computed from the inline scripts the built site holds.
 
 Runs on the finished site (python -m publish, every engine and edition), after the PDFs and before the service
-worker lists the files, so the worker's hashes are those of the pages as served.
+worker lists the files, so the worker's hashes are those of the pages as served. The inline scripts are those found
+as each page was read (publish/built.py).
 
 One policy for the whole site, not one per page: Material's instant navigation swaps the body of a page in without
 reloading it, so the policy of the first page opened stays in force while the inline scripts of every later page
@@ -19,14 +20,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from pathlib import Path
-
-import lxml.html
 
 from macros.errors import Problem
+from publish.built import BuiltSite
 
-# Scripts the browser runs; a <script type="application/json"> is data, which a policy does not govern.
-RUN_TYPES = frozenset({"", "text/javascript", "module", "application/javascript"})
 # The policy's fixed part; script-src gains the hashes of the site's inline scripts.
 DIRECTIVES = (
     ("default-src", "'self'"),
@@ -45,13 +42,6 @@ DIRECTIVES = (
 )
 # The policy goes straight after the character set, before any script or stylesheet it must govern.
 CHARSET = b'<meta charset="utf-8">'
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", collect_ids=False)
-
-
-def inline_scripts(html: bytes) -> list[str]:
-    """The text of every inline script a browser would run in the page, as the browser hashes it."""
-    root = lxml.html.document_fromstring(html, parser=_PARSER)
-    return [script.text or "" for script in root.iter("script") if script.get("src") is None and (script.get("type") or "").lower() in RUN_TYPES]
 
 
 def script_hash(text: str) -> str:
@@ -65,19 +55,19 @@ def site_policy(hashes: set[str]) -> str:
     return "; ".join(f"{name} {value} {found}" if name == "script-src" and found else f"{name} {value}" for name, value in DIRECTIVES)
 
 
-def secure_site(site: Path) -> list[Problem]:
-    """Write the policy into every HTML file under site; a problem for each page it cannot be put at the top of."""
-    pages = {path: path.read_bytes() for path in sorted(site.rglob("*.html"))}
-    hashes = {script_hash(text) for html in pages.values() for text in inline_scripts(html)}
+def secure_site(site: BuiltSite) -> list[Problem]:
+    """Write the policy into every HTML page of the site (its record and its file); a problem for each page it cannot be put at the top of."""
+    hashes = {script_hash(text) for page in site.pages.values() for text in page.scripts}
     meta = f'<meta http-equiv="Content-Security-Policy" content="{site_policy(hashes)}">'.encode()
     problems = []
-    for path, html in pages.items():
+    for page in list(site.pages.values()):
+        html = page.data
         at = html.find(CHARSET)
         first = min((found for found in (html.find(b"<script"), html.find(b"<link"), html.find(b"<style")) if found >= 0), default=len(html))
         if at < 0 or at > first:
             problems.append(
                 Problem(
-                    path.relative_to(site).as_posix(),
+                    page.address,
                     1,
                     f"the built page has no `{CHARSET.decode()}` before its first script or stylesheet, where its Content-Security-Policy must go.",
                     "keep the theme's own <head> (overrides/main.html extends Material's base.html; never replace its site_meta block).",
@@ -85,5 +75,5 @@ def secure_site(site: Path) -> list[Problem]:
             )
             continue
         at += len(CHARSET)
-        path.write_bytes(html[:at] + meta + html[at:])
+        site.write(page, html[:at] + meta + html[at:])
     return problems

@@ -5,13 +5,12 @@ attribute is only allowed on text-like inputs) and `tabindex=""` on the labels o
 navigation sections (an empty tabindex is not a number); on a page outside the nav
 its contents title points at a toggle that is not there. Browsers ignore all three,
 so dropping them changes nothing a reader sees. All sit outside any block that
-overrides/main.html could extend, hence a pass over the built HTML.
+overrides/main.html could extend, hence a pass over the built HTML, as each page is read (publish/built.py).
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 CHECKBOX_AUTOCOMPLETE = re.compile(rb'(<input class="md-toggle"[^>]*type="checkbox"[^>]*?) autocomplete="off"')
 EMPTY_TABINDEX = re.compile(rb'(<label class="md-nav__link[^>]*?) tabindex=""')
@@ -20,19 +19,12 @@ ORPHAN_TOC_LABEL = re.compile(rb'(<label class="md-nav__title") for="__toc"')
 
 
 def repair_markup(html: bytes) -> bytes:
-    """The page (its UTF-8 bytes) with Material's invalid attributes removed; everything else byte for byte."""
-    html = EMPTY_TABINDEX.sub(rb"\1", CHECKBOX_AUTOCOMPLETE.sub(rb"\1", html))
-    return html if b'id="__toc"' in html else ORPHAN_TOC_LABEL.sub(rb"\1", html)
+    """The page (its UTF-8 bytes) with Material's invalid attributes removed; a page with none comes back byte for byte.
 
-
-def repair_site(site: Path) -> int:
-    """Repair every HTML page under site in place; returns how many pages changed."""
-    changed = 0
-    for path in site.rglob("*.html"):
-        html = path.read_bytes()
-        repaired = repair_markup(html)
-        if repaired != html:
-            # A repaired page's line breaks are written as "\n", as text is written (Material's pages hold no other kind).
-            path.write_bytes(repaired.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if b"\r" in repaired else repaired)
-            changed += 1
-    return changed
+    A repaired page's line breaks are "\\n", as text is written (Material's pages hold no other kind).
+    """
+    repaired = EMPTY_TABINDEX.sub(rb"\1", CHECKBOX_AUTOCOMPLETE.sub(rb"\1", html))
+    repaired = repaired if b'id="__toc"' in repaired else ORPHAN_TOC_LABEL.sub(rb"\1", repaired)
+    if repaired == html or b"\r" not in repaired:
+        return repaired
+    return repaired.replace(b"\r\n", b"\n").replace(b"\r", b"\n")

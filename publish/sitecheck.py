@@ -15,10 +15,6 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import lxml.html
-from lxml import etree
-
-from macros.allowlist import THEME_INLINE_SCRIPTS, refusals
 from macros.check import course_pages, in_reading_order
 from macros.cohort import CALENDAR_FOLDER
 from macros.data import CourseData, _display, load_course
@@ -26,11 +22,8 @@ from macros.errors import ContentError, Problem, closest
 from macros.markup import EXTERNAL, find_links
 from macros.nav import read_config
 from macros.pages import split_source
-from publish.csp import RUN_TYPES
+from publish.built import BuiltPage, BuiltSite, StrayScript
 from publish.pdf.site import built_path
-
-# The attributes whose values say which records a page shows (see _unused_records).
-RECORD_ATTRIBUTES = ("data-finding", "data-prompt", "data-source", "id")
 
 
 class _SourceLines:
@@ -57,23 +50,11 @@ class _SourceLines:
         return max(found) if last else min(found)
 
 
-# libxml2's table of ids is never asked (the ids are read from the attributes below), so it is not built.
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", collect_ids=False)
-# Every id on a page and every attribute that says which record a page shows, in one pass.
-_RECORDS = etree.XPath("|".join(f"//@{attribute}" for attribute in RECORD_ATTRIBUTES))
-
-
-def _targets(article: etree._Element) -> tuple[list[tuple[str, str]], list[str]]:
-    """(tag, href or src) of every link and then every image in article, and the src of each image without alt text."""
-    targets = [(tag, str(element.get(attr) or "")) for tag, attr in (("a", "href"), ("img", "src")) for element in article.iter(tag)]
-    return targets, [str(image.get("src") or "") for image in article.iter("img") if image.get("alt") is None]
-
-
 class SiteChecker:
-    """Reads every built page once, then answers questions about links, ids and records."""
+    """Answers questions about links, ids and records from the built site's pages, each read and parsed once (publish/built.py)."""
 
-    def __init__(self, site_dir: Path, docs_dir: Path, pages: list[str], directory_urls: bool = True, missing_ok: tuple[str, ...] = ()) -> None:
-        self.site_dir = site_dir
+    def __init__(self, site: BuiltSite, docs_dir: Path, pages: list[str], directory_urls: bool = True, missing_ok: tuple[str, ...] = ()) -> None:
+        self.site_dir = site.root
         self.docs_dir = docs_dir
         self.directory_urls = directory_urls
         self.pages = pages
@@ -81,68 +62,55 @@ class SiteChecker:
         self.missing_ok = missing_ok
         self.ids: dict[str, list[str]] = {}
         # What each page's <article> (or the whole page if it has none) links to and shows: (tag, href or src) for
-        # every link and then every image, and the images without alt text. Read once, as the page is parsed.
-        self.articles: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
+        # every link and then every image, and the images without alt text.
+        self.articles: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
         # The raw HTML of every page, and the (attribute, value) pairs that show records, for _unused_records.
         self.html: list[bytes] = []
         self.shown: set[tuple[str, str]] = set()
-        # What the allow-list refuses on any built page: found as each page is parsed.
+        # What the allow-list refuses on any built page.
         self.refused: list[Problem] = []
         for src in pages:
-            built = site_dir / built_path(src, directory_urls)
-            if built.is_file():
-                raw = built.read_bytes()
-                root = lxml.html.document_fromstring(raw, parser=_PARSER)
-                found = [(value.attrname, str(value)) for value in _RECORDS(root)]
-                self.ids[built_path(src, directory_urls)] = [value for attribute, value in found if attribute == "id"]
-                article = next(root.iter("article"), None)
-                self.articles[src] = _targets(article if article is not None else root)
-                self.html.append(raw)
-                self.shown.update(found)
-                self.refused += self._refused(built_path(src, directory_urls), root, src)
+            page = site.pages.get(built_path(src, directory_urls))
+            if page is not None:
+                self.ids[page.address] = page.ids
+                self.articles[src] = (page.targets, page.no_alt)
+                self.html.append(page.data)
+                self.shown.update(page.records)
+                self.refused += self._refused(page, src)
         # Every other HTML file (the 404 page, pages outside the nav) is held to the same allow-list.
-        for other in sorted(site_dir.rglob("*.html")):
-            address = other.relative_to(site_dir).as_posix()
+        for address, page in site.pages.items():
             if address not in self.ids:
-                self.refused += self._refused(address, lxml.html.document_fromstring(other.read_bytes(), parser=_PARSER), None)
+                self.refused += self._refused(page, None)
 
-    def _refused(self, built: str, root: etree._Element, src: str | None) -> list[Problem]:
-        """What the allow-list refuses on one built page: the page's content (its <article>) as a page's source is
-        judged, the theme around it with the theme's own additions; each named with the page and what to do."""
-        article = next(root.iter("article"), None)
-        content = set(article.iter()) if article is not None else set()
+    def _refused(self, page: BuiltPage, src: str | None) -> list[Problem]:
+        """What the allow-list refuses on one built page, each named with the page's source (its line, for the page's
+        own content) and what to do."""
+        built = page.address
         source = _SourceLines((self.docs_dir / src).read_text(encoding="utf-8")) if src is not None else None
         shown = _display(self.docs_dir / src) if src is not None else built
         problems: list[Problem] = []
-        scripts: Counter[tuple[str, str]] = Counter()
-        for element in root.iter():
-            if not isinstance(element.tag, str):
-                continue  # comments and processing instructions
-            theme = element not in content
-            if element.tag == "script" and element.get("src") is None and (element.get("type") or "").lower() in RUN_TYPES:
-                parent = element.getparent()
-                place = (str(parent.tag), (parent.get("class") or "").split(" ")[0]) if parent is not None else ("", "")
-                scripts[place] += 1
-                if scripts[place] > THEME_INLINE_SCRIPTS.get(place, 0):
-                    problems.append(
-                        Problem(
-                            shown,
-                            1,
-                            f"the built page `{built}` holds an inline script inside <{place[0]}>, where the site's templates write none:"
-                            " text written into the page unescaped (a title, a description, a nav title) has let it in.",
-                            "find the `<script>` in the page's front matter or in mkdocs.yml and remove it; if a template now writes it"
-                            " on purpose, a maintainer adds its place to THEME_INLINE_SCRIPTS in macros/allowlist.py.",
-                        )
+        for found in page.refused:
+            if isinstance(found, StrayScript):
+                problems.append(
+                    Problem(
+                        shown,
+                        1,
+                        f"the built page `{built}` holds an inline script inside <{found.place[0]}>, where the site's templates write none:"
+                        " text written into the page unescaped (a title, a description, a nav title) has let it in.",
+                        "find the `<script>` in the page's front matter or in mkdocs.yml and remove it; if a template now writes it"
+                        " on purpose, a maintainer adds its place to THEME_INLINE_SCRIPTS in macros/allowlist.py.",
                     )
-            for refusal in refusals(element.tag, [(str(name), str(value)) for name, value in element.items()], theme=theme):
-                line = source.locate([f"{name}=" for name in element.attrib] + [f"<{element.tag}"]) if source is not None and not theme else 1
-                fix = (
-                    f"{refusal.fix} It is in the built page `{built}`, outside the page's own content: it came from the site's templates"
-                    " (overrides/) or the theme, so a maintainer must change that template, or add it to macros/allowlist.py if it is safe."
-                    if theme
-                    else f"{refusal.fix} (It is in the built page `{built}`; if no line of the page writes it, a macro did: tell a maintainer.)"
                 )
-                problems.append(Problem(shown, line, f"the built page `{built}`: {refusal.message}", fix))
+                continue
+            refusal, theme = found.refusal, found.theme
+            line = source.locate([f"{name}=" for name in found.names] + [f"<{found.tag}"]) if source is not None and not theme else 1
+            fix = (
+                f"{refusal.fix} It is in the built page `{built}`, outside the page's own content: it came from the site's templates"
+                " (overrides/) or the theme, so a maintainer must change that template, or add it to macros/allowlist.py if it is safe."
+                if theme
+                else f"{refusal.fix} (It is in the built page `{built}`; if no line of the page writes it, a macro did: tell a maintainer.)"
+            )
+            problems.append(Problem(shown, line, f"the built page `{built}`: {refusal.message}", fix))
         return problems
 
     def _target(self, page_built: str, href: str) -> tuple[str, str]:
@@ -187,7 +155,7 @@ class SiteChecker:
             if calendar.relative_to(self.site_dir).as_posix() not in linked
         ]
 
-    def _check_page(self, src: str, targets: list[tuple[str, str]], no_alt: list[str]) -> list[Problem]:
+    def _check_page(self, src: str, targets: tuple[tuple[str, str], ...], no_alt: tuple[str, ...]) -> list[Problem]:
         path = self.docs_dir / src
         shown = _display(path)
         source = path.read_text(encoding="utf-8")
@@ -307,13 +275,13 @@ class SiteChecker:
 
 
 def check_site(
-    site_dir: Path, docs_dir: Path, pages: list[str], data: CourseData | None = None, directory_urls: bool = True, missing_ok: tuple[str, ...] = ()
+    site: BuiltSite, docs_dir: Path, pages: list[str], data: CourseData | None = None, directory_urls: bool = True, missing_ok: tuple[str, ...] = ()
 ) -> list[Problem]:
-    """Every problem in the built site under site_dir, located in the source file to edit."""
-    return SiteChecker(site_dir, docs_dir, pages, directory_urls, missing_ok).check(data)
+    """Every problem in the built site, located in the source file to edit."""
+    return SiteChecker(site, docs_dir, pages, directory_urls, missing_ok).check(data)
 
 
-def check_built_site(site_dir: Path, docs_dir: Path, config: Path | None = None, missing_ok: tuple[str, ...] = ()) -> list[Problem]:
+def check_built_site(site: BuiltSite, docs_dir: Path, config: Path | None = None, missing_ok: tuple[str, ...] = ()) -> list[Problem]:
     """Every problem in a built site: anchors, files, images, duplicate ids, records no page shows, and what the
     allow-list refuses on any HTML file."""
     config = config or docs_dir.resolve().parent / "mkdocs.yml"
@@ -323,4 +291,4 @@ def check_built_site(site_dir: Path, docs_dir: Path, config: Path | None = None,
     except ContentError as error:
         return list(error.problems)
     directory_urls = values.get("use_directory_urls", True) is not False
-    return in_reading_order(check_site(site_dir, docs_dir, course_pages(docs_dir, config), data, directory_urls, missing_ok))
+    return in_reading_order(check_site(site, docs_dir, course_pages(docs_dir, config), data, directory_urls, missing_ok))

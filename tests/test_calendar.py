@@ -22,6 +22,7 @@ from test_offline import worker_list
 from macros.cohort import Build, read_manifest
 from macros.nav import read_config
 from macros.schedule import PARTS, load_segments, minutes_in, run_of_show
+from publish.built import read_site
 from publish.ics import make_calendar, nav_sources
 from publish.sitecheck import check_built_site
 
@@ -206,5 +207,5 @@ def test_a_calendar_no_page_offers_stops_the_build(dated_site: Path, tmp_path: P
         for link in soup.select(".cw-calendar"):
             link.decompose()
         page.write_text(str(soup), encoding="utf-8")
-    problems = [str(p) for p in check_built_site(copy, dated_site.parent / "docs", dated_site.parent / "mkdocs.yml")]
+    problems = [str(p) for p in check_built_site(read_site(copy), dated_site.parent / "docs", dated_site.parent / "mkdocs.yml")]
     assert f"docs/index.md:8: the cohort's calendar `calendar/{COHORT}.ics` is in the built site, but no page offers it." in "\n".join(problems)

@@ -13,9 +13,8 @@ from conftest import ROOT, nav_titles, pages_in_docs, run
 from pptx import Presentation
 from pypdf import PdfReader
 
-from macros.downloads import PDF_FOLDER, READER_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
+from macros.downloads import GUIDE_PDF, PDF_FOLDER, READER_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
 from macros.notes import note_spans
-from publish.pdf.build import GUIDE_PDF
 
 # Text the facilitator edition adds outside the notes' own words: the logistics table and the banner.
 FACILITATOR_ONLY = ["Small-group discussions, in course order", "Facilitator edition."]

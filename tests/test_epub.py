@@ -6,6 +6,7 @@ import datetime
 import os
 import re
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from test_editions import FACILITATOR_ONLY, facilitator_sentences
 from macros.data import load_course
 from macros.downloads import EPUB_FOLDER, READER_EPUB, READER_PDF, WORKBOOK_PDF
 from macros.errors import ContentError
+from publish.built import read_site
 from publish.epub import build_epub
 from publish.pdf.site import load_settings, page_url
 
@@ -260,7 +262,7 @@ def test_images_and_inline_svg_reach_the_book_and_pass_epubcheck(built_copy: Pat
         article.append(BeautifulSoup(planted, "html.parser"))
 
     edit_page(built_copy, "what-to-expect.md", plant)
-    made = build_epub(built_copy)
+    made = build_epub(read_site(built_copy))
     chapter = documents(made.path)["what-to-expect.xhtml"]
     assert [img.get("src") for img in chapter.iterfind(".//x:img", NS)] == ["../images/images/chart.png", "../images/images/mark.svg"]
     svg_element = chapter.find(".//{http://www.w3.org/2000/svg}svg", NS)
@@ -275,7 +277,7 @@ def test_images_and_inline_svg_reach_the_book_and_pass_epubcheck(built_copy: Pat
 def test_a_home_page_without_the_epub_link_is_named(built_copy: Path) -> None:
     edit_page(built_copy, "index.md", lambda soup: soup.select_one('.cw-downloads a[type="application/epub+zip"]').decompose())  # type: ignore[union-attr]
     with pytest.raises(ContentError) as error:
-        build_epub(built_copy)
+        build_epub(read_site(built_copy))
     line = next(n for n, text in enumerate((ROOT / "docs/index.md").read_text(encoding="utf-8").splitlines(), start=1) if text.startswith("# "))
     assert f"docs/index.md:{line}: the page does not offer epub/course-reader.epub." in str(error.value)
     assert "Fix: add the line {{ downloads() }} below the page's first paragraph." in str(error.value)
@@ -285,7 +287,7 @@ def test_a_home_page_without_the_epub_link_is_named(built_copy: Path) -> None:
 def test_a_link_to_an_epub_that_is_not_made_is_named(built_copy: Path) -> None:
     edit_page(built_copy, "index.md", lambda soup: soup.select_one('.cw-downloads a[type="application/epub+zip"]').__setitem__("href", "epub/old.epub"))  # type: ignore[union-attr]
     with pytest.raises(ContentError) as error:
-        build_epub(built_copy)
+        build_epub(read_site(built_copy))
     assert "docs/index.md:" in str(error.value)
     assert "the page offers epub/old.epub, but no such EPUB is made." in str(error.value)
     assert "Fix: link to epub/course-reader.epub." in str(error.value)
@@ -303,7 +305,7 @@ def test_an_image_from_outside_the_site_or_of_a_kind_e_readers_cannot_show_is_na
 
     edit_page(built_copy, "what-to-expect.md", plant)
     with pytest.raises(ContentError) as error:
-        build_epub(built_copy)
+        build_epub(read_site(built_copy))
     message = str(error.value)
     assert "docs/what-to-expect.md:" in message
     assert f"the page refers to {secret.as_uri()}, which is outside the built site; the EPUB may only use the site's own files." in message
@@ -311,3 +313,10 @@ def test_an_image_from_outside_the_site_or_of_a_kind_e_readers_cannot_show_is_na
     assert "the image ../scan.bmp is a .bmp file, which e-readers cannot show." in message
     assert "Fix: save it as PNG, JPEG, GIF, WebP or SVG and refer to that file." in message
     assert not (built_copy / EPUB_FOLDER).exists()
+
+
+def test_the_epub_never_loads_the_pdf_printer() -> None:
+    # It shares the print path's composing (publish/pdf/compose.py), not its printer (publish/pdf/printer.py).
+    probe = "import sys, publish.epub; sys.exit(' '.join(sorted(name for name in sys.modules if name.split('.')[0] == 'weasyprint')) or None)"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

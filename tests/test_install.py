@@ -156,7 +156,8 @@ def test_makefile_lists_weasyprints_debian_packages() -> None:
 PDF_PROBE = """
 import sys, tempfile
 from pathlib import Path
-from publish.pdf.build import STYLESHEET, RenderJob, print_job
+from publish.pdf.build import STYLESHEET
+from publish.pdf.printer import RenderJob, print_job
 folder = Path(tempfile.mkdtemp())
 from macros.diagrams import FONT
 # A picture as the course draws them (macros/diagrams.py): SVG text in the pictures' own font stack, plain and bold.

@@ -24,8 +24,10 @@ from macros.data import load_course
 from macros.diagrams import PAPER_DRAWING
 from macros.downloads import GUIDE_PDF, READER_PDF, WORKBOOK_PDF, handout_pdf
 from macros.errors import ContentError
+from publish.built import read_site
 from publish.pdf import build, stylesheet_warnings
-from publish.pdf.build import PdfBuilder, build_pdfs
+from publish.pdf.build import build_pdfs, render
+from publish.pdf.compose import PdfBuilder
 from publish.pdf.content import prefix_ids, printable
 from publish.pdf.site import SitePage, load_settings, page_url
 
@@ -291,7 +293,7 @@ def test_a_bad_print_rule_stops_the_build(built_copy: Path, monkeypatch: pytest.
     broken.write_text(build.STYLESHEET.read_text(encoding="utf-8") + "\n.cw-finding { break-insid: avoid; }\n", encoding="utf-8")
     monkeypatch.setattr(build, "STYLESHEET", broken)
     with pytest.raises(ContentError) as error:
-        build_pdfs(built_copy)
+        build_pdfs(read_site(built_copy))
     line = len(broken.read_text(encoding="utf-8").splitlines())
     assert f"publish/pdf/print.css:{line}: WeasyPrint will not apply a rule: Ignored `break-insid: avoid`" in str(error.value)
     assert not (built_copy / "pdf").exists()
@@ -300,7 +302,7 @@ def test_a_bad_print_rule_stops_the_build(built_copy: Path, monkeypatch: pytest.
 def test_a_page_that_has_prompts_but_no_handout_link_is_named(built_copy: Path) -> None:
     edit_page(built_copy, "where-to-begin.md", lambda soup: soup.select_one(".cw-downloads").decompose())
     with pytest.raises(ContentError) as error:
-        build_pdfs(built_copy)
+        build_pdfs(read_site(built_copy))
     line = next(n for n, text in enumerate((ROOT / "docs/where-to-begin.md").read_text(encoding="utf-8").splitlines(), start=1) if text.startswith("# "))
     assert str(error.value).count("Fix:") == 1
     assert f"docs/where-to-begin.md:{line}: the page does not offer pdf/handout-where-to-begin.pdf." in str(error.value)
@@ -308,7 +310,7 @@ def test_a_page_that_has_prompts_but_no_handout_link_is_named(built_copy: Path) 
 
 
 def builder_for(site: Path, config: Path = ROOT / "mkdocs.yml") -> PdfBuilder:
-    return PdfBuilder(site, load_settings(config), DATA.course, None, "participant")
+    return PdfBuilder(read_site(site), load_settings(config), DATA.course, None, "participant")
 
 
 def test_a_page_cannot_make_the_pdf_read_a_file_outside_the_site(built_copy: Path, tmp_path: Path) -> None:
@@ -325,7 +327,7 @@ def test_a_page_cannot_make_the_pdf_read_a_file_outside_the_site(built_copy: Pat
     page = next(p for p in builder.pages if p.src == "what-to-expect.md")
     (built_copy / "pdf").mkdir()
     with pytest.raises(ContentError) as error:
-        builder.render(builder.handout(page), built_copy / "pdf")
+        render(builder, builder.handout(page), built_copy / "pdf")
     assert f"docs/what-to-expect.md:{page.title_line(ROOT)}: the page refers to {secret.as_uri()}, which is outside the built site" in str(error.value)
     assert list((built_copy / "pdf").iterdir()) == []
 
@@ -345,7 +347,7 @@ def test_warnings_in_the_worker_processes_still_fail_the_build_with_the_same_mes
     # Print on two processes even on a one-core machine.
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     with pytest.raises(ContentError) as error:
-        build_pdfs(built_copy)
+        build_pdfs(read_site(built_copy))
     message = str(error.value)
     assert "WeasyPrint warned while printing course-reader.pdf: Ignored `break-insid: avoid`" in message
     assert f"the page refers to {secret.as_uri()}, which is outside the built site" in message
@@ -360,7 +362,7 @@ def test_handout_links_go_to_the_live_site_when_site_url_is_set_and_paper_can_be
     builder = builder_for(built_copy, config)
     page = next(p for p in builder.pages if p.src == "what-to-expect.md")
     (built_copy / "pdf").mkdir()
-    made = builder.render(builder.handout(page), built_copy / "pdf")
+    made = render(builder, builder.handout(page), built_copy / "pdf")
     reader = PdfReader(made.path)
     uris = [str(a.get_object()["/A"]["/URI"]) for p in reader.pages for a in p.get("/Annots") or [] if "/URI" in a.get_object().get("/A", {})]
     assert "https://course.example.org/how-to-make-progress/" in uris

@@ -15,8 +15,11 @@ import pytest
 import weasyprint
 from pypdf import PdfReader
 
+from publish.built import read_site
 from publish.pdf import parts
-from publish.pdf.build import PdfBuilder, print_job, print_setup
+from publish.pdf.build import STYLESHEET, job
+from publish.pdf.compose import PdfBuilder, print_setup
+from publish.pdf.printer import print_job
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,8 +84,8 @@ def describe(path: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def reader_job(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
     settings, course, cohort = print_setup("tests", ROOT / "mkdocs.yml", None, None, "participant")
-    builder = PdfBuilder(site, settings, course, cohort, "participant")
-    return builder.job(builder.reader(), tmp_path_factory.mktemp("parts"))
+    builder = PdfBuilder(read_site(site), settings, course, cohort, "participant")
+    return job(builder, builder.reader(), tmp_path_factory.mktemp("parts"), STYLESHEET.read_text(encoding="utf-8"))
 
 
 def printed(job: Any, name: str, monkeypatch: pytest.MonkeyPatch, **patches: Any) -> Path:
@@ -154,7 +157,7 @@ def test_the_checked_weasyprint_is_the_pinned_and_installed_one() -> None:
 def test_a_part_mark_written_in_a_page_cannot_cut_the_reader(reader_job: Any) -> None:
     pieces = parts.split(reader_job.html)
     assert pieces is not None
-    from publish.pdf.build import _unmarked
+    from publish.pdf.compose import _unmarked
 
     assert parts.PART_MARK not in _unmarked(f"<p>before</p>{parts.PART_MARK}<p>after</p>")
     assert parts.split("<html><body><p>no marks</p></body></html>") is None

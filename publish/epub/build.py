@@ -1,7 +1,7 @@
 """Compose and write the EPUB 3 course reader: a cover, a navigation document, then one chapter per page of the nav.
 
-Written with zipfile and our own templates rather than an e-book library: the pages are already parsed and cleaned by
-the print path (publish/pdf/site.py and content.py), and what is left is a handful of small XML files. The library we
+Written with zipfile and our own templates rather than an e-book library: the pages are already parsed
+(publish/built.py) and cleaned by the print path (publish/pdf/site.py and content.py), and what is left is a handful of small XML files. The library we
 tried (EbookLib) re-parses each chapter as plain HTML, which puts inline SVG in the XHTML namespace: EPUBCheck refuses it.
 Here each chapter goes through an HTML5 parser (tinyhtml5, already used by WeasyPrint) that keeps SVG and MathML in
 their own namespaces, and is written out as XML.
@@ -29,8 +29,9 @@ from macros.downloads import EPUB_FOLDER, HOME_PAGE, PDF_FOLDER, READER_EPUB, WO
 from macros.errors import ContentError, Problem
 from macros.last_updated import build_moment
 from macros.models import Course
+from publish.built import BuiltSite
 from publish.pdf import content
-from publish.pdf.build import EDITION_LABELS, Cohort, Edition, print_setup
+from publish.pdf.compose import EDITION_LABELS, Cohort, Edition, print_setup
 from publish.pdf.site import NavEntry, SitePage, SiteSettings, load_pages
 
 HERE = Path(__file__).resolve().parent
@@ -115,13 +116,13 @@ def workbook_pointer(block: Tag, site_url: str | None) -> Tag:
 class EpubBuilder:
     """Builds the EPUB course reader of one edition from one built site."""
 
-    def __init__(self, site_dir: Path, settings: SiteSettings, course: Course, cohort: Cohort | None, edition: Edition) -> None:
-        self.site_dir = site_dir.resolve()
+    def __init__(self, site: BuiltSite, settings: SiteSettings, course: Course, cohort: Cohort | None, edition: Edition) -> None:
+        self.site_dir = site.root.resolve()
         self.settings = settings
         self.course = course
         self.cohort = cohort
         self.edition = edition
-        self.pages = load_pages(site_dir, settings)
+        self.pages = load_pages(site, settings)
         # image path inside the book -> (file on disk, media type)
         self.images: dict[str, tuple[Path, str]] = {}
 
@@ -291,17 +292,17 @@ def _summary(images: bool) -> str:
 
 
 def build_epub(
-    site_dir: Path,
+    site: BuiltSite,
     *,
     config_file: Path = ROOT / "mkdocs.yml",
     cohort_name: str | None = None,
     cohort_dates: str | None = None,
     edition: Edition = "participant",
 ) -> BuiltEpub:
-    """Write the EPUB course reader into site_dir/epub/ from the built pages; raises ContentError naming what to fix."""
+    """Write the EPUB course reader into the site's epub/ from the built pages; raises ContentError naming what to fix."""
     settings, course, cohort = print_setup("publish/epub", config_file, cohort_name, cohort_dates, edition)
-    builder = EpubBuilder(site_dir, settings, course, cohort, edition)
+    builder = EpubBuilder(site, settings, course, cohort, edition)
     problems = builder.check_offered()
     if problems:
         raise ContentError(problems)
-    return builder.write(site_dir / EPUB_FOLDER / READER_EPUB)
+    return builder.write(site.root / EPUB_FOLDER / READER_EPUB)

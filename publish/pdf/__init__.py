@@ -8,14 +8,15 @@ when WeasyPrint cannot load it.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-__all__ = ["BuiltPdf", "Cohort", "Edition", "build_pdfs", "stylesheet_warnings"]
+# Each name and the module that holds it: composing a document (compose), printing it (printer), or both (build).
+_HOMES = {"BuiltPdf": "build", "build_pdfs": "build", "Cohort": "compose", "Edition": "compose", "stylesheet_warnings": "printer"}
+__all__ = sorted(_HOMES)
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from . import build
-
-        return getattr(build, name)
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
     raise AttributeError(name)

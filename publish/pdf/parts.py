@@ -45,12 +45,11 @@ from weasyprint.pdf.fonts import build_fonts_dictionary
 from weasyprint.pdf.stream import Stream
 from weasyprint.pdf.tags import _build_box_tree
 
+from .compose import PART_MARK
 from .machine import release_memory
 
 # The WeasyPrint whose internals this was checked against; pyproject.toml pins the same (a test compares them).
 CHECKED_VERSION = "70.0"
-# Where the composed document may be cut: the reader's template writes one before each part (publish/pdf/templates).
-PART_MARK = "<!--cw-print-part-->"
 # Parts are gathered to about this much HTML each: big enough that a part's fixed cost is small, small enough that
 # its laid-out pages stay well within memory (about 40 pages).
 PART_CHARS = 100_000

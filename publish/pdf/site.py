@@ -9,12 +9,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import lxml.html
 import yaml
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 from mkdocs.structure.files import File
 
 from macros.errors import ContentError, Problem, line_of
+from publish.built import BuiltSite
 
 PageSize = Literal["letter", "a4"]
 PAGE_SIZES: tuple[PageSize, ...] = ("letter", "a4")
@@ -47,24 +47,18 @@ class SiteSettings:
 
 @dataclass
 class SitePage:
-    """One built page: where it came from, where it lives, and its article parsed."""
+    """One built page: where it came from, where it lives, and its article parsed (shared by the PDFs and the EPUB,
+    which change copies of it only: content.printable)."""
 
     src: str
     url: str
     title: str
     article: Tag = field(repr=False)
-    # The article as text, once the parsed tree is let go (release()).
-    released: str | None = field(default=None, repr=False, init=False)
 
     @property
     def text(self) -> str:
         """The article's HTML as text: what a message about something on the page searches."""
-        return self.released if self.released is not None else str(self.article)
-
-    def release(self) -> None:
-        """Keep the article as text only and let its parsed tree go (the PDFs are composed): an empty article remains."""
-        self.released = self.text
-        self.article = BeautifulSoup("<article></article>", "lxml").article  # type: ignore[assignment]
+        return str(self.article)
 
     @property
     def key(self) -> str:
@@ -192,22 +186,6 @@ def first_askers(pages: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
     return chosen
 
 
-_CONTENT = "article[contains(concat(' ', normalize-space(@class), ' '), ' md-content__inner ')]"
-
-
-def _article(text: str) -> Tag | None:
-    """The page's article, parsed on its own: lxml finds it fast, so the site's nav and chrome never become soup."""
-    found = lxml.html.document_fromstring(text).xpath(f"//{_CONTENT} | //article") if text.strip() else []
-    if found:
-        # The content article if there is one, else the first article, as select_one would pick them.
-        chosen = next((node for node in found if "md-content__inner" in (node.get("class") or "").split()), found[0])
-        article = BeautifulSoup(lxml.html.tostring(chosen, encoding="unicode", with_tail=False), "lxml").article
-        if article is not None:
-            return article
-    soup = BeautifulSoup(text, "lxml")
-    return soup.select_one("article.md-content__inner") or soup.select_one("article") or soup.body
-
-
 def nav_pages(entries: Iterable[NavEntry]) -> Iterator[tuple[str, str]]:
     """(source, nav title) of each page of the nav, in reading order; sections are walked into."""
     for entry in entries:
@@ -217,14 +195,14 @@ def nav_pages(entries: Iterable[NavEntry]) -> Iterator[tuple[str, str]]:
             yield entry.src, entry.title
 
 
-def load_pages(site_dir: Path, settings: SiteSettings) -> list[SitePage]:
-    """Every printable page of the nav, in nav order, with its article parsed from the built HTML."""
+def load_pages(site: BuiltSite, settings: SiteSettings) -> list[SitePage]:
+    """Every printable page of the nav, in nav order, with its article from the built page's one parse (publish/built.py)."""
     pages: list[SitePage] = []
     problems: list[Problem] = []
     for src, title in nav_pages(settings.nav):
         url = page_url(src)
-        built = site_dir / built_path(src)
-        if not built.is_file():
+        built = site.pages.get(built_path(src))
+        if built is None:
             problems.append(
                 Problem(
                     settings.config_file,
@@ -234,7 +212,7 @@ def load_pages(site_dir: Path, settings: SiteSettings) -> list[SitePage]:
                 )
             )
             continue
-        article = _article(built.read_text(encoding="utf-8"))
+        article = site.article(built)
         if article is None:
             problems.append(Problem("docs/" + src, 1, "the built page has no content to print.", "make sure the page has text below its front matter."))
             continue

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from macros.errors import ContentError, Problem
-from publish.pdf.build import TEMPLATES, RenderJob, print_job
+from publish.pdf.compose import TEMPLATES
 from publish.pdf.machine import MachineError, lack_in_warning
+from publish.pdf.printer import RenderJob, print_job
 from publish.pdf.qr import qr_code
 from publish.pdf.site import SiteSettings
 

@@ -1,0 +1,172 @@
+"""The built site, read once: every HTML page the engine wrote, read and parsed once into what the later steps need.
+
+python -m publish reads the site here once the engine has written it (read_site), and hands the one BuiltSite to each
+step in turn: the PDFs and the EPUB take each page's article (publish/pdf/site.py load_pages), the Content-Security-Policy
+takes its inline scripts and writes each page (publish/csp.py), and the site check takes its ids, links, images, records
+and what the allow-list refuses (publish/sitecheck.py). Material's invalid attributes are repaired as a page is read
+(publish/html5.py); a repaired page reaches the disk when its policy is written, so each page is written once.
+
+Each page is parsed with lxml once, and only what the steps need is kept (the whole trees of a large course would not
+fit in memory together).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import lxml.html
+from bs4 import BeautifulSoup, Tag
+from lxml import etree
+
+from macros.allowlist import THEME_INLINE_SCRIPTS, Refusal, refusals
+from publish.html5 import repair_markup
+
+# Scripts the browser runs; a <script type="application/json"> is data, which a policy does not govern.
+RUN_TYPES = frozenset({"", "text/javascript", "module", "application/javascript"})
+# The attributes whose values say which records a page shows (publish/sitecheck.py, unused records).
+RECORD_ATTRIBUTES = ("data-finding", "data-prompt", "data-source", "id")
+# libxml2's table of ids is never asked (the ids are read from the attributes below), so it is not built.
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", collect_ids=False)
+# Every id on a page and every attribute that says which record a page shows, in one pass.
+_RECORDS = etree.XPath("|".join(f"//@{attribute}" for attribute in RECORD_ATTRIBUTES))
+# The page's content: Material's content article if there is one, else the first article.
+_CONTENT = etree.XPath("//article[contains(concat(' ', normalize-space(@class), ' '), ' md-content__inner ')] | //article")
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An element the allow-list refuses: its tag and attribute names (to find its line in a source), whether it is
+    the theme's (outside the page's <article>), and why."""
+
+    tag: str
+    names: tuple[str, ...]
+    theme: bool
+    refusal: Refusal
+
+
+@dataclass(frozen=True)
+class StrayScript:
+    """An inline script where the site's templates write none: (parent tag, its first class) names the place."""
+
+    place: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class BuiltPage:
+    """One built HTML page: where it is, its bytes, and what the later steps take from its one parse."""
+
+    # Its path in the site, as MkDocs writes it: 'what-to-expect/index.html'.
+    address: str
+    data: bytes = field(repr=False)
+    # The text of every inline script a browser would run, as the browser hashes it (the policy).
+    scripts: tuple[str, ...] = ()
+    # (attribute, value) of every id and record attribute on the page, in document order (the check).
+    records: tuple[tuple[str, str], ...] = ()
+    # (tag, href or src) of every link and then every image of the article (or the page if it has none), and the src of
+    # each image without alt text (the check).
+    targets: tuple[tuple[str, str], ...] = ()
+    no_alt: tuple[str, ...] = ()
+    # What the allow-list refuses on the page, in document order (the check).
+    refused: tuple[Refused | StrayScript, ...] = ()
+    # The content article's HTML, or the body's if it has none; None for an empty page (the PDFs and the EPUB).
+    article: str | None = field(default=None, repr=False)
+
+    @property
+    def ids(self) -> list[str]:
+        return [value for attribute, value in self.records if attribute == "id"]
+
+
+# What the allow-list says of one element: (tag, its attributes, whether it is the theme's) -> its refusals. Kept for
+# one reading of the site: every page repeats the theme's elements (the nav above all), so each is judged once.
+Judged = dict[tuple[str, tuple[tuple[str, str], ...], bool], tuple[Refusal, ...]]
+
+
+def _refused(root: etree._Element, article: etree._Element | None, judged: Judged) -> tuple[Refused | StrayScript, ...]:
+    """What the allow-list refuses on one page: its content (the <article>) as a page's source is judged, the theme
+    around it with the theme's own additions, and any inline script beyond those the site's templates write."""
+    content = set(article.iter()) if article is not None else set()
+    found: list[Refused | StrayScript] = []
+    scripts: Counter[tuple[str, str]] = Counter()
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments and processing instructions
+        theme = element not in content
+        if element.tag == "script" and element.get("src") is None and (element.get("type") or "").lower() in RUN_TYPES:
+            parent = element.getparent()
+            place = (str(parent.tag), (parent.get("class") or "").split(" ")[0]) if parent is not None else ("", "")
+            scripts[place] += 1
+            if scripts[place] > THEME_INLINE_SCRIPTS.get(place, 0):
+                found.append(StrayScript(place))
+        attributes = tuple((str(name), str(value)) for name, value in element.items())
+        key = (element.tag, attributes, theme)
+        refused = judged.get(key)
+        if refused is None:
+            refused = judged[key] = tuple(refusals(element.tag, list(attributes), theme=theme))
+        found += [Refused(element.tag, tuple(name for name, _ in attributes), theme, refusal) for refusal in refused]
+    return tuple(found)
+
+
+def _targets(article: etree._Element) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """(tag, href or src) of every link and then every image in article, and the src of each image without alt text."""
+    targets = tuple((tag, str(element.get(attr) or "")) for tag, attr in (("a", "href"), ("img", "src")) for element in article.iter(tag))
+    return targets, tuple(str(image.get("src") or "") for image in article.iter("img") if image.get("alt") is None)
+
+
+def parse_page(address: str, data: bytes, judged: Judged) -> BuiltPage:
+    """One page's bytes, parsed once into what the policy, the PDFs, the EPUB and the site check take from it.
+
+    judged holds what the allow-list said of elements already seen, to be shared by the pages of one site.
+    """
+    if not data.strip():
+        return BuiltPage(address, data)
+    root = lxml.html.document_fromstring(data, parser=_PARSER)
+    scripts = tuple(script.text or "" for script in root.iter("script") if script.get("src") is None and (script.get("type") or "").lower() in RUN_TYPES)
+    first = next(root.iter("article"), None)
+    targets, no_alt = _targets(first if first is not None else root)
+    found = _CONTENT(root)
+    chosen = next((node for node in found if "md-content__inner" in (node.get("class") or "").split()), found[0]) if found else root.find("body")
+    return BuiltPage(
+        address,
+        data,
+        scripts=scripts,
+        records=tuple((value.attrname, str(value)) for value in _RECORDS(root)),
+        targets=targets,
+        no_alt=no_alt,
+        refused=_refused(root, first, judged),
+        article=lxml.html.tostring(chosen, encoding="unicode", with_tail=False) if chosen is not None else None,
+    )
+
+
+@dataclass
+class BuiltSite:
+    """Every HTML page of a built site, by its path in the site, in path order."""
+
+    root: Path
+    pages: dict[str, BuiltPage]
+    # Each page's article as a tree the print path reads, made when first asked for (a build without PDFs needs none)
+    # and then shared by the PDFs and the EPUB, which change copies of it only (publish/pdf/content.py printable).
+    articles: dict[str, Tag | None] = field(default_factory=dict, repr=False)
+
+    def article(self, page: BuiltPage) -> Tag | None:
+        """The page's content article (or its body, if it has none) as a tree; None for an empty page."""
+        if page.address not in self.articles:
+            soup = BeautifulSoup(page.article, "lxml") if page.article is not None else None
+            self.articles[page.address] = (soup.article or soup.body) if soup is not None else None
+        return self.articles[page.address]
+
+    def write(self, page: BuiltPage, data: bytes) -> None:
+        """Give a page new bytes, in the record and on disk (what was parsed from it stays: only its <head> may change)."""
+        self.pages[page.address] = replace(page, data=data)
+        (self.root / page.address).write_bytes(data)
+
+
+def read_site(root: Path) -> BuiltSite:
+    """Read and parse every HTML page under root once, each repaired as it is read (publish/html5.py)."""
+    pages = {}
+    judged: Judged = {}
+    for path in sorted(root.rglob("*.html")):
+        address = path.relative_to(root).as_posix()
+        pages[address] = parse_page(address, repair_markup(path.read_bytes()), judged)
+    return BuiltSite(root, pages)

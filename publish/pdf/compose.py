@@ -1,0 +1,272 @@
+"""Compose the PDFs' documents from the built pages: the course reader, a handout per page with prompts, the reflection
+workbook and the facilitator guide, each as one HTML document for the printer (publish/pdf/printer.py).
+
+Nothing here prints, so the EPUB (publish/epub), which shares the cover, the cohort and the editions, never loads WeasyPrint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from bs4 import Tag
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from macros.data import load_course
+from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf, slides_offered
+from macros.errors import ContentError, Problem
+from macros.models import Course
+from publish.built import BuiltSite
+
+from . import content
+from .qr import online
+from .site import SitePage, SiteSettings, first_askers, load_pages, load_settings
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+Edition = Literal["participant", "facilitator"]
+EDITION_LABELS: dict[str, str] = {"participant": "", "facilitator": "Facilitator edition"}
+# Ruled lines under each prompt: a reflection wants room to write, a discussion room for notes.
+REFLECTION_LINES = 8
+DISCUSSION_LINES = 5
+# Where the composed document may be cut: the reader's template writes one before each part (publish/pdf/templates),
+# and the printer lays the document out a part at a time (publish/pdf/parts.py).
+PART_MARK = "<!--cw-print-part-->"
+TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+TEMPLATES.globals["part_mark"] = Markup(PART_MARK)
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The cohort a printed set is for: shown on covers and handout heads."""
+
+    name: str
+    dates: str | None = None
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def page_css(settings: SiteSettings, running: str) -> str:
+    """The rules that depend on settings: paper size and the course line of the running header."""
+    size = "A4" if settings.page_size == "a4" else "letter"
+    return f"@page {{ size: {size}; @top-left {{ content: {_css_string(running)}; }} }}\n@page :first {{ @top-left {{ content: none; }} }}\n"
+
+
+def _mark_headings(article: Tag, page: SitePage, level: int, title: str) -> None:
+    """Bookmark the page's title with its nav title (and its sections one level down); the title also feeds the running header."""
+    heading = article.find("h1")
+    if not isinstance(heading, Tag):
+        heading = content.new_tag("h1", text=page.title)
+        article.insert(0, heading)
+    content.add_class(heading, "page-title", f"bm-{min(level, 4)}")
+    heading["data-bookmark"] = title
+    for section in article.find_all("h2"):
+        content.add_class(section, f"bm-{min(level + 1, 4)}")
+        section["data-bookmark"] = section.get_text(" ", strip=True)
+
+
+def _unmarked(html: str) -> Markup:
+    """Page content for a document printed in parts: a part mark written in a page would cut it where the page does not break."""
+    return Markup(html.replace(PART_MARK, ""))
+
+
+@dataclass
+class Document:
+    """One PDF to write: its file name, template, title and what the template needs."""
+
+    name: str
+    template: str
+    title: str
+    subject: str
+    context: dict[str, Any]
+    sources: list[SitePage]
+    # file URL -> what the page wrote, to name a refused image the way its author wrote it.
+    images: dict[str, str] = field(default_factory=dict)
+
+
+class PdfBuilder:
+    """Builds every PDF of one edition from one built site."""
+
+    def __init__(self, site: BuiltSite, settings: SiteSettings, course: Course, cohort: Cohort | None, edition: Edition) -> None:
+        self.site_dir = site.root
+        self.settings = settings
+        self.course = course
+        self.cohort = cohort
+        self.edition = edition
+        self.pages = load_pages(site, settings)
+        self._handout_pages: list[SitePage] | None = None
+
+    def _common(self, kind: str) -> dict[str, Any]:
+        return {"kind": kind, "settings": self.settings, "course": self.course, "cohort": self.cohort, "edition_label": EDITION_LABELS[self.edition]}
+
+    def _prepared(self, pages: list[SitePage], *, lines: bool) -> Iterator[tuple[SitePage, Tag, dict[str, str]]]:
+        """Printable copies of pages for one PDF, with ids prefixed and links resolved among them, made one at a time.
+
+        Each comes with what its images were written as. For a PDF of several pages, every page's anchors are learnt
+        first from a copy dropped at once: no more than one copy is held at a time (the reader's, all held together,
+        were the largest part of the build's memory while it composes).
+        """
+        links = content.Links(site_url=self.settings.site_url, pages={p.url: p.key for p in pages})
+        for page in pages:
+            if len(pages) > 1:
+                links.anchors |= content.prefix_ids(content.printable(page), page.key)
+            links.anchors.add(page.key)
+        for page in pages:
+            article = content.printable(page)
+            links.anchors |= content.prefix_ids(article, page.key)
+            images = content.resolve_images(article, page, self.site_dir)
+            content.pictures_after_text(article)
+            if lines:
+                content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
+            content.rewrite_links(article, page, links)
+            yield page, article, images
+
+    def reader(self) -> Document:
+        """The whole course in nav order, with cover and contents."""
+        prepared = self._prepared(self.pages, lines=False)
+        images: dict[str, str] = {}
+        parts: list[dict[str, Any]] = []
+        contents: list[dict[str, Any]] = []
+
+        def walk(entries: tuple[Any, ...], level: int) -> None:
+            for entry in entries:
+                if entry.src is None:
+                    anchor = f"section-{len(parts)}"
+                    parts.append({"html": None, "title": entry.title, "anchor": anchor, "level": min(level, 4)})
+                    contents.append({"title": entry.title, "anchor": anchor, "level": min(level, 3)})
+                    walk(entry.children, level + 1)
+                    continue
+                # The pages are the nav's, in its order (load_pages).
+                page, article, page_images = next(prepared)
+                images.update(page_images)
+                _mark_headings(article, page, level, entry.title)
+                here = online(self.settings.site_url, page.url)
+                parts.append({"html": _unmarked(article.decode_contents()), "anchor": page.key, "level": level, "online": here})
+                contents.append({"title": entry.title, "anchor": page.key, "level": min(level, 3)})
+
+        walk(self.settings.nav, 1)
+        context = {**self._common("reader"), "parts": parts, "contents": contents}
+        title = f"{self.course.title}: Course reader"
+        return Document(READER_PDF, "reader.html", title, self.settings.description, context, self.pages, images)
+
+    def handout_pages(self) -> list[SitePage]:
+        """The pages that get a handout: those that first ask a reflection or discussion prompt (a page that only repeats them, like a journal, gets none)."""
+        if self._handout_pages is not None:
+            return list(self._handout_pages)
+        chosen = first_askers((page.src, [str(block["data-prompt"]) for block in content.prompt_blocks(page.article)]) for page in self.pages)
+        self._handout_pages = [page for page in self.pages if page.src in chosen]
+        return list(self._handout_pages)
+
+    def handout(self, page: SitePage) -> Document:
+        """One page's content and prompts, with writing space and a line for name, cohort and date."""
+        _, article, images = next(self._prepared([page], lines=True))
+        _mark_headings(article, page, 1, page.title)
+        part = {"html": Markup(article.decode_contents()), "anchor": page.key, "online": online(self.settings.site_url, page.url)}
+        title = f"{self.course.title}: Handout, {page.title}"
+        subject = f"Handout for {page.title}, with its reflection and discussion prompts."
+        return Document(handout_pdf(page.src), "handout.html", title, subject, {**self._common("handout"), "part": part}, [page], images)
+
+    def workbook(self) -> Document:
+        """Every prompt in course order, each with ruled writing space; discussions keep their time box."""
+        pages = self.handout_pages()
+        parts = []
+        asked: set[str] = set()
+        for page in pages:
+            article = content.printable(page)
+            content.prefix_ids(article, page.key)
+            # Links inside a prompt lead nowhere on paper.
+            for link in article.select("a[href]"):
+                link.unwrap()
+            content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
+            entries = []
+            for entry in article.select(".print-entry"):
+                prompt = str(entry.select_one("[data-prompt]")["data-prompt"])  # type: ignore[index]
+                if prompt not in asked:
+                    asked.add(prompt)
+                    entries.append(Markup(str(entry)))
+            parts.append({"title": page.title, "anchor": page.key, "entries": entries})
+        title = f"{self.course.title}: Reflection workbook"
+        subject = "Every reflection prompt of the course in order, with space to write, and each discussion prompt with its time box."
+        return Document(WORKBOOK_PDF, "workbook.html", title, subject, {**self._common("workbook"), "parts": parts}, pages)
+
+    def guide(self) -> Document:
+        """Facilitator edition (issue 6): the run of show and logistics, then every facilitator note under its page."""
+        parts, images = [], {}
+        for page, article, page_images in self._prepared(self.pages, lines=False):
+            images.update(page_images)
+            blocks = article.select(content.GUIDE_BLOCKS)
+            if blocks:
+                parts.append({"title": page.title, "anchor": page.key, "html": _unmarked("\n".join(str(block) for block in blocks))})
+        title = f"{self.course.title}: Facilitator guide"
+        subject = "The run of show, the discussion logistics and every facilitator note, in course order."
+        # The slides this edition presents from: linked online when the site's address is known, named otherwise.
+        site_url = self.settings.site_url
+        slides = [{"path": path, "text": text, "href": site_url + path if site_url else None} for path, text in slides_offered(facilitator=True)]
+        return Document(GUIDE_PDF, "guide.html", title, subject, {**self._common("guide"), "parts": parts, "slides": slides}, self.pages, images)
+
+    def document_names(self) -> list[str]:
+        """The file name of every PDF of this edition, in the order compose() makes them."""
+        guide = [GUIDE_PDF] if self.edition == "facilitator" else []
+        return [READER_PDF, WORKBOOK_PDF, *guide, *(handout_pdf(page.src) for page in self.handout_pages())]
+
+    def compose(self) -> Iterator[Document]:
+        """Every PDF of this edition, one at a time, longest first, so printing can start before the rest is composed."""
+        yield self.reader()
+        yield self.workbook()
+        if self.edition == "facilitator":
+            yield self.guide()
+        for page in self.handout_pages():
+            yield self.handout(page)
+
+    def html(self, document: Document) -> str:
+        """The document as one HTML page, for the printer."""
+        return TEMPLATES.get_template(document.template).render(title=document.title, subject=document.subject, **document.context)
+
+    def running(self) -> str:
+        """The course line of the running header: the course, and the cohort's name when there is one."""
+        return self.course.title + (f" · {self.cohort.name}" if self.cohort else "")
+
+
+def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
+    """Every PDF a page offers exists, each page with a handout offers it, and the home page offers the reader and workbook."""
+    problems = []
+    handouts = {page.src: handout_pdf(page.src) for page in builder.handout_pages()}
+    for page in builder.pages:
+        offered = set()
+        # The EPUB's link is checked where the EPUB is made (publish/epub).
+        for link in page.article.select('.cw-downloads a[href][type="application/pdf"]'):
+            path = urlsplit(str(link["href"])).path
+            if path.rsplit("/", 2)[-2:-1] != [PDF_FOLDER]:
+                continue  # the slides' PDF, checked with the slides (publish/slides)
+            name = path.rsplit("/", 1)[-1]
+            offered.add(name)
+            if name not in made:
+                fix = "remove {{ downloads() }} from this page, or add a reflection or discussion prompt so it gets a handout."
+                problems.append(Problem(page.display, page.title_line(ROOT), f"the page offers {PDF_FOLDER}/{name}, but no such PDF is made.", fix))
+        wanted = {handouts[page.src]} if page.src in handouts else set()
+        if page.src == HOME_PAGE:
+            wanted |= {READER_PDF, WORKBOOK_PDF}
+        for name in sorted(wanted - offered):
+            problems.append(
+                Problem(
+                    page.display,
+                    page.title_line(ROOT),
+                    f"the page does not offer {PDF_FOLDER}/{name}.",
+                    "add the line {{ downloads() }} below the page's objectives (or its first paragraph).",
+                )
+            )
+    return problems
+
+
+def print_setup(where: str, config_file: Path, cohort_name: str | None, cohort_dates: str | None, edition: str) -> tuple[SiteSettings, Course, Cohort | None]:
+    """What every printed document needs (the PDFs, the EPUB): the site's settings, the course record and the cohort; the edition checked."""
+    if edition not in EDITION_LABELS:
+        raise ContentError([Problem(where, 1, f"there is no '{edition}' edition.", "use one of " + ", ".join(f"'{e}'" for e in EDITION_LABELS) + ".")])
+    settings = load_settings(config_file)
+    return settings, load_course(settings.docs_dir).course, Cohort(cohort_name, cohort_dates) if cohort_name else None
