@@ -32,10 +32,11 @@ from mkdocs.utils.meta import get_data
 
 from macros.check import course_pages
 from macros.cohort import COHORTS_DIR, Build, Cohort, current_build, read_manifest
+from macros.course import CoursePage, nav_entries, prints
 from macros.data import COURSE_FILE, DATA_DIR, LIST_FILES, CourseData, load_course
 from macros.downloads import GUIDE_PDF, HOME_PAGE, READER_EPUB, READER_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX, WORKBOOK_PDF, handout_pdf
 from macros.errors import ContentError
-from macros.library import RESOURCES_PAGE, SLIDE_FORMS, CoursePage, Macro, PageContext, current
+from macros.library import RESOURCES_PAGE, SLIDE_FORMS, Macro, PageContext, current
 from macros.nav import read_config
 from macros.notes import OPENING, note_spans
 from macros.pages import check_front_matter, split_source
@@ -43,7 +44,7 @@ from macros.renames import fix_for, likely_successor
 from macros.revision import commit_of, default_branch, git, is_shallow, merge_base
 from macros.templates import PageChecker
 from publish.pdf.content import GUIDE_BLOCKS, prompt_blocks
-from publish.pdf.site import NavEntry, _nav_entries, _printable_page, first_askers, nav_pages, page_url
+from publish.pdf.site import NavEntry, first_askers, nav_pages, page_url
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a comparison reads from each revision: the pages, the data, the nav and the cohort manifests.
@@ -299,7 +300,7 @@ def load_side(root: Path) -> Side:
         problem = f"{shown}:{first.line}: {first.message.rstrip('.')}"
     config = root / "mkdocs.yml"
     _, values = read_config(config)
-    nav = _nav_entries(values.get("nav"))
+    nav = nav_entries(values.get("nav"))
     titles = dict(nav_pages(nav))
     order = [src for src, _ in nav_pages(nav)]
     # Whether a page goes in the print path (`reader: false` keeps it out), from front matter read here without a problem.
@@ -326,7 +327,7 @@ def load_side(root: Path) -> Side:
         title = titles.get(src) or str(meta.get("title") or src)
         pages[src] = Page(src, path, text, title, meta, get_data(text)[1], calls, note_lines, _blocks(lines, body_line, spans))
     # The nav's pages the print path keeps, by its own rule (_printable): a page not read cleanly here is read as it reads it.
-    printable = {src for src in order if (clean[src] if src in clean else _printable_page(docs / src))}
+    printable = {src for src in order if (clean[src] if src in clean else _prints(docs / src))}
     order = [src for src in order if src in pages] + [src for src in sources if src not in order]
     cohorts: dict[str, Cohort | None] = {}
     folder = root / COHORTS_DIR
@@ -336,6 +337,11 @@ def load_side(root: Path) -> Side:
     if data is not None:
         side.handouts = set(handout_pages(side))
     return side
+
+
+def _prints(path: Path) -> bool:
+    """Whether the print path prints the page at path (a missing page is left to the build to report)."""
+    return prints(get_data(path.read_text(encoding="utf-8"))[1]) if path.is_file() else True
 
 
 # --- Rendering: what each macro call shows, with and without a change ------------------------------------------------

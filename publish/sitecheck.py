@@ -19,12 +19,12 @@ import lxml.html
 from lxml import etree
 
 from macros.allowlist import THEME_INLINE_SCRIPTS, refusals
-from macros.check import course_pages, in_reading_order
+from macros.check import in_reading_order
 from macros.cohort import CALENDAR_FOLDER
-from macros.data import CourseData, _display, load_course
-from macros.errors import ContentError, Problem, closest
+from macros.course import CourseModel
+from macros.data import CourseData, _display
+from macros.errors import Problem, closest
 from macros.markup import EXTERNAL, find_links
-from macros.nav import read_config
 from macros.pages import split_source
 from publish.csp import RUN_TYPES
 from publish.pdf.site import built_path
@@ -313,14 +313,10 @@ def check_site(
     return SiteChecker(site_dir, docs_dir, pages, directory_urls, missing_ok).check(data)
 
 
-def check_built_site(site_dir: Path, docs_dir: Path, config: Path | None = None, missing_ok: tuple[str, ...] = ()) -> list[Problem]:
+def check_built_site(site_dir: Path, model: CourseModel, missing_ok: tuple[str, ...] = ()) -> list[Problem]:
     """Every problem in a built site: anchors, files, images, duplicate ids, records no page shows, and what the
     allow-list refuses on any HTML file."""
-    config = config or docs_dir.resolve().parent / "mkdocs.yml"
-    _, values = read_config(config)
-    try:
-        data: CourseData | None = load_course(docs_dir)
-    except ContentError as error:
-        return list(error.problems)
-    directory_urls = values.get("use_directory_urls", True) is not False
-    return in_reading_order(check_site(site_dir, docs_dir, course_pages(docs_dir, config), data, directory_urls, missing_ok))
+    if model.data is None:
+        return list(model.problems)
+    directory_urls = model.config["use_directory_urls"] is not False
+    return in_reading_order(check_site(site_dir, model.settings.docs_dir, sorted(model.pages), model.data, directory_urls, missing_ok))

@@ -25,6 +25,7 @@ from bs4 import Tag
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from macros.course import CourseModel
 from macros.downloads import EPUB_FOLDER, HOME_PAGE, PDF_FOLDER, READER_EPUB, WORKBOOK_PDF
 from macros.errors import ContentError, Problem
 from macros.last_updated import build_moment
@@ -293,13 +294,13 @@ def _summary(images: bool) -> str:
 def build_epub(
     site_dir: Path,
     *,
-    config_file: Path = ROOT / "mkdocs.yml",
+    model: CourseModel,
     cohort_name: str | None = None,
     cohort_dates: str | None = None,
     edition: Edition = "participant",
 ) -> BuiltEpub:
     """Write the EPUB course reader into site_dir/epub/ from the built pages; raises ContentError naming what to fix."""
-    settings, course, cohort = print_setup("publish/epub", config_file, cohort_name, cohort_dates, edition)
+    settings, course, cohort = print_setup("publish/epub", model, cohort_name, cohort_dates, edition)
     builder = EpubBuilder(site_dir, settings, course, cohort, edition)
     problems = builder.check_offered()
     if problems:

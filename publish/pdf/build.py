@@ -25,7 +25,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from macros.data import load_course
+from macros.course import CourseModel
 from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf, slides_offered
 from macros.errors import ContentError, Problem
 from macros.models import Course
@@ -35,7 +35,7 @@ from .fit import fitted
 from .machine import MachineError, lack_in_warning, machine_lacks, release_memory
 from .parts import PART_MARK, print_parted
 from .qr import online
-from .site import SitePage, SiteSettings, first_askers, load_pages, load_settings
+from .site import SitePage, SiteSettings, first_askers, load_pages, settings_of
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -445,24 +445,24 @@ def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
     return problems
 
 
-def print_setup(where: str, config_file: Path, cohort_name: str | None, cohort_dates: str | None, edition: str) -> tuple[SiteSettings, Course, Cohort | None]:
+def print_setup(where: str, model: CourseModel, cohort_name: str | None, cohort_dates: str | None, edition: str) -> tuple[SiteSettings, Course, Cohort | None]:
     """What every printed document needs (the PDFs, the EPUB): the site's settings, the course record and the cohort; the edition checked."""
     if edition not in EDITION_LABELS:
         raise ContentError([Problem(where, 1, f"there is no '{edition}' edition.", "use one of " + ", ".join(f"'{e}'" for e in EDITION_LABELS) + ".")])
-    settings = load_settings(config_file)
-    return settings, load_course(settings.docs_dir).course, Cohort(cohort_name, cohort_dates) if cohort_name else None
+    settings = settings_of(model)
+    return settings, model.require().course, Cohort(cohort_name, cohort_dates) if cohort_name else None
 
 
 def build_pdfs(
     site_dir: Path,
     *,
-    config_file: Path = ROOT / "mkdocs.yml",
+    model: CourseModel,
     cohort_name: str | None = None,
     cohort_dates: str | None = None,
     edition: Edition = "participant",
 ) -> list[BuiltPdf]:
     """Write the reader, a handout per page with prompts and the workbook into site_dir/pdf/; raises ContentError."""
-    settings, course, cohort = print_setup("publish/pdf", config_file, cohort_name, cohort_dates, edition)
+    settings, course, cohort = print_setup("publish/pdf", model, cohort_name, cohort_dates, edition)
     lacks = machine_lacks(STYLESHEET)
     if lacks:
         raise MachineError(lacks)
