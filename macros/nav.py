@@ -34,6 +34,7 @@ if hasattr(yaml, "CSafeLoader"):
     _FastConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
     _FAST_LOADERS.insert(0, _FastConfigLoader)
 
+
 def _entries(node: yaml.Node) -> list[tuple[str, int]]:
     """Every page path under a nav node, with its line in mkdocs.yml."""
     found: list[tuple[str, int]] = []
@@ -78,9 +79,9 @@ def _site_text(node: yaml.MappingNode | None, shown: str) -> list[Problem]:
             found = unescaped_characters(text)
             if found:
                 what = "the navigation title" if key.value == "nav" else f"`{key.value}:`"
-                shown = " ".join(f"`{ch}`" for ch in found)
+                characters = " ".join(f"`{ch}`" for ch in found)
                 message = (
-                    f"{what} `{text}` holds {shown}, which the theme writes into every page's HTML as it is, where it could add a tag or leave an attribute."
+                    f"{what} `{text}` holds {characters}, which the theme writes into every page's HTML as it is, where it could add a tag or leave an attribute."
                 )
                 problems.append(Problem(shown, line, message, UNESCAPED_FIX))
     return problems

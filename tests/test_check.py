@@ -13,6 +13,7 @@ from babel.dates import format_date
 from bs4 import BeautifulSoup
 from conftest import ROOT, run
 
+from macros.course import load_model
 from macros.data import load_course
 from macros.library import MACROS
 from macros.reference import END, START, refresh
@@ -26,7 +27,7 @@ def test_the_course_sources_pass_make_check() -> None:
 
 
 def test_the_built_course_passes_the_site_check(site: Path) -> None:
-    assert check_built_site(site, ROOT / "docs") == []
+    assert check_built_site(site, load_model(ROOT / "mkdocs.yml")) == []
 
 
 def test_contributing_holds_the_current_macro_table() -> None:

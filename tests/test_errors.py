@@ -17,7 +17,7 @@ from conftest import FIXTURES, ROOT, SAMPLE_COHORT, edit_page, run
 
 from macros.check import course_pages
 from macros.check import main as check_main
-from macros.cohort import load_build
+from macros.course import load_model
 from macros.data import load_course
 from macros.markup import html_tags
 from publish.sitecheck import check_site
@@ -269,7 +269,7 @@ def test_hostile_text_in_a_data_record_or_cohort_manifest_is_shown_as_text() -> 
 
     hostile = '<img src=x onerror="steal()"><a href="javascript:steal()">x</a>'
     prompt = next(iter(load_course(ROOT / "docs").prompts.values()))
-    cohort = load_build(ROOT, SAMPLE_COHORT, "participant").cohort
+    cohort = load_model(ROOT / "mkdocs.yml", cohort=SAMPLE_COHORT).build.cohort
     assert cohort is not None
     for html in (
         render_prompt(prompt.model_copy(update={"text": hostile, "title": hostile})),

@@ -19,6 +19,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import Destination
 
+from macros.course import load_model
 from macros.data import load_course
 from macros.downloads import GUIDE_PDF, READER_PDF, WORKBOOK_PDF, handout_pdf
 from macros.errors import ContentError
@@ -262,7 +263,7 @@ def test_a_bad_print_rule_stops_the_build(built_copy: Path, monkeypatch: pytest.
     broken.write_text(build.STYLESHEET.read_text(encoding="utf-8") + "\n.cw-finding { break-insid: avoid; }\n", encoding="utf-8")
     monkeypatch.setattr(build, "STYLESHEET", broken)
     with pytest.raises(ContentError) as error:
-        build_pdfs(built_copy)
+        build_pdfs(built_copy, model=load_model(ROOT / "mkdocs.yml"))
     line = len(broken.read_text(encoding="utf-8").splitlines())
     assert f"publish/pdf/print.css:{line}: WeasyPrint will not apply a rule: Ignored `break-insid: avoid`" in str(error.value)
     assert not (built_copy / "pdf").exists()
@@ -271,7 +272,7 @@ def test_a_bad_print_rule_stops_the_build(built_copy: Path, monkeypatch: pytest.
 def test_a_page_that_has_prompts_but_no_handout_link_is_named(built_copy: Path) -> None:
     edit_page(built_copy, "where-to-begin.md", lambda soup: soup.select_one(".cw-downloads").decompose())
     with pytest.raises(ContentError) as error:
-        build_pdfs(built_copy)
+        build_pdfs(built_copy, model=load_model(ROOT / "mkdocs.yml"))
     line = next(n for n, text in enumerate((ROOT / "docs/where-to-begin.md").read_text(encoding="utf-8").splitlines(), start=1) if text.startswith("# "))
     assert str(error.value).count("Fix:") == 1
     assert f"docs/where-to-begin.md:{line}: the page does not offer pdf/handout-where-to-begin.pdf." in str(error.value)
@@ -316,7 +317,7 @@ def test_warnings_in_the_worker_processes_still_fail_the_build_with_the_same_mes
     # Print on two processes even on a one-core machine.
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     with pytest.raises(ContentError) as error:
-        build_pdfs(built_copy)
+        build_pdfs(built_copy, model=load_model(ROOT / "mkdocs.yml"))
     message = str(error.value)
     assert "WeasyPrint warned while printing course-reader.pdf: Ignored `break-insid: avoid`" in message
     assert f"the page refers to {secret.as_uri()}, which is outside the built site" in message

@@ -15,6 +15,7 @@ import pytest
 import weasyprint
 from pypdf import PdfReader
 
+from macros.course import load_model
 from publish.pdf import parts
 from publish.pdf.build import PdfBuilder, print_job, print_setup
 
@@ -80,7 +81,7 @@ def describe(path: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def reader_job(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    settings, course, cohort = print_setup("tests", ROOT / "mkdocs.yml", None, None, "participant")
+    settings, course, cohort = print_setup("tests", load_model(ROOT / "mkdocs.yml"), None, None, "participant")
     builder = PdfBuilder(site, settings, course, cohort, "participant")
     return builder.job(builder.reader(), tmp_path_factory.mktemp("parts"))
 
