@@ -81,7 +81,8 @@ def _site_text(node: yaml.MappingNode | None, shown: str) -> list[Problem]:
                 what = "the navigation title" if key.value == "nav" else f"`{key.value}:`"
                 characters = " ".join(f"`{ch}`" for ch in found)
                 message = (
-                    f"{what} `{text}` holds {characters}, which the theme writes into every page's HTML as it is, where it could add a tag or leave an attribute."
+                    f"{what} `{text}` holds {characters}, which the theme writes into every page's HTML as it is,"
+                    " where it could add a tag or leave an attribute."
                 )
                 problems.append(Problem(shown, line, message, UNESCAPED_FIX))
     return problems

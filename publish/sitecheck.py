@@ -23,6 +23,7 @@ from macros.check import in_reading_order
 from macros.cohort import CALENDAR_FOLDER
 from macros.course import CourseModel
 from macros.data import CourseData, _display
+from macros.downloads import HOME_PAGE
 from macros.errors import Problem, closest
 from macros.markup import EXTERNAL, find_links
 from macros.pages import split_source
@@ -72,11 +73,11 @@ def _targets(article: etree._Element) -> tuple[list[tuple[str, str]], list[str]]
 class SiteChecker:
     """Reads every built page once, then answers questions about links, ids and records."""
 
-    def __init__(self, site_dir: Path, docs_dir: Path, pages: list[str], directory_urls: bool = True, missing_ok: tuple[str, ...] = ()) -> None:
+    def __init__(self, site_dir: Path, docs_dir: Path, pages: dict[str, str], directory_urls: bool = True, missing_ok: tuple[str, ...] = ()) -> None:
         self.site_dir = site_dir
         self.docs_dir = docs_dir
         self.directory_urls = directory_urls
-        self.pages = pages
+        self.pages = pages  # every source page's text, by its path in docs/ (as the build's course model read it)
         # Files a partial build leaves out on purpose (PDFs under --no-pdf), by suffix.
         self.missing_ok = missing_ok
         self.ids: dict[str, list[str]] = {}
@@ -111,7 +112,7 @@ class SiteChecker:
         judged, the theme around it with the theme's own additions; each named with the page and what to do."""
         article = next(root.iter("article"), None)
         content = set(article.iter()) if article is not None else set()
-        source = _SourceLines((self.docs_dir / src).read_text(encoding="utf-8")) if src is not None else None
+        source = _SourceLines(self.pages[src]) if src is not None else None
         shown = _display(self.docs_dir / src) if src is not None else built
         problems: list[Problem] = []
         scripts: Counter[tuple[str, str]] = Counter()
@@ -174,8 +175,8 @@ class SiteChecker:
         linked = {
             self._target(built_path(src, self.directory_urls), value)[0] for src, (targets, _) in self.articles.items() for tag, value in targets if tag == "a"
         }
-        home = self.docs_dir / "index.md"
-        line = _SourceLines(home.read_text(encoding="utf-8")).locate(["cohort()"]) if home.is_file() else 1
+        home = self.docs_dir / HOME_PAGE
+        line = _SourceLines(self.pages[HOME_PAGE]).locate(["cohort()"]) if HOME_PAGE in self.pages else 1
         return [
             Problem(
                 _display(home),
@@ -190,7 +191,7 @@ class SiteChecker:
     def _check_page(self, src: str, targets: list[tuple[str, str]], no_alt: list[str]) -> list[Problem]:
         path = self.docs_dir / src
         shown = _display(path)
-        source = path.read_text(encoding="utf-8")
+        source = self.pages[src]
         lines = _SourceLines(source)
         page_built = built_path(src, self.directory_urls)
         problems: list[Problem] = []
@@ -307,7 +308,7 @@ class SiteChecker:
 
 
 def check_site(
-    site_dir: Path, docs_dir: Path, pages: list[str], data: CourseData | None = None, directory_urls: bool = True, missing_ok: tuple[str, ...] = ()
+    site_dir: Path, docs_dir: Path, pages: dict[str, str], data: CourseData | None = None, directory_urls: bool = True, missing_ok: tuple[str, ...] = ()
 ) -> list[Problem]:
     """Every problem in the built site under site_dir, located in the source file to edit."""
     return SiteChecker(site_dir, docs_dir, pages, directory_urls, missing_ok).check(data)
@@ -319,4 +320,5 @@ def check_built_site(site_dir: Path, model: CourseModel, missing_ok: tuple[str, 
     if model.data is None:
         return list(model.problems)
     directory_urls = model.config["use_directory_urls"] is not False
-    return in_reading_order(check_site(site_dir, model.settings.docs_dir, sorted(model.pages), model.data, directory_urls, missing_ok))
+    texts = {src: page.text for src, page in sorted(model.pages.items()) if page.text is not None}
+    return in_reading_order(check_site(site_dir, model.settings.docs_dir, texts, model.data, directory_urls, missing_ok))

@@ -15,7 +15,6 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import FIXTURES, ROOT, SAMPLE_COHORT, edit_page, run
 
-from macros.check import course_pages
 from macros.check import main as check_main
 from macros.course import load_model
 from macros.data import load_course
@@ -292,7 +291,9 @@ def test_a_built_page_the_allow_list_refuses_is_named_and_fails_the_build(built_
         soup.select_one("nav.md-nav a").append(BeautifulSoup("<script>steal()</script>", "lxml").script)
 
     edit_page(built_copy, "pre-work.md", plant)
-    found = [(p.path, p.message) for p in check_site(built_copy, ROOT / "docs", course_pages(ROOT / "docs", ROOT / "mkdocs.yml"))]
+    found = [
+        (p.path, p.message) for p in check_site(built_copy, ROOT / "docs", {src: p.text or "" for src, p in load_model(ROOT / "mkdocs.yml").pages.items()})
+    ]
     assert (
         "docs/pre-work.md",
         "the built page `pre-work/index.html`: the page holds a raw `<button>` tag, which is not allowed in a page: buttons belong to the site's own features, not to a page.",
