@@ -186,6 +186,13 @@ class CourseModel:
             found = self._checked[src] = CheckedPage(problems, checker, meta, body, body_line)
         return found
 
+    def carry_checks(self, earlier: CourseModel, sources: list[str]) -> None:
+        """Take over earlier's checked pages for these sources: the live preview, when a save changed only other pages
+        (the same settings, data, cohorts and text give the same check)."""
+        for src in sources:
+            if src in earlier._checked and src in self.pages:
+                self._checked[src] = earlier._checked[src]
+
     def reflections(self, src: str) -> list[str]:
         """The ids a page passes to reflection(), in reading order, from its checked tree."""
         from .library import reflections_called_on
