@@ -289,7 +289,9 @@ def load_model(config_file: Path, *, cohort: str | None = None, edition: str | N
     raw = config_file.read_bytes()
     # MkDocs logs its own config chatter; the engine shows it when it builds.
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
-    config = load_config(io.BytesIO(raw), config_file_path=str(config_file), plugins=[], hooks=[])
+    # Without plugins, hooks or Markdown extensions: our steps render the pages' macros themselves and never convert
+    # Markdown with MkDocs' settings (the engine loads the staged config, with every extension, to build).
+    config = load_config(io.BytesIO(raw), config_file_path=str(config_file), plugins=[], hooks=[], markdown_extensions=[])
     return model_of_config(config, raw.decode("utf-8"), cohort=cohort, edition=edition, engine=engine, offline=offline)
 
 

@@ -81,7 +81,7 @@ def describe(path: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def reader_job(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    settings, course, cohort = print_setup("tests", load_model(ROOT / "mkdocs.yml"), None, None, "participant")
+    settings, course, cohort = print_setup(load_model(ROOT / "mkdocs.yml"), None, None)
     builder = PdfBuilder(site, settings, course, cohort, "participant")
     return builder.job(builder.reader(), tmp_path_factory.mktemp("parts"))
 

@@ -25,13 +25,14 @@ from bs4 import Tag
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from macros.cohort import Edition
 from macros.course import CourseModel
 from macros.downloads import EPUB_FOLDER, HOME_PAGE, PDF_FOLDER, READER_EPUB, WORKBOOK_PDF
 from macros.errors import ContentError, Problem
 from macros.last_updated import build_moment
 from macros.models import Course
 from publish.pdf import content
-from publish.pdf.build import EDITION_LABELS, Cohort, Edition, print_setup
+from publish.pdf.build import EDITION_LABELS, PrintedCohort, print_setup
 from publish.pdf.site import NavEntry, SitePage, SiteSettings, load_pages
 
 HERE = Path(__file__).resolve().parent
@@ -116,7 +117,7 @@ def workbook_pointer(block: Tag, site_url: str | None) -> Tag:
 class EpubBuilder:
     """Builds the EPUB course reader of one edition from one built site."""
 
-    def __init__(self, site_dir: Path, settings: SiteSettings, course: Course, cohort: Cohort | None, edition: Edition) -> None:
+    def __init__(self, site_dir: Path, settings: SiteSettings, course: Course, cohort: PrintedCohort | None, edition: Edition) -> None:
         self.site_dir = site_dir.resolve()
         self.settings = settings
         self.course = course
@@ -300,7 +301,7 @@ def build_epub(
     edition: Edition = "participant",
 ) -> BuiltEpub:
     """Write the EPUB course reader into site_dir/epub/ from the built pages; raises ContentError naming what to fix."""
-    settings, course, cohort = print_setup("publish/epub", model, cohort_name, cohort_dates, edition)
+    settings, course, cohort = print_setup(model, cohort_name, cohort_dates)
     builder = EpubBuilder(site_dir, settings, course, cohort, edition)
     problems = builder.check_offered()
     if problems:

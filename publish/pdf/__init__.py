@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BuiltPdf", "Cohort", "Edition", "build_pdfs", "stylesheet_warnings"]
+__all__ = ["BuiltPdf", "PrintedCohort", "build_pdfs", "stylesheet_warnings"]
 
 
 def __getattr__(name: str) -> Any:

@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -25,6 +25,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from macros.cohort import Edition
 from macros.course import CourseModel
 from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf, slides_offered
 from macros.errors import ContentError, Problem
@@ -40,7 +41,6 @@ from .site import SitePage, SiteSettings, first_askers, load_pages, settings_of
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 STYLESHEET = HERE / "print.css"
-Edition = Literal["participant", "facilitator"]
 EDITION_LABELS: dict[str, str] = {"participant": "", "facilitator": "Facilitator edition"}
 # Worker processes that print: one per core of the machines the build is made for (2).
 PRINT_WORKERS = 2
@@ -52,8 +52,8 @@ TEMPLATES.globals["part_mark"] = Markup(PART_MARK)
 
 
 @dataclass(frozen=True)
-class Cohort:
-    """The cohort a printed set is for: shown on covers and handout heads."""
+class PrintedCohort:
+    """The cohort a printed set is for, as covers and handout heads show it (its name and its dates)."""
 
     name: str
     dates: str | None = None
@@ -168,7 +168,7 @@ class _Document:
 class PdfBuilder:
     """Builds every PDF of one edition from one built site."""
 
-    def __init__(self, site_dir: Path, settings: SiteSettings, course: Course, cohort: Cohort | None, edition: Edition) -> None:
+    def __init__(self, site_dir: Path, settings: SiteSettings, course: Course, cohort: PrintedCohort | None, edition: Edition) -> None:
         self.site_dir = site_dir
         self.settings = settings
         self.course = course
@@ -445,12 +445,10 @@ def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
     return problems
 
 
-def print_setup(where: str, model: CourseModel, cohort_name: str | None, cohort_dates: str | None, edition: str) -> tuple[SiteSettings, Course, Cohort | None]:
-    """What every printed document needs (the PDFs, the EPUB): the site's settings, the course record and the cohort; the edition checked."""
-    if edition not in EDITION_LABELS:
-        raise ContentError([Problem(where, 1, f"there is no '{edition}' edition.", "use one of " + ", ".join(f"'{e}'" for e in EDITION_LABELS) + ".")])
+def print_setup(model: CourseModel, cohort_name: str | None, cohort_dates: str | None) -> tuple[SiteSettings, Course, PrintedCohort | None]:
+    """What every printed document needs (the PDFs, the EPUB): the site's settings, the course record and the cohort."""
     settings = settings_of(model)
-    return settings, model.require().course, Cohort(cohort_name, cohort_dates) if cohort_name else None
+    return settings, model.require().course, PrintedCohort(cohort_name, cohort_dates) if cohort_name else None
 
 
 def build_pdfs(
@@ -462,7 +460,7 @@ def build_pdfs(
     edition: Edition = "participant",
 ) -> list[BuiltPdf]:
     """Write the reader, a handout per page with prompts and the workbook into site_dir/pdf/; raises ContentError."""
-    settings, course, cohort = print_setup("publish/pdf", model, cohort_name, cohort_dates, edition)
+    settings, course, cohort = print_setup(model, cohort_name, cohort_dates)
     lacks = machine_lacks(STYLESHEET)
     if lacks:
         raise MachineError(lacks)
