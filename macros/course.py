@@ -1,12 +1,13 @@
 """The course model: one per build, loaded once from the sources and handed to every step that needs them.
 
-load_model() reads mkdocs.yml once (MkDocs' own load_config, without plugins or hooks: the pages are rendered by
-us), every page MkDocs would publish once, the data files and the cohort manifests once, and makes:
+load_model() reads mkdocs.yml once (MkDocs' own load_config, without plugins, hooks or Markdown extensions: the
+pages' macros are rendered by us, and the engine converts the Markdown from the staged config), every page MkDocs
+would publish once, the data files and the cohort manifests once, and makes:
 
 - Settings: what the build is for (cohort, edition, engine, offline) and what mkdocs.yml says the print and the
   links need (the docs folder, the page size, the site's address), typed and checked;
 - the nav as one tree of NavEntry (sections and pages), and every page as one CoursePage (its URL by MkDocs' own
-  rules, its nav title and section, its text and front matter, whether it prints);
+  rules, its nav title, its text and front matter; whether it prints is one rule, prints());
 - the data (CourseData), the chosen cohort's manifest and the edition (Build).
 
 Every step (the source checks, staging, the engines, the calendar, the PDFs, the EPUB, the slides, the offline
@@ -22,15 +23,18 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import yaml
 from mkdocs.utils.meta import get_data
 
-from .cohort import COHORTS_DIR, EDITIONS, GENERIC, Build, Cohort, Edition, read_manifest
+from .cohort import COHORTS_DIR, EDITION_VARIABLE, EDITIONS, GENERIC, Build, Cohort, Edition, read_manifest
 from .data import CourseData, _display, load_course
 from .errors import ContentError, Problem, closest, line_in
 from .schedule import minutes_in, page_key
+
+if TYPE_CHECKING:
+    from .templates import PageChecker
 
 PageSize = Literal["letter", "a4"]
 PAGE_SIZES: tuple[PageSize, ...] = get_args(PageSize)
@@ -83,13 +87,13 @@ def nav_entries(raw: Any) -> tuple[NavEntry, ...]:
     return tuple(entries)
 
 
-def walk_nav(entries: tuple[NavEntry, ...], section: str | None = None) -> Iterator[tuple[NavEntry, str | None]]:
-    """Each page entry of the nav in reading order, with the title of the section it is in (None at the top)."""
+def walk_nav(entries: tuple[NavEntry, ...]) -> Iterator[NavEntry]:
+    """Each page entry of the nav in reading order; sections are walked into."""
     for entry in entries:
         if entry.src is None:
-            yield from walk_nav(entry.children, entry.title)
+            yield from walk_nav(entry.children)
         else:
-            yield entry, section
+            yield entry
 
 
 def prints(meta: dict[str, Any]) -> bool:
@@ -97,12 +101,12 @@ def prints(meta: dict[str, Any]) -> bool:
     return meta.get("reader") is not False
 
 
-def printable(entries: tuple[NavEntry, ...], meta: dict[str, dict[str, Any]]) -> tuple[NavEntry, ...]:
+def printed_entries(entries: tuple[NavEntry, ...], meta: dict[str, dict[str, Any]]) -> tuple[NavEntry, ...]:
     """The nav as print follows it: pages that do not print (see prints) and sections left empty dropped."""
     kept: list[NavEntry] = []
     for entry in entries:
         if entry.src is None:
-            children = printable(entry.children, meta)
+            children = printed_entries(entry.children, meta)
             if children:
                 kept.append(NavEntry(title=entry.title, children=children))
         elif prints(meta.get(entry.src, {})):
@@ -120,13 +124,7 @@ class CoursePage:
     abs_src_path: str
     text: str | None  # None when the file is not UTF-8 (the source check reports it)
     meta: dict[str, Any] = field(compare=False)
-    section: str | None = None
-    in_nav: bool = False
     undecodable_at: int = 0  # the line of the first byte that is not UTF-8
-
-    @property
-    def prints(self) -> bool:
-        return prints(self.meta)
 
     @property
     def display(self) -> str:
@@ -138,7 +136,7 @@ class CheckedPage:
     """One page's source checked once: its problems, front matter, body and the checker (with its template tree and calls)."""
 
     problems: list[Problem]
-    checker: Any  # templates.PageChecker
+    checker: PageChecker  # with the body's template tree (.tree) and its macro calls (.calls)
     meta: dict[str, Any]
     body: str
     body_line: int
@@ -163,11 +161,12 @@ class CourseModel:
     @property
     def nav_pages(self) -> list[CoursePage]:
         """The nav's pages in reading order (course order)."""
-        return [self.pages[entry.src] for entry, _ in walk_nav(self.nav) if entry.src in self.pages]
+        return [self.pages[entry.src] for entry in walk_nav(self.nav) if entry.src in self.pages]
 
     @property
     def printed_nav(self) -> tuple[NavEntry, ...]:
-        return printable(self.nav, {src: page.meta for src, page in self.pages.items()})
+        """The nav as print follows it (printed_entries)."""
+        return printed_entries(self.nav, {src: page.meta for src, page in self.pages.items()})
 
     def require(self) -> CourseData:
         """The data, or ContentError with every problem that kept the model from loading."""
@@ -201,7 +200,7 @@ class CourseModel:
         return reflections_called_on(tree) if tree is not None else []
 
 
-def _read_page(file: Any, title: str, section: str | None, in_nav: bool) -> CoursePage:
+def _read_page(file: Any, title: str) -> CoursePage:
     raw = Path(file.abs_src_path).read_bytes()
     try:
         decoded = raw.decode("utf-8")
@@ -210,7 +209,7 @@ def _read_page(file: Any, title: str, section: str | None, in_nav: bool) -> Cour
         bad = 0
     except UnicodeDecodeError as error:
         text, meta, bad = None, {}, raw[: error.start].count(b"\n") + 1
-    return CoursePage(file.src_path, title, file.url, file.abs_src_path, text, meta, section, in_nav, bad)
+    return CoursePage(file.src_path, title, file.url, file.abs_src_path, text, meta, bad)
 
 
 def _page_size(config: Any, config_file: Path, text: str) -> tuple[PageSize, list[Problem]]:
@@ -235,7 +234,7 @@ def model_of_config(
     cohort_id = cohort or extra.get("cohort") or GENERIC
     chosen = edition or extra.get("edition") or "participant"
     if chosen not in EDITIONS:
-        where = f"{chosen!r}, given by --edition or COURSE_EDITION"
+        where = f"{chosen!r}, given by --edition or {EDITION_VARIABLE}"
         problems.append(Problem("mkdocs.yml", line_in(config_text, "edition"), f"there is no edition {where}.", closest(chosen, set(EDITIONS))))
     size, found = _page_size(config, config_file, config_text)
     problems += found
@@ -252,12 +251,12 @@ def model_of_config(
     )
 
     files = get_files(config)
-    placed = {entry.src: (entry.title, section) for entry, section in walk_nav(nav_entries(config["nav"]))}
+    nav = nav_entries(config["nav"])
+    titles = {entry.src: entry.title for entry in walk_nav(nav)}
     pages: dict[str, CoursePage] = {}
     for file in files:
         if file.is_documentation_page() and file.abs_src_path and not file.inclusion.is_excluded():
-            title, section = placed.get(file.src_path, ("", None))
-            pages[file.src_path] = _read_page(file, title or file.src_path.removesuffix(".md"), section, file.src_path in placed)
+            pages[file.src_path] = _read_page(file, titles.get(file.src_path) or file.src_path.removesuffix(".md"))
 
     data: CourseData | None = None
     try:
@@ -278,7 +277,7 @@ def model_of_config(
             chosen_cohort, found = manifests[cohort_id]
             problems += found
     build = Build(cohort_id, chosen_cohort, settings.edition)
-    return CourseModel(settings, config, files, config_text, nav_entries(config["nav"]), pages, data, manifests, build, problems)
+    return CourseModel(settings, config, files, config_text, nav, pages, data, manifests, build, problems)
 
 
 def load_model(config_file: Path, *, cohort: str | None = None, edition: str | None = None, engine: str = "mkdocs", offline: bool | None = None) -> CourseModel:

@@ -82,7 +82,7 @@ def expected_parts(project: Path) -> list[tuple[str, str, int, int]]:
     assert cohort is not None
     _, config = read_config(project / "mkdocs.yml")
     pages = []
-    for entry, _ in walk_nav(nav_entries(config["nav"])):
+    for entry in walk_nav(nav_entries(config["nav"])):
         path = project / "docs" / str(entry.src)
         if path.is_file():
             meta = get_data(path.read_text(encoding="utf-8"))[1]

@@ -1,4 +1,4 @@
-"""The built site as the print path reads it: settings from mkdocs.yml, the nav, and each page's article."""
+"""The built site as the print path reads it: settings and the nav from the build's course model, and each page's article."""
 
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def _article(text: str) -> Tag | None:
 
 def nav_pages(entries: tuple[NavEntry, ...]) -> Iterator[tuple[str, str]]:
     """(source, nav title) of each page of the nav, in reading order; sections are walked into."""
-    for entry, _ in walk_nav(entries):
+    for entry in walk_nav(entries):
         assert entry.src is not None
         yield entry.src, entry.title
 
