@@ -26,6 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import yaml
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.base import ValidationError
 from mkdocs.utils.meta import get_data
 
 from .cohort import COHORTS_DIR, EDITION_VARIABLE, EDITIONS, GENERIC, Build, Cohort, Edition, read_manifest
@@ -212,13 +215,84 @@ def _read_page(file: Any, title: str) -> CoursePage:
     return CoursePage(file.src_path, title, file.url, file.abs_src_path, text, meta, bad)
 
 
-def _page_size(config: Any, config_file: Path, text: str) -> tuple[PageSize, list[Problem]]:
-    pdf = (config["extra"] or {}).get("pdf") or {}
-    size = str(pdf.get("page_size", "letter")).lower()
-    if size in PAGE_SIZES:
-        return size, []
-    message = f"`page_size: {pdf.get('page_size')}` is not a paper size the PDFs know."
-    return "letter", [Problem(config_file.name, line_in(text, "page_size"), message, "use `page_size: letter` or `page_size: a4`.")]
+class _PaperSize(c.Choice):
+    """A paper size, written in any case (`A4`, `a4`)."""
+
+    def run_validation(self, value: object) -> Any:
+        return super().run_validation(str(value).lower())
+
+
+class PrintOptions(base.Config):
+    """`extra.pdf:` in mkdocs.yml: how the PDFs are printed."""
+
+    page_size = _PaperSize(PAGE_SIZES, default="letter")
+
+
+class CourseOptions(base.Config):
+    """What mkdocs.yml's `extra:` (or the command line, over it) says a build is for, in MkDocs' own config schema."""
+
+    cohort = c.Type(str, default=GENERIC)
+    edition = c.Choice(EDITIONS, default="participant")
+    offline = c.Type(bool, default=False)
+    pdf = c.Type(dict, default={})  # checked as PrintOptions
+
+
+def _options_problem(key: str, given: dict[str, Any], config_file: Path, text: str) -> Problem:
+    """A CourseOptions error in our words: the line of mkdocs.yml to change and how."""
+    shown = config_file.name
+    if key == "edition":
+        edition = str(given.get("edition"))
+        where = f"{edition!r}, given by --edition or {EDITION_VARIABLE}"
+        return Problem(shown, line_in(text, "edition"), f"there is no edition {where}.", closest(edition, set(EDITIONS)))
+    if key == "pdf":
+        pdf = given.get("pdf")
+        message = f"`page_size: {pdf.get('page_size') if isinstance(pdf, dict) else pdf}` is not a paper size the PDFs know."
+        return Problem(shown, line_in(text, "page_size"), message, "use `page_size: letter` or `page_size: a4`.")
+    if key == "offline":
+        message = f"`offline: {given.get('offline')}` is not true or false."
+        return Problem(shown, line_in(text, "offline"), message, "write `offline: true` or `offline: false`.")
+    message = f"`cohort: {given.get('cohort')}` is not a cohort's id."
+    return Problem(shown, line_in(text, "cohort"), message, "write the id of a manifest in cohorts/, or `generic`.")
+
+
+def _validated(schema: type[base.Config], given: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Each of the schema's options checked on its own, so every wrong one is named at once (a Config's own validate()
+    stops at the first); unknown keys (the theme's own under `extra:`) are left alone. (values, the keys that failed)"""
+    values: dict[str, Any] = {}
+    failed: list[str] = []
+    for key, option in schema._schema:
+        try:
+            values[key] = option.validate(given.get(key))
+        except ValidationError:
+            failed.append(key)
+    return values, failed
+
+
+def make_settings(
+    config: Any, config_text: str, *, cohort: str | None, edition: str | None, engine: str, offline: bool | None
+) -> tuple[Settings, list[Problem]]:
+    """The build's settings: the command line's choices over mkdocs.yml's `extra:`, checked by CourseOptions; every problem in our words."""
+    extra = config["extra"] or {}
+    given = {key: extra[key] for key in ("cohort", "edition", "offline", "pdf") if extra.get(key) not in (None, "")}
+    given.update({key: value for key, value in (("cohort", cohort), ("edition", edition), ("offline", offline)) if value not in (None, "")})
+    pdf = given.get("pdf")
+    options, failed = _validated(CourseOptions, given)
+    paper, failed_paper = _validated(PrintOptions, pdf if isinstance(pdf, dict) else {})
+    bad = failed + (["pdf"] if failed_paper else [])
+    config_file = Path(config.config_file_path).resolve()
+    problems = [_options_problem(key, given, config_file, config_text) for key in bad]
+    site_url = config["site_url"] or None
+    settings = Settings(
+        config_file=config_file,
+        docs_dir=Path(config["docs_dir"]).resolve(),
+        cohort_id=options.get("cohort", GENERIC),
+        edition=options.get("edition", "participant"),
+        engine=engine,
+        offline=options.get("offline", False),
+        page_size=paper.get("page_size", "letter"),
+        site_url=site_url if site_url is None or site_url.endswith("/") else site_url + "/",
+    )
+    return settings, problems
 
 
 def model_of_config(
@@ -227,28 +301,8 @@ def model_of_config(
     """The model of a loaded MkDocs config: the choices given here, else the config's `extra.cohort`, `extra.edition`, `extra.offline`."""
     from mkdocs.structure.files import get_files
 
-    config_file = Path(config.config_file_path).resolve()
-    docs = Path(config["docs_dir"]).resolve()
-    extra = config["extra"] or {}
-    problems: list[Problem] = []
-    cohort_id = cohort or extra.get("cohort") or GENERIC
-    chosen = edition or extra.get("edition") or "participant"
-    if chosen not in EDITIONS:
-        where = f"{chosen!r}, given by --edition or {EDITION_VARIABLE}"
-        problems.append(Problem("mkdocs.yml", line_in(config_text, "edition"), f"there is no edition {where}.", closest(chosen, set(EDITIONS))))
-    size, found = _page_size(config, config_file, config_text)
-    problems += found
-    site_url = config["site_url"] or None
-    settings = Settings(
-        config_file=config_file,
-        docs_dir=docs,
-        cohort_id=cohort_id,
-        edition=chosen if chosen in EDITIONS else "participant",  # type: ignore[arg-type]
-        engine=engine,
-        offline=bool(extra.get("offline")) if offline is None else offline,
-        page_size=size,
-        site_url=site_url if site_url is None or site_url.endswith("/") else site_url + "/",
-    )
+    settings, problems = make_settings(config, config_text, cohort=cohort, edition=edition, engine=engine, offline=offline)
+    docs, cohort_id = settings.docs_dir, settings.cohort_id
 
     files = get_files(config)
     nav = nav_entries(config["nav"])
