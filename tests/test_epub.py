@@ -23,10 +23,10 @@ from macros.data import load_course
 from macros.downloads import EPUB_FOLDER, READER_EPUB, READER_PDF, WORKBOOK_PDF
 from macros.errors import ContentError
 from publish.epub import build_epub
-from publish.pdf.site import load_settings, page_url
+from publish.pdf.site import page_url, settings_of
 
 DATA = load_course(ROOT / "docs")
-SETTINGS = load_settings(ROOT / "mkdocs.yml")
+SETTINGS = settings_of(load_model(ROOT / "mkdocs.yml"))
 NS = {
     "opf": "http://www.idpf.org/2007/opf",
     "dc": "http://purl.org/dc/elements/1.1/",

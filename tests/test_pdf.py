@@ -26,10 +26,10 @@ from macros.errors import ContentError
 from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import PdfBuilder, build_pdfs
 from publish.pdf.content import PICTURE_ANCHOR, prefix_ids, printable
-from publish.pdf.site import SitePage, load_settings, page_url
+from publish.pdf.site import SitePage, page_url, settings_of
 
 DATA = load_course(ROOT / "docs")
-SETTINGS = load_settings(ROOT / "mkdocs.yml")
+SETTINGS = settings_of(load_model(ROOT / "mkdocs.yml"))
 
 
 def _printed(entries: list[Any]) -> list[Any]:
@@ -280,7 +280,7 @@ def test_a_page_that_has_prompts_but_no_handout_link_is_named(built_copy: Path) 
 
 
 def builder_for(site: Path, config: Path = ROOT / "mkdocs.yml") -> PdfBuilder:
-    return PdfBuilder(site, load_settings(config), DATA.course, None, "participant")
+    return PdfBuilder(site, settings_of(load_model(config)), DATA.course, None, "participant")
 
 
 def test_a_page_cannot_make_the_pdf_read_a_file_outside_the_site(built_copy: Path, tmp_path: Path) -> None:
@@ -346,7 +346,7 @@ def test_an_unknown_paper_size_is_named_with_its_line(project: Path) -> None:
     config.write_text(text, encoding="utf-8")
     line = next(n for n, t in enumerate(text.splitlines(), start=1) if "page_size:" in t)
     with pytest.raises(ContentError) as error:
-        load_settings(config)
+        settings_of(load_model(config))
     assert f"mkdocs.yml:{line}: `page_size: legal` is not a paper size the PDFs know." in str(error.value)
     assert "Fix: use `page_size: letter` or `page_size: a4`." in str(error.value)
 

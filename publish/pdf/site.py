@@ -11,7 +11,7 @@ import lxml.html
 from bs4 import BeautifulSoup, Tag
 from mkdocs.structure.files import File
 
-from macros.course import CourseModel, NavEntry, PageSize, load_model, walk_nav
+from macros.course import CourseModel, NavEntry, PageSize, walk_nav
 from macros.errors import ContentError, Problem, line_of
 
 
@@ -93,11 +93,6 @@ def settings_of(model: CourseModel) -> SiteSettings:
         page_size=model.settings.page_size,
         nav=model.printed_nav,
     )
-
-
-def load_settings(config_file: Path) -> SiteSettings:
-    """settings_of the model of config_file (python -m publish.pdf, and tests that print from a built site)."""
-    return settings_of(load_model(config_file))
 
 
 @cache
