@@ -32,14 +32,14 @@ def test_a_build_opens_each_page_data_file_manifest_and_mkdocs_yml_once(tmp_path
     for name in (COHORT_VARIABLE, EDITION_VARIABLE, "COURSE_OFFLINE"):
         monkeypatch.delenv(name, raising=False)
     assert main(["--no-pdf", "--site-dir", str(tmp_path / "site")]) == 0
+    # Our own steps never hand the build's choices to each other through the environment.
+    assert not {COHORT_VARIABLE, EDITION_VARIABLE, "COURSE_OFFLINE"} & set(os.environ)
     monkeypatch.undo()
 
     sources = [ROOT / "mkdocs.yml", *(ROOT / "docs").rglob("*.md"), *(ROOT / "docs" / "data").glob("*.yml"), *(ROOT / "cohorts").glob("*.yml")]
     assert len(sources) > 3
     read = {path.relative_to(ROOT).as_posix(): opened[path.resolve()] for path in sources}
     assert {name: count for name, count in read.items() if count != 1} == {}, "each source must be opened once per build"
-    # Our own steps never hand the build's choices to each other through the environment.
-    assert not {COHORT_VARIABLE, EDITION_VARIABLE, "COURSE_OFFLINE"} & set(os.environ)
 
 
 def test_settings_mkdocs_yml_gets_wrong_are_named_with_their_line_and_fix(project: Path) -> None:
