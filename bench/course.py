@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 from mkdocs.utils.yaml import yaml_load
 
+from macros.course import nav_entries, walk_nav
 from macros.pages import split_source
 
 from .capture import OUT_VARIABLE
@@ -75,21 +76,9 @@ class SyntheticCourse:
 
 
 def nav_pages(config: Path = REAL_CONFIG) -> list[tuple[str, str]]:
-    """(title, page) for every page in the real nav, in reading order."""
-    found: list[tuple[str, str]] = []
-
-    def walk(entry: Any, title: str) -> None:
-        if isinstance(entry, str) and entry.endswith(".md"):
-            found.append((title or entry, entry))
-        elif isinstance(entry, list):
-            for child in entry:
-                walk(child, "")
-        elif isinstance(entry, dict):
-            for key, value in entry.items():
-                walk(value, str(key))
-
-    walk(yaml_load(config.read_text(encoding="utf-8"))["nav"], "")
-    return found
+    """(title, page) for every page in the real nav, in reading order (the course model's own nav walk)."""
+    nav = nav_entries(yaml_load(config.read_text(encoding="utf-8"))["nav"])
+    return [(entry.title, str(entry.src)) for entry in walk_nav(nav) if str(entry.src).endswith(".md")]
 
 
 def visible_words(markdown: str) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 # The renderer that calls our hook: mkdocs-macros' plugin class, recognised by where it is defined.
@@ -53,11 +54,16 @@ def define_env(env: Any) -> None:
         os._exit(2)
 
     from . import pages  # noqa: F401  (loads every module that registers a macro)
+    from .course import model_of_config
     from .library import MACROS
 
     for name, spec in MACROS.items():
         env.macro(spec.function, name)
     _guard_plugin_renderer(env)
+    # The plugin calls this once per build (each `mkdocs serve` rebuild included), with the config MkDocs loaded:
+    # the build's course model is made from it here and held by the plugin for this build's pages.
+    config_file = Path(env.conf.config_file_path)
+    env.course_model = model_of_config(env.conf, config_file.read_text(encoding="utf-8"))
 
 
 def _guard_plugin_renderer(plugin: Any) -> None:
@@ -82,7 +88,7 @@ def on_pre_page_macros(env: Any) -> None:
     """Check this page against the allow-list and render it safely; the plugin then leaves it alone."""
     from .pages import render_page
 
-    env.markdown = render_page(env.markdown, env.page, env.conf, env.variables.get("files"))
+    env.markdown = render_page(env.markdown, env.page, env.course_model)
     # The plugin must not render our output a second time: data text may hold braces.
     env.page.meta["render_macros"] = False
     env.page.meta[CHECKED] = True

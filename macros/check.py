@@ -7,7 +7,6 @@ are any. The source checks are fast enough to run on every save.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import posixpath
 import re
 import sys
@@ -15,12 +14,11 @@ from pathlib import Path
 
 import pathspec
 
-from .cohort import check_cohorts
-from .data import CourseData, _display, load_course
-from .errors import ContentError, Problem, closest, format_problems
+from .course import CourseModel, load_model
+from .errors import Problem, closest, format_problems
 from .markup import find_links
 from .nav import check_nav, read_config
-from .pages import check_source, split_source
+from .pages import split_source
 from .reference import refresh
 from .renames import check_renames
 
@@ -29,7 +27,8 @@ UTF8_FIX = "save it as UTF-8 (most editors offer this under 'Save with encoding'
 
 
 def course_pages(docs_dir: Path, config: Path) -> list[str]:
-    """Every Markdown page MkDocs will publish, relative to docs_dir (exclude_docs left out)."""
+    """Every Markdown page MkDocs will publish, relative to docs_dir (exclude_docs left out), read from a checkout
+    without loading it (make changes reads two); a build's are its model's pages."""
     _, values = read_config(config)
     skip = pathspec.GitIgnoreSpec.from_lines(str(values.get("exclude_docs") or "").splitlines())
     pages = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md"))
@@ -111,43 +110,27 @@ def check_template(display: str, text: str, templates: set[str]) -> list[Problem
     return []
 
 
-def check_sources(docs_dir: Path, config: Path | None = None, *, macro_calls: bool = True) -> list[Problem]:
-    """Every problem in the data files, the Markdown pages under docs_dir and the navigation.
+def check_sources(model: CourseModel, *, macro_calls: bool = True) -> list[Problem]:
+    """Every problem in the data files, the cohort manifests, the Markdown pages and the navigation of the build's model.
 
     With macro_calls=False, each page's front matter and macro calls are left to the step that renders it
     (python -m publish renders every page once, and checks it as it does), so no page is checked twice.
     """
-    config = config or docs_dir.resolve().parent / "mkdocs.yml"
-    pages = course_pages(docs_dir, config)
-    _, values = read_config(config)
-    theme = values.get("theme")
-    custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
-    theme_dir = config.resolve().parent / str(custom_dir) if custom_dir else None
+    theme = model.config["theme"]
+    theme_dir = Path(theme.custom_dir) if theme.custom_dir else None
     templates = theme_templates(theme_dir)
-    data: CourseData | None = None
-    try:
-        data = load_course(docs_dir)
-        # Issue 6: every cohort manifest beside docs/ is data too, checked with the same messages.
-        problems: list[Problem] = check_cohorts(docs_dir.resolve().parent)
-    except ContentError as error:
-        # Macro calls cannot be checked against broken data; everything else on the pages still is.
-        problems = list(error.problems)
-    for src in pages:
-        path = docs_dir / src
-        display = _display(path)
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = raw[: error.start].count(b"\n") + 1
-            problems.append(Problem(display, line, "the page is not valid UTF-8 text.", UTF8_FIX))
+    # Issue 6: every cohort manifest beside docs/ is data too, checked with the same messages.
+    problems = list(model.problems) + [problem for _, found in model.manifests.values() for problem in found]
+    pages = list(model.pages)
+    for page in model.pages.values():
+        if page.text is None:
+            problems.append(Problem(page.display, page.undecodable_at, "the page is not valid UTF-8 text.", UTF8_FIX))
             continue
-        if data is not None and macro_calls:
-            found, *_ = check_source(display, text, data)
-            problems += found
-        problems += check_links(display, src, text, docs_dir, pages, theme_dir)
-        problems += check_template(display, text, templates)
-    problems += check_nav(config, docs_dir)
+        if model.data is not None and macro_calls:
+            problems += model.checked(page.src_path).problems
+        problems += check_links(page.display, page.src_path, page.text, model.settings.docs_dir, pages, theme_dir)
+        problems += check_template(page.display, page.text, templates)
+    problems += check_nav(model)
     return in_reading_order(problems)
 
 
@@ -164,16 +147,16 @@ def write_reference(path: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m macros.check", description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", default="docs", type=Path, help="the docs folder (default: docs)")
     parser.add_argument("--config", default="mkdocs.yml", type=Path, help="the MkDocs config (default: mkdocs.yml)")
     parser.add_argument("--write-reference", type=Path, metavar="FILE", help="refresh the macro reference between its markers in FILE (CONTRIBUTING.md)")
     args = parser.parse_args(argv)
     if args.write_reference is not None:
         return write_reference(args.write_reference)
-    problems = check_sources(args.docs, args.config)
+    model = load_model(args.config)
+    problems = check_sources(model)
     # Issue 18: against the revision `make changes` compares with; data that does not load is reported above.
-    with contextlib.suppress(ContentError):
-        problems = in_reading_order(problems + check_renames(args.docs, load_course(args.docs)))
+    if model.data is not None:
+        problems = in_reading_order(problems + check_renames(model.settings.docs_dir, model.data))
     if problems:
         print(format_problems(problems), file=sys.stderr)
         return 1

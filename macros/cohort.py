@@ -1,8 +1,8 @@
 """Cohorts and editions: which cohort a build is for (cohorts/<id>.yml) and who reads it.
 
-`python -m publish --cohort ID --edition facilitator` puts the choice into the
-environment; mkdocs.yml reads it into `extra.cohort` and `extra.edition`, so the
-macros, the theme templates and the PDF export all see the same two values.
+`python -m publish --cohort ID --edition facilitator` makes the choice part of the build's course model
+(macros/course.py), and writes it into the staged config's `extra.cohort` and `extra.edition` for the theme's
+templates. Run by hand, `mkdocs build` reads them from mkdocs.yml (`!ENV [COURSE_COHORT, ...]`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
-from .data import _display, _Reader, _schema_problems, read_yaml
-from .errors import ContentError, Problem, closest, line_of
+from .data import _Reader, _schema_problems, read_yaml
+from .errors import Problem, closest, line_in
 from .models import Record, Text
 from .schedule import PARTS, parts_of, schedule_pages
 
@@ -27,7 +27,7 @@ COHORTS_DIR = "cohorts"
 GENERIC = "generic"
 EDITIONS = ("participant", "facilitator")
 Edition = Literal["participant", "facilitator"]
-# The environment variables mkdocs.yml reads (`!ENV`), set by python -m publish and the Makefile.
+# The environment variables mkdocs.yml reads (`!ENV`) when mkdocs is run by hand (make serve sets them).
 COHORT_VARIABLE = "COURSE_COHORT"
 EDITION_VARIABLE = "COURSE_EDITION"
 # The manifest's two dates, and the most days they may span (a longer span is taken for a mistyped year or month).
@@ -117,13 +117,7 @@ class Build:
 current_build: ContextVar[Build] = ContextVar("current_build", default=Build())  # noqa: B039 (Build is frozen)
 
 
-def cohort_ids(root: Path) -> list[str]:
-    """The ids of every cohort manifest under root/cohorts, sorted."""
-    folder = root / COHORTS_DIR
-    return sorted(p.stem for p in folder.glob("*.yml")) if folder.is_dir() else []
-
-
-def _check_minutes(cohort: Cohort, reader: _Reader, path: Path) -> list[Problem]:
+def _check_minutes(cohort: Cohort, reader: _Reader, pages: dict[str, dict[str, Any]]) -> list[Problem]:
     """The manifest's `minutes:`: pages of the schedule, their own parts, whole minutes that agree with what a page fixes."""
     if cohort.minutes is None:
         return []
@@ -131,11 +125,10 @@ def _check_minutes(cohort: Cohort, reader: _Reader, path: Path) -> list[Problem]
     if not isinstance(cohort.minutes, dict):
         fix = "under `minutes:`, give each page of the schedule a line (e.g. `what-to-expect:`) and under it each part's minutes (e.g. `case: 20`)."
         return [Problem(where, reader.line_of(("minutes",)), "`minutes:` must list pages of the schedule, each with its parts' minutes.", fix)]
-    pages = schedule_pages(path.parent.parent / "docs")
     problems: list[Problem] = []
     for page, parts in cohort.minutes.items():
         # The line of the page's own key (the reader knows where its value starts, which may be the line below).
-        line = line_of(path, str(page))
+        line = line_in(reader.text, str(page))
         if page not in pages:
             message = f"`minutes:` names '{page}', which is not a page of the schedule (a page in docs/ with `minutes:` in its front matter)."
             problems.append(Problem(where, line, message, closest(str(page), set(pages))))
@@ -180,7 +173,7 @@ def _check_dates(raw: dict[str, Any], reader: _Reader) -> list[Problem]:
     return problems
 
 
-def _check_manifest(cohort: Cohort, reader: _Reader, path: Path) -> list[Problem]:
+def _check_manifest(cohort: Cohort, reader: _Reader, schedule: dict[str, dict[str, Any]]) -> list[Problem]:
     """What the schema alone cannot see: the clock, the time zone, the dates' order, the groups' cities, the minutes."""
     problems: list[Problem] = []
     where = reader.display
@@ -241,11 +234,12 @@ def _check_manifest(cohort: Cohort, reader: _Reader, path: Path) -> list[Problem
                 problems.append(Problem(where, line, f"'{city}' is in group '{seen[city]}' and again in group '{group.name}'.", "keep each city in one group."))
             else:
                 seen[city] = group.name
-    return problems + _check_minutes(cohort, reader, path)
+    return problems + _check_minutes(cohort, reader, schedule)
 
 
-def read_manifest(path: Path) -> tuple[Cohort | None, list[Problem]]:
-    """One cohort manifest, validated; never raises, returns every problem instead."""
+def read_manifest(path: Path, schedule: dict[str, dict[str, Any]] | None = None) -> tuple[Cohort | None, list[Problem]]:
+    """One cohort manifest, validated against the schedule's pages (their `minutes:`, keyed as a manifest names them;
+    read from the docs/ folder beside cohorts/ when not given); never raises, returns every problem instead."""
     raw, reader, problems = read_yaml(path)
     if problems:
         return None, problems
@@ -265,53 +259,7 @@ def read_manifest(path: Path) -> tuple[Cohort | None, list[Problem]]:
         cohort = Cohort.model_validate({key: value for key, value in raw.items() if key not in DATES or not problems})
     except ValidationError as error:
         return None, problems + _schema_problems(error, Cohort, reader, (), "the cohort manifest")
-    problems += _check_manifest(cohort, reader, path)
+    if schedule is None:
+        schedule = schedule_pages(path.parent.parent / "docs")
+    problems += _check_manifest(cohort, reader, schedule)
     return (None, problems) if problems else (cohort, [])
-
-
-def check_cohorts(root: Path) -> list[Problem]:
-    """Every problem in every manifest under root/cohorts (for make check)."""
-    problems: list[Problem] = []
-    for cohort_id in cohort_ids(root):
-        problems += read_manifest(root / COHORTS_DIR / f"{cohort_id}.yml")[1]
-    return problems
-
-
-def load_build(root: Path, cohort_id: str | None = None, edition: str | None = None) -> Build:
-    """The validated choice of cohort and edition; raises ContentError naming the fix."""
-    cohort_id = cohort_id or GENERIC
-    edition = edition or "participant"
-    problems: list[Problem] = []
-    if edition not in EDITIONS:
-        where = f"{edition!r}, given by --edition or {EDITION_VARIABLE}"
-        problems.append(Problem("mkdocs.yml", line_of(root / "mkdocs.yml", "edition"), f"there is no edition {where}.", closest(edition, set(EDITIONS))))
-    cohort: Cohort | None = None
-    if cohort_id != GENERIC:
-        path = root / COHORTS_DIR / f"{cohort_id}.yml"
-        if not path.is_file():
-            known = cohort_ids(root)
-            fix = closest(cohort_id, set(known)) if known else f"add a manifest {COHORTS_DIR}/{cohort_id}.yml with at least `name: ...`."
-            problems.append(Problem(_display(path), 1, f"there is no cohort '{cohort_id}'.", fix))
-        else:
-            cohort, found = read_manifest(path)
-            problems += found
-    if problems:
-        raise ContentError(problems)
-    return Build(cohort_id, cohort, edition)  # type: ignore[arg-type]
-
-
-# The last config's build: (config, build). Keyed by the very config object, so it lasts one build only
-# (MkDocs loads the config anew for every build, `mkdocs serve` rebuilds included).
-_build_cache: tuple[Any, Build] | None = None
-
-
-def build_of(config: Any) -> Build:
-    """The cohort and edition an MkDocs config was built for (its `extra.cohort` and `extra.edition`), validated once per build."""
-    global _build_cache
-    if _build_cache is not None and _build_cache[0] is config:
-        return _build_cache[1]
-    extra = config.get("extra") or {}
-    root = Path(config["config_file_path"]).resolve().parent if config.get("config_file_path") else Path.cwd()
-    build = load_build(root, extra.get("cohort") or None, extra.get("edition") or None)
-    _build_cache = (config, build)
-    return build

@@ -47,6 +47,8 @@ class CourseData:
     formerly: dict[str, str] = field(default_factory=dict)
     # Reflection ids removed on purpose (docs/data/retired-prompts.yml).
     retired: list[str] = field(default_factory=list)
+    # The ids a macro argument of each kind may name, worked out on first need (macros/library.py valid_ids).
+    ids_by_kind: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def kind_of(self, record_id: str) -> str | None:
         """Which kind of record an id names ('finding', 'source', 'prompt'), if any."""
@@ -86,6 +88,7 @@ class _Reader:
 
     def __init__(self, display: str) -> None:
         self.display = display
+        self.text = ""  # the file's text, once read
         self.lines: dict[Loc, int] = {}
         self.problems: list[Problem] = []
         self._scalars = yaml.SafeLoader("")
@@ -164,6 +167,7 @@ def read_yaml(path: Path) -> tuple[Any, _Reader, list[Problem]]:
             reader,
             [Problem(display, line, "the file is not valid UTF-8 text.", "save it as UTF-8 (most editors offer this under 'Save with encoding').")],
         )
+    reader.text = text
     try:
         node = _compose(text)
     except yaml.YAMLError as error:
@@ -429,17 +433,6 @@ def _renames(data_dir: Path, former: list[tuple[str, str, int, str]], where: dic
     return formerly, retired, problems
 
 
-_cache: dict[Path, tuple[tuple[tuple[str, float], ...], CourseData]] = {}
-
-
 def load_course(docs_dir: str | Path) -> CourseData:
-    """The validated course data under docs_dir/data; raises ContentError listing every problem."""
-    data_dir = Path(docs_dir) / DATA_DIR
-    # Reload only when a data file changed, so `mkdocs serve` stays fast and current.
-    stamp = tuple(sorted((p.name, p.stat().st_mtime) for p in data_dir.glob("*.yml"))) if data_dir.is_dir() else ()
-    cached = _cache.get(data_dir.resolve())
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    data = _load(data_dir)
-    _cache[data_dir.resolve()] = (stamp, data)
-    return data
+    """The validated course data under docs_dir/data, each file read once; raises ContentError listing every problem."""
+    return _load(Path(docs_dir) / DATA_DIR)

@@ -67,7 +67,11 @@ def closest(word: str, choices: Collection[str]) -> str:
 def line_of(path: Path, key: str) -> int:
     """The first line of a YAML file that sets key (`key:` at the start of a line, indented or not), to point a message at it; 1 if none."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        return line_in(path.read_text(encoding="utf-8"), key)
     except OSError:
         return 1
-    return next((number for number, line in enumerate(lines, start=1) if line.strip().startswith(f"{key}:")), 1)
+
+
+def line_in(text: str, key: str) -> int:
+    """line_of for a file's text already read."""
+    return next((number for number, line in enumerate(text.splitlines(), start=1) if line.strip().startswith(f"{key}:")), 1)

@@ -11,12 +11,10 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
 from mkdocs.utils import get_relative_url
-from mkdocs.utils.meta import get_data
 
 from . import diagrams, render
 from .cohort import current_build
@@ -25,65 +23,11 @@ from .models import Finding, Item, Prompt
 from .schedule import RunOfShow, load_segments, run_of_show
 from .slide import Slide
 
+if TYPE_CHECKING:
+    from .course import CourseModel, CoursePage
+
 RESOURCES_PAGE = "resources.md"
 IdKind = Literal["finding", "source", "prompt", "reflection", "discussion", "case", "study", "quote", "epilogue", "theme", "stage"]
-
-
-@dataclass(frozen=True)
-class CoursePage:
-    """A page of the navigation, in reading order: what the nav calls it, its URL (MkDocs' own), its source and front matter.
-
-    Read once per build, when the nav is first walked (course_pages), and shared by every macro that needs another
-    page: the reflections page, the schedule and the page being rendered itself.
-    """
-
-    src_path: str
-    title: str
-    url: str
-    abs_src_path: str
-    text: str = ""
-    meta: dict[str, Any] = field(default_factory=dict, compare=False)
-    sections: tuple[str, ...] = ()  # the titles of the nav sections it is in, outermost first
-
-
-# The last build's answer: (nav, files, pages). Keyed by the very nav and files objects, so it lasts one
-# build only (MkDocs makes new ones for every build, `mkdocs serve` rebuilds included).
-_course_pages_cache: tuple[Any, Any, list[CoursePage]] | None = None
-
-
-def course_pages(nav: Any, files: Any) -> list[CoursePage]:
-    """The nav's pages in reading order (course order); entries that are not course pages are skipped."""
-    global _course_pages_cache
-    cached = _course_pages_cache
-    if cached is not None and cached[0] is nav and cached[1] is files and nav is not None and files is not None:
-        return list(cached[2])
-    found = _walk_course_pages(nav, files)
-    _course_pages_cache = (nav, files, found)
-    _reflections_by_source.clear()
-    return list(found)
-
-
-def _walk_course_pages(nav: Any, files: Any) -> list[CoursePage]:
-    found: list[CoursePage] = []
-
-    def walk(entry: Any, title: str | None, sections: tuple[str, ...]) -> None:
-        if isinstance(entry, list):
-            for child in entry:
-                walk(child, None, sections)
-        elif isinstance(entry, dict):
-            for key, value in entry.items():
-                walk(value, str(key), (*sections, str(key)) if isinstance(value, list) else sections)
-        elif isinstance(entry, str) and files is not None:
-            file = files.get_file_from_path(entry)
-            if file is not None and file.abs_src_path:
-                try:
-                    text = Path(file.abs_src_path).read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    text = ""  # the content check reports the unreadable page itself
-                found.append(CoursePage(entry, title or entry.removesuffix(".md"), file.url, file.abs_src_path, text, get_data(text)[1], sections))
-
-    walk(nav or [], None, ())
-    return found
 
 
 @dataclass
@@ -95,7 +39,10 @@ class PageContext:
     url: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     resources_url: str = "resources/"
+    # The nav's pages in reading order (the journal and the schedule gather them).
     pages: list[CoursePage] = field(default_factory=list)
+    # The build's course model, whose checked pages give the journal their reflections (parsed from pages' texts without one).
+    course: CourseModel | None = None
     # For the slides only (publish/slides): the heading the call sits under, and the page's address online when known.
     heading: str = ""
     address: str | None = None
@@ -260,21 +207,8 @@ def reflections_called_on(tree: nodes.Template) -> list[str]:
     return ids
 
 
-# Each page's reflection ids, by the page's source: noted from the tree the page was checked with as it is rendered
-# (pages.render_page), so the journal parses only the pages this build has not rendered yet. Emptied for each build.
-_reflections_by_source: dict[str, list[str]] = {}
-
-
-def note_reflections(source: str, tree: nodes.Template) -> None:
-    """Keep the reflection ids of a page whose source was checked as tree."""
-    _reflections_by_source[source] = reflections_called_on(tree)
-
-
 def reflections_in(source: str) -> list[str]:
-    """The ids a page's source passes to reflection(): from its checked tree if this build has one, else parsed."""
-    known = _reflections_by_source.get(source)
-    if known is not None:
-        return known
+    """The ids a page's source passes to reflection(), parsed (a build's pages are parsed once, by its course model)."""
     try:
         tree = Environment().parse(source)
     except TemplateSyntaxError:
@@ -291,7 +225,8 @@ def all_reflections() -> str:
     for course_page in page.pages:
         if course_page.src_path == page.src_path:
             continue
-        ids = [i for i in reflections_in(course_page.text) if i in reflections]
+        asked = page.course.reflections(course_page.src_path) if page.course is not None else reflections_in(course_page.text or "")
+        ids = [i for i in asked if i in reflections]
         if ids:
             groups.append((course_page.title, get_relative_url(course_page.url, page.url or "."), [reflections.pop(i) for i in dict.fromkeys(ids)]))
     if reflections:
@@ -409,20 +344,12 @@ def reach_slides() -> list[Slide]:
     return [render.slide_reach(page.data.course, page.heading)]
 
 
-# The last data's answers: (data, kind -> ids). Keyed by the very data object, which load_course makes anew when a
-# data file changes.
-_valid_ids_cache: tuple[CourseData, dict[IdKind, frozenset[str]]] | None = None
-
-
 def valid_ids(data: CourseData, takes: IdKind) -> frozenset[str]:
-    """The ids a macro argument of this kind may name."""
-    global _valid_ids_cache
-    if _valid_ids_cache is None or _valid_ids_cache[0] is not data:
-        _valid_ids_cache = (data, {})
-    known = _valid_ids_cache[1]
-    if takes not in known:
-        known[takes] = frozenset(_valid_ids(data, takes))
-    return known[takes]
+    """The ids a macro argument of this kind may name (worked out once per kind for this data)."""
+    known = data.ids_by_kind.get(takes)
+    if known is None:
+        known = data.ids_by_kind[takes] = frozenset(_valid_ids(data, takes))
+    return known
 
 
 def _valid_ids(data: CourseData, takes: IdKind) -> set[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pathspec
 import yaml
@@ -11,6 +11,9 @@ import yaml
 from .allowlist import UNESCAPED_FIX, unescaped_characters
 from .data import _display
 from .errors import Problem, closest
+
+if TYPE_CHECKING:
+    from .course import CourseModel
 
 
 class _ConfigLoader(yaml.SafeLoader):
@@ -30,9 +33,6 @@ if hasattr(yaml, "CSafeLoader"):
     _FastConfigLoader.add_multi_constructor("", lambda loader, suffix, node: None)
     _FastConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
     _FAST_LOADERS.insert(0, _FastConfigLoader)
-
-# read_config's answers, by the file's text: an edited mkdocs.yml is always read again.
-_config_cache: dict[str, tuple[yaml.MappingNode | None, dict[str, object]]] = {}
 
 
 def _entries(node: yaml.Node) -> list[tuple[str, int]]:
@@ -66,9 +66,8 @@ def _titles(node: yaml.Node) -> list[tuple[str, int]]:
 SITE_TEXT = ("site_name", "site_description", "site_author", "copyright")
 
 
-def _site_text(config: Path) -> list[Problem]:
+def _site_text(node: yaml.MappingNode | None, shown: str) -> list[Problem]:
     """Nav titles and site settings holding characters the theme would write into every page as markup."""
-    node, _ = read_config(config)
     if node is None:
         return []
     problems = []
@@ -80,30 +79,25 @@ def _site_text(config: Path) -> list[Problem]:
             found = unescaped_characters(text)
             if found:
                 what = "the navigation title" if key.value == "nav" else f"`{key.value}:`"
-                shown = " ".join(f"`{ch}`" for ch in found)
+                characters = " ".join(f"`{ch}`" for ch in found)
                 message = (
-                    f"{what} `{text}` holds {shown}, which the theme writes into every page's HTML as it is, where it could add a tag or leave an attribute."
+                    f"{what} `{text}` holds {characters}, which the theme writes into every page's HTML as it is,"
+                    " where it could add a tag or leave an attribute."
                 )
-                problems.append(Problem(_display(config), line, message, UNESCAPED_FIX))
+                problems.append(Problem(shown, line, message, UNESCAPED_FIX))
     return problems
 
 
 def read_config(config: Path) -> tuple[yaml.MappingNode | None, dict[str, object]]:
-    """The config's node tree and its plain values; (None, {}) when it cannot be read.
-
-    Parsed once per text of the file (callers must not change what it returns).
-    """
+    """The config's node tree and its plain values; (None, {}) when it cannot be read (see parse_config)."""
     try:
-        text = config.read_text(encoding="utf-8")
+        return parse_config(config.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         return None, {}
-    if text not in _config_cache:
-        _config_cache.clear()  # only the newest text is worth keeping
-        _config_cache[text] = _parse_config(text)
-    return _config_cache[text]
 
 
-def _parse_config(text: str) -> tuple[yaml.MappingNode | None, dict[str, object]]:
+def parse_config(text: str) -> tuple[yaml.MappingNode | None, dict[str, object]]:
+    """mkdocs.yml's text as a node tree (with lines) and its plain values, tags left unread; (None, {}) when it is not YAML."""
     for loader in _FAST_LOADERS:
         try:
             node = yaml.compose(text, Loader=loader)
@@ -118,35 +112,34 @@ def _parse_config(text: str) -> tuple[yaml.MappingNode | None, dict[str, object]
     return node, values
 
 
-def check_nav(config: Path, docs_dir: Path) -> list[Problem]:
+def check_nav(model: CourseModel) -> list[Problem]:
     """Nav entries that name no page, pages that no nav entry names (unless listed under not_in_nav), and nav titles
     or site settings that would be markup in every page."""
-    node, values = read_config(config)
+    config = model.settings.config_file
+    shown = _display(config)
+    node, values = parse_config(model.config_text)
     nav_node = next((value for key, value in node.value if key.value == "nav"), None) if node is not None else None
     if nav_node is None:
         # Without a nav MkDocs lists every page itself, so none can be missing.
-        return _site_text(config)
-    shown = _display(config)
-    pages = sorted(str(p.relative_to(docs_dir).as_posix()) for p in docs_dir.rglob("*.md"))
-    skip = pathspec.GitIgnoreSpec.from_lines(str(values.get("exclude_docs") or "").splitlines())
+        return _site_text(node, shown)
     unlisted = pathspec.GitIgnoreSpec.from_lines(str(values.get("not_in_nav") or "").splitlines())
-    pages = [p for p in pages if not skip.match_file(p)]
+    pages = sorted(model.pages)
     problems: list[Problem] = []
     named: set[str] = set()
     for target, line in _entries(nav_node):
         if "://" in target or target.startswith(("/", "#")) or not target.endswith(".md"):
             continue
         named.add(target)
-        if target not in pages:
+        if target not in model.pages:
             problems.append(Problem(shown, line, f"the navigation lists `{target}`, but there is no such page in docs/.", closest(target, set(pages))))
     for page in pages:
         if page not in named and not unlisted.match_file(page):
             problems.append(
                 Problem(
-                    _display(docs_dir / page),
+                    _display(model.settings.docs_dir / page),
                     1,
                     "the page is not in the navigation, so readers cannot reach it.",
                     f"add a line `- Title: {page}` under `nav:` in {shown}, or delete the page.",
                 )
             )
-    return problems + _site_text(config)
+    return problems + _site_text(node, shown)

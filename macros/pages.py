@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
@@ -12,15 +11,18 @@ from pydantic import ValidationError
 # Imported for what they register: the downloads() and macro_reference() macros, so every path that checks or
 # renders a page (the MkDocs hook, python -m publish for Zensical, make check) knows every macro.
 from . import downloads, reference  # noqa: F401
-from .cohort import build_of, current_build
-from .data import CourseData, _compose, _Reader, _schema_problems, _yaml_problem, load_course
+from .cohort import current_build
+from .data import CourseData, _compose, _Reader, _schema_problems, _yaml_problem
 from .errors import ContentError, Problem
-from .library import RESOURCES_PAGE, PageContext, course_pages, note_reflections
+from .library import RESOURCES_PAGE, PageContext
 from .markup import front_matter_code, front_matter_markup, unsafe_html
 from .models import PageMeta
 from .notes import check_notes, select_notes
 from .schedule import check_discussion_minutes
 from .templates import PageChecker, render_checked, tree_with_lines_emptied
+
+if TYPE_CHECKING:
+    from .course import CourseModel
 
 # The same rule MkDocs uses to find front matter, so line numbers agree with it.
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S | re.M)
@@ -74,37 +76,32 @@ def check_source(path: str, text: str, data: CourseData) -> tuple[list[Problem],
     return problems + checker.problems, checker, meta, body, body_line
 
 
-def render_page(markdown: str, page: Any, config: Any, files: Any, source: str | None = None) -> str:
+def render_page(markdown: str, page: Any, model: CourseModel) -> str:
     """The page's Markdown with every macro call replaced by its output; raises ContentError.
 
-    source is the page's file as read by the caller, when it has read it already (it is read here otherwise).
+    page is MkDocs' page (or its stand-in: file.src_path, url, meta); its source and checked tree come from the model.
     """
-    data = load_course(config["docs_dir"])
-    path = "docs/" + page.file.src_path
-    pages = course_pages(config["nav"], files)
-    if source is None:
-        # The nav's pages were read once, for this build; a page outside the nav is read here.
-        known = next((p for p in pages if p.src_path == page.file.src_path), None)
-        source = known.text if known is not None and known.text else Path(page.file.abs_src_path).read_text(encoding="utf-8")
-    problems, checker, _, body, body_line = check_source(path, source, data)
-    if checker.tree is not None:
-        note_reflections(source, checker.tree)  # for the reflections journal (all_reflections)
-    # Issue 6: the build's cohort and edition (read once per build); facilitator notes leave the participant edition here.
-    build = build_of(config)
+    data = model.require()
+    src = page.file.src_path
+    path = "docs/" + src
+    checked = model.checked(src)
+    problems, checker, body, body_line = list(checked.problems), checked.checker, checked.body, checked.body_line
+    # Issue 6: the build's cohort and edition; facilitator notes leave the participant edition here.
+    build = model.build
     current_build.set(build)
     selected = select_notes(markdown, keep=build.facilitator)
-    checked = selected if markdown == body else select_notes(body, keep=build.facilitator)
+    checked_body = selected if markdown == body else select_notes(body, keep=build.facilitator)
     markdown = selected
     # The tree the checker already parsed is rendered when it is exactly what we are about to render.
     tree = checker.tree if markdown == body else None
-    if checked.strip() != markdown.strip():
+    if checked_body.strip() != markdown.strip():
         # Another plugin changed the Markdown before us: check what we are about to render.
-        checker = PageChecker(data, path)
-        tree = checker.check(markdown)
-        problems += checker.problems
+        again = PageChecker(data, path)
+        tree = again.check(markdown)
+        problems += again.problems
     if problems:
         raise ContentError(problems)
-    if tree is None and markdown == checked and checker.tree is not None:
+    if tree is None and markdown == checked_body and checker.tree is not None:
         # The checked source less its facilitator notes: its tree, with the notes' lines emptied, when they are text in it.
         tree = tree_with_lines_emptied(checker.tree, body, markdown)
     if tree is None:
@@ -113,13 +110,14 @@ def render_page(markdown: str, page: Any, config: Any, files: Any, source: str |
         tree = again.check(markdown)
         if tree is None:
             raise ContentError(again.problems)
-    resources = files.get_file_from_path(RESOURCES_PAGE) if files is not None else None
+    resources = model.pages.get(RESOURCES_PAGE)
     context = PageContext(
         data=data,
-        src_path=page.file.src_path,
+        src_path=src,
         url=page.url,
         meta=dict(page.meta),
         resources_url=resources.url if resources is not None else "resources/",
-        pages=pages,
+        pages=model.nav_pages,
+        course=model,
     )
     return render_checked(tree, context)

@@ -7,7 +7,6 @@ never pick up a half-built site.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -15,13 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from macros.check import check_sources, in_reading_order
-from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE, EDITIONS, GENERIC, Build, load_build
+from macros.cohort import EDITIONS, GENERIC
+from macros.course import CourseModel, load_model
 from macros.errors import ContentError, format_problems
 from publish import engines
 from publish.built import BuiltSite, read_site
 from publish.csp import secure_site
 from publish.ics import write_calendar
-from publish.offline import OFFLINE_VARIABLE, make_offline
+from publish.offline import make_offline
 from publish.pdf.machine import MachineError, check_machine
 from publish.sitecheck import check_built_site
 
@@ -37,11 +37,11 @@ def default_site_dir(cohort: str, edition: str, engine: str = engines.DEFAULT_EN
     return Path("-".join(["site", *parts]))
 
 
-def make_prints(site: BuiltSite, config: Path, build: Build) -> bool:
+def make_prints(site: BuiltSite, model: CourseModel) -> bool:
     """Write the PDFs (site/pdf/), the EPUB reader (site/epub/) and the slides (site/slides/) into the built site; False, after saying why, if not."""
     built = site.root
+    build = model.build
     cohort = build.cohort
-    config_file = config if config.is_absolute() else ROOT / config
     name = cohort.name if cohort is not None else None
     dates = (cohort.dates or None) if cohort is not None else None
     try:
@@ -52,12 +52,12 @@ def make_prints(site: BuiltSite, config: Path, build: Build) -> bool:
 
         # The slides are read and laid out here, then printed in a thread of this process beside the other PDFs, whose
         # worker processes leave this one idle (the thread writes only slides/).
-        slides_to_write = prepare_slides(built, config_file=config_file, build=build)
+        slides_to_write = prepare_slides(built, model)
         with ThreadPoolExecutor(max_workers=1) as pool:
             slides = pool.submit(slides_to_write.write)
-            for pdf in build_pdfs(site, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition):
+            for pdf in build_pdfs(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition):
                 print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {pdf.seconds:.1f} s")
-            book = build_epub(site, config_file=config_file, cohort_name=name, cohort_dates=dates, edition=build.edition)
+            book = build_epub(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition)
             print(f"  {book.path.relative_to(built)}: {book.chapters} chapters, {book.seconds:.1f} s")
             made = slides.result()
         print(f"  {made.pdf.relative_to(built)} and {made.pptx.name}: {made.slides} slides, {made.seconds:.1f} s")
@@ -103,38 +103,38 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     config = args.config if args.config.is_absolute() else ROOT / args.config
+    # The build's one course model: mkdocs.yml, every page, the data and the cohort read once, the choices checked.
+    # A published build is installable and readable offline.
+    model = load_model(config, cohort=args.cohort, edition=args.edition, engine=args.engine, offline=True)
     # The checks that need no rendering (data, cohorts, links, images, the nav); each page's front matter and macro
     # calls are checked as the page is rendered, below, so each source is read and checked once per build.
-    problems = check_sources(ROOT / "docs", config, macro_calls=False)
-    try:
-        build = load_build(ROOT, args.cohort, args.edition)
-    except ContentError as error:
-        print(format_problems(problems + error.problems), file=sys.stderr)
+    problems = check_sources(model, macro_calls=False)
+    if model.problems:
+        print(format_problems(problems), file=sys.stderr)
         return 1
-    # mkdocs.yml reads the choice from the environment (`!ENV`); later steps, like the PDFs, read the same.
-    os.environ.update({COHORT_VARIABLE: build.cohort_id, EDITION_VARIABLE: build.edition, OFFLINE_VARIABLE: "true"})
-    site_dir = args.site_dir or default_site_dir(build.cohort_id, build.edition, args.engine)
+    settings = model.settings
+    site_dir = args.site_dir or default_site_dir(settings.cohort_id, settings.edition, settings.engine)
     target = site_dir if site_dir.is_absolute() else ROOT / site_dir
     # Build beside the target so the final rename stays on one file system.
     scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent if target.parent.exists() else ROOT))
     built = scratch / "site"
     try:
         try:
-            engines.stage(args.engine, config, scratch / "source")
+            engines.stage(model, scratch / "source")
         except ContentError as error:
             problems += error.problems
         if problems:
             # Every problem at once, file by file; nothing was built.
             print(format_problems(in_reading_order(problems)), file=sys.stderr)
             return 1
-        if engines.run(args.engine, scratch / "source", built) != 0:
+        if engines.run(settings.engine, scratch / "source", built) != 0:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         # Every built page, read, repaired and parsed once, for the PDFs, the EPUB, the policy and the site check.
         site = read_site(built)
         # The cohort's calendar, when its manifest has dates: before the worker, which lists it for offline use.
-        write_calendar(built, config, build)
-        if not args.no_pdf and not make_prints(site, config, build):
+        write_calendar(built, model)
+        if not args.no_pdf and not make_prints(site, model):
             print(f"The PDFs and the EPUB reader could not be made; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         # Every page gets its Content-Security-Policy once its HTML is final, and before the worker hashes it.
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         # The worker lists every file with its hash, so it is written once the rest of the site is final.
         try:
-            problems = make_offline(built, config)
+            problems = make_offline(built, model)
         except MachineError as error:
             print(error, file=sys.stderr)
             return 1
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             print(format_problems(problems), file=sys.stderr)
             return 1
         # The finished site's links, anchors, images, ids and the allow-list on every page, checked last: a failure publishes nothing.
-        problems = check_built_site(site, ROOT / "docs", config, missing_ok=(".pdf", ".epub", ".pptx") if args.no_pdf else ())
+        problems = check_built_site(site, model, missing_ok=(".pdf", ".epub", ".pptx") if args.no_pdf else ())
         if problems:
             print(format_problems(problems), file=sys.stderr)
             return 1

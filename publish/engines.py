@@ -12,7 +12,6 @@ page the same way.)
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -20,9 +19,12 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from macros.course import CourseModel
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ("mkdocs", "zensical")
@@ -66,10 +68,10 @@ def zensical_command() -> Path:
     return Path(os.environ.get("ZENSICAL", ZENSICAL))
 
 
-def stage(engine: str, config: Path, folder: Path) -> None:
-    """Render every page for this engine into folder (see stage_course); raises ContentError."""
-    chosen = ENGINE[engine]
-    stage_course(config, folder, links_relative_to_file=chosen.links_relative_to_file, theme_leaves_out=chosen.theme_leaves_out)
+def stage(model: CourseModel, folder: Path) -> None:
+    """Render every page for the model's engine into folder (see stage_course); raises ContentError."""
+    chosen = ENGINE[model.settings.engine]
+    stage_course(model, folder, links_relative_to_file=chosen.links_relative_to_file, theme_leaves_out=chosen.theme_leaves_out)
 
 
 def run(engine: str, folder: Path, out: Path) -> int:
@@ -93,19 +95,19 @@ def _run_mkdocs(arguments: list[str], folder: Path) -> int:
     """`mkdocs <arguments>` run in folder, in this process; its exit status.
 
     MkDocs' own command line, so the build, its messages and its exit status are those of `python -m mkdocs`, without
-    starting Python and loading MkDocs a second time. The staged config runs no code of ours (see _write_config).
+    starting Python and loading MkDocs a second time. The staged config runs no code of ours (see _write_config), and
+    every path in it and in the arguments is absolute or relative to the staged config, so no folder is entered.
     """
     from mkdocs.__main__ import cli
 
     os.environ["NO_MKDOCS_2_WARNING"] = "1"
-    with contextlib.chdir(folder):
-        try:
-            cli.main(arguments, prog_name="mkdocs")
-        except SystemExit as done:
-            return done.code if isinstance(done.code, int) else int(done.code is not None)
-        except Exception:  # a crash inside the engine fails the build, as the engine's own process would
-            traceback.print_exc()
-            return 1
+    try:
+        cli.main(arguments, prog_name="mkdocs")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else int(done.code is not None)
+    except Exception:  # a crash inside the engine fails the build, as the engine's own process would
+        traceback.print_exc()
+        return 1
     return 0
 
 
@@ -117,55 +119,40 @@ def _link_base(src_path: str, url: str, relative_to_file: bool) -> str:
     return "" if folder == "." else folder + "/"
 
 
-def stage_course(config_file: Path, stage: Path, *, links_relative_to_file: bool = False, theme_leaves_out: tuple[str, ...] = ()) -> None:
+def stage_course(model: CourseModel, stage: Path, *, links_relative_to_file: bool = False, theme_leaves_out: tuple[str, ...] = ()) -> None:
     """Write every page, rendered to plain Markdown by our checker and sandbox, and the engine's config into stage.
 
     Only what changed is written, so a live preview rebuilds only what an edit touched. Raises ContentError, with
     every problem of every page, when a page does not pass the checks; a page that is not UTF-8 is left to the
     source check, which reports it.
     """
-    from mkdocs.config import load_config
-    from mkdocs.structure.files import get_files
-    from mkdocs.utils.meta import get_data
-
     from macros.errors import ContentError, Problem
     from macros.last_updated import META_KEY, date_html, last_changes
-    from macros.library import course_pages
     from macros.pages import render_page, split_source
 
     docs = stage / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     written: set[Path] = set()
-    # Read without its plugins and hooks: the pages are rendered here, so neither is loaded for this step.
-    config = load_config(str(config_file if config_file.is_absolute() else ROOT / config_file), plugins=[], hooks=[])
-    files = get_files(config)
-    # The nav's pages, read once for this build and shared with the macros (course_pages); others are read here.
-    read = {page.src_path: page for page in course_pages(config["nav"], files)}
-    changed = last_changes(Path(config["docs_dir"]))
+    config = model.config
+    changed = last_changes(model.settings.docs_dir)
     language = str(config["theme"]["language"] or "en")
     problems: list[Problem] = []
-    for file in files:
+    for file in model.files:
         if file.inclusion.is_excluded() or file.abs_src_path is None:
             continue
         source = Path(file.abs_src_path)
         target = docs / file.src_path
         written.add(target)
-        if not file.is_documentation_page():
+        page = model.pages.get(file.src_path)
+        if page is None:
             _write_if_changed(target, source.read_bytes())
             continue
-        known = read.get(file.src_path)
-        if known is not None and known.text:
-            text, meta = known.text, known.meta
-        else:
-            try:
-                text = source.read_text(encoding="utf-8")
-            except UnicodeDecodeError:
-                continue  # the source check reports it
-            meta = get_data(text)[1]
-        front, _, markdown, _ = split_source(text)
-        shown = SimpleNamespace(file=file, url=_link_base(file.src_path, file.url, links_relative_to_file), meta=meta)
+        if page.text is None:
+            continue  # the source check reports it
+        front, _, markdown, _ = split_source(page.text)
+        shown = SimpleNamespace(file=file, url=_link_base(file.src_path, file.url, links_relative_to_file), meta=page.meta)
         try:
-            rendered = render_page(markdown, shown, config, files, source=text)
+            rendered = render_page(markdown, shown, model)
         except ContentError as error:
             problems += error.problems
             continue
@@ -178,7 +165,7 @@ def stage_course(config_file: Path, stage: Path, *, links_relative_to_file: bool
         raise ContentError(problems)
     for stale in [p for p in docs.rglob("*") if p.is_file() and p not in written]:
         stale.unlink()
-    _write_config(config_file, stage, theme_leaves_out)
+    _write_config(model, stage, theme_leaves_out)
 
 
 def _write_if_changed(target: Path, content: bytes) -> None:
@@ -188,14 +175,13 @@ def _write_if_changed(target: Path, content: bytes) -> None:
     target.write_bytes(content)
 
 
-def _write_config(config_file: Path, stage: Path, theme_leaves_out: tuple[str, ...] = ()) -> None:
-    """mkdocs.yml for the engine: our settings, the rendered pages, and no plugin or hook that would run page code."""
-    from mkdocs.utils.yaml import get_yaml_loader
+def _write_config(model: CourseModel, stage: Path, theme_leaves_out: tuple[str, ...] = ()) -> None:
+    """mkdocs.yml for the engine: our settings with the build's cohort, edition and offline choice, the rendered pages,
+    and no plugin or hook that would run page code."""
+    from macros.course import staged_settings
 
-    source = config_file if config_file.is_absolute() else ROOT / config_file
-    with source.open(encoding="utf-8") as handle:
-        # MkDocs' own loader (!ENV and !relative) on libyaml's parser when PyYAML has it.
-        settings: dict[str, Any] = yaml.load(handle, Loader=get_yaml_loader(getattr(yaml, "CLoader", yaml.Loader)))
+    source = model.settings.config_file
+    settings = staged_settings(model)
     settings["docs_dir"] = "docs"
     settings["site_dir"] = "site"
     theme = settings.setdefault("theme", {})

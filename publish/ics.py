@@ -24,11 +24,10 @@ the Unix epoch, and every SEQUENCE is 0.
 from __future__ import annotations
 
 import datetime
-import logging
 import os
 import uuid
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,8 @@ import yaml
 from mkdocs.utils.meta import get_data
 from pydantic import ValidationError
 
-from macros.cohort import COHORTS_DIR, Build, Cohort
+from macros.cohort import COHORTS_DIR, Cohort
+from macros.course import CourseModel
 from macros.revision import git, git_text
 from macros.schedule import PARTS, load_segments, minutes_in, run_of_show
 from publish.pdf.site import page_url
@@ -102,19 +102,6 @@ def occasions(cohort: Cohort, pages: Iterable[tuple[str, dict[str, Any]]], site_
         ends = begins + datetime.timedelta(minutes=slot.minutes)
         found.append(Occasion(f"part/{slot.segment.src}/{slot.part}", summary, begins, ends, cohort.place, address))
     return found
-
-
-def nav_sources(nav: Any) -> Iterator[str]:
-    """The pages of mkdocs.yml's nav in reading order (links to other sites left out)."""
-    if isinstance(nav, str):
-        if "://" not in nav:
-            yield nav
-    elif isinstance(nav, list):
-        for item in nav:
-            yield from nav_sources(item)
-    elif isinstance(nav, dict):
-        for value in nav.values():
-            yield from nav_sources(value)
 
 
 def _cohort_of(text: str | None) -> Cohort | None:
@@ -183,17 +170,13 @@ def revisions_of(now: list[Occasion], past: list[tuple[int, dict[str, tuple[str,
     return {o.uid: seen[o.uid][1:] for o in now}
 
 
-def make_calendar(root: Path, config: Any, build: Build) -> bytes | None:
-    """The cohort's calendar file from an MkDocs config, or None when the build has no cohort or its manifest gives no dates."""
+def make_calendar(model: CourseModel) -> bytes | None:
+    """The cohort's calendar file for the build's course model, or None when the build has no cohort or its manifest gives no dates."""
+    build, root, site_url = model.build, model.settings.root, model.settings.site_url
     cohort = build.cohort
     if cohort is None or cohort.start_date is None:
         return None
-    site_url = config.get("site_url") or None
-    if site_url and not site_url.endswith("/"):
-        site_url += "/"
-    docs = root / str(config.get("docs_dir") or "docs")
-    sources = [src for src in nav_sources(config.get("nav")) if (docs / src).is_file()]
-    pages = [(src, meta) for src in sources if minutes_in(meta := get_data((docs / src).read_text(encoding="utf-8"))[1]) is not None]
+    pages = [(page.src_path, page.meta) for page in model.nav_pages if minutes_in(page.meta) is not None]
     now = occasions(cohort, pages, site_url)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     head = git_text(root, "log", "-1", "--format=%at")
@@ -202,7 +185,7 @@ def make_calendar(root: Path, config: Any, build: Build) -> bytes | None:
     changes = revisions_of(now, past, uncommitted)
 
     calendar = icalendar.Calendar()
-    calendar.add("prodid", f"-//{config.get('site_name') or 'Course'}//Cohort calendar//EN")
+    calendar.add("prodid", f"-//{model.config['site_name'] or 'Course'}//Cohort calendar//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
@@ -231,15 +214,12 @@ def make_calendar(root: Path, config: Any, build: Build) -> bytes | None:
     return calendar.to_ical()
 
 
-def write_calendar(site: Path, config_file: Path, build: Build) -> str | None:
+def write_calendar(site: Path, model: CourseModel) -> str | None:
     """Write the cohort's calendar into the built site at the address pages link (Build.calendar); its path, or None."""
+    build = model.build
     if build.calendar is None:
         return None
-    from mkdocs.config import load_config
-
-    # MkDocs logs its own config chatter; the build step already showed it.
-    logging.getLogger("mkdocs").setLevel(logging.ERROR)
-    found = make_calendar(config_file.parent, load_config(str(config_file)), build)
+    found = make_calendar(model)
     if found is None:
         return None
     (site / build.calendar).parent.mkdir(parents=True, exist_ok=True)

@@ -17,8 +17,9 @@ from typing import Any
 import material
 from PIL import Image
 
-from macros.errors import Problem, line_of
-from macros.nav import read_config
+from macros.course import CourseModel
+from macros.errors import Problem, line_in
+from macros.nav import parse_config
 from publish.pdf.machine import MachineError, lack_in_import_error
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,8 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKER_SOURCE = ROOT / "overrides" / "sw.js"
 WORKER_PLACEHOLDER = "const PRECACHE = null;"
 WORKER = "sw.js"
-# mkdocs.yml reads it as extra.offline: pages link the manifest and register the worker only in a published build.
-OFFLINE_VARIABLE = "COURSE_OFFLINE"
 MANIFEST = "manifest.webmanifest"
 ICONS = "assets/images/app-icon"
 # Kept when first opened rather than on the first visit: the PDFs (several MB), the slides, source maps, compressed
@@ -108,9 +107,10 @@ def draw_icon(svg: bytes, colour: str, size: int, out: Path) -> None:
     cairosvg.svg2png(bytestring=wrapper, write_to=str(out), output_width=size, output_height=size)
 
 
-def make_offline(site: Path, config: Path) -> list[Problem]:
+def make_offline(site: Path, model: CourseModel) -> list[Problem]:
     """Write the manifest, its icons and the filled-in worker into the built site; problems if that cannot be done."""
-    _, values = read_config(config)
+    config = model.settings.config_file
+    _, values = parse_config(model.config_text)
     found = values.get("theme")
     theme: dict[str, Any] = found if isinstance(found, dict) else {}
     palettes = theme.get("palette")
@@ -121,7 +121,7 @@ def make_offline(site: Path, config: Path) -> list[Problem]:
         return [
             Problem(
                 config.name,
-                line_of(config, "logo"),
+                line_in(model.config_text, "logo"),
                 f"`{named}` names a logo that is not in the built site, so the installed app would have no icon.",
                 "name an image in docs/ (an SVG or PNG) under `theme: logo:`, or one of Material's icons under `theme: icon: logo:`.",
             )

@@ -12,6 +12,8 @@ rebuild from what changed since the last build that succeeded, comparing the fil
   docs/ that is not a page, overrides/ or cohorts/.
 
 Material's search index keeps every page: the entries of the pages not rebuilt are carried over from the last build.
+The pages are compared as the build's course model read them (macros/course.py, made once per rebuild), and a page
+a save left as it was keeps the check the last good build's model made of it, when nothing else changed.
 Outside `mkdocs serve --dirty` (make site, mkdocs build, a plain mkdocs serve) the hook does nothing.
 """
 
@@ -24,11 +26,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from mkdocs.plugins import event_priority
+
+if TYPE_CHECKING:
+    from macros.course import CourseModel
 
 log = logging.getLogger("mkdocs.plugins.course_preview")
 # MkDocs loads a hook by its path: the project's packages (macros) must be importable however mkdocs was started.
@@ -137,6 +142,9 @@ class _State:
     active: bool = False
     built: Built | None = None
     plan: Plan | None = None
+    # The course model of the last build that succeeded: its checked pages are taken over by the next build's model
+    # for every page a save left as it was, when nothing else changed (a plan that rebuilds only some pages).
+    model: CourseModel | None = None
 
 
 _state = _State()
@@ -207,6 +215,7 @@ def on_startup(command: str, dirty: bool, **kwargs: Any) -> None:
     """Steer rebuilds only in `mkdocs serve --dirty`."""
     _state.active = command == "serve" and dirty
     _state.built = None
+    _state.model = None
     build_log = logging.getLogger("mkdocs.commands.build")
     if _filter not in build_log.filters:
         build_log.addFilter(_filter)
@@ -218,16 +227,17 @@ def on_files(files: Any, config: Any, **kwargs: Any) -> Any:
     if not _state.active:
         return files
     documents = [file for file in files.documentation_pages() if file.abs_src_path]
-    pages: dict[str, str] = {}
-    for file in documents:
-        try:
-            pages[file.src_uri] = Path(file.abs_src_path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            pages[file.src_uri] = ""  # the build reports the unreadable page itself
+    # The pages as this build's course model read them (macros/__init__.py makes it once per build); an unreadable one
+    # is '' here, and the build reports it.
+    model: CourseModel = config.plugins["macros"].course_model
+    pages = {src: page.text or "" for src, page in model.pages.items()}
     others = _inputs(config, set(pages))
-    settings = Path(config.config_file_path).read_bytes() if config.config_file_path else b""
+    settings = model.config_text.encode("utf-8")
     rebuild, why = plan(_state.built, pages, others, settings)
     _state.plan = Plan(pages, others, settings, rebuild, why)
+    if rebuild is not None and _state.model is not None and _state.built is not None:
+        # Same settings, data and cohorts: a page whose text did not change was checked by the last build already.
+        model.carry_checks(_state.model, [src for src, text in pages.items() if _state.built.pages.get(src) == text])
     if rebuild is None:
         # Everything, as a plain `mkdocs serve` builds it: an emptied folder, every file written.
         from mkdocs.utils import clean_directory
@@ -317,6 +327,7 @@ def on_post_build(config: Any, **kwargs: Any) -> None:
         # Material's own carry-over assumes a single page per rebuild; ours replaces it.
         search.search_index_prev = None
     _state.built = Built(current.pages, current.others, current.config, found)
+    _state.model = config.plugins["macros"].course_model
     _state.plan = None
 
 

@@ -16,7 +16,8 @@ import sys
 import threading
 from pathlib import Path
 
-from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE, load_build
+from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE
+from macros.course import load_model
 from macros.errors import ContentError, format_problems
 from publish import engines
 from publish.__main__ import add_build_arguments
@@ -38,10 +39,11 @@ def mkdocs_command(python: str, config: Path, dev_addr: str, root: Path = ROOT) 
     return command
 
 
-def restage(config: Path) -> bool:
-    """Render every page into the staging folder; False, after printing what to fix, when the checks fail."""
+def restage(config: Path, cohort: str, edition: str) -> bool:
+    """Load the course anew and render every page into the staging folder; False, after printing what to fix, when the checks fail."""
+    model = load_model(config, cohort=cohort, edition=edition, engine="zensical")
     try:
-        engines.stage("zensical", config, STAGE)
+        engines.stage(model, STAGE)
     except ContentError as error:
         print(format_problems(error.problems), file=sys.stderr, flush=True)
         return False
@@ -58,14 +60,14 @@ def _snapshot() -> dict[Path, float]:
     return found
 
 
-def watch(config: Path, stop: threading.Event, interval: float = 0.3) -> None:
+def watch(config: Path, cohort: str, edition: str, stop: threading.Event, interval: float = 0.3) -> None:
     """Re-render the course whenever a watched file is added, changed or removed."""
     seen = _snapshot()
     while not stop.wait(interval):
         now = _snapshot()
         if now != seen:
             seen = now
-            if restage(config):
+            if restage(config, cohort, edition):
                 print("Re-rendered the course after a change.", file=sys.stderr, flush=True)
 
 
@@ -74,11 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     add_build_arguments(parser)
     parser.add_argument("--dev-addr", default="127.0.0.1:8000", help="where to serve (default: 127.0.0.1:8000)")
     args = parser.parse_args(argv)
-    try:
-        build = load_build(ROOT, args.cohort, args.edition)
-    except ContentError as error:
-        print(format_problems(error.problems), file=sys.stderr)
+    # Checked here, before a server starts; `mkdocs serve` is then told the choice the way mkdocs.yml reads it by hand.
+    model = load_model(args.config, cohort=args.cohort, edition=args.edition, engine=args.engine)
+    if model.problems:
+        print(format_problems(model.problems), file=sys.stderr)
         return 1
+    build = model.build
     os.environ.update({COHORT_VARIABLE: build.cohort_id, EDITION_VARIABLE: build.edition, "NO_MKDOCS_2_WARNING": "1"})
     if args.engine == "mkdocs":
         return subprocess.run(mkdocs_command(sys.executable, args.config, args.dev_addr), cwd=ROOT, check=False).returncode
@@ -86,10 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     if not program.exists():
         print(f"Zensical is not installed at {program}. Fix: run `make serve ENGINE=zensical`, which installs it.", file=sys.stderr)
         return 1
-    if not restage(args.config):
+    if not restage(args.config, build.cohort_id, build.edition):
         return 1
     stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(args.config, stop), daemon=True)
+    watcher = threading.Thread(target=watch, args=(args.config, build.cohort_id, build.edition, stop), daemon=True)
     watcher.start()
     server = subprocess.Popen([str(program), "serve", "--config-file", str(STAGE / engines.STAGED_CONFIG), "--dev-addr", args.dev_addr], cwd=STAGE)
     try:

@@ -15,12 +15,13 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from macros.check import course_pages, in_reading_order
+from macros.check import in_reading_order
 from macros.cohort import CALENDAR_FOLDER
-from macros.data import CourseData, _display, load_course
-from macros.errors import ContentError, Problem, closest
+from macros.course import CourseModel
+from macros.data import CourseData, _display
+from macros.downloads import HOME_PAGE
+from macros.errors import Problem, closest
 from macros.markup import EXTERNAL, find_links
-from macros.nav import read_config
 from macros.pages import split_source
 from publish.built import BuiltPage, BuiltSite, StrayScript
 from publish.pdf.site import built_path
@@ -53,11 +54,11 @@ class _SourceLines:
 class SiteChecker:
     """Answers questions about links, ids and records from the built site's pages, each read and parsed once (publish/built.py)."""
 
-    def __init__(self, site: BuiltSite, docs_dir: Path, pages: list[str], directory_urls: bool = True, missing_ok: tuple[str, ...] = ()) -> None:
+    def __init__(self, site: BuiltSite, docs_dir: Path, pages: dict[str, str], directory_urls: bool = True, missing_ok: tuple[str, ...] = ()) -> None:
         self.site_dir = site.root
         self.docs_dir = docs_dir
         self.directory_urls = directory_urls
-        self.pages = pages
+        self.pages = pages  # every source page's text, by its path in docs/ (as the build's course model read it)
         # Files a partial build leaves out on purpose (PDFs under --no-pdf), by suffix.
         self.missing_ok = missing_ok
         self.ids: dict[str, list[str]] = {}
@@ -86,7 +87,7 @@ class SiteChecker:
         """What the allow-list refuses on one built page, each named with the page's source (its line, for the page's
         own content) and what to do."""
         built = page.address
-        source = _SourceLines((self.docs_dir / src).read_text(encoding="utf-8")) if src is not None else None
+        source = _SourceLines(self.pages[src]) if src is not None else None
         shown = _display(self.docs_dir / src) if src is not None else built
         problems: list[Problem] = []
         for found in page.refused:
@@ -142,8 +143,8 @@ class SiteChecker:
         linked = {
             self._target(built_path(src, self.directory_urls), value)[0] for src, (targets, _) in self.articles.items() for tag, value in targets if tag == "a"
         }
-        home = self.docs_dir / "index.md"
-        line = _SourceLines(home.read_text(encoding="utf-8")).locate(["cohort()"]) if home.is_file() else 1
+        home = self.docs_dir / HOME_PAGE
+        line = _SourceLines(self.pages[HOME_PAGE]).locate(["cohort()"]) if HOME_PAGE in self.pages else 1
         return [
             Problem(
                 _display(home),
@@ -158,7 +159,7 @@ class SiteChecker:
     def _check_page(self, src: str, targets: tuple[tuple[str, str], ...], no_alt: tuple[str, ...]) -> list[Problem]:
         path = self.docs_dir / src
         shown = _display(path)
-        source = path.read_text(encoding="utf-8")
+        source = self.pages[src]
         lines = _SourceLines(source)
         page_built = built_path(src, self.directory_urls)
         problems: list[Problem] = []
@@ -275,20 +276,17 @@ class SiteChecker:
 
 
 def check_site(
-    site: BuiltSite, docs_dir: Path, pages: list[str], data: CourseData | None = None, directory_urls: bool = True, missing_ok: tuple[str, ...] = ()
+    site: BuiltSite, docs_dir: Path, pages: dict[str, str], data: CourseData | None = None, directory_urls: bool = True, missing_ok: tuple[str, ...] = ()
 ) -> list[Problem]:
     """Every problem in the built site, located in the source file to edit."""
     return SiteChecker(site, docs_dir, pages, directory_urls, missing_ok).check(data)
 
 
-def check_built_site(site: BuiltSite, docs_dir: Path, config: Path | None = None, missing_ok: tuple[str, ...] = ()) -> list[Problem]:
+def check_built_site(site: BuiltSite, model: CourseModel, missing_ok: tuple[str, ...] = ()) -> list[Problem]:
     """Every problem in a built site: anchors, files, images, duplicate ids, records no page shows, and what the
     allow-list refuses on any HTML file."""
-    config = config or docs_dir.resolve().parent / "mkdocs.yml"
-    _, values = read_config(config)
-    try:
-        data: CourseData | None = load_course(docs_dir)
-    except ContentError as error:
-        return list(error.problems)
-    directory_urls = values.get("use_directory_urls", True) is not False
-    return in_reading_order(check_site(site, docs_dir, course_pages(docs_dir, config), data, directory_urls, missing_ok))
+    if model.data is None:
+        return list(model.problems)
+    directory_urls = model.config["use_directory_urls"] is not False
+    texts = {src: page.text for src, page in sorted(model.pages.items()) if page.text is not None}
+    return in_reading_order(check_site(site, model.settings.docs_dir, texts, model.data, directory_urls, missing_ok))

@@ -16,6 +16,7 @@ from bench.__main__ import Preview, Variant, measure, report
 from bench.course import CourseWriter, SyntheticCourse, visible_words, write_course
 from bench.preview import PreviewResult, measure_preview
 from macros.check import check_sources
+from macros.course import load_model
 
 MODULES = 3
 
@@ -28,7 +29,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> SyntheticCourse:
 def test_the_synthetic_course_passes_the_content_check(course: SyntheticCourse) -> None:
     docs = course.ours / "docs"
     assert sorted(p.name for p in docs.glob("module-*.md")) == ["module-001.md", "module-002.md", "module-003.md"]
-    assert check_sources(docs, course.ours / "mkdocs.yml") == []
+    assert check_sources(load_model(course.ours / "mkdocs.yml")) == []
 
 
 def test_the_copied_project_is_compiled_like_the_floors_installed_packages(course: SyntheticCourse) -> None:

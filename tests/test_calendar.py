@@ -3,6 +3,7 @@ second iCalendar implementation (`ical`), times checked in the cohort's zone and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import shutil
@@ -20,10 +21,11 @@ from mkdocs.utils.meta import get_data
 from test_offline import worker_list
 
 from macros.cohort import Build, read_manifest
+from macros.course import load_model, nav_entries, walk_nav
 from macros.nav import read_config
 from macros.schedule import PARTS, load_segments, minutes_in, run_of_show
 from publish.built import read_site
-from publish.ics import make_calendar, nav_sources
+from publish.ics import make_calendar
 from publish.sitecheck import check_built_site
 
 COHORT = "dated"
@@ -53,10 +55,9 @@ def dated_project(project: Path, manifest: Path = FIXTURES / "cohorts" / "dated.
 
 def calendar_of(project: Path, site_url: str | None = SITE_URL) -> bytes:
     """The calendar the build would write for the project's cohort, made in this process (no site build)."""
-    cohort, problems = read_manifest(project / "cohorts" / f"{COHORT}.yml")
-    assert cohort is not None, problems
-    _, config = read_config(project / "mkdocs.yml")
-    found = make_calendar(project, dict(config, site_url=site_url), Build(COHORT, cohort))
+    model = load_model(project / "mkdocs.yml", cohort=COHORT)
+    assert model.build.cohort is not None, model.problems
+    found = make_calendar(dataclasses.replace(model, settings=dataclasses.replace(model.settings, site_url=site_url)))
     assert found is not None
     return found
 
@@ -82,12 +83,12 @@ def expected_parts(project: Path) -> list[tuple[str, str, int, int]]:
     assert cohort is not None
     _, config = read_config(project / "mkdocs.yml")
     pages = []
-    for src in nav_sources(config["nav"]):
-        path = project / "docs" / src
+    for entry in walk_nav(nav_entries(config["nav"])):
+        path = project / "docs" / str(entry.src)
         if path.is_file():
             meta = get_data(path.read_text(encoding="utf-8"))[1]
             if minutes_in(meta) is not None:
-                pages.append((src, meta))
+                pages.append((str(entry.src), meta))
     show = run_of_show(load_segments(pages, cohort.minutes_for()))
     assert not show.missing
     return [(slot.segment.src, slot.part, slot.start or 0, slot.minutes or 0) for slot in show.slots]
@@ -207,5 +208,5 @@ def test_a_calendar_no_page_offers_stops_the_build(dated_site: Path, tmp_path: P
         for link in soup.select(".cw-calendar"):
             link.decompose()
         page.write_text(str(soup), encoding="utf-8")
-    problems = [str(p) for p in check_built_site(read_site(copy), dated_site.parent / "docs", dated_site.parent / "mkdocs.yml")]
+    problems = [str(p) for p in check_built_site(read_site(copy), load_model(dated_site.parent / "mkdocs.yml", cohort=COHORT))]
     assert f"docs/index.md:8: the cohort's calendar `calendar/{COHORT}.ics` is in the built site, but no page offers it." in "\n".join(problems)

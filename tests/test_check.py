@@ -16,12 +16,13 @@ from babel.dates import format_date
 from bs4 import BeautifulSoup
 from conftest import ROOT, run
 
+from macros.course import load_model
 from macros.data import load_course
 from macros.library import MACROS
 from macros.reference import END, START, refresh
 from publish.built import read_site
 from publish.csp import secure_site
-from publish.pdf.site import load_pages, load_settings
+from publish.pdf.site import load_pages, settings_of
 from publish.sitecheck import check_built_site
 
 
@@ -32,10 +33,11 @@ def test_the_course_sources_pass_make_check() -> None:
 
 
 def test_the_built_course_passes_the_site_check(site: Path) -> None:
-    assert check_built_site(read_site(site), ROOT / "docs") == []
+    assert check_built_site(read_site(site), load_model(ROOT / "mkdocs.yml")) == []
 
 
 def test_each_built_page_is_read_and_parsed_once_for_the_policy_the_prints_and_the_site_check(built_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = load_model(ROOT / "mkdocs.yml")
     parsed: list[bytes] = []
     read: list[Path] = []
     parse, read_bytes = lxml.html.document_fromstring, Path.read_bytes
@@ -52,8 +54,8 @@ def test_each_built_page_is_read_and_parsed_once_for_the_policy_the_prints_and_t
     monkeypatch.setattr(Path, "read_bytes", counted_read)
     site = read_site(built_copy)
     assert secure_site(site) == []
-    assert load_pages(site, load_settings(ROOT / "mkdocs.yml"))
-    assert check_built_site(site, ROOT / "docs", missing_ok=(".pdf", ".epub")) == []
+    assert load_pages(site, settings_of(model))
+    assert check_built_site(site, model, missing_ok=(".pdf", ".epub")) == []
     pages = sorted(built_copy.rglob("*.html"))
     assert len(parsed) == len(set(parsed)) == len(pages) > 2
     assert sorted(path for path in read if path.suffix == ".html") == pages

@@ -81,7 +81,7 @@ def test_zensical_build_refuses_the_payload_with_the_usual_message(project: Path
 def test_the_staging_step_itself_refuses_unchecked_pages(project: Path) -> None:
     """Zensical's pages come from engines.stage_course, which refuses a bad page even when nothing checked it before."""
     add_page(project, '{{ findings("five-key-actions") }}')
-    probe = "import sys; from pathlib import Path; from publish.engines import stage_course; stage_course(Path('mkdocs.yml'), Path(sys.argv[1]))"
+    probe = "import sys; from pathlib import Path; from macros.course import load_model; from publish.engines import stage_course; stage_course(load_model(Path('mkdocs.yml')), Path(sys.argv[1]))"
     result = run([sys.executable, "-c", probe, str(project / "stage")], cwd=project)
     assert result.returncode != 0
     assert "docs/broken.md:8: there is no macro called `findings`." in result.stderr

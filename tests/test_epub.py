@@ -19,15 +19,16 @@ from lxml import etree
 from mkdocs.config import load_config
 from test_editions import FACILITATOR_ONLY, facilitator_sentences
 
+from macros.course import load_model
 from macros.data import load_course
 from macros.downloads import EPUB_FOLDER, READER_EPUB, READER_PDF, WORKBOOK_PDF
 from macros.errors import ContentError
 from publish.built import read_site
 from publish.epub import build_epub
-from publish.pdf.site import load_settings, page_url
+from publish.pdf.site import page_url, settings_of
 
 DATA = load_course(ROOT / "docs")
-SETTINGS = load_settings(ROOT / "mkdocs.yml")
+SETTINGS = settings_of(load_model(ROOT / "mkdocs.yml"))
 NS = {
     "opf": "http://www.idpf.org/2007/opf",
     "dc": "http://purl.org/dc/elements/1.1/",
@@ -262,7 +263,7 @@ def test_images_and_inline_svg_reach_the_book_and_pass_epubcheck(built_copy: Pat
         article.append(BeautifulSoup(planted, "html.parser"))
 
     edit_page(built_copy, "what-to-expect.md", plant)
-    made = build_epub(read_site(built_copy))
+    made = build_epub(read_site(built_copy), model=load_model(ROOT / "mkdocs.yml"))
     chapter = documents(made.path)["what-to-expect.xhtml"]
     assert [img.get("src") for img in chapter.iterfind(".//x:img", NS)] == ["../images/images/chart.png", "../images/images/mark.svg"]
     svg_element = chapter.find(".//{http://www.w3.org/2000/svg}svg", NS)
@@ -277,7 +278,7 @@ def test_images_and_inline_svg_reach_the_book_and_pass_epubcheck(built_copy: Pat
 def test_a_home_page_without_the_epub_link_is_named(built_copy: Path) -> None:
     edit_page(built_copy, "index.md", lambda soup: soup.select_one('.cw-downloads a[type="application/epub+zip"]').decompose())  # type: ignore[union-attr]
     with pytest.raises(ContentError) as error:
-        build_epub(read_site(built_copy))
+        build_epub(read_site(built_copy), model=load_model(ROOT / "mkdocs.yml"))
     line = next(n for n, text in enumerate((ROOT / "docs/index.md").read_text(encoding="utf-8").splitlines(), start=1) if text.startswith("# "))
     assert f"docs/index.md:{line}: the page does not offer epub/course-reader.epub." in str(error.value)
     assert "Fix: add the line {{ downloads() }} below the page's first paragraph." in str(error.value)
@@ -287,7 +288,7 @@ def test_a_home_page_without_the_epub_link_is_named(built_copy: Path) -> None:
 def test_a_link_to_an_epub_that_is_not_made_is_named(built_copy: Path) -> None:
     edit_page(built_copy, "index.md", lambda soup: soup.select_one('.cw-downloads a[type="application/epub+zip"]').__setitem__("href", "epub/old.epub"))  # type: ignore[union-attr]
     with pytest.raises(ContentError) as error:
-        build_epub(read_site(built_copy))
+        build_epub(read_site(built_copy), model=load_model(ROOT / "mkdocs.yml"))
     assert "docs/index.md:" in str(error.value)
     assert "the page offers epub/old.epub, but no such EPUB is made." in str(error.value)
     assert "Fix: link to epub/course-reader.epub." in str(error.value)
@@ -305,7 +306,7 @@ def test_an_image_from_outside_the_site_or_of_a_kind_e_readers_cannot_show_is_na
 
     edit_page(built_copy, "what-to-expect.md", plant)
     with pytest.raises(ContentError) as error:
-        build_epub(read_site(built_copy))
+        build_epub(read_site(built_copy), model=load_model(ROOT / "mkdocs.yml"))
     message = str(error.value)
     assert "docs/what-to-expect.md:" in message
     assert f"the page refers to {secret.as_uri()}, which is outside the built site; the EPUB may only use the site's own files." in message

@@ -15,9 +15,8 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import FIXTURES, ROOT, SAMPLE_COHORT, edit_page, run
 
-from macros.check import course_pages
 from macros.check import main as check_main
-from macros.cohort import load_build
+from macros.course import load_model
 from macros.data import load_course
 from macros.markup import html_tags
 from publish.built import read_site
@@ -270,7 +269,7 @@ def test_hostile_text_in_a_data_record_or_cohort_manifest_is_shown_as_text() -> 
 
     hostile = '<img src=x onerror="steal()"><a href="javascript:steal()">x</a>'
     prompt = next(iter(load_course(ROOT / "docs").prompts.values()))
-    cohort = load_build(ROOT, SAMPLE_COHORT, "participant").cohort
+    cohort = load_model(ROOT / "mkdocs.yml", cohort=SAMPLE_COHORT).build.cohort
     assert cohort is not None
     for html in (
         render_prompt(prompt.model_copy(update={"text": hostile, "title": hostile})),
@@ -293,7 +292,10 @@ def test_a_built_page_the_allow_list_refuses_is_named_and_fails_the_build(built_
         soup.select_one("nav.md-nav a").append(BeautifulSoup("<script>steal()</script>", "lxml").script)
 
     edit_page(built_copy, "pre-work.md", plant)
-    found = [(p.path, p.message) for p in check_site(read_site(built_copy), ROOT / "docs", course_pages(ROOT / "docs", ROOT / "mkdocs.yml"))]
+    found = [
+        (p.path, p.message)
+        for p in check_site(read_site(built_copy), ROOT / "docs", {src: p.text or "" for src, p in load_model(ROOT / "mkdocs.yml").pages.items()})
+    ]
     assert (
         "docs/pre-work.md",
         "the built page `pre-work/index.html`: the page holds a raw `<button>` tag, which is not allowed in a page: buttons belong to the site's own features, not to a page.",

@@ -20,6 +20,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import Destination
 
+from macros.course import load_model
 from macros.data import load_course
 from macros.diagrams import PAPER_DRAWING
 from macros.downloads import GUIDE_PDF, READER_PDF, WORKBOOK_PDF, handout_pdf
@@ -29,10 +30,10 @@ from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import build_pdfs, render
 from publish.pdf.compose import PdfBuilder
 from publish.pdf.content import prefix_ids, printable
-from publish.pdf.site import SitePage, load_settings, page_url
+from publish.pdf.site import SitePage, page_url, settings_of
 
 DATA = load_course(ROOT / "docs")
-SETTINGS = load_settings(ROOT / "mkdocs.yml")
+SETTINGS = settings_of(load_model(ROOT / "mkdocs.yml"))
 
 
 def _printed(entries: list[Any]) -> list[Any]:
@@ -293,7 +294,7 @@ def test_a_bad_print_rule_stops_the_build(built_copy: Path, monkeypatch: pytest.
     broken.write_text(build.STYLESHEET.read_text(encoding="utf-8") + "\n.cw-finding { break-insid: avoid; }\n", encoding="utf-8")
     monkeypatch.setattr(build, "STYLESHEET", broken)
     with pytest.raises(ContentError) as error:
-        build_pdfs(read_site(built_copy))
+        build_pdfs(read_site(built_copy), model=load_model(ROOT / "mkdocs.yml"))
     line = len(broken.read_text(encoding="utf-8").splitlines())
     assert f"publish/pdf/print.css:{line}: WeasyPrint will not apply a rule: Ignored `break-insid: avoid`" in str(error.value)
     assert not (built_copy / "pdf").exists()
@@ -302,7 +303,7 @@ def test_a_bad_print_rule_stops_the_build(built_copy: Path, monkeypatch: pytest.
 def test_a_page_that_has_prompts_but_no_handout_link_is_named(built_copy: Path) -> None:
     edit_page(built_copy, "where-to-begin.md", lambda soup: soup.select_one(".cw-downloads").decompose())
     with pytest.raises(ContentError) as error:
-        build_pdfs(read_site(built_copy))
+        build_pdfs(read_site(built_copy), model=load_model(ROOT / "mkdocs.yml"))
     line = next(n for n, text in enumerate((ROOT / "docs/where-to-begin.md").read_text(encoding="utf-8").splitlines(), start=1) if text.startswith("# "))
     assert str(error.value).count("Fix:") == 1
     assert f"docs/where-to-begin.md:{line}: the page does not offer pdf/handout-where-to-begin.pdf." in str(error.value)
@@ -310,7 +311,7 @@ def test_a_page_that_has_prompts_but_no_handout_link_is_named(built_copy: Path) 
 
 
 def builder_for(site: Path, config: Path = ROOT / "mkdocs.yml") -> PdfBuilder:
-    return PdfBuilder(read_site(site), load_settings(config), DATA.course, None, "participant")
+    return PdfBuilder(read_site(site), settings_of(load_model(config)), DATA.course, None, "participant")
 
 
 def test_a_page_cannot_make_the_pdf_read_a_file_outside_the_site(built_copy: Path, tmp_path: Path) -> None:
@@ -347,7 +348,7 @@ def test_warnings_in_the_worker_processes_still_fail_the_build_with_the_same_mes
     # Print on two processes even on a one-core machine.
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     with pytest.raises(ContentError) as error:
-        build_pdfs(read_site(built_copy))
+        build_pdfs(read_site(built_copy), model=load_model(ROOT / "mkdocs.yml"))
     message = str(error.value)
     assert "WeasyPrint warned while printing course-reader.pdf: Ignored `break-insid: avoid`" in message
     assert f"the page refers to {secret.as_uri()}, which is outside the built site" in message
@@ -376,7 +377,7 @@ def test_an_unknown_paper_size_is_named_with_its_line(project: Path) -> None:
     config.write_text(text, encoding="utf-8")
     line = next(n for n, t in enumerate(text.splitlines(), start=1) if "page_size:" in t)
     with pytest.raises(ContentError) as error:
-        load_settings(config)
+        settings_of(load_model(config))
     assert f"mkdocs.yml:{line}: `page_size: legal` is not a paper size the PDFs know." in str(error.value)
     assert "Fix: use `page_size: letter` or `page_size: a4`." in str(error.value)
 

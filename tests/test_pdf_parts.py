@@ -15,6 +15,7 @@ import pytest
 import weasyprint
 from pypdf import PdfReader
 
+from macros.course import load_model
 from publish.built import read_site
 from publish.pdf import parts
 from publish.pdf.build import STYLESHEET, job
@@ -83,7 +84,7 @@ def describe(path: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def reader_job(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    settings, course, cohort = print_setup("tests", ROOT / "mkdocs.yml", None, None, "participant")
+    settings, course, cohort = print_setup(load_model(ROOT / "mkdocs.yml"), None, None)
     builder = PdfBuilder(read_site(site), settings, course, cohort, "participant")
     return job(builder, builder.reader(), tmp_path_factory.mktemp("parts"), STYLESHEET.read_text(encoding="utf-8"))
 

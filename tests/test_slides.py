@@ -17,17 +17,19 @@ from pptx import Presentation
 from pptx.util import Emu
 from pypdf import PdfReader
 
+from macros.course import load_model
 from macros.data import load_course
 from macros.diagrams import learning_cycle
 from macros.downloads import GUIDE_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
 from macros.last_updated import build_moment as moment
 from macros.slide import Line, Slide
-from publish.pdf.site import load_settings, nav_pages, page_url
+from publish.pdf.site import nav_pages, page_url, settings_of
 from publish.slides.layout import HEIGHT, LEADING, WIDTH, Box, lay_out, text_width
 from publish.slides.pdf import write_pdf
 from publish.slides.pptx import EMU_PER_POINT, build_presentation
 
-SETTINGS = load_settings(ROOT / "mkdocs.yml")
+MODEL = load_model(ROOT / "mkdocs.yml")
+SETTINGS = settings_of(MODEL)
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 DATA = load_course(ROOT / "docs")
 
@@ -277,9 +279,8 @@ def test_the_pptx_is_a_real_deck(facilitator_site: Path) -> None:
 
 
 def test_discussions_carry_the_groups_for_facilitators_and_the_page_online_when_known(cohort_site: Path, facilitator_site: Path) -> None:
-    from macros.cohort import load_build
 
-    groups = load_build(ROOT, "summer-institute-2025").cohort
+    groups = load_model(ROOT / "mkdocs.yml", cohort="summer-institute-2025").build.cohort
     assert groups is not None
     facilitator = squash(" ".join(pdf_pages_text(pdf_of(facilitator_site))))
     participant = squash(" ".join(pdf_pages_text(pdf_of(cohort_site))))
@@ -350,12 +351,11 @@ def test_libreoffice_opens_the_pptx_with_the_same_slides_as_the_pdf(facilitator_
 
 
 def test_faculty_keep_a_section_or_a_page_off_the_slides(project: Path) -> None:
-    from macros.cohort import Build
     from publish.slides.deck import build_deck
 
     def titles() -> list[str]:
-        settings = load_settings(project / "mkdocs.yml")
-        return [slide.title for slide in build_deck(settings, load_course(project / "docs"), Build())]
+        model = load_model(project / "mkdocs.yml")
+        return [slide.title for slide in build_deck(settings_of(model), model)]
 
     before = titles()
     page = project / "docs" / "how-to-make-progress.md"
@@ -372,11 +372,10 @@ def test_faculty_keep_a_section_or_a_page_off_the_slides(project: Path) -> None:
 
 
 def test_the_same_sources_give_the_same_pptx_bytes() -> None:
-    from macros.cohort import Build
     from publish.slides.deck import build_deck
 
     def made() -> bytes:
-        laid = lay_out(build_deck(SETTINGS, DATA, Build()))
+        laid = lay_out(build_deck(SETTINGS, MODEL))
         return build_presentation(laid, title="t", subject="s", author="a", language="en", moment=moment(ROOT))
 
     assert made() == made()

@@ -10,8 +10,9 @@ from bs4 import BeautifulSoup
 from mkdocs.utils.meta import get_data
 
 from macros.cohort import Build, Cohort, current_build
+from macros.course import CoursePage
 from macros.data import CourseData
-from macros.library import RESOURCES_PAGE, SLIDE_FORMS, CoursePage, PageContext, current
+from macros.library import RESOURCES_PAGE, SLIDE_FORMS, PageContext, current
 from publish.pdf.content import prompt_blocks
 from publish.pdf.site import first_askers, page_url
 

@@ -11,10 +11,11 @@ from mkdocs.structure.files import File, Files
 
 from macros.check import course_pages as published_pages
 from macros.cohort import COHORTS_DIR, Cohort, read_manifest
+from macros.course import CoursePage, nav_entries, nav_sections, read_page
 from macros.data import CourseData, load_course
 from macros.downloads import HOME_PAGE
 from macros.errors import ContentError
-from macros.library import CoursePage, Macro, course_pages
+from macros.library import Macro
 from macros.nav import read_config
 from macros.notes import OPENING, note_spans
 from macros.pages import check_front_matter, split_source
@@ -120,14 +121,17 @@ def _blocks(lines: list[str], body_line: int, spans: list[tuple[int, int]]) -> l
     return blocks
 
 
-def read_nav(docs: Path, config: Path, sources: list[str]) -> list[CoursePage]:
-    """The nav's pages in reading order, as the build walks them: nav title and section, URL, text and front matter.
-
-    The one place make changes walks the nav (the build's own walker, macros.library.course_pages), so the course
-    model can take its place here.
-    """
+def read_nav(docs: Path, config: Path, sources: list[str]) -> list[tuple[CoursePage, tuple[str, ...]]]:
+    """The nav's pages in reading order, as the build reads them (macros.course's walker and page reader), each with
+    the titles of the sections it is in, outermost first."""
     _, values = read_config(config)
-    return course_pages(values.get("nav"), Files([File(src, str(docs), "", True) for src in sources]))
+    files = Files([File(src, str(docs), "", True) for src in sources])
+    found: list[tuple[CoursePage, tuple[str, ...]]] = []
+    for entry, sections in nav_sections(nav_entries(values.get("nav"))):
+        file = files.get_file_from_path(str(entry.src))
+        if file is not None and file.abs_src_path:
+            found.append((read_page(file, entry.title), sections))
+    return found
 
 
 def load_side(root: Path) -> Side:
@@ -144,7 +148,8 @@ def load_side(root: Path) -> Side:
         problem = f"{where}:{first.line}: {first.message.rstrip('.')}"
     config = root / "mkdocs.yml"
     sources = published_pages(docs, config) if docs.is_dir() else []
-    nav = read_nav(docs, config, sources)
+    walked = read_nav(docs, config, sources)
+    nav = [page for page, _ in walked]
     in_nav = {page.src_path: page for page in nav}
     pages: dict[str, Page] = {}
     for src in sources:
@@ -168,7 +173,7 @@ def load_side(root: Path) -> Side:
     order = [page.src_path for page in nav] + [src for src in sources if src not in in_nav]
     # The nav's pages the print path keeps: all but those whose front matter says `reader: false`.
     printable = {page.src_path for page in nav if page.meta.get("reader") is not False}
-    menu = [" › ".join([*page.sections, page.title]) + f" ({page.src_path})" for page in nav]
+    menu = [" › ".join([*sections, page.title]) + f" ({page.src_path})" for page, sections in walked]
     cohorts: dict[str, Cohort | None] = {}
     folder = root / COHORTS_DIR
     for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:

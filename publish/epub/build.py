@@ -25,14 +25,16 @@ from bs4 import Tag
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from macros.cohort import Edition
+from macros.course import CourseModel, NavEntry
 from macros.downloads import EPUB_FOLDER, HOME_PAGE, PDF_FOLDER, READER_EPUB, WORKBOOK_PDF
 from macros.errors import ContentError, Problem
 from macros.last_updated import build_moment
 from macros.models import Course
 from publish.built import BuiltSite
 from publish.pdf import content
-from publish.pdf.compose import EDITION_LABELS, Cohort, Edition, print_setup
-from publish.pdf.site import NavEntry, SitePage, SiteSettings, load_pages
+from publish.pdf.compose import EDITION_LABELS, PrintedCohort, print_setup
+from publish.pdf.site import SitePage, SiteSettings, load_pages
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -116,7 +118,7 @@ def workbook_pointer(block: Tag, site_url: str | None) -> Tag:
 class EpubBuilder:
     """Builds the EPUB course reader of one edition from one built site."""
 
-    def __init__(self, site: BuiltSite, settings: SiteSettings, course: Course, cohort: Cohort | None, edition: Edition) -> None:
+    def __init__(self, site: BuiltSite, settings: SiteSettings, course: Course, cohort: PrintedCohort | None, edition: Edition) -> None:
         self.site_dir = site.root.resolve()
         self.settings = settings
         self.course = course
@@ -294,13 +296,13 @@ def _summary(images: bool) -> str:
 def build_epub(
     site: BuiltSite,
     *,
-    config_file: Path = ROOT / "mkdocs.yml",
+    model: CourseModel,
     cohort_name: str | None = None,
     cohort_dates: str | None = None,
     edition: Edition = "participant",
 ) -> BuiltEpub:
     """Write the EPUB course reader into the site's epub/ from the built pages; raises ContentError naming what to fix."""
-    settings, course, cohort = print_setup("publish/epub", config_file, cohort_name, cohort_dates, edition)
+    settings, course, cohort = print_setup(model, cohort_name, cohort_dates)
     builder = EpubBuilder(site, settings, course, cohort, edition)
     problems = builder.check_offered()
     if problems:

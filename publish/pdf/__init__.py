@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 # Each name and the module that holds it: composing a document (compose), printing it (printer), or both (build).
-_HOMES = {"BuiltPdf": "build", "build_pdfs": "build", "Cohort": "compose", "Edition": "compose", "stylesheet_warnings": "printer"}
+_HOMES = {"BuiltPdf": "build", "build_pdfs": "build", "PrintedCohort": "compose", "stylesheet_warnings": "printer"}
 __all__ = sorted(_HOMES)
 
 

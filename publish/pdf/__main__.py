@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     except MachineError as error:
         print(error, file=sys.stderr)
         return 1
+    from macros.course import load_model
+
     from .build import build_pdfs
 
     site_dir = args.site_dir if args.site_dir.is_absolute() else Path.cwd() / args.site_dir
@@ -34,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.site_dir} holds no built site. Run `make site` first.", file=sys.stderr)
         return 1
     try:
-        built = build_pdfs(site_dir, config_file=args.config, cohort_name=args.cohort_name, cohort_dates=args.cohort_dates, edition=args.edition)
+        built = build_pdfs(
+            site_dir, model=load_model(args.config, edition=args.edition), cohort_name=args.cohort_name, cohort_dates=args.cohort_dates, edition=args.edition
+        )
     except (ContentError, MachineError) as error:
         print(error, file=sys.stderr)
         return 1

@@ -11,12 +11,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from macros.cohort import Edition
+from macros.course import CourseModel
 from macros.downloads import PDF_FOLDER
 from macros.errors import ContentError, Problem
 from publish.built import BuiltSite
 
 from . import content, speedup
-from .compose import ROOT, Document, Edition, PdfBuilder, check_downloads, page_css, print_setup
+from .compose import ROOT, Document, PdfBuilder, check_downloads, page_css, print_setup
 from .machine import STYLESHEET, MachineError, lack_in_warning, release_memory
 from .printer import Printed, RenderJob, print_job, stylesheet_problem, stylesheet_warnings
 
@@ -78,13 +80,13 @@ def _is_refusal(message: str, refused: list[str]) -> bool:
 def build_pdfs(
     site: BuiltSite,
     *,
-    config_file: Path = ROOT / "mkdocs.yml",
+    model: CourseModel,
     cohort_name: str | None = None,
     cohort_dates: str | None = None,
     edition: Edition = "participant",
 ) -> list[BuiltPdf]:
     """Write the reader, a handout per page with prompts and the workbook into the site's pdf/; raises ContentError."""
-    settings, course, cohort = print_setup("publish/pdf", config_file, cohort_name, cohort_dates, edition)
+    settings, course, cohort = print_setup(model, cohort_name, cohort_dates)
     stylesheet = STYLESHEET.read_text(encoding="utf-8")
     stylesheet_problems = [stylesheet_problem(m) for m in stylesheet_warnings(stylesheet)]
     if stylesheet_problems:

@@ -9,26 +9,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 from bs4 import Tag
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from macros.data import load_course
+from macros.cohort import Edition
+from macros.course import CourseModel
 from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf, slides_offered
-from macros.errors import ContentError, Problem
+from macros.errors import Problem
 from macros.models import Course
 from publish.built import BuiltSite
 
 from . import content
 from .qr import online
-from .site import SitePage, SiteSettings, first_askers, load_pages, load_settings
+from .site import SitePage, SiteSettings, first_askers, load_pages, settings_of
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-Edition = Literal["participant", "facilitator"]
 EDITION_LABELS: dict[str, str] = {"participant": "", "facilitator": "Facilitator edition"}
 # Ruled lines under each prompt: a reflection wants room to write, a discussion room for notes.
 REFLECTION_LINES = 8
@@ -41,8 +41,8 @@ TEMPLATES.globals["part_mark"] = Markup(PART_MARK)
 
 
 @dataclass(frozen=True)
-class Cohort:
-    """The cohort a printed set is for: shown on covers and handout heads."""
+class PrintedCohort:
+    """The cohort a printed set is for, as covers and handout heads show it (its name and its dates)."""
 
     name: str
     dates: str | None = None
@@ -93,7 +93,7 @@ class Document:
 class PdfBuilder:
     """Builds every PDF of one edition from one built site."""
 
-    def __init__(self, site: BuiltSite, settings: SiteSettings, course: Course, cohort: Cohort | None, edition: Edition) -> None:
+    def __init__(self, site: BuiltSite, settings: SiteSettings, course: Course, cohort: PrintedCohort | None, edition: Edition) -> None:
         self.site_dir = site.root
         self.settings = settings
         self.course = course
@@ -264,9 +264,7 @@ def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
     return problems
 
 
-def print_setup(where: str, config_file: Path, cohort_name: str | None, cohort_dates: str | None, edition: str) -> tuple[SiteSettings, Course, Cohort | None]:
-    """What every printed document needs (the PDFs, the EPUB): the site's settings, the course record and the cohort; the edition checked."""
-    if edition not in EDITION_LABELS:
-        raise ContentError([Problem(where, 1, f"there is no '{edition}' edition.", "use one of " + ", ".join(f"'{e}'" for e in EDITION_LABELS) + ".")])
-    settings = load_settings(config_file)
-    return settings, load_course(settings.docs_dir).course, Cohort(cohort_name, cohort_dates) if cohort_name else None
+def print_setup(model: CourseModel, cohort_name: str | None, cohort_dates: str | None) -> tuple[SiteSettings, Course, PrintedCohort | None]:
+    """What every printed document needs (the PDFs, the EPUB): the site's settings, the course record and the cohort."""
+    settings = settings_of(model)
+    return settings, model.require().course, PrintedCohort(cohort_name, cohort_dates) if cohort_name else None

@@ -1,32 +1,18 @@
-"""The built site as the print path reads it: settings from mkdocs.yml, the nav, and each page's article."""
+"""The built site as the print path reads it: settings and the nav from the build's course model, and each page's article."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
 
-import yaml
 from bs4 import Tag
 from mkdocs.structure.files import File
 
+from macros.course import CourseModel, NavEntry, PageSize, walk_nav
 from macros.errors import ContentError, Problem, line_of
 from publish.built import BuiltSite
-
-PageSize = Literal["letter", "a4"]
-PAGE_SIZES: tuple[PageSize, ...] = ("letter", "a4")
-
-
-@dataclass(frozen=True)
-class NavEntry:
-    """One entry of the nav: a page (src set) or a section (children set)."""
-
-    title: str
-    src: str | None = None
-    children: tuple[NavEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,60 +67,25 @@ class SitePage:
         return "docs/" + self.src
 
 
-def _nav_entries(raw: Any) -> tuple[NavEntry, ...]:
-    """The nav as written in mkdocs.yml (strings and one-key mappings), as entries; links outside the site are left out."""
-    entries: list[NavEntry] = []
-    for item in raw or []:
-        if isinstance(item, str):
-            entries.append(NavEntry(title=Path(item).stem, src=item))
-            continue
-        if not isinstance(item, dict) or len(item) != 1:
-            continue
-        ((title, value),) = item.items()
-        if isinstance(value, str):
-            if "://" not in value:
-                entries.append(NavEntry(title=str(title), src=value))
-        else:
-            entries.append(NavEntry(title=str(title), children=_nav_entries(value)))
-    return tuple(entries)
-
-
-def load_settings(config_file: Path) -> SiteSettings:
-    """mkdocs.yml's settings for the PDFs; raises ContentError naming the line to fix."""
-    from mkdocs.config import load_config
-
-    # MkDocs logs its own config chatter; the build step already showed it.
-    logging.getLogger("mkdocs").setLevel(logging.ERROR)
-    config = load_config(str(config_file))
-    display = config_file.name
-    extra = config["extra"] or {}
-    pdf = extra.get("pdf") or {}
-    size: PageSize = "a4" if str(pdf.get("page_size", "letter")).lower() == "a4" else "letter"
-    if str(pdf.get("page_size", "letter")).lower() not in PAGE_SIZES:
-        raise ContentError(
-            [
-                Problem(
-                    display,
-                    line_of(config_file, "page_size"),
-                    f"`page_size: {pdf.get('page_size')}` is not a paper size the PDFs know.",
-                    "use `page_size: letter` or `page_size: a4`.",
-                )
-            ]
-        )
+def settings_of(model: CourseModel) -> SiteSettings:
+    """What the PDFs, the EPUB and the slides take from the build's course model; raises ContentError naming the line to fix."""
+    config = model.config
+    display = model.settings.config_file.name
+    if model.problems:
+        raise ContentError(model.problems)
     if not config["nav"]:
         raise ContentError([Problem(display, 1, "the PDFs follow the nav, and mkdocs.yml has no `nav:`.", "add a `nav:` listing the pages in course order.")])
-    site_url = config["site_url"] or None
     return SiteSettings(
         config_file=display,
-        config_path=config_file,
-        docs_dir=Path(config["docs_dir"]),
+        config_path=model.settings.config_file,
+        docs_dir=model.settings.docs_dir,
         site_name=config["site_name"],
-        site_url=site_url if site_url is None or site_url.endswith("/") else site_url + "/",
+        site_url=model.settings.site_url,
         author=config["site_author"] or config["site_name"],
         description=config["site_description"] or config["site_name"],
         language=config["theme"]["language"] or "en",
-        page_size=size,
-        nav=_printable(_nav_entries(config["nav"]), config_file.parent / config["docs_dir"]),
+        page_size=model.settings.page_size,
+        nav=model.printed_nav,
     )
 
 
@@ -148,27 +99,6 @@ def page_url(src: str) -> str:
 def built_path(src: str, directory_urls: bool = True) -> str:
     """Where MkDocs writes a page ('what-to-expect.md' -> 'what-to-expect/index.html'), from MkDocs' own File rules."""
     return File(src, "", "", directory_urls).dest_uri
-
-
-def _printable_page(path: Path) -> bool:
-    from macros.pages import split_source
-
-    meta = split_source(path.read_text(encoding="utf-8"))[0] if path.is_file() else None
-    loaded = yaml.safe_load(meta) if meta else None
-    return not (isinstance(loaded, dict) and loaded.get("reader") is False)
-
-
-def _printable(entries: tuple[NavEntry, ...], docs: Path) -> tuple[NavEntry, ...]:
-    """The nav as print follows it: pages marked `reader: false` and sections left empty dropped."""
-    kept: list[NavEntry] = []
-    for entry in entries:
-        if entry.src is None:
-            children = _printable(entry.children, docs)
-            if children:
-                kept.append(NavEntry(title=entry.title, children=children))
-        elif _printable_page(docs / entry.src):
-            kept.append(entry)
-    return tuple(kept)
 
 
 def first_askers(pages: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
@@ -186,13 +116,11 @@ def first_askers(pages: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
     return chosen
 
 
-def nav_pages(entries: Iterable[NavEntry]) -> Iterator[tuple[str, str]]:
+def nav_pages(entries: tuple[NavEntry, ...]) -> Iterator[tuple[str, str]]:
     """(source, nav title) of each page of the nav, in reading order; sections are walked into."""
-    for entry in entries:
-        if entry.src is None:
-            yield from nav_pages(entry.children)
-        else:
-            yield entry.src, entry.title
+    for entry in walk_nav(entries):
+        assert entry.src is not None
+        yield entry.src, entry.title
 
 
 def load_pages(site: BuiltSite, settings: SiteSettings) -> list[SitePage]:

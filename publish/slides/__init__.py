@@ -11,11 +11,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from macros.cohort import Build
-from macros.data import load_course
+from macros.course import CourseModel
 from macros.downloads import SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
 from macros.last_updated import build_moment
-from publish.pdf.site import SiteSettings, load_settings
+from publish.pdf.site import SiteSettings, settings_of
 
 from .deck import build_deck
 from .layout import LaidSlide, lay_out
@@ -54,12 +53,12 @@ class SlidesToWrite:
         return BuiltSlides(self.folder / SLIDES_PDF, self.folder / SLIDES_PPTX, len(self.laid), time.perf_counter() - started)
 
 
-def prepare_slides(site_dir: Path, *, config_file: Path, build: Build) -> SlidesToWrite:
-    """The session's slides for site_dir/slides/, read and laid out (in the calling thread: it reads mkdocs.yml); raises ContentError."""
-    settings = load_settings(config_file)
-    data = load_course(config_file.parent / settings.docs_dir)
-    laid = lay_out(build_deck(settings, data, build))
+def prepare_slides(site_dir: Path, model: CourseModel) -> SlidesToWrite:
+    """The session's slides for site_dir/slides/, read from the build's course model and laid out; raises ContentError."""
+    settings = settings_of(model)
+    data, build = model.require(), model.build
+    laid = lay_out(build_deck(settings, model))
     title = f"{data.course.title}: Session slides" + (f", {build.cohort.name}" if build.cohort is not None else "")
     edition = " Facilitator edition, with speaker notes." if build.facilitator else ""
     subject = f"The slides of the session, in its order, from the course's pages and records.{edition}"
-    return SlidesToWrite(site_dir / SLIDES_FOLDER, settings, laid, title, subject, build_moment(config_file.parent))
+    return SlidesToWrite(site_dir / SLIDES_FOLDER, settings, laid, title, subject, build_moment(settings.config_path.parent))

@@ -24,16 +24,14 @@ from typing import Any
 
 import lxml.html
 import markdown
-from mkdocs.utils.meta import get_data
 
 from macros import render
-from macros.cohort import Build, current_build
-from macros.data import CourseData
+from macros.cohort import current_build
+from macros.course import CourseModel
 from macros.downloads import HOME_PAGE
 from macros.errors import ContentError
-from macros.library import MACROS, RESOURCES_PAGE, SLIDE_FORMS, CoursePage, PageContext, current
+from macros.library import MACROS, RESOURCES_PAGE, SLIDE_FORMS, PageContext, current
 from macros.notes import OPENING, note_spans
-from macros.pages import check_source
 from macros.slide import Slide, SlideKind
 from publish.pdf.site import SiteSettings, nav_pages, page_url
 
@@ -77,14 +75,15 @@ class _Section:
 class _PageSlides:
     """One page's slides, read line by line from its source."""
 
-    def __init__(self, src: str, nav_title: str, text: str, data: CourseData, build: Build, pages: list[CoursePage], site_url: str | None) -> None:
+    def __init__(self, src: str, nav_title: str, model: CourseModel, site_url: str | None) -> None:
         self.nav_title = nav_title
-        self.data = data
-        self.build = build
+        self.data = data = model.require()
+        self.build = model.build
         self.path = "docs/" + src
-        problems, checker, self.meta, self.body, _ = check_source(self.path, text, data)
-        if problems:
-            raise ContentError(problems)
+        checked = model.checked(src)
+        if checked.problems:
+            raise ContentError(checked.problems)
+        checker, self.meta, self.body = checked.checker, checked.meta, checked.body
         # The macro calls on each line of the body (Jinja counts the body's lines from 1), in the order they stand.
         self.calls: dict[int, list[tuple[str, list[Any]]]] = {}
         for spec, args, line in checker.calls:
@@ -96,7 +95,8 @@ class _PageSlides:
             url=url,
             meta=dict(self.meta),
             resources_url=page_url(RESOURCES_PAGE),
-            pages=pages,
+            pages=model.nav_pages,
+            course=model,
             address=site_url + url if site_url else None,
         )
         self.slides: list[Slide] = []
@@ -225,17 +225,14 @@ class _PageSlides:
         self.pending.append(f"{title}: {text}" if text else title)
 
 
-def build_deck(settings: SiteSettings, data: CourseData, build: Build) -> list[Slide]:
-    """Every slide of the session in order: the title, each page's slides, the closing."""
-    root = settings.config_path.parent / settings.docs_dir
-    entries = list(nav_pages(settings.nav))
-    texts = {src: (root / src).read_text(encoding="utf-8") for src, _ in entries}
-    pages = [CoursePage(src, title, page_url(src), str(root / src), texts[src], get_data(texts[src])[1]) for src, title in entries]
-    slides = [render.slide_title(data.course, build.cohort)]
-    for src, title in entries:
+def build_deck(settings: SiteSettings, model: CourseModel) -> list[Slide]:
+    """Every slide of the session in order: the title, each printed page's slides, the closing."""
+    data = model.require()
+    slides = [render.slide_title(data.course, model.build.cohort)]
+    for src, title in nav_pages(settings.nav):
         if src == HOME_PAGE:
             continue
-        page = _PageSlides(src, title, texts[src], data, build, pages, settings.site_url)
+        page = _PageSlides(src, title, model, settings.site_url)
         if page.meta.get("slides") is False:
             continue
         slides += page.read()

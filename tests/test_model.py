@@ -1,0 +1,72 @@
+"""One course model per build (macros/course.py): each source read once per build, the settings checked in our words."""
+
+from __future__ import annotations
+
+import builtins
+import io
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT
+
+from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE
+from macros.course import load_model
+from publish.__main__ import main
+
+
+def test_a_build_opens_each_page_data_file_manifest_and_mkdocs_yml_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted in this process, on every open() (Path.read_text and read_bytes open through io.open), during one build."""
+    opened: Counter[Path] = Counter()
+    real_open = builtins.open
+
+    def counting_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, (str, os.PathLike)):
+            opened[Path(file).resolve()] += 1
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(io, "open", counting_open)
+    for name in (COHORT_VARIABLE, EDITION_VARIABLE, "COURSE_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["--no-pdf", "--site-dir", str(tmp_path / "site")]) == 0
+    # Our own steps never hand the build's choices to each other through the environment.
+    assert not {COHORT_VARIABLE, EDITION_VARIABLE, "COURSE_OFFLINE"} & set(os.environ)
+    monkeypatch.undo()
+
+    sources = [ROOT / "mkdocs.yml", *(ROOT / "docs").rglob("*.md"), *(ROOT / "docs" / "data").glob("*.yml"), *(ROOT / "cohorts").glob("*.yml")]
+    assert len(sources) > 3
+    read = {path.relative_to(ROOT).as_posix(): opened[path.resolve()] for path in sources}
+    assert {name: count for name, count in read.items() if count != 1} == {}, "each source must be opened once per build"
+
+
+def test_settings_mkdocs_yml_gets_wrong_are_named_with_their_line_and_fix(project: Path) -> None:
+    """The build's settings are checked by MkDocs' config schema (CourseOptions, PrintOptions), and told in our words, all at once."""
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    for old, new in (
+        ("offline: !ENV [COURSE_OFFLINE, false]", "offline: sometimes"),
+        ("cohort: !ENV [COURSE_COHORT, generic]", "cohort: [a, list]"),
+        ("page_size: letter", "page_size: legal"),
+    ):
+        assert old in text
+        text = text.replace(old, new)
+    config.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+
+    def line(key: str) -> int:
+        return next(n for n, t in enumerate(lines, start=1) if t.strip().startswith(f"{key}:"))
+
+    found = sorted(str(problem) for problem in load_model(config, edition="facilitators").problems)
+    assert found == [
+        f"mkdocs.yml:{line('cohort')}: `cohort: ['a', 'list']` is not a cohort's id.\n    Fix: write the id of a manifest in cohorts/, or `generic`.",
+        f"mkdocs.yml:{line('edition')}: there is no edition 'facilitators', given by --edition or {EDITION_VARIABLE}.\n    Fix: did you mean 'facilitator'?",
+        f"mkdocs.yml:{line('offline')}: `offline: sometimes` is not true or false.\n    Fix: write `offline: true` or `offline: false`.",
+        f"mkdocs.yml:{line('page_size')}: `page_size: legal` is not a paper size the PDFs know.\n    Fix: use `page_size: letter` or `page_size: a4`.",
+    ]
+    # The command line's choice is taken over mkdocs.yml's, and a paper size may be written in capitals.
+    config.write_text(config.read_text(encoding="utf-8").replace("page_size: legal", "page_size: A4"), encoding="utf-8")
+    settings = load_model(config, cohort="generic", edition="facilitator", offline=True).settings
+    assert (settings.cohort_id, settings.edition, settings.offline, settings.page_size) == ("generic", "facilitator", True, "a4")
