@@ -645,3 +645,57 @@ def test_a_page_that_still_asks_a_former_id_is_told_the_new_one(project: Path, c
         problem(f"docs/{page.relative_to(project / 'docs').as_posix()}", line, message, f"'{old}' was renamed: write {{{{ reflection(\"a-new-id\") }}}}.")
         in printed
     ), printed
+
+
+def test_an_unknown_resource_theme_says_which_themes_exist_and_where_to_add_one(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    # Themes are data (docs/data/course.yml, `resource_themes:`): a source may name only one of them, and a new one needs no Python.
+    sources = project / "docs" / "data" / "sources.yml"
+    text = sources.read_text(encoding="utf-8")
+    start = text.index("- id: hartford-case")
+    at = text.index("theme: collaborative-governance", start)
+    sources.write_text(text[:at] + "theme: collaborative-governace" + text[at + len("theme: collaborative-governance") :], encoding="utf-8")
+    course = project / "docs" / "data" / "course.yml"
+    lines = course.read_text(encoding="utf-8").splitlines()
+    bad_key = lines.index('  innovation-and-change: "On managing innovation and change"') + 1
+    lines[bad_key - 1] = '  Innovation and change: "On managing innovation and change"'
+    course.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status, printed = check()
+    assert status == 1 and "Traceback" not in printed
+    assert (
+        problem(
+            "docs/data/course.yml",
+            bad_key,
+            "the course record: `Innovation and change:` under `resource_themes:` is not a valid id.",
+            "ids are lower-case words joined by hyphens, e.g. `urban-problem-solving`.",
+        )
+        in printed
+    )
+    # With the course record fixed, the source's theme is checked against the themes it names.
+    course.write_text((ROOT / "docs" / "data" / "course.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    status, printed = check()
+    assert status == 1 and "Traceback" not in printed
+    known = "'this-session', 'urban-problem-solving', 'collaborative-governance', 'innovation-and-change'"
+    assert (
+        problem(
+            "docs/data/sources.yml",
+            text[:at].count("\n") + 1,
+            f"source 'hartford-case' is listed under the resource theme 'collaborative-governace', which is not one of the themes under "
+            f"`resource_themes:` in docs/data/course.yml ({known}).",
+            "did you mean 'collaborative-governance'? For a new theme, add a line `collaborative-governace: \"Its title\"` under `resource_themes:` "
+            "in docs/data/course.yml, in the place the Resources page should list it.",
+        )
+        in printed
+    )
+
+
+def test_a_new_resource_theme_needs_only_data(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    course = project / "docs" / "data" / "course.yml"
+    course.write_text(course.read_text(encoding="utf-8") + '  a-new-theme: "A new theme"\n', encoding="utf-8")
+    sources = project / "docs" / "data" / "sources.yml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("theme: innovation-and-change", "theme: a-new-theme"), encoding="utf-8")
+    resources = project / "docs" / "resources.md"
+    resources.write_text(
+        resources.read_text(encoding="utf-8").replace('{{ resource_list("innovation-and-change") }}', '{{ resource_list("a-new-theme") }}'), encoding="utf-8"
+    )
+    status, printed = check()
+    assert (status, printed) == (0, "")
