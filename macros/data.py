@@ -344,24 +344,6 @@ def _load(data_dir: Path) -> CourseData:
                     closest(finding.source, set(tables["source"])),
                 )
             )
-    # The strategic triangle is drawn (macros/diagrams.py): three named groups at its corners, and at its centre the
-    # items the deck gives no group name.
-    triangle = tables["finding"].get(TRIANGLE)
-    if triangle is not None:
-        named = list(dict.fromkeys(item.group for item in triangle.items if item.group is not None))
-        centre = [item for item in triangle.items if item.group is None]
-        if len(named) != 3 or not centre:
-            listed = ", ".join(f"'{g}'" for g in named) or "none"
-            file, line = where[triangle.id]
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    f"finding '{TRIANGLE}' is drawn as a triangle, with three named areas at its corners and the items without a group at its centre, "
-                    f"so it needs 3 group names and at least one item without a group; found {len(named)} ({listed}) and {len(centre)} without a group.",
-                    "give each item of a corner one of three `group:` names, and leave the items at the centre without a `group:`.",
-                )
-            )
     themes = course.resource_themes if course is not None else {}
     for source in tables["source"].values():
         if themes and source.theme not in themes:

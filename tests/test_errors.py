@@ -488,25 +488,75 @@ def test_a_strategic_triangle_that_cannot_be_drawn_is_named_with_its_groups(proj
     item = '{stage: 2, text: "Set up communication channels"}'
     assert item in text
     findings.write_text(text.replace(item, '{group: "Communication", stage: 2, text: "Set up communication channels"}'), encoding="utf-8")
-    line = text[: text.index("- id: strategic-triangle")].count("\n") + 1
+    record = f"docs/data/findings.yml:{text[: text.index('- id: strategic-triangle')].count(chr(10)) + 1}"
+    # Each call that draws it is named, on its own line of the page.
+    calls = [n for n, line in enumerate((project / "docs" / "synthesis.md").read_text(encoding="utf-8").splitlines(), start=1) if "strategic_triangle(" in line]
     status, printed = check()
     assert status == 1 and "Traceback" not in printed
-    message = (
-        "finding 'strategic-triangle' is drawn as a triangle, with three named areas at its corners and the items without a group at its centre, "
-        "so it needs 3 group names and at least one item without a group; found 4 ('Legitimacy & Support', 'Public Value', 'Operational Capacity', "
-        "'Communication') and 5 without a group."
+    fix = 'show it as a list with {{ finding("strategic-triangle") }}, or change its items in docs/data/findings.yml to fit the triangle.'
+    shape = (
+        "cannot be drawn as a triangle: a triangle has three named areas at its corners and the items without a group at its centre, "
+        "so it needs 3 group names and at least one item without a group; it has"
     )
-    fix = "give each item of a corner one of three `group:` names, and leave the items at the centre without a `group:`."
-    assert problem("docs/data/findings.yml", line, message, fix) in printed
+    for stage, line in enumerate(calls, start=1):
+        message = (
+            f"`strategic_triangle(stage={stage})`: the finding 'strategic-triangle' ({record}) {shape} 4 ('Legitimacy & Support', 'Public Value', "
+            "'Operational Capacity', 'Communication') and 5 without a group."
+        )
+        assert problem("docs/synthesis.md", line, message, fix) in printed
     # A triangle with nothing at its centre cannot be drawn either.
     findings.write_text(text.replace("{stage: ", '{group: "Public Value", stage: '), encoding="utf-8")
     status, printed = check()
     message = (
-        "finding 'strategic-triangle' is drawn as a triangle, with three named areas at its corners and the items without a group at its centre, "
-        "so it needs 3 group names and at least one item without a group; found 3 ('Legitimacy & Support', 'Public Value', 'Operational Capacity') "
-        "and 0 without a group."
+        f"`strategic_triangle(stage=1)`: the finding 'strategic-triangle' ({record}) {shape} 3 ('Legitimacy & Support', 'Public Value', "
+        "'Operational Capacity') and 0 without a group."
     )
-    assert status == 1 and problem("docs/data/findings.yml", line, message, fix) in printed
+    assert status == 1 and problem("docs/synthesis.md", calls[0], message, fix) in printed
+
+
+def test_any_finding_of_the_right_shape_is_drawn_and_one_that_does_not_fit_is_named(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    page = project / "docs" / "how-to-make-progress.md"
+    text = page.read_text(encoding="utf-8")
+    # A cycle of another finding of its shape passes; a finding of the wrong shape, or a stage it lacks, is named on its line.
+    drawn = '{{ cycle("entry-point-criteria") }}\n\n{{ cycle("capabilities") }}\n\n{{ triangle("top-three-challenges") }}\n\n'
+    drawn += '{{ triangle("strategic-triangle", stage=4) }}\n\n{{ triangle("strategic-triangle", stage=2) }}\n'
+    page.write_text(text + "\n" + drawn, encoding="utf-8")
+    first = text.count("\n") + 2
+    findings = (project / "docs" / "data" / "findings.yml").read_text(encoding="utf-8").splitlines()
+
+    def at(record_id: str) -> str:
+        return f"docs/data/findings.yml:{findings.index(f'- id: {record_id}') + 1}"
+
+    status, printed = check()
+    assert status == 1 and "Traceback" not in printed
+    assert "entry-point-criteria" not in printed and "stage=2" not in printed
+    shown = [p for p in printed.split("\n") if p.startswith("docs/how-to-make-progress.md:")]
+    assert len(shown) == 3, printed
+    assert (
+        problem(
+            "docs/how-to-make-progress.md",
+            first + 2,
+            f"`cycle('capabilities')`: the finding 'capabilities' ({at('capabilities')}) cannot be drawn as a cycle: a cycle draws 3 to 6 items round the "
+            "finding's title, none with a `group:` or a `stage:`; it has 6 items, 6 with a group and 0 with a stage.",
+            'show it as a list with {{ finding("capabilities") }}, or change its items in docs/data/findings.yml to fit the cycle.',
+        )
+        in printed
+    )
+    assert (
+        problem(
+            "docs/how-to-make-progress.md",
+            first + 4,
+            f"`triangle('top-three-challenges')`: the finding 'top-three-challenges' ({at('top-three-challenges')}) cannot be drawn as a triangle: "
+            "a triangle has three named areas at its corners and the items without a group at its centre, so it needs 3 group names and at least one "
+            "item without a group; it has 3 ('Substance', 'Accountability', 'Teaming') and 0 without a group.",
+            'show it as a list with {{ finding("top-three-challenges") }}, or change its items in docs/data/findings.yml to fit the triangle.',
+        )
+        in printed
+    )
+    assert (
+        f"docs/how-to-make-progress.md:{first + 6}: `triangle('strategic-triangle', stage=4)` asks for a stage the finding 'strategic-triangle' "
+        f"({at('strategic-triangle')}) does not have.\n    Fix: use a whole number from 1 to 3."
+    ) in printed
 
 
 # Issue 18: a reflection's former ids (`formerly:`) and retired ids (docs/data/retired-prompts.yml) name one answer store each.
