@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from conftest import ROOT, nav_titles, pages_in_docs, run
+from conftest import ROOT, nav_pages, nav_titles, pages_in_docs, run
 from pptx import Presentation
 from pypdf import PdfReader
 
+from macros.data import load_course
 from macros.downloads import PDF_FOLDER, READER_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
 from macros.notes import note_spans
 from publish.pdf.build import GUIDE_PDF
@@ -99,11 +100,11 @@ def test_the_facilitator_edition_shows_every_note_and_the_logistics(facilitator_
         assert sentence in found, sentence
     schedule = BeautifulSoup((facilitator_site / "schedule" / "index.html").read_text(encoding="utf-8"), "lxml")
     rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in schedule.select(".cw-facilitator .cw-logistics-table tbody tr")]
-    assert rows == [
-        ["What barriers is your collaboration facing?", "10 minutes", "Talk to two other cities"],
-        ["How is your collaboration dealing with setbacks?", "10 minutes", "Talk to two other cities"],
-        ["What might be a meaningful entry point for you?", "10 minutes", "Talk to two other cities"],
-    ]
+    # Every discussion the pages ask, in the nav's order, with its time box and format from its record.
+    data = load_course(ROOT / "docs")
+    asked = [found for _, src in nav_pages() for found in re.findall(r'discussion\("([^"]+)"\)', (ROOT / "docs" / src).read_text(encoding="utf-8"))]
+    discussions = [data.prompts[prompt_id] for prompt_id in dict.fromkeys(asked)]
+    assert discussions and rows == [[d.title, f"{d.minutes} minutes", d.format] for d in discussions]
     # Each segment's discussion has its note, drawn as a facilitator admonition right before the prompt.
     titles = {src.removesuffix(".md"): title for src, title, _ in facilitator_notes()}
     for src in ("what-to-expect", "how-to-make-progress", "where-to-begin"):
