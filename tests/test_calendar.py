@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, run
+from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, run, soup_of
 from ical.calendar import Calendar
 from ical.calendar_stream import IcsCalendarStream
 from mkdocs.utils.meta import get_data
@@ -27,11 +27,6 @@ from publish.sitecheck import check_built_site
 
 COHORT = "dated"
 SITE_URL = "https://course.example.org/leading-collaboration/"
-
-
-def soup_of(site: Path, src: str) -> BeautifulSoup:
-    stem = src.removesuffix(".md")
-    return BeautifulSoup((site / ("index.html" if stem == "index" else f"{stem}/index.html")).read_text(encoding="utf-8"), "lxml")
 
 
 def git(project: Path, *args: str, when: str = "2030-01-01T00:00:00Z") -> None:
