@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from conftest import ROOT, nav_pages, nav_titles, pages_in_docs, run
+from conftest import ROOT, nav_pages, pages_in_docs, run, soup_of, squash
 from pptx import Presentation
 from pypdf import PdfReader
 
 from macros.data import load_course
-from macros.downloads import PDF_FOLDER, READER_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
+from macros.downloads import PDF_FOLDER, READER_PDF, SCHEDULE_PAGE, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
 from macros.notes import note_spans
 from publish.pdf.build import GUIDE_PDF
 
@@ -160,8 +160,14 @@ def test_the_facilitator_guide_pdf_holds_the_run_of_show_and_every_note(site: Pa
     assert pages[0].startswith("FACILITATOR GUIDE · FACILITATOR EDITION")
     assert "Cohort: Mayor's Academy – Summer Institute 2025" in pages[0]
     text = " ".join(pages)
-    assert "1 · What to expect Case Insights from research Small-group discussion: 10 minutes" in text
-    assert f"Not set yet: the opening ({nav_titles()['framing.md']}); Case in segments 1, 2, 3;" in text
+    # The run of show as the facilitators' schedule page gives it: each segment with its parts, and what is not set yet.
+    schedule = soup_of(facilitator_site, SCHEDULE_PAGE).select_one(".cw-schedule")
+    assert schedule is not None
+    for item in schedule.select(".cw-schedule-order > li"):
+        shown = [item.select_one("strong"), *item.select(".cw-schedule-parts > li")]
+        assert " ".join(squash(part.get_text()) for part in shown if part is not None) in text, item["data-page"]
+    missing = squash(schedule.select_one(".cw-schedule-missing").get_text())  # type: ignore[union-attr]
+    assert missing.startswith("Not set yet: ") and missing.split(". ", 1)[0] in text
     for sentence in [*facilitator_sentences(), "Small-group discussions, in course order"]:
         assert sentence in text, sentence
 
