@@ -6,11 +6,12 @@ import datetime
 import re
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, nav_pages, run, soup_of
+from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, nav_pages, nav_tree, run, soup_of
 from mkdocs.utils.meta import get_data
 from pypdf import PdfReader
 
@@ -26,6 +27,8 @@ OWN_MINUTES = schedule_pages(ROOT / "docs")
 SESSION = [
     (page_key(src), title, parts_of(OWN_MINUTES[page_key(src)]), OWN_MINUTES[page_key(src)]) for title, src in nav_pages() if page_key(src) in OWN_MINUTES
 ]
+# The nav section (a session) each page is in, by its title; a page outside any section is its own.
+SECTION_OF = {src: title for title, value in nav_tree() for _, src in (nav_pages(value) if isinstance(value, list) else [(title, value)])}
 PART_LABELS = {"opening": "Opening", "case": "Case", "insights": "Insights from research", "discussion": "Small-group discussion", "closing": "Closing"}
 
 
@@ -98,17 +101,18 @@ def test_without_durations_or_a_start_the_schedule_shows_the_order_and_the_known
     assert schedule is not None
     assert schedule.select_one("table") is None, "no table of blank cells"
     items = schedule.select(".cw-schedule-order > li")
-    expected, number = [], 0
+    expected, numbers = [], Counter[str]()
     for src, title, minutes in session_pages():
         parts = list(SEGMENT_PARTS) if set(minutes) & set(SEGMENT_PARTS) else list(minutes)
         if parts == list(SEGMENT_PARTS):
-            number += 1
-            title = f"{number} · {title}"
+            # Segments are numbered from 1 in each session (each section of the nav).
+            numbers[SECTION_OF[src]] += 1
+            title = f"{numbers[SECTION_OF[src]]} · {title}"
         # Each part by name, with its length when the page or the cohort gives one (the discussions' time boxes).
         shown = [PART_LABELS[part] + (f": {format_duration(minutes[part])}" if isinstance(minutes.get(part), int) else "") for part in parts]
         expected.append((src, title, shown))
     assert [(li["data-page"], text_of(li.select_one("strong")), [text_of(p) for p in li.select(".cw-schedule-parts > li")]) for li in items] == expected
-    assert number == sum(1 for _, _, parts, _ in SESSION if parts == SEGMENT_PARTS) > 0
+    assert numbers.total() == sum(1 for _, _, parts, _ in SESSION if parts == SEGMENT_PARTS) > 0
     for li in items:
         # Each part of the session leads to its page.
         href = str(li.select_one("strong a")["href"])  # type: ignore[index]
