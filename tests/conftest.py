@@ -120,6 +120,25 @@ def add_fixture_session(project: Path) -> Path:
     return project
 
 
+def time_every_part(manifest: Path) -> Path:
+    """Give a fixture cohort's manifest in a project copy 10 minutes for each part its page leaves unset, on each page of the
+    schedule the manifest does not name (a page or a session added since the fixture was written), so the fixture keeps its
+    clock whatever pages the course holds. `minutes:` must be the manifest's last block."""
+    from macros.cohort import read_manifest
+    from macros.schedule import parts_of, schedule_pages
+
+    cohort, problems = read_manifest(manifest)
+    assert cohort is not None, problems
+    text = manifest.read_text(encoding="utf-8")
+    assert text.rstrip().splitlines()[-1].startswith("    "), f"`minutes:` must be the last block of {manifest.name}"
+    for key, minutes in schedule_pages(manifest.parent.parent / "docs").items():
+        unset = [part for part in parts_of(minutes) if not isinstance(minutes.get(part), int)]
+        if key not in cohort.minutes_for() and unset:
+            text += f"  {key}:\n" + "".join(f"    {part}: 10\n" for part in unset)
+    manifest.write_text(text, encoding="utf-8")
+    return manifest
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A private copy of the project to break, so the real sources are never touched."""

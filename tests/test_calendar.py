@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, run, soup_of
+from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, run, soup_of, time_every_part
 from ical.calendar import Calendar
 from ical.calendar_stream import IcsCalendarStream
 from mkdocs.utils.meta import get_data
@@ -38,7 +38,7 @@ def git(project: Path, *args: str, when: str = "2030-01-01T00:00:00Z") -> None:
 
 def dated_project(project: Path, manifest: Path = FIXTURES / "cohorts" / "dated.yml") -> Path:
     """A project copy under git with the fixture cohort that has dates, committed once."""
-    shutil.copy2(manifest, project / "cohorts" / f"{COHORT}.yml")
+    time_every_part(Path(shutil.copy2(manifest, project / "cohorts" / f"{COHORT}.yml")))
     git(project, "init", "-q")
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "first")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, nav_pages, nav_tree, run, soup_of
+from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, nav_pages, nav_tree, run, soup_of, time_every_part
 from mkdocs.utils.meta import get_data
 from pypdf import PdfReader
 
@@ -150,17 +150,8 @@ def test_the_facilitator_edition_says_which_lengths_are_missing_and_where_to_set
 def timed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the course for the fixture cohort 'timed' (starts 09:00, minutes for every part), facilitator edition, built once."""
     project = copy_project(tmp_path_factory.mktemp("timed"))
-    path = project / "cohorts" / "timed.yml"
-    shutil.copy2(FIXTURES / "cohorts" / "timed.yml", path)
-    # A page of the schedule the fixture does not know (a new page or session) gets 10 minutes for each part its own page leaves unset.
-    named, _ = read_manifest(path)
-    manifest = path.read_text(encoding="utf-8")
-    assert named is not None and manifest.rstrip().splitlines()[-1].startswith("    "), "`minutes:` must be the fixture's last block"
-    for key, _, parts, own in SESSION:
-        unset = [part for part in parts if not isinstance(own.get(part), int)]
-        if key not in named.minutes_for() and unset:
-            manifest += f"  {key}:\n" + "".join(f"    {part}: 10\n" for part in unset)
-    path.write_text(manifest, encoding="utf-8")
+    shutil.copy2(FIXTURES / "cohorts" / "timed.yml", project / "cohorts" / "timed.yml")
+    time_every_part(project / "cohorts" / "timed.yml")
     out = project / "out"
     result = run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)], cwd=project, COURSE_COHORT="timed", COURSE_EDITION="facilitator"
