@@ -196,7 +196,17 @@ def _schema_problems(error: ValidationError, model: type[BaseModel], reader: _Re
         line = reader.line_of((*base, *loc))
         name = str(loc[-1]) if loc else ""
         kind = detail["type"]
-        if kind == "extra_forbidden":
+        if name == "[key]" and len(loc) > 2:
+            # A key of a mapping such as `resource_themes:` is itself an id.
+            problems.append(
+                Problem(
+                    reader.display,
+                    line,
+                    f"{label}: `{loc[-2]}:` under `{loc[-3]}:` is not a valid id.",
+                    "ids are lower-case words joined by hyphens, e.g. `urban-problem-solving`.",
+                )
+            )
+        elif kind == "extra_forbidden":
             allowed = _fields_at(model, loc[:-1])
             hint = difflib.get_close_matches(name, allowed, n=1)
             fix = f"did you mean `{hint[0]}:`?" if hint else "remove it; allowed fields are " + ", ".join(f"`{a}`" for a in allowed) + "."
@@ -270,6 +280,8 @@ def _load(data_dir: Path) -> CourseData:
     former: list[tuple[str, str, int, str]] = []
     # Kinds whose file could not be read at all: references to them are not checked, to avoid a cascade.
     broken: set[str] = set()
+    # Where each source names its resource theme (file, line), to point at it when course.yml has no such theme.
+    theme_at: dict[str, tuple[str, int]] = {}
     for name, (kind, model) in LIST_FILES.items():
         path = data_dir / name
         if not path.is_file():
@@ -319,6 +331,8 @@ def _load(data_dir: Path) -> CourseData:
                 )
                 continue
             where[record_id] = (reader.display, line)
+            if kind == "source":
+                theme_at[record_id] = (reader.display, reader.line_of((index, "theme")))
             tables[kind][record_id] = record
             for number, old in enumerate(getattr(record, "formerly", [])):
                 former.append((old, reader.display, reader.line_of((index, "formerly", number)), record_id))
@@ -334,22 +348,19 @@ def _load(data_dir: Path) -> CourseData:
                     closest(finding.source, set(tables["source"])),
                 )
             )
-    # The strategic triangle is drawn (macros/diagrams.py): three named groups at its corners, and at its centre the
-    # items the deck gives no group name.
-    triangle = tables["finding"].get(TRIANGLE)
-    if triangle is not None:
-        named = list(dict.fromkeys(item.group for item in triangle.items if item.group is not None))
-        centre = [item for item in triangle.items if item.group is None]
-        if len(named) != 3 or not centre:
-            listed = ", ".join(f"'{g}'" for g in named) or "none"
-            file, line = where[triangle.id]
+    themes = course.resource_themes if course is not None else {}
+    for source in tables["source"].values():
+        if themes and source.theme not in themes:
+            file, line = theme_at[source.id]
+            known = ", ".join(f"'{theme}'" for theme in themes)
             problems.append(
                 Problem(
                     file,
                     line,
-                    f"finding '{TRIANGLE}' is drawn as a triangle, with three named areas at its corners and the items without a group at its centre, "
-                    f"so it needs 3 group names and at least one item without a group; found {len(named)} ({listed}) and {len(centre)} without a group.",
-                    "give each item of a corner one of three `group:` names, and leave the items at the centre without a `group:`.",
+                    f"source '{source.id}' is listed under the resource theme '{source.theme}', which is not one of the themes "
+                    f"under `resource_themes:` in docs/data/{COURSE_FILE} ({known}).",
+                    f'{closest(source.theme, themes)} For a new theme, add a line `{source.theme}: "Its title"` under `resource_themes:` '
+                    f"in docs/data/{COURSE_FILE}, in the place the Resources page should list it.",
                 )
             )
     for prompt in tables["prompt"].values():

@@ -179,6 +179,37 @@ def _svg(kind: str, drawings: Iterable[str]) -> str:
 
 # Where the items the deck gives no group name are drawn; the list beside the picture says so in these words.
 TRIANGLE_CENTRE = "At the centre of the triangle"
+# How many items go round a cycle: with fewer they do not go round it, with more their boxes overlap.
+CYCLE_ITEMS = range(3, 7)
+
+
+def cycle_misfit(finding: Finding) -> str | None:
+    """Why a finding cannot be drawn as a cycle (learning_cycle), or None when it can."""
+    grouped = sum(1 for item in finding.items if item.group is not None)
+    staged = sum(1 for item in finding.items if item.stage is not None)
+    if len(finding.items) in CYCLE_ITEMS and not grouped and not staged:
+        return None
+    return (
+        f"a cycle draws {CYCLE_ITEMS.start} to {CYCLE_ITEMS.stop - 1} items round the finding's title, none with a `group:` or a `stage:`; "
+        f"it has {len(finding.items)} items, {grouped} with a group and {staged} with a stage"
+    )
+
+
+def triangle_misfit(finding: Finding) -> str | None:
+    """Why a finding cannot be drawn as a triangle (strategic_triangle), or None when it can."""
+    named = list(dict.fromkeys(item.group for item in finding.items if item.group is not None))
+    centre = [item for item in finding.items if item.group is None]
+    if len(named) == 3 and centre:
+        return None
+    listed = ", ".join(f"'{group}'" for group in named) or "none"
+    return (
+        "a triangle has three named areas at its corners and the items without a group at its centre, so it needs 3 group names and "
+        f"at least one item without a group; it has {len(named)} ({listed}) and {len(centre)} without a group"
+    )
+
+
+# Each shape a macro can draw a finding in, and why a finding does not fit it.
+MISFIT = {"cycle": cycle_misfit, "triangle": triangle_misfit}
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .course import CourseModel, CoursePage
 
 RESOURCES_PAGE = "resources.md"
-IdKind = Literal["finding", "source", "prompt", "reflection", "discussion", "case", "study", "quote", "epilogue", "theme", "stage"]
+IdKind = Literal["finding", "source", "prompt", "reflection", "discussion", "case", "study", "quote", "epilogue", "theme", "stage", "cycle", "triangle"]
 
 
 @dataclass
@@ -114,20 +114,42 @@ def finding_slides(id: str) -> list[Slide]:
     return [render.slide_finding(record, page.data.sources[record.source])]
 
 
-@macro(None, "key_actions()")
-def key_actions() -> str:
-    """The five key actions that feed a virtuous learning cycle (Pulido-Gomez et al.), drawn as a cycle above the list."""
+# The findings the shorthand drawing macros draw: key_actions() is cycle(KEY_ACTIONS), strategic_triangle(n) triangle(TRIANGLE, stage=n).
+KEY_ACTIONS = "five-key-actions"
+# Each drawing macro: the shape it draws and, for a shorthand, the one finding it draws (the checker fits the finding to the shape).
+DRAWINGS: dict[str, tuple[Literal["cycle", "triangle"], str | None]] = {
+    "cycle": ("cycle", None),
+    "key_actions": ("cycle", KEY_ACTIONS),
+    "triangle": ("triangle", None),
+    "strategic_triangle": ("triangle", TRIANGLE),
+}
+
+
+@macro("cycle", 'cycle("five-key-actions")')
+def cycle(id: str) -> str:
+    """A finding drawn as a cycle above its list: each item in a box, an arrow from each into the cycle named by the finding's title."""
     page = current.get()
-    record = page.data.findings["five-key-actions"]
+    record = page.data.findings[id]
     source = page.data.sources[record.source]
     return render.render_finding(record, source, page.href(record.source), picture=diagrams.learning_cycle(record))
 
 
+@slides_of(cycle)
+def cycle_slides(id: str) -> list[Slide]:
+    page = current.get()
+    record = page.data.findings[id]
+    return [render.slide_finding(record, page.data.sources[record.source], picture=diagrams.learning_cycle(record))]
+
+
+@macro(None, "key_actions()")
+def key_actions() -> str:
+    """The five key actions that feed a virtuous learning cycle (Pulido-Gomez et al.), drawn as a cycle above the list."""
+    return cycle(KEY_ACTIONS)
+
+
 @slides_of(key_actions)
 def key_actions_slides() -> list[Slide]:
-    page = current.get()
-    record = page.data.findings["five-key-actions"]
-    return [render.slide_finding(record, page.data.sources[record.source], picture=diagrams.learning_cycle(record))]
+    return cycle_slides(KEY_ACTIONS)
 
 
 @macro(None, "entry_point_criteria()")
@@ -141,40 +163,56 @@ def entry_point_criteria_slides() -> list[Slide]:
     return finding_slides("entry-point-criteria")
 
 
-def _triangle(stage: int, *, paper: bool = False) -> tuple[Finding, list[Item], str, str]:
-    """The strategic triangle built up to a stage: its record, the items shown, its title with the stage, and its picture
-    (with paper, holding the drawing the PDFs print too)."""
-    record = current.get().data.findings[TRIANGLE]
+def _triangle(id: str, stage: int | None, *, paper: bool = False) -> tuple[Finding, list[Item], str, str, int | None]:
+    """A finding drawn as a triangle, built up to a stage (its last when none is given; all of it when it has no stages):
+    its record, the items shown, its title (with the stage), its picture (with paper, holding the drawing the PDFs print
+    too) and the stage shown."""
+    record = current.get().data.findings[id]
+    if stage is None and record.stages:
+        stage = record.stages[-1]
+    if stage is None:
+        return record, list(record.items), record.title, diagrams.strategic_triangle(record, list(record.items), record.title, None, paper=paper), None
     items = [item for item in record.items if item.stage is None or item.stage <= stage]
     last = record.stages[-1] if record.stages else stage
     title = f"{record.title} (stage {stage} of {last})"
-    return record, items, title, diagrams.strategic_triangle(record, items, title, stage if stage > 1 else None, paper=paper)
+    return record, items, title, diagrams.strategic_triangle(record, items, title, stage if stage > 1 else None, paper=paper), stage
 
 
-@macro("stage", "strategic_triangle(3)")
-def strategic_triangle(stage: int = 3) -> str:
-    """The key challenges for a collaborative team as built up to the given stage (1 to 3), drawn as a triangle above the list."""
+@macro("triangle", 'triangle("strategic-triangle", stage=3)')
+def triangle(id: str, stage: int | None = None) -> str:
+    """A finding drawn as a triangle above its list: three named groups at its corners, the rest at its centre; up to a stage if given."""
     page = current.get()
-    record, items, title, picture = _triangle(stage, paper=True)
+    record, items, title, picture, shown = _triangle(id, stage, paper=True)
     return render.render_finding(
         record,
         page.data.sources[record.source],
         page.href(record.source),
         items,
-        new_stage=stage if stage > 1 else None,
+        new_stage=shown if shown is not None and shown > 1 else None,
         heading=str(render.escape(title)),
-        anchor=f"finding-strategic-triangle-stage-{stage}",
+        anchor=f"finding-{id}-stage-{shown}" if shown is not None else None,
         picture=picture,
         unnamed=diagrams.TRIANGLE_CENTRE,
     )
 
 
+@slides_of(triangle)
+def triangle_slides(id: str, stage: int | None = None) -> list[Slide]:
+    record, items, title, picture, shown = _triangle(id, stage)
+    source = current.get().data.sources[record.source]
+    fresh = shown if shown is not None and shown > 1 else None
+    return [render.slide_finding(record, source, items, new_stage=fresh, heading=title, picture=picture, unnamed=diagrams.TRIANGLE_CENTRE)]
+
+
+@macro("stage", "strategic_triangle(3)")
+def strategic_triangle(stage: int = 3) -> str:
+    """The key challenges for a collaborative team as built up to the given stage (1 to 3), drawn as a triangle above the list."""
+    return triangle(TRIANGLE, stage)
+
+
 @slides_of(strategic_triangle)
 def strategic_triangle_slides(stage: int = 3) -> list[Slide]:
-    record, items, title, picture = _triangle(stage)
-    source = current.get().data.sources[record.source]
-    fresh = stage if stage > 1 else None
-    return [render.slide_finding(record, source, items, new_stage=fresh, heading=title, picture=picture, unnamed=diagrams.TRIANGLE_CENTRE)]
+    return triangle_slides(TRIANGLE, stage)
 
 
 @macro("reflection", 'reflection("your-top-challenge")')
@@ -353,7 +391,8 @@ def valid_ids(data: CourseData, takes: IdKind) -> frozenset[str]:
 
 
 def _valid_ids(data: CourseData, takes: IdKind) -> set[str]:
-    if takes == "finding":
+    if takes in ("finding", "cycle", "triangle"):
+        # A drawing names any finding; the checker then says whether it fits the shape.
         return set(data.findings)
     if takes == "source":
         return set(data.sources)

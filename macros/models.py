@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Theme = Literal["this-session", "urban-problem-solving", "collaborative-governance", "innovation-and-change"]
 
 
 class Record(BaseModel):
@@ -67,7 +66,8 @@ class Source(Record):
     date: datetime.date | None = None
     place: Text | None = None
     summary: Text | None = None
-    theme: Theme
+    # One of the resource themes named in course.yml (`resource_themes:`), where the Resources page lists the work.
+    theme: Id
     question: Text | None = None
     methods: list[Text] = []
     # The title of a chart a case shows before its facts (the chart itself came through as its title only).
@@ -138,7 +138,8 @@ class Course(Record):
     reach: list[Figure] = []
     # The name on the deck's last slide, shown where the course ends.
     closing_credit: Text | None = None
-    resource_themes: dict[Theme, Text]
+    # The resource themes, in the order the Resources page lists them: each theme's id and its title.
+    resource_themes: Annotated[dict[Id, Text], Field(min_length=1)]
 
 
 class PageMeta(Record):

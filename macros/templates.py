@@ -17,8 +17,9 @@ from jinja2.runtime import Context, missing, new_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from .data import CourseData
+from .diagrams import MISFIT
 from .errors import Problem, closest
-from .library import MACROS, Macro, PageContext, current, valid_ids
+from .library import DRAWINGS, MACROS, Macro, PageContext, current, valid_ids
 
 KIND_WORDS = {
     "finding": "finding in docs/data/findings.yml",
@@ -32,6 +33,8 @@ KIND_WORDS = {
     "epilogue": "case with an epilogue in docs/data/sources.yml",
     "theme": "resource theme in docs/data/course.yml",
     "stage": "stage of the strategic triangle",
+    "cycle": "finding in docs/data/findings.yml with 3 to 6 items, none with a group or a stage",
+    "triangle": "finding in docs/data/findings.yml with three groups and items without a group",
 }
 # Which macro shows a record of each kind, for "'x' is a prompt, call reflection(...)" hints.
 SHOWN_BY = {"finding": "finding", "source": "cite", "reflection": "reflection", "discussion": "discussion"}
@@ -183,7 +186,39 @@ class PageChecker:
         if spec.takes is not None and (args or kwargs):
             value = args[0] if args else next(iter(kwargs.values()))
             self.check_id(node.lineno, spec, value)
+        if spec.name in DRAWINGS:
+            bound = spec.signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            self.check_drawing(node.lineno, spec, bound.arguments)
         self.calls.append((spec, args, node.lineno))
+
+    def check_drawing(self, lineno: int, spec: Macro, arguments: dict[str, Any]) -> None:
+        """A drawing macro's finding must fit its shape, and a stage asked of it must be one of its stages."""
+        shape, fixed = DRAWINGS[spec.name]
+        record_id = fixed or arguments.get("id")
+        call = f"`{spec.name}({', '.join(f'{k}={v!r}' if k != 'id' else repr(v) for k, v in arguments.items() if v is not None)})`"
+        record = self.data.findings.get(record_id) if isinstance(record_id, str) else None
+        if record is None:
+            if fixed is not None:
+                self.problem(
+                    lineno,
+                    f"{call} draws the finding '{fixed}', which is not in docs/data/findings.yml.",
+                    f'restore it, or draw another finding with {{{{ {shape}("...") }}}}.',
+                )
+            return
+        file, line = self.data.where[record.id]
+        misfit = MISFIT[shape](record)
+        if misfit is not None:
+            self.problem(
+                lineno,
+                f"{call}: the finding '{record.id}' ({file}:{line}) cannot be drawn as a {shape}: {misfit}.",
+                f'show it as a list with {{{{ finding("{record.id}") }}}}, or change its items in {file} to fit the {shape}.',
+            )
+            return
+        stage = arguments.get("stage")
+        if spec.takes == "triangle" and stage is not None and stage not in record.stages:
+            fix = f"use a whole number from {record.stages[0]} to {record.stages[-1]}." if record.stages else "leave out `stage=`: its items have no `stage:`."
+            self.problem(lineno, f"{call} asks for a stage the finding '{record.id}' ({file}:{line}) does not have.", fix)
 
     def check_id(self, lineno: int, spec: Macro, value: Any) -> None:
         assert spec.takes is not None

@@ -82,13 +82,11 @@ def cohort_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def page(site: Path) -> Callable[[str], BeautifulSoup]:
-    """Parse a built page by its path in docs/ ('what-to-expect.md' or 'index.md')."""
+    """Parse a built page of the real course by its path in docs/ ('what-to-expect.md', 'index.md', 'a-section/index.md')."""
 
     @cache
     def load(src: str) -> BeautifulSoup:
-        stem = src.removesuffix(".md")
-        path = site / "index.html" if stem == "index" else site / stem / "index.html"
-        return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+        return soup_of(site, src)
 
     return load
 
@@ -104,6 +102,43 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+# The fictional second session (tests/fixtures/session): what faculty add for a session, kept out of the published course.
+FIXTURE_SESSION = FIXTURES / "session"
+
+
+def add_fixture_session(project: Path) -> Path:
+    """Add the fictional second session to a project copy as faculty would: its pages, its records and its nav section."""
+    shutil.copytree(FIXTURE_SESSION / "docs", project / "docs", dirs_exist_ok=True)
+    for records in sorted((FIXTURE_SESSION / "data").glob("*.yml")):
+        target = project / "docs" / "data" / records.name
+        target.write_text(target.read_text(encoding="utf-8") + records.read_text(encoding="utf-8"), encoding="utf-8")
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    after = "  - After the session:\n"
+    assert after in text, "mkdocs.yml has no 'After the session' section to put the fixture session before"
+    config.write_text(text.replace(after, (FIXTURE_SESSION / "nav.yml").read_text(encoding="utf-8") + after, 1), encoding="utf-8")
+    return project
+
+
+def time_every_part(manifest: Path) -> Path:
+    """Give a fixture cohort's manifest in a project copy 10 minutes for each part its page leaves unset, on each page of the
+    schedule the manifest does not name (a page or a session added since the fixture was written), so the fixture keeps its
+    clock whatever pages the course holds. `minutes:` must be the manifest's last block."""
+    from macros.cohort import read_manifest
+    from macros.schedule import parts_of, schedule_pages
+
+    cohort, problems = read_manifest(manifest)
+    assert cohort is not None, problems
+    text = manifest.read_text(encoding="utf-8")
+    assert text.rstrip().splitlines()[-1].startswith("    "), f"`minutes:` must be the last block of {manifest.name}"
+    for key, minutes in schedule_pages(manifest.parent.parent / "docs").items():
+        unset = [part for part in parts_of(minutes) if not isinstance(minutes.get(part), int)]
+        if key not in cohort.minutes_for() and unset:
+            text += f"  {key}:\n" + "".join(f"    {part}: 10\n" for part in unset)
+    manifest.write_text(text, encoding="utf-8")
+    return manifest
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A private copy of the project to break, so the real sources are never touched."""
@@ -115,23 +150,62 @@ def pages_in_docs() -> list[str]:
     return sorted(str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md") if "data" not in p.parts)
 
 
+def built_file(site: Path, src: str) -> Path:
+    """Where a page of docs/ is in a built site ('what-to-expect.md' -> what-to-expect/index.html, a folder's index.md -> the folder's)."""
+    from publish.pdf.site import built_path
+
+    return site / built_path(src)
+
+
+def soup_of(site: Path, src: str) -> BeautifulSoup:
+    """A built page of any built site, parsed, by its path in docs/."""
+    return BeautifulSoup(built_file(site, src).read_text(encoding="utf-8"), "lxml")
+
+
+def page_title(src: str) -> str:
+    """A page's own title, as MkDocs gives one to a nav entry without a title: its front matter's `title:`, else its first heading."""
+    from mkdocs.utils.meta import get_data
+
+    text = (ROOT / "docs" / src).read_text(encoding="utf-8")
+    body, meta = get_data(text)
+    if meta.get("title"):
+        return str(meta["title"])
+    return next(line[2:].strip() for line in body.splitlines() if line.startswith("# "))
+
+
+NavEntry = tuple[str, "str | list[NavEntry]"]
+
+
+@cache
+def nav_tree() -> list[NavEntry]:
+    """The nav of mkdocs.yml as (title, page) and (section title, entries), in order; a section's bare `index.md` gets its page's title."""
+    from mkdocs.config import load_config
+
+    def walk(entries: Any) -> list[NavEntry]:
+        tree: list[NavEntry] = []
+        for entry in entries:
+            if isinstance(entry, str):
+                tree.append((page_title(entry), entry))
+                continue
+            ((title, value),) = entry.items()
+            tree.append((title, value if isinstance(value, str) else walk(value)))
+        return tree
+
+    return walk(load_config(str(ROOT / "mkdocs.yml"))["nav"])
+
+
+def nav_pages(tree: list[NavEntry] | None = None) -> list[tuple[str, str]]:
+    """(title, src) of every page in the nav, in nav order."""
+    found: list[tuple[str, str]] = []
+    for title, value in nav_tree() if tree is None else tree:
+        found += [(title, value)] if isinstance(value, str) else nav_pages(value)
+    return found
+
+
 @cache
 def nav_titles() -> dict[str, str]:
     """Each page's title in the nav of mkdocs.yml (src -> title), so tests follow the nav instead of copying its words."""
-    from mkdocs.config import load_config
-
-    found: dict[str, str] = {}
-
-    def walk(entries: Any) -> None:
-        for entry in entries:
-            ((title, value),) = entry.items()
-            if isinstance(value, str):
-                found[value] = title
-            else:
-                walk(value)
-
-    walk(load_config(str(ROOT / "mkdocs.yml"))["nav"])
-    return found
+    return {src: title for title, src in nav_pages()}
 
 
 @pytest.fixture
@@ -144,9 +218,8 @@ def built_copy(site: Path, tmp_path: Path) -> Path:
 
 def edit_page(site: Path, src: str, change: Callable[[BeautifulSoup], object]) -> None:
     """Change a built page's HTML in place, e.g. to remove a link or plant a file."""
-    stem = src.removesuffix(".md")
-    path = site / "index.html" if stem == "index" else site / stem / "index.html"
-    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+    path = built_file(site, src)
+    soup = soup_of(site, src)
     change(soup)
     path.write_text(str(soup), encoding="utf-8")
 

@@ -31,6 +31,7 @@ from bs4 import BeautifulSoup
 from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, copy_project, pages_in_docs, run, squash
 
 from macros.data import load_course
+from publish.pdf.site import page_url
 
 pytestmark = pytest.mark.browser
 
@@ -50,13 +51,7 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-def url_of(src: str) -> str:
-    """The path a page is served at, relative to the site root."""
-    stem = src.removesuffix(".md")
-    return "" if stem == "index" else stem + "/"
-
-
-EVERY_PAGE = [url_of(src) for src in pages_in_docs()] + ["404.html"]
+EVERY_PAGE = [page_url(src) for src in pages_in_docs()] + ["404.html"]
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -383,7 +378,7 @@ def record(answer: str, title: str, prompt: str) -> str:
 
 def asked_on(prompt_id: str) -> str:
     """The address of the first page that asks a reflection, found in the sources."""
-    return next(url_of(src) for src in pages_in_docs() if f'reflection("{prompt_id}")' in (ROOT / "docs" / src).read_text(encoding="utf-8"))
+    return next(page_url(src) for src in pages_in_docs() if f'reflection("{prompt_id}")' in (ROOT / "docs" / src).read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, run
+from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, run, soup_of, time_every_part
 from ical.calendar import Calendar
 from ical.calendar_stream import IcsCalendarStream
 from mkdocs.utils.meta import get_data
@@ -32,11 +32,6 @@ COHORT = "dated"
 SITE_URL = "https://course.example.org/leading-collaboration/"
 
 
-def soup_of(site: Path, src: str) -> BeautifulSoup:
-    stem = src.removesuffix(".md")
-    return BeautifulSoup((site / ("index.html" if stem == "index" else f"{stem}/index.html")).read_text(encoding="utf-8"), "lxml")
-
-
 def git(project: Path, *args: str, when: str = "2030-01-01T00:00:00Z") -> None:
     """A git command in a project copy, with a fixed author and date."""
     env = dict(os.environ, GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when, GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.org")
@@ -46,7 +41,7 @@ def git(project: Path, *args: str, when: str = "2030-01-01T00:00:00Z") -> None:
 
 def dated_project(project: Path, manifest: Path = FIXTURES / "cohorts" / "dated.yml") -> Path:
     """A project copy under git with the fixture cohort that has dates, committed once."""
-    shutil.copy2(manifest, project / "cohorts" / f"{COHORT}.yml")
+    time_every_part(Path(shutil.copy2(manifest, project / "cohorts" / f"{COHORT}.yml")))
     git(project, "init", "-q")
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "first")

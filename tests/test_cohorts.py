@@ -6,34 +6,30 @@ import datetime
 import re
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, nav_titles, run
+from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, nav_pages, nav_tree, run, soup_of, time_every_part
 from mkdocs.utils.meta import get_data
 from pypdf import PdfReader
 
 from macros.cohort import read_manifest
 from macros.downloads import PDF_FOLDER, READER_PDF
 from macros.render import render_schedule
-from macros.schedule import SEGMENT_PARTS, RunOfShow, Segment, format_duration, run_of_show
+from macros.schedule import SEGMENT_PARTS, RunOfShow, Segment, format_duration, page_key, parts_of, run_of_show, schedule_pages
 
 SAMPLE, _ = read_manifest(ROOT / "cohorts" / f"{SAMPLE_COHORT}.yml")
-# Each part of the session as the schedule names it, in the deck's order, with its parts.
+# Each page of the schedule (a page whose front matter has `minutes:`) in the nav's order, whatever sessions the course has:
+# (its key in a cohort's manifest, its nav title, its parts, its own minutes).
+OWN_MINUTES = schedule_pages(ROOT / "docs")
 SESSION = [
-    ("framing", nav_titles()["framing.md"], ("opening",)),
-    ("what-to-expect", nav_titles()["what-to-expect.md"], ("case", "insights", "discussion")),
-    ("how-to-make-progress", nav_titles()["how-to-make-progress.md"], ("case", "insights", "discussion")),
-    ("where-to-begin", nav_titles()["where-to-begin.md"], ("case", "insights", "discussion")),
-    ("synthesis", nav_titles()["synthesis.md"], ("closing",)),
+    (page_key(src), title, parts_of(OWN_MINUTES[page_key(src)]), OWN_MINUTES[page_key(src)]) for title, src in nav_pages() if page_key(src) in OWN_MINUTES
 ]
+# The nav section (a session) each page is in, by its title; a page outside any section is its own.
+SECTION_OF = {src: title for title, value in nav_tree() for _, src in (nav_pages(value) if isinstance(value, list) else [(title, value)])}
 PART_LABELS = {"opening": "Opening", "case": "Case", "insights": "Insights from research", "discussion": "Small-group discussion", "closing": "Closing"}
-
-
-def soup_of(site: Path, src: str) -> BeautifulSoup:
-    stem = src.removesuffix(".md")
-    return BeautifulSoup((site / ("index.html" if stem == "index" else f"{stem}/index.html")).read_text(encoding="utf-8"), "lxml")
 
 
 def text_of(element: object) -> str:
@@ -92,7 +88,7 @@ def test_the_generic_course_names_no_cohort(site: Path) -> None:
 def session_pages() -> list[tuple[str, str, dict[str, int | None]]]:
     """The schedule's pages in the deck's order, each with its title and minutes from its own front matter: (path in docs/, title, minutes)."""
     pages = []
-    for key, _, _ in SESSION:
+    for key, _, _, _ in SESSION:
         meta = get_data((ROOT / "docs" / f"{key}.md").read_text(encoding="utf-8"))[1]
         pages.append((f"{key}.md", str(meta["title"]), meta["minutes"]))
     return pages
@@ -105,17 +101,18 @@ def test_without_durations_or_a_start_the_schedule_shows_the_order_and_the_known
     assert schedule is not None
     assert schedule.select_one("table") is None, "no table of blank cells"
     items = schedule.select(".cw-schedule-order > li")
-    expected, number = [], 0
+    expected, numbers = [], Counter[str]()
     for src, title, minutes in session_pages():
         parts = list(SEGMENT_PARTS) if set(minutes) & set(SEGMENT_PARTS) else list(minutes)
         if parts == list(SEGMENT_PARTS):
-            number += 1
-            title = f"{number} · {title}"
+            # Segments are numbered from 1 in each session (each section of the nav).
+            numbers[SECTION_OF[src]] += 1
+            title = f"{numbers[SECTION_OF[src]]} · {title}"
         # Each part by name, with its length when the page or the cohort gives one (the discussions' time boxes).
         shown = [PART_LABELS[part] + (f": {format_duration(minutes[part])}" if isinstance(minutes.get(part), int) else "") for part in parts]
         expected.append((src, title, shown))
     assert [(li["data-page"], text_of(li.select_one("strong")), [text_of(p) for p in li.select(".cw-schedule-parts > li")]) for li in items] == expected
-    assert number == 3 and all("Small-group discussion: 10 minutes" in shown for _, _, shown in expected if len(shown) == 3)
+    assert numbers.total() == sum(1 for _, _, parts, _ in SESSION if parts == SEGMENT_PARTS) > 0
     for li in items:
         # Each part of the session leads to its page.
         href = str(li.select_one("strong a")["href"])  # type: ignore[index]
@@ -127,10 +124,23 @@ def test_without_durations_or_a_start_the_schedule_shows_the_order_and_the_known
 
 
 def test_the_facilitator_edition_says_which_lengths_are_missing_and_where_to_set_them(facilitator_site: Path, cohort_site: Path) -> None:
+    assert SAMPLE is not None
     missing = soup_of(facilitator_site, "schedule.md").select_one(".cw-schedule .cw-schedule-missing")
+    # What is unset, read from each page's own minutes and the cohort's: an opening or closing by its title, a segment's part by its number.
+    unset: dict[str, list[str]] = {}
+    number = 0
+    for key, title, parts, own in SESSION:
+        number += parts == SEGMENT_PARTS
+        for part in parts:
+            if not isinstance(own.get(part), int) and part not in SAMPLE.minutes_for().get(key, {}):
+                if parts == SEGMENT_PARTS:
+                    unset.setdefault(PART_LABELS[part], []).append(str(number))
+                else:
+                    unset[f"the {part} ({title})"] = []
+    assert unset, "the sample cohort sets every length: this test needs one that does not"
+    named = "; ".join(f"{what} in segment{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}" if numbers else what for what, numbers in unset.items())
     assert text_of(missing) == (
-        f"Not set yet: the opening ({nav_titles()['framing.md']}); Case in segments 1, 2, 3; Insights from research in segments 1, 2, 3; "
-        f"the closing ({nav_titles()['synthesis.md']}). No start time is set. To show participants clock times, give every part its minutes "
+        f"Not set yet: {named}. No start time is set. To show participants clock times, give every part its minutes "
         f"under minutes: and the session's start_time: in cohorts/{SAMPLE_COHORT}.yml."
     )
     assert soup_of(cohort_site, "schedule.md").select_one(".cw-schedule-missing") is None
@@ -141,6 +151,7 @@ def timed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the course for the fixture cohort 'timed' (starts 09:00, minutes for every part), facilitator edition, built once."""
     project = copy_project(tmp_path_factory.mktemp("timed"))
     shutil.copy2(FIXTURES / "cohorts" / "timed.yml", project / "cohorts" / "timed.yml")
+    time_every_part(project / "cohorts" / "timed.yml")
     out = project / "out"
     result = run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)], cwd=project, COURSE_COHORT="timed", COURSE_EDITION="facilitator"
@@ -156,17 +167,20 @@ def test_the_schedule_adds_up_from_the_cohort_start_time_and_minutes(timed_site:
     rows = schedule_rows(timed_site)
     clock = datetime.datetime(2030, 3, 4, 9, 0)
     expected = []
-    for key, label, parts in SESSION:
+    total = 0
+    for key, label, parts, own in SESSION:
         for part in parts:
-            length = minutes[key].get(part, 10)  # the discussions' 10 minutes come from their pages
+            length = minutes.get(key, {}).get(part, own.get(part))  # the cohort's minutes, else the page's own (the discussions' time boxes)
+            assert isinstance(length, int), f"the fixture cohort 'timed' gives no minutes for the {part} of {key}"
             expected.append((f"{clock:%H:%M}", label, PART_LABELS[part], str(length)))
             clock += datetime.timedelta(minutes=length)
-    expected.append((f"{clock:%H:%M}", "End", "225"))
+            total += length
+    expected.append((f"{clock:%H:%M}", "End", str(total)))
     assert rows == expected
-    assert (rows[0][0], rows[-1][0]) == ("09:00", "12:45")
+    assert rows[0][0] == "09:00"
     schedule = soup_of(timed_site, "schedule.md").select_one(".cw-schedule")
     assert "Clock times from the session's start at 09:00 (Europe/London)" in text_of(schedule)
-    assert "Total: 3 hours 45 minutes, ending at 12:45." in text_of(schedule)
+    assert f"Total: {format_duration(total)}, ending at {clock:%H:%M}." in text_of(schedule)
     assert schedule.select_one(".cw-schedule-missing") is None  # type: ignore[union-attr]
 
 

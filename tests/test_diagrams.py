@@ -140,3 +140,33 @@ def test_wrapping_keeps_every_line_inside_the_width_and_loses_no_letter() -> Non
     lines = diagrams.wrap("Interdepartmentalisation", 50.0, diagrams.SIZE)
     assert len(lines) > 1 and all(diagrams.text_width(line, diagrams.SIZE) <= 50.0 for line in lines)
     assert "".join(line.removesuffix("-") for line in lines) == "Interdepartmentalisation"
+
+
+def boxes(svg: Tag) -> list[tuple[float, float, float, float]]:
+    """Each item box of a cycle as (x, y, width, height), from its two nested translations and its rectangle."""
+    found = []
+    for rect in svg.select("g > g > rect"):
+        inner, outer = rect.parent, rect.parent.parent  # type: ignore[union-attr]
+        (x1, y1), (x2, y2) = (map(float, str(g["transform"]).removeprefix("translate(").rstrip(")").split()) for g in (inner, outer))  # type: ignore[index]
+        found.append((x1 + x2, y1 + y2, float(rect["width"]) + 1, float(rect["height"]) + 1))
+    return found
+
+
+def test_the_shapes_take_every_finding_that_fits_and_draw_it_without_overlap() -> None:
+    # The drawing macros draw any finding of their shape (cycle(...), triangle(...)); the checker names one that does not fit.
+    for finding in DATA.findings.values():
+        if diagrams.cycle_misfit(finding) is None:
+            drawn = boxes(parse(diagrams.learning_cycle(finding)))
+            assert len(drawn) == len(finding.items) and all(x >= 0 and x + w <= diagrams.WIDTH for x, _, w, _ in drawn), finding.id
+    assert diagrams.cycle_misfit(ACTIONS) is None and diagrams.triangle_misfit(TRIANGLE) is None
+    # A cycle's items go round it without touching: 3 to 6 of them.
+    for count in range(1, 9):
+        items = [ACTIONS.items[0].model_copy(update={"text": f"Item {n} of a made-up cycle, long enough to wrap"}) for n in range(count)]
+        finding = ACTIONS.model_copy(update={"items": items})
+        if diagrams.cycle_misfit(finding) is not None:
+            assert count not in diagrams.CYCLE_ITEMS
+            continue
+        drawn = boxes(parse(diagrams.learning_cycle(finding)))
+        apart = [a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1] for i, a in enumerate(drawn) for b in drawn[i + 1 :]]
+        assert all(apart), f"{count} items overlap"
+    assert diagrams.triangle_misfit(DATA.findings["top-three-challenges"]) is not None

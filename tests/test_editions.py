@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from conftest import ROOT, nav_titles, pages_in_docs, run
+from conftest import ROOT, nav_pages, pages_in_docs, run, soup_of, squash
 from pptx import Presentation
 from pypdf import PdfReader
 
-from macros.downloads import GUIDE_PDF, PDF_FOLDER, READER_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
+from macros.data import load_course
+from macros.downloads import GUIDE_PDF, PDF_FOLDER, READER_PDF, SCHEDULE_PAGE, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
 from macros.notes import note_spans
 
 # Text the facilitator edition adds outside the notes' own words: the logistics table and the banner.
@@ -98,11 +99,11 @@ def test_the_facilitator_edition_shows_every_note_and_the_logistics(facilitator_
         assert sentence in found, sentence
     schedule = BeautifulSoup((facilitator_site / "schedule" / "index.html").read_text(encoding="utf-8"), "lxml")
     rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in schedule.select(".cw-facilitator .cw-logistics-table tbody tr")]
-    assert rows == [
-        ["What barriers is your collaboration facing?", "10 minutes", "Talk to two other cities"],
-        ["How is your collaboration dealing with setbacks?", "10 minutes", "Talk to two other cities"],
-        ["What might be a meaningful entry point for you?", "10 minutes", "Talk to two other cities"],
-    ]
+    # Every discussion the pages ask, in the nav's order, with its time box and format from its record.
+    data = load_course(ROOT / "docs")
+    asked = [found for _, src in nav_pages() for found in re.findall(r'discussion\("([^"]+)"\)', (ROOT / "docs" / src).read_text(encoding="utf-8"))]
+    discussions = [data.prompts[prompt_id] for prompt_id in dict.fromkeys(asked)]
+    assert discussions and rows == [[d.title, f"{d.minutes} minutes", d.format] for d in discussions]
     # Each segment's discussion has its note, drawn as a facilitator admonition right before the prompt.
     titles = {src.removesuffix(".md"): title for src, title, _ in facilitator_notes()}
     for src in ("what-to-expect", "how-to-make-progress", "where-to-begin"):
@@ -158,8 +159,14 @@ def test_the_facilitator_guide_pdf_holds_the_run_of_show_and_every_note(site: Pa
     assert pages[0].startswith("FACILITATOR GUIDE · FACILITATOR EDITION")
     assert "Cohort: Mayor's Academy – Summer Institute 2025" in pages[0]
     text = " ".join(pages)
-    assert "1 · What to expect Case Insights from research Small-group discussion: 10 minutes" in text
-    assert f"Not set yet: the opening ({nav_titles()['framing.md']}); Case in segments 1, 2, 3;" in text
+    # The run of show as the facilitators' schedule page gives it: each segment with its parts, and what is not set yet.
+    schedule = soup_of(facilitator_site, SCHEDULE_PAGE).select_one(".cw-schedule")
+    assert schedule is not None
+    for item in schedule.select(".cw-schedule-order > li"):
+        shown = [item.select_one("strong"), *item.select(".cw-schedule-parts > li")]
+        assert " ".join(squash(part.get_text()) for part in shown if part is not None) in text, item["data-page"]
+    missing = squash(schedule.select_one(".cw-schedule-missing").get_text())  # type: ignore[union-attr]
+    assert missing.startswith("Not set yet: ") and missing.split(". ", 1)[0] in text
     for sentence in [*facilitator_sentences(), "Small-group discussions, in course order"]:
         assert sentence in text, sentence
 

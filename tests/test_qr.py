@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SITE_URL, part_starts
-from test_pdf import first_asked, nav_pages, pdf_text
+from test_pdf import first_asked, pdf_text, printed_pages
 
 from macros.downloads import READER_PDF, handout_pdf
 from publish.pdf.qr import online
@@ -50,7 +50,7 @@ def test_each_handout_code_decodes_to_its_page_online(cohort_site: Path, tmp_pat
 def test_each_page_of_the_reader_opens_with_its_code(cohort_site: Path, tmp_path: Path) -> None:
     pdf = cohort_site / "pdf" / READER_PDF
     starts = part_starts(pdf)
-    for title, src in nav_pages():
+    for title, src in printed_pages():
         address = SITE_URL + page_url(src)
         assert decode(pdf, starts[title], tmp_path) == [address], f"the reader's page for {title}"
 

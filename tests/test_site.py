@@ -9,11 +9,17 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, nav_titles, pages_in_docs
+from conftest import ROOT, nav_pages, nav_titles, nav_tree, pages_in_docs
+from mkdocs.utils.meta import get_data
 
 from macros.data import load_course
+from macros.downloads import HOME_PAGE, SCHEDULE_PAGE
+from macros.schedule import SEGMENT_PARTS, page_key, parts_of, schedule_pages
+from publish.pdf.site import page_url
 
 DATA = load_course(ROOT / "docs")
+# Every page of the schedule (its front matter has `minutes:`), keyed as a cohort names it, with its parts.
+SCHEDULE_PARTS = {key: parts_of(minutes) for key, minutes in schedule_pages(ROOT / "docs").items()}
 # The page each framework must appear on, as the session teaches it.
 HOME_OF = {
     "five-key-actions": "how-to-make-progress.md",
@@ -72,7 +78,9 @@ def test_no_template_residue_reaches_a_page(page: Callable[[str], BeautifulSoup]
 
 
 def test_segment_pages_open_with_objectives_and_close_with_key_points(page: Callable[[str], BeautifulSoup]) -> None:
-    for src in ("what-to-expect.md", "how-to-make-progress.md", "where-to-begin.md"):
+    segments = [src for src in pages_in_docs() if SCHEDULE_PARTS.get(page_key(src)) == SEGMENT_PARTS]
+    assert segments
+    for src in segments:
         body = article(page(src))
         blocks = body.select(".admonition")
         assert "cw-objectives" in blocks[0]["class"], src
@@ -98,8 +106,7 @@ def test_the_search_index_holds_every_page_and_framework(site: Path) -> None:
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     locations = {doc["location"].split("#")[0] for doc in index["docs"]}
     for src in pages_in_docs():
-        stem = src.removesuffix(".md")
-        assert ("" if stem == "index" else stem + "/") in locations, src
+        assert page_url(src) in locations, src
     words = " ".join(doc["text"] for doc in index["docs"])
     for finding_id in HOME_OF:
         for item in DATA.findings[finding_id].items:
@@ -122,28 +129,47 @@ def test_both_colour_schemes_are_offered(page: Callable[[str], BeautifulSoup]) -
     assert schemes == {"default", "slate"}
 
 
-# The session in the deck's order (issue 12): the opening, the three segments, then the strategic triangle.
-DECK_ORDER = ["framing", "what-to-expect", "how-to-make-progress", "where-to-begin", "synthesis"]
+def first_session() -> list[str]:
+    """The first session in the deck's order, from its own data: the pages of the schedule in the nav section that holds the schedule."""
+    section = next(pages for _, pages in nav_tree() if isinstance(pages, list) and SCHEDULE_PAGE in [src for _, src in nav_pages(pages)])
+    assert isinstance(section, list)
+    return [src for _, src in nav_pages(section) if page_key(src) in SCHEDULE_PARTS]
 
 
-def test_the_session_runs_in_the_decks_order_in_the_nav_the_agenda_and_the_schedule(page: Callable[[str], BeautifulSoup]) -> None:
-    home = page("index.md")
-    sections = {}
+def test_the_first_session_runs_in_the_decks_order() -> None:
+    # The deck's order (issue 12), as the session's own pages give it: the opening, the segments numbered from 1, the closing.
+    deck = first_session()
+    assert [SCHEDULE_PARTS[page_key(deck[0])], SCHEDULE_PARTS[page_key(deck[-1])]] == [("opening",), ("closing",)], deck
+    segments = deck[1:-1]
+    assert segments and all(SCHEDULE_PARTS[page_key(src)] == SEGMENT_PARTS for src in segments), deck
+    for number, src in enumerate(segments, start=1):
+        # Each segment's number is in its nav title and in its page's description: moving a page moves neither.
+        assert nav_titles()[src].startswith(f"{number} · "), (src, nav_titles()[src])
+        assert str(get_data((ROOT / "docs" / src).read_text(encoding="utf-8"))[1]["description"]).startswith(f"Segment {number}."), src
+
+
+def test_the_nav_the_agenda_and_the_schedule_follow_the_nav_order(page: Callable[[str], BeautifulSoup]) -> None:
+    home = page(HOME_PAGE)
+    built = {}
     for item in home.select("nav.md-nav--primary > ul > li.md-nav__item--section"):
-        label = item.select_one(":scope > label")
-        assert label is not None
-        sections[text_of(label)] = [str(a["href"]).rstrip("/") for a in item.select("nav a.md-nav__link[href]")]
-    assert sections["The session"] == ["schedule", *DECK_ORDER]
-    assert sections["Before the session"] == ["pre-work"]
-    assert "framing" not in sections["Before the session"] and "synthesis" not in sections["After the session"]
+        # A section's title: its label, or with an overview page (a folder's index.md) the link to it.
+        title = item.select_one(":scope > label, :scope > .md-nav__container")
+        assert title is not None
+        built[text_of(title)] = [str(a["href"]) for a in item.select("nav a.md-nav__link[href]")]
+    sections = {title: [page_url(src) for _, src in nav_pages(value)] for title, value in nav_tree() if isinstance(value, list)}
+    assert built == sections
+    # The first session's section opens with the schedule, then its parts in the deck's order.
+    deck = first_session()
+    assert [page_url(SCHEDULE_PAGE), *map(page_url, deck)] in sections.values()
     agenda = article(home).select_one("#agenda")
     assert agenda is not None
     listed = agenda.find_next_sibling("ul")
     assert listed is not None
-    # The agenda lists the session's parts, not the pre-work.
-    assert [str(a["href"]).rstrip("/") for a in listed.select("a[href]")] == DECK_ORDER
-    order = article(page("schedule.md")).select(".cw-schedule-order > li")
-    assert [str(li["data-page"]).removesuffix(".md") for li in order] == DECK_ORDER
+    # The home page's agenda lists the first session's parts, not the pre-work.
+    assert [str(a["href"]) for a in listed.select("a[href]")] == [page_url(src) for src in deck]
+    # The schedule runs through every page of the schedule in the nav's order.
+    order = article(page(SCHEDULE_PAGE)).select(".cw-schedule-order > li")
+    assert [str(li["data-page"]) for li in order] == [src for _, src in nav_pages() if page_key(src) in SCHEDULE_PARTS]
 
 
 # Issue 12: the deck's words where the pages once paraphrased or glossed them.
