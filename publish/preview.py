@@ -51,6 +51,8 @@ SELF_CONTAINED = frozenset(
         "key_actions",
         "entry_point_criteria",
         "strategic_triangle",
+        "cycle",
+        "triangle",
         "reflection",
         "discussion",
         "cite",
