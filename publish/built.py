@@ -12,7 +12,6 @@ fit in memory together).
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -156,11 +155,6 @@ class BuiltSite:
             soup = BeautifulSoup(page.article, "lxml") if page.article is not None else None
             self.articles[page.address] = (soup.article or soup.body) if soup is not None else None
         return self.articles[page.address]
-
-    def forget_articles(self) -> None:
-        """Let the articles' trees go once the PDFs and the EPUB are made, so the slides, still printing, have the memory."""
-        self.articles.clear()
-        gc.collect()  # a tree's elements point at their parents: only the cycle collector frees them
 
     def write(self, page: BuiltPage, data: bytes) -> None:
         """Give a page new bytes, in the record and on disk (what was parsed from it stays: only its <head> may change)."""
