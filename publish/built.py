@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import lxml.html
-from bs4 import BeautifulSoup, Tag
 from lxml import etree
 
 from macros.allowlist import THEME_INLINE_SCRIPTS, Refusal, refusals
@@ -145,16 +144,6 @@ class BuiltSite:
 
     root: Path
     pages: dict[str, BuiltPage]
-    # Each page's article as a tree the print path reads, made when first asked for (a build without PDFs needs none)
-    # and then shared by the PDFs and the EPUB, which change copies of it only (publish/pdf/content.py printable).
-    articles: dict[str, Tag | None] = field(default_factory=dict, repr=False)
-
-    def article(self, page: BuiltPage) -> Tag | None:
-        """The page's content article (or its body, if it has none) as a tree; None for an empty page."""
-        if page.address not in self.articles:
-            soup = BeautifulSoup(page.article, "lxml") if page.article is not None else None
-            self.articles[page.address] = (soup.article or soup.body) if soup is not None else None
-        return self.articles[page.address]
 
     def write(self, page: BuiltPage, data: bytes) -> None:
         """Give a page new bytes, in the record and on disk (what was parsed from it stays: only its <head> may change)."""
