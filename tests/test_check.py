@@ -8,7 +8,10 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import lxml.html
+import pytest
 from babel.dates import format_date
 from bs4 import BeautifulSoup
 from conftest import ROOT, run
@@ -17,6 +20,8 @@ from macros.data import load_course
 from macros.library import MACROS
 from macros.reference import END, START, refresh
 from publish.built import read_site
+from publish.csp import secure_site
+from publish.pdf.site import load_pages, load_settings
 from publish.sitecheck import check_built_site
 
 
@@ -28,6 +33,32 @@ def test_the_course_sources_pass_make_check() -> None:
 
 def test_the_built_course_passes_the_site_check(site: Path) -> None:
     assert check_built_site(read_site(site), ROOT / "docs") == []
+
+
+def test_each_built_page_is_read_and_parsed_once_for_the_policy_the_prints_and_the_site_check(built_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[bytes] = []
+    read: list[Path] = []
+    parse, read_bytes = lxml.html.document_fromstring, Path.read_bytes
+
+    def counted_parse(html: bytes, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(html)
+        return parse(html, *args, **kwargs)
+
+    def counted_read(path: Path) -> bytes:
+        read.append(path)
+        return read_bytes(path)
+
+    monkeypatch.setattr(lxml.html, "document_fromstring", counted_parse)
+    monkeypatch.setattr(Path, "read_bytes", counted_read)
+    site = read_site(built_copy)
+    assert secure_site(site) == []
+    assert load_pages(site, load_settings(ROOT / "mkdocs.yml"))
+    assert check_built_site(site, ROOT / "docs", missing_ok=(".pdf", ".epub")) == []
+    pages = sorted(built_copy.rglob("*.html"))
+    assert len(parsed) == len(set(parsed)) == len(pages) > 2
+    assert sorted(path for path in read if path.suffix == ".html") == pages
+    # Each page was written once, with its policy, and its record holds what the file holds.
+    assert all(site.pages[path.relative_to(built_copy).as_posix()].data == read_bytes(path) for path in pages)
 
 
 def test_contributing_holds_the_current_macro_table() -> None:

@@ -6,6 +6,7 @@ import datetime
 import os
 import re
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -312,3 +313,10 @@ def test_an_image_from_outside_the_site_or_of_a_kind_e_readers_cannot_show_is_na
     assert "the image ../scan.bmp is a .bmp file, which e-readers cannot show." in message
     assert "Fix: save it as PNG, JPEG, GIF, WebP or SVG and refer to that file." in message
     assert not (built_copy / EPUB_FOLDER).exists()
+
+
+def test_the_epub_never_loads_the_pdf_printer() -> None:
+    # It shares the print path's composing (publish/pdf/compose.py), not its printer (publish/pdf/printer.py).
+    probe = "import sys, publish.epub; sys.exit(' '.join(sorted(name for name in sys.modules if name.split('.')[0] == 'weasyprint')) or None)"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
