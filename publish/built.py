@@ -1,9 +1,10 @@
 """The built site, read once: every HTML page the engine wrote, read and parsed once into what the later steps need.
 
 python -m publish reads the site here once the engine has written it (read_site), and hands the one BuiltSite to each
-step in turn: the PDFs and the EPUB take each page's article (publish/pdf/site.py load_pages), the Content-Security-Policy
-takes its inline scripts and writes each page (publish/csp.py), and the site check takes its ids, links, images, records
-and what the allow-list refuses (publish/sitecheck.py). Material's invalid attributes are repaired as a page is read
+step in turn: the PDFs and the EPUB take each page's article as HTML and each make their own tree of it (publish/pdf/site.py
+load_pages; one tree shared by both, held while the PDFs print, cost more memory and time at 200 modules than it saved),
+the Content-Security-Policy takes its inline scripts and writes each page (publish/csp.py), and the site check takes
+its ids, links, images, records and what the allow-list refuses (publish/sitecheck.py). Material's invalid attributes are repaired as a page is read
 (publish/html5.py); a repaired page reaches the disk when its policy is written, so each page is written once.
 
 Each page is parsed with lxml once, and only what the steps need is kept (the whole trees of a large course would not
