@@ -1,11 +1,11 @@
 """The built site, read once: every HTML page the engine wrote, read and parsed once into what the later steps need.
 
 python -m publish reads the site here once the engine has written it (read_site), and hands the one BuiltSite to each
-step in turn: the PDFs and the EPUB read one tree of each page's article (BuiltSite.article, publish/pdf/site.py
-load_pages), the Content-Security-Policy takes its inline scripts and writes each page (publish/csp.py), and the site
-check takes its ids, links, images, records and what the allow-list refuses (publish/sitecheck.py). Material's invalid
-attributes are repaired as a page is read (publish/html5.py); a repaired page reaches the disk when its policy is
-written, so each page is written once.
+step in turn: the PDFs and the EPUB take each page's article as HTML and each make their own tree of it (publish/pdf/site.py
+load_pages; one tree shared by both, held while the PDFs print, cost more memory and time at 200 modules than it saved),
+the Content-Security-Policy takes its inline scripts and writes each page (publish/csp.py), and the site check takes
+its ids, links, images, records and what the allow-list refuses (publish/sitecheck.py). Material's invalid attributes are repaired as a page is read
+(publish/html5.py); a repaired page reaches the disk when its policy is written, so each page is written once.
 
 Each page is parsed with lxml once, and only what the steps need is kept (the whole trees of a large course would not
 fit in memory together).
@@ -13,13 +13,11 @@ fit in memory together).
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import lxml.html
-from bs4 import BeautifulSoup, Tag
 from lxml import etree
 
 from macros.allowlist import THEME_INLINE_SCRIPTS, Refusal, refusals
@@ -147,21 +145,6 @@ class BuiltSite:
 
     root: Path
     pages: dict[str, BuiltPage]
-    # Each page's article as a tree the print path reads, made when first asked for (a build without PDFs needs none)
-    # and then shared by the PDFs and the EPUB, which change copies of it only (publish/pdf/content.py printable).
-    articles: dict[str, Tag | None] = field(default_factory=dict, repr=False)
-
-    def article(self, page: BuiltPage) -> Tag | None:
-        """The page's content article (or its body, if it has none) as a tree; None for an empty page."""
-        if page.address not in self.articles:
-            soup = BeautifulSoup(page.article, "lxml") if page.article is not None else None
-            self.articles[page.address] = (soup.article or soup.body) if soup is not None else None
-        return self.articles[page.address]
-
-    def forget_articles(self) -> None:
-        """Let the articles' trees go once the PDFs and the EPUB are made, so the slides, still printing, have the memory."""
-        self.articles.clear()
-        gc.collect()  # a tree's elements point at their parents: only the cycle collector frees them
 
     def write(self, page: BuiltPage, data: bytes) -> None:
         """Give a page new bytes, in the record and on disk (what was parsed from it stays: only its <head> may change)."""

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import time
@@ -19,7 +18,7 @@ from publish.built import BuiltSite
 
 from . import content, speedup
 from .compose import ROOT, Document, PdfBuilder, check_downloads, page_css, print_setup
-from .machine import STYLESHEET, MachineError, lack_in_warning, release_memory
+from .machine import STYLESHEET, MachineError, lack_in_warning
 from .printer import Printed, RenderJob, print_job, stylesheet_problem, stylesheet_warnings
 
 # Worker processes that print: one per core of the machines the build is made for (2).
@@ -106,8 +105,7 @@ def _render_parallel(builder: PdfBuilder, folder: Path, stylesheet: str) -> list
 
     Two workers keep both cores busy to the end: the reader (the longest, printed in parts) goes first, then the
     workbook and guide, then the handouts, each taken by whichever worker is free. This process only composes the
-    documents, then gives back what composing left while the workers print (the pages' parsed articles stay: the EPUB
-    is made from the same ones, publish/built.py).
+    documents, then lets go of the parsed pages while the workers print, so the build's memory is the workers' own.
     Each document goes to a worker as text (its HTML and the settings) and the worker writes its own partial file;
     warnings and refusals come back here and fail the build exactly as before.
     """
@@ -123,8 +121,7 @@ def _render_parallel(builder: PdfBuilder, folder: Path, stylesheet: str) -> list
                     futures.append(pool.submit(print_job, job(builder, document, folder, stylesheet)))
                     # What the template needed is printed now; keep only what messages name.
                     documents.append(replace(document, context={}))
-                gc.collect()
-                release_memory()
+                builder.release()
                 printed = [future.result() for future in futures]
             finally:
                 for future in futures:

@@ -6,6 +6,7 @@ Nothing here prints, so the EPUB (publish/epub), which shares the cover, the coh
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from macros.models import Course
 from publish.built import BuiltSite
 
 from . import content
+from .machine import release_memory
 from .qr import online
 from .site import SitePage, SiteSettings, first_askers, load_pages, settings_of
 
@@ -223,6 +225,13 @@ class PdfBuilder:
             yield self.guide()
         for page in self.handout_pages():
             yield self.handout(page)
+
+    def release(self) -> None:
+        """Let go of the parsed pages once every document is composed (messages only need each page's text)."""
+        for page in self.pages:
+            page.release()
+        gc.collect()
+        release_memory()
 
     def html(self, document: Document) -> str:
         """The document as one HTML page, for the printer."""

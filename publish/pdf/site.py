@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from bs4 import Tag
+from bs4 import BeautifulSoup, Tag
 from mkdocs.structure.files import File
 
 from macros.course import CourseModel, NavEntry, PageSize, walk_nav
@@ -33,18 +33,24 @@ class SiteSettings:
 
 @dataclass
 class SitePage:
-    """One built page: where it came from, where it lives, and its article parsed (shared by the PDFs and the EPUB,
-    which change copies of it only: content.printable)."""
+    """One built page: where it came from, where it lives, and its article parsed."""
 
     src: str
     url: str
     title: str
     article: Tag = field(repr=False)
+    # The article as text, once the parsed tree is let go (release()).
+    released: str | None = field(default=None, repr=False, init=False)
 
     @property
     def text(self) -> str:
         """The article's HTML as text: what a message about something on the page searches."""
-        return str(self.article)
+        return self.released if self.released is not None else str(self.article)
+
+    def release(self) -> None:
+        """Keep the article as text only and let its parsed tree go (the PDFs are composed): an empty article remains."""
+        self.released = self.text
+        self.article = BeautifulSoup("<article></article>", "lxml").article  # type: ignore[assignment]
 
     @property
     def key(self) -> str:
@@ -116,6 +122,12 @@ def first_askers(pages: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
     return chosen
 
 
+def _article(text: str) -> Tag | None:
+    """The page's content article (publish/built.py found it), as a tree the print path can change."""
+    soup = BeautifulSoup(text, "lxml")
+    return soup.article or soup.body
+
+
 def nav_pages(entries: tuple[NavEntry, ...]) -> Iterator[tuple[str, str]]:
     """(source, nav title) of each page of the nav, in reading order; sections are walked into."""
     for entry in walk_nav(entries):
@@ -140,7 +152,7 @@ def load_pages(site: BuiltSite, settings: SiteSettings) -> list[SitePage]:
                 )
             )
             continue
-        article = site.article(built)
+        article = _article(built.article) if built.article is not None else None
         if article is None:
             problems.append(Problem("docs/" + src, 1, "the built page has no content to print.", "make sure the page has text below its front matter."))
             continue
