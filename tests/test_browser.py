@@ -192,33 +192,24 @@ def axe_violations(page: Any) -> list[str]:
 # Accessibility, hosts and console, on every page.
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+# One visit per page and colour scheme, each checking everything a page must be: the light scheme on a desktop screen
+# and the dark one on a phone, so every page is judged in both schemes and at both sizes (a page load costs more than
+# any one of these checks).
+@pytest.mark.parametrize(("scheme", "width"), [("light", DESKTOP), ("dark", PHONE)])
 @pytest.mark.parametrize("path", EVERY_PAGE)
-def test_axe_finds_no_wcag_violation(visit: Callable[..., Visit], path: str, scheme: str) -> None:
-    tab = visit(scheme)
-    tab.go(path)
-    expected = {"light": "default", "dark": "slate"}[scheme]
-    assert tab.page.evaluate("document.body.dataset.mdColorScheme") == expected
-    report = axe_violations(tab.page)
-    assert not report, "\n".join(report)
-
-
-@pytest.mark.parametrize("path", EVERY_PAGE)
-def test_page_asks_no_other_host_and_logs_no_error(visit: Callable[..., Visit], path: str) -> None:
-    tab = visit()
+def test_axe_finds_no_wcag_violation_no_other_host_no_error_and_no_sideways_scroll(visit: Callable[..., Visit], path: str, scheme: str, width: int) -> None:
+    tab = visit(scheme, width=width)
     tab.go(path)
     tab.page.wait_for_load_state("networkidle")
+    expected = {"light": "default", "dark": "slate"}[scheme]
+    assert tab.page.evaluate("document.body.dataset.mdColorScheme") == expected
     assert tab.page.evaluate("document.documentElement.lang") == "en"
+    report = axe_violations(tab.page)
+    assert not report, "\n".join(report)
+    overflow = tab.page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{path or 'home'} scrolls {overflow}px sideways at {width}px"
     assert not tab.foreign(), tab.foreign()
     assert not tab.errors, tab.errors
-
-
-@pytest.mark.parametrize("path", EVERY_PAGE)
-def test_no_page_scrolls_sideways_on_a_phone(visit: Callable[..., Visit], path: str) -> None:
-    tab = visit(width=PHONE)
-    tab.go(path)
-    overflow = tab.page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{path or 'home'} scrolls {overflow}px sideways at {PHONE}px"
 
 
 def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(visit: Callable[..., Visit]) -> None:
@@ -733,9 +724,9 @@ def mean_brightness(screenshot: str) -> float:
     return float(ImageStat.Stat(image).mean[0])
 
 
-# Two runs, each scheme once: the home page, and a segment page with a drawing, a quotation and prompts. A Lighthouse
-# run costs 13 s, and axe-core checks every page in both schemes (test_axe_finds_no_wcag_violation).
-@pytest.mark.parametrize(("path", "scheme"), [("", "light"), ("how-to-make-progress/", "dark")])
+# One run, on a segment page with a drawing, a quotation and prompts: a Lighthouse run costs 13 s, and axe-core checks
+# every page in both schemes (test_axe_finds_no_wcag_violation_...).
+@pytest.mark.parametrize(("path", "scheme"), [("how-to-make-progress/", "dark")])
 def test_lighthouse_accessibility_best_practices_and_seo_score_100(compressed_url: str, path: str, scheme: str) -> None:
     report = lighthouse(compressed_url + path, scheme)
     assert report["finalDisplayedUrl"] == compressed_url + path
