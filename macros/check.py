@@ -12,27 +12,16 @@ import re
 import sys
 from pathlib import Path
 
-import pathspec
-
 from .course import CourseModel, load_model
 from .errors import Problem, closest, format_problems
 from .markup import find_links
-from .nav import check_nav, read_config
+from .nav import check_nav
 from .pages import split_source
 from .reference import refresh
 from .renames import check_renames
 
 TEMPLATE_LINE = re.compile(r"""^template:\s*["']?(.*?)["']?\s*$""")
 UTF8_FIX = "save it as UTF-8 (most editors offer this under 'Save with encoding')."
-
-
-def course_pages(docs_dir: Path, config: Path) -> list[str]:
-    """Every Markdown page MkDocs will publish, relative to docs_dir (exclude_docs left out), read from a checkout
-    without loading it (make changes reads two); a build's are its model's pages."""
-    _, values = read_config(config)
-    skip = pathspec.GitIgnoreSpec.from_lines(str(values.get("exclude_docs") or "").splitlines())
-    pages = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md"))
-    return [p for p in pages if not skip.match_file(p) and not p.startswith("data/")]
 
 
 def check_links(display: str, src: str, text: str, docs_dir: Path, pages: list[str], theme_dir: Path | None) -> list[Problem]:

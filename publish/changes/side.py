@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pathspec
 from mkdocs.structure.files import File, Files
 
-from macros.check import course_pages as published_pages
 from macros.cohort import COHORTS_DIR, Cohort, read_manifest
 from macros.course import CoursePage, nav_entries, nav_sections, read_page
 from macros.data import CourseData, load_course
@@ -121,13 +121,20 @@ def _blocks(lines: list[str], body_line: int, spans: list[tuple[int, int]]) -> l
     return blocks
 
 
-def read_nav(docs: Path, config: Path, sources: list[str]) -> list[tuple[CoursePage, tuple[str, ...]]]:
+def published_pages(docs: Path, settings: dict[str, object]) -> list[str]:
+    """Every Markdown page MkDocs will publish from docs (exclude_docs and data/ left out), found without loading
+    the checkout (a build's are its model's pages)."""
+    skip = pathspec.GitIgnoreSpec.from_lines(str(settings.get("exclude_docs") or "").splitlines())
+    pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
+    return [p for p in pages if not skip.match_file(p) and not p.startswith("data/")]
+
+
+def read_nav(docs: Path, nav: object, sources: list[str]) -> list[tuple[CoursePage, tuple[str, ...]]]:
     """The nav's pages in reading order, as the build reads them (macros.course's walker and page reader), each with
     the titles of the sections it is in, outermost first."""
-    _, values = read_config(config)
     files = Files([File(src, str(docs), "", True) for src in sources])
     found: list[tuple[CoursePage, tuple[str, ...]]] = []
-    for entry, sections in nav_sections(nav_entries(values.get("nav"))):
+    for entry, sections in nav_sections(nav_entries(nav)):
         file = files.get_file_from_path(str(entry.src))
         if file is not None and file.abs_src_path:
             found.append((read_page(file, entry.title), sections))
@@ -146,9 +153,10 @@ def load_side(root: Path) -> Side:
         first = error.problems[0]
         where = first.path.removeprefix(str(root) + os.sep)
         problem = f"{where}:{first.line}: {first.message.rstrip('.')}"
-    config = root / "mkdocs.yml"
-    sources = published_pages(docs, config) if docs.is_dir() else []
-    walked = read_nav(docs, config, sources)
+    # mkdocs.yml read once, for the pages it publishes and its nav.
+    _, settings = read_config(root / "mkdocs.yml")
+    sources = published_pages(docs, settings) if docs.is_dir() else []
+    walked = read_nav(docs, settings.get("nav"), sources)
     nav = [page for page, _ in walked]
     in_nav = {page.src_path: page for page in nav}
     pages: dict[str, Page] = {}
