@@ -119,7 +119,7 @@ def check_sources(model: CourseModel, *, macro_calls: bool = True) -> list[Probl
             problems += model.checked(page.src_path).problems
         problems += check_links(page.display, page.src_path, page.text, model.settings.docs_dir, pages, theme_dir)
         problems += check_template(page.display, page.text, templates)
-    problems += check_nav(model)
+    problems += check_nav(model) + model.session_problems
     return in_reading_order(problems)
 
 

@@ -34,6 +34,7 @@ from mkdocs.utils.meta import get_data
 from .cohort import COHORTS_DIR, EDITION_VARIABLE, EDITIONS, GENERIC, Build, Cohort, Edition, read_manifest
 from .data import CourseData, _display, load_course
 from .errors import ContentError, Problem, closest, line_in
+from .models import Session
 from .schedule import minutes_in, page_key
 
 if TYPE_CHECKING:
@@ -165,6 +166,9 @@ class CourseModel:
     manifests: dict[str, tuple[Cohort | None, list[Problem]]]  # every cohort manifest, by id
     build: Build
     problems: list[Problem]  # what kept the data, the cohort or the settings from loading
+    # Each nav page that is part of a session -> the session's id, and what keeps a session from its pages (tie_sessions).
+    session_ids: dict[str, str] = field(default_factory=dict)
+    session_problems: list[Problem] = field(default_factory=list)
     _checked: dict[str, CheckedPage] = field(default_factory=dict, repr=False)
 
     @property
@@ -176,6 +180,23 @@ class CourseModel:
     def printed_nav(self) -> tuple[NavEntry, ...]:
         """The nav as print follows it (printed_entries)."""
         return printed_entries(self.nav, {src: page.meta for src, page in self.pages.items()})
+
+    @property
+    def sessions(self) -> list[Session]:
+        """The academy's sessions, in nav order (docs/data/sessions.yml, each tied to its nav section)."""
+        if self.data is None:
+            return []
+        order = list(dict.fromkeys(self.session_ids.values()))
+        return [self.data.sessions[session_id] for session_id in order]
+
+    def session_of(self, src: str) -> Session | None:
+        """The session a page belongs to (it is in that session's nav section), or None for a page of the whole course."""
+        session_id = self.session_ids.get(src)
+        return self.data.sessions[session_id] if self.data is not None and session_id is not None else None
+
+    def session_pages(self, session: Session) -> list[CoursePage]:
+        """A session's pages in reading order."""
+        return [page for page in self.nav_pages if self.session_ids.get(page.src_path) == session.id]
 
     def require(self) -> CourseData:
         """The data, or ContentError with every problem that kept the model from loading."""
@@ -338,7 +359,48 @@ def model_of_config(
             chosen_cohort, found = manifests[cohort_id]
             problems += found
     build = Build(cohort_id, chosen_cohort, settings.edition)
-    return CourseModel(settings, config, files, config_text, nav, pages, data, manifests, build, problems)
+    session_ids, session_problems = tie_sessions(data, nav, pages) if data is not None else ({}, [])
+    return CourseModel(settings, config, files, config_text, nav, pages, data, manifests, build, problems, session_ids, session_problems)
+
+
+def tie_sessions(data: CourseData, nav: tuple[NavEntry, ...], pages: dict[str, CoursePage]) -> tuple[dict[str, str], list[Problem]]:
+    """Each session's pages: the nav's pages under the section its record names (the outermost such section when
+    sections nest). Every session must name a section of the nav, each section one session at most, and every page of
+    the schedule (`minutes:`) must be in a session. (page -> session id, problems)"""
+    problems: list[Problem] = []
+    by_section: dict[str, str] = {}
+    for session in data.sessions.values():
+        file, _ = data.where[session.id]
+        line = data.session_lines.get((session.id, "section"), data.where[session.id][1])
+        if session.section in by_section:
+            message = f"sessions '{by_section[session.section]}' and '{session.id}' both name the nav section '{session.section}'."
+            problems.append(Problem(file, line, message, "give each session its own section of the nav in mkdocs.yml."))
+            continue
+        by_section[session.section] = session.id
+    sections = {title for _, within in nav_sections(nav) for title in within}
+    for title, session_id in by_section.items():
+        if title not in sections:
+            file, _ = data.where[session_id]
+            line = data.session_lines.get((session_id, "section"), data.where[session_id][1])
+            message = f"session '{session_id}' names the nav section '{title}', which mkdocs.yml's nav does not have."
+            fix = closest(title, sections) if sections else "add a section to the nav in mkdocs.yml with the session's pages under it."
+            problems.append(Problem(file, line, message, f"{fix} `section:` is the section's title in the nav, written exactly as there."))
+    session_ids: dict[str, str] = {}
+    # A section named wrong leaves its pages in no session: that one mistake is reported, not each page again.
+    untied = bool(problems)
+    for entry, within in nav_sections(nav):
+        owner = next((by_section[title] for title in within if title in by_section), None)
+        if entry.src is None or entry.src not in pages:
+            continue
+        page = pages[entry.src]
+        if owner is not None:
+            session_ids[entry.src] = owner
+        elif minutes_in(page.meta) is not None and not untied:
+            message = "this page is part of a session's schedule (it has `minutes:`), but it is in no session's section of the nav."
+            named = ", ".join(f"'{title}'" for title in by_section)
+            fix = f"move it in mkdocs.yml's nav under a session's section ({named}), or remove `minutes:` from its front matter."
+            problems.append(Problem(page.display, line_in(page.text or "", "minutes"), message, fix))
+    return session_ids, problems
 
 
 def load_model(config_file: Path, *, cohort: str | None = None, edition: str | None = None, engine: str = "mkdocs", offline: bool | None = None) -> CourseModel:

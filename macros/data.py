@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ContentError, Problem, closest
-from .models import Course, Finding, Prompt, Source
+from .models import Course, Finding, Prompt, Session, Source
 
 DATA_DIR = "data"
 # File name -> the model each record in it must match; course.yml holds one record.
@@ -20,6 +20,7 @@ LIST_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "sources.yml": ("source", Source),
     "findings.yml": ("finding", Finding),
     "prompts.yml": ("prompt", Prompt),
+    "sessions.yml": ("session", Session),
 }
 COURSE_FILE = "course.yml"
 # Reflection prompt ids removed on purpose (optional): readers' answers to them stay in their journal, and `make check`
@@ -41,8 +42,12 @@ class CourseData:
     sources: dict[str, Source] = field(default_factory=dict)
     findings: dict[str, Finding] = field(default_factory=dict)
     prompts: dict[str, Prompt] = field(default_factory=dict)
+    # The sessions in file order (docs/data/sessions.yml); the course model ties each to its nav section.
+    sessions: dict[str, Session] = field(default_factory=dict)
     # id -> (file relative to the project, line) for messages about a record.
     where: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # (session id, field) -> its line in sessions.yml, for messages about one field of a session.
+    session_lines: dict[tuple[str, str], int] = field(default_factory=dict)
     # A reflection's former id -> its id now (from each prompt's `formerly:`).
     formerly: dict[str, str] = field(default_factory=dict)
     # Reflection ids removed on purpose (docs/data/retired-prompts.yml).
@@ -274,7 +279,7 @@ def _load(data_dir: Path) -> CourseData:
             except ValidationError as error:
                 problems += _schema_problems(error, Course, reader, (), "the course record")
 
-    tables: dict[str, dict[str, Any]] = {"source": {}, "finding": {}, "prompt": {}}
+    tables: dict[str, dict[str, Any]] = {"source": {}, "finding": {}, "prompt": {}, "session": {}}
     where: dict[str, tuple[str, int]] = {}
     # (former id, file, line, the prompt that lists it), in file order.
     former: list[tuple[str, str, int, str]] = []
@@ -282,6 +287,9 @@ def _load(data_dir: Path) -> CourseData:
     broken: set[str] = set()
     # Where each source names its resource theme (file, line), to point at it when course.yml has no such theme.
     theme_at: dict[str, tuple[str, int]] = {}
+    # (session, theme, file, line) for each theme a session lists.
+    session_themes: list[tuple[str, str, str, int]] = []
+    session_lines: dict[tuple[str, str], int] = {}
     for name, (kind, model) in LIST_FILES.items():
         path = data_dir / name
         if not path.is_file():
@@ -333,6 +341,10 @@ def _load(data_dir: Path) -> CourseData:
             where[record_id] = (reader.display, line)
             if kind == "source":
                 theme_at[record_id] = (reader.display, reader.line_of((index, "theme")))
+            if kind == "session":
+                session_lines.update(((record_id, key), reader.line_of((index, key))) for key in ("section", "day"))
+                for number, theme in enumerate(record.resource_themes):  # type: ignore[attr-defined]
+                    session_themes.append((record_id, theme, reader.display, reader.line_of((index, "resource_themes", number))))
             tables[kind][record_id] = record
             for number, old in enumerate(getattr(record, "formerly", [])):
                 former.append((old, reader.display, reader.line_of((index, "formerly", number)), record_id))
@@ -363,6 +375,27 @@ def _load(data_dir: Path) -> CourseData:
                     f"in docs/data/{COURSE_FILE}, in the place the Resources page should list it.",
                 )
             )
+    for session_id, theme, file, line in session_themes:
+        if themes and theme not in themes:
+            known = ", ".join(f"'{known_theme}'" for known_theme in themes)
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    f"session '{session_id}' lists the resource theme '{theme}', which is not one of the themes under "
+                    f"`resource_themes:` in docs/data/{COURSE_FILE} ({known}).",
+                    f'{closest(theme, themes)} For a new theme, add a line `{theme}: "Its title"` under `resource_themes:` in docs/data/{COURSE_FILE}.',
+                )
+            )
+    if "session" not in broken and not tables["session"]:
+        problems.append(
+            Problem(
+                _display(data_dir / "sessions.yml"),
+                1,
+                "the course has no session.",
+                "add one record starting with `- id:` with its `section:` (the title of its section in mkdocs.yml's nav), `name:`, `title:` and `faculty:`.",
+            )
+        )
     for prompt in tables["prompt"].values():
         if "source" not in broken and prompt.source is not None and prompt.source not in tables["source"]:
             file, line = where[prompt.id]
@@ -380,7 +413,15 @@ def _load(data_dir: Path) -> CourseData:
     if problems or course is None:
         raise ContentError(problems)
     return CourseData(
-        course=course, sources=tables["source"], findings=tables["finding"], prompts=tables["prompt"], where=where, formerly=formerly, retired=retired
+        course=course,
+        sources=tables["source"],
+        findings=tables["finding"],
+        prompts=tables["prompt"],
+        sessions=tables["session"],
+        where=where,
+        session_lines=session_lines,
+        formerly=formerly,
+        retired=retired,
     )
 
 

@@ -360,8 +360,12 @@ def key_points() -> str:
 
 @macro(None, "faculty()")
 def faculty() -> str:
-    """The session's faculty with their roles."""
-    return render.render_faculty(current.get().data.course)
+    """The session's faculty with their roles (on a page of no session, every session's faculty)."""
+    context = current.get()
+    session = context.course.session_of(context.src_path) if context.course is not None else None
+    sessions = [session] if session is not None else list(context.data.sessions.values())
+    people = {person.name: person for each in sessions for person in each.faculty}
+    return render.render_faculty(list(people.values()))
 
 
 @macro(None, "reach()")

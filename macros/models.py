@@ -124,22 +124,38 @@ class Figure(Record):
 
 
 class Course(Record):
-    """The course as a whole: its title, programme, faculty, figures and the name it closes with."""
+    """The programme as a whole: the site's title, the programme and its host, the figures and the name it closes with."""
 
     title: Text
     subtitle: Text
-    session: Text
     programme: Text
     track: Text | None = None
     # Named after the programme as the deck names them, with no role (the deck gives none).
     organizations: list[Text] = []
     centre: Text
-    faculty: Annotated[list[Faculty], Field(min_length=1)]
     reach: list[Figure] = []
     # The name on the deck's last slide, shown where the course ends.
     closing_credit: Text | None = None
     # The resource themes, in the order the Resources page lists them: each theme's id and its title.
     resource_themes: Annotated[dict[Id, Text], Field(min_length=1)]
+
+
+class Session(Record):
+    """One session of the academy (docs/data/sessions.yml): the nav section holding its pages, its names and faculty,
+    the resource themes it uses and its day within a cohort's dates."""
+
+    id: Id
+    # The title of the section of mkdocs.yml's nav that holds the session's pages.
+    section: Text
+    # How the programme names the session, e.g. "Opening session".
+    name: Text
+    title: Text
+    subtitle: Text | None = None
+    faculty: Annotated[list[Faculty], Field(min_length=1)]
+    # Ids from course.yml's `resource_themes:`, in the order the session's resources are listed.
+    resource_themes: list[Id] = []
+    # The day of a cohort's dates the session is on: 1 is the cohort's `start_date`.
+    day: Annotated[int, Field(ge=1, le=366)] = 1
 
 
 class PageMeta(Record):

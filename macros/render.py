@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from markupsafe import escape
 
 from .cohort import Cohort
-from .models import Course, Finding, Item, Prompt, Source
+from .models import Course, Faculty, Finding, Item, Prompt, Session, Source
 from .schedule import PARTS, RunOfShow, Segment, Slot, format_duration, format_time
 from .slide import Line, LineKind, Slide
 
@@ -367,10 +367,10 @@ def render_key_points(points: list[str]) -> str:
     return _lines("## Key points", "", _admonition("tip", "cw-key-points", "Take away", body))
 
 
-def render_faculty(course: Course) -> str:
+def render_faculty(faculty: list[Faculty]) -> str:
     """Faculty names with their roles."""
     people = []
-    for person in course.faculty:
+    for person in faculty:
         roles = "".join(f"<br>{escape(r)}" for r in person.roles)
         people.append(f"<li><strong>{escape(person.name)}</strong>{roles}</li>")
     return _lines('<ul class="cw-faculty">', people, "</ul>")
@@ -392,8 +392,8 @@ def slide_reach(course: Course, title: str) -> Slide:
     return Slide(title, "figures", lines=[Line(f.label, "figure", f.figure) for f in course.reach])
 
 
-def slide_title(course: Course, cohort: Cohort | None) -> Slide:
-    """The deck's first slide: the course's title and subtitle, the programme (the cohort's name, dates and place when set), the faculty."""
+def slide_title(course: Course, session: Session, cohort: Cohort | None) -> Slide:
+    """The deck's first slide: the session's title and subtitle, the programme (the cohort's name, dates and place when set), its faculty."""
     lines = [Line(course.track, "heading")] if course.track else []
     # The programme as the deck's title slide joins it to its organizations, with a dash; a cohort's own name instead.
     programme = " – ".join([course.programme, " and ".join(course.organizations)]) if course.organizations else course.programme
@@ -404,10 +404,10 @@ def slide_title(course: Course, cohort: Cohort | None) -> Slide:
         lines.append(Line(cohort.place))
     if cohort is not None and cohort.hosts:
         lines.append(Line(" and ".join(cohort.hosts)))
-    for person in course.faculty:
+    for person in session.faculty:
         lines.append(Line(person.name, "heading"))
         lines += [Line(role) for role in person.roles]
-    return Slide(course.title, "title", subtitle=course.subtitle, lines=lines)
+    return Slide(session.title, "title", subtitle=session.subtitle or "", lines=lines)
 
 
 def slide_closing(course: Course, address: str | None) -> Slide:

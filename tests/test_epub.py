@@ -118,7 +118,13 @@ def test_cover_contents_and_reading_order_follow_the_nav(site: Path) -> None:
         assert (first.filename, first.compress_type, book.read(first)) == ("mimetype", zipfile.ZIP_STORED, b"application/epub+zip")
     texts = spine_texts(path)
     cover = texts[0]
-    for words in (DATA.course.title, DATA.course.subtitle, DATA.course.session, DATA.course.centre, *(f.name for f in DATA.course.faculty)):
+    for words in (
+        DATA.course.title,
+        DATA.course.subtitle,
+        *(s.name for s in DATA.sessions.values()),
+        DATA.course.centre,
+        *(f.name for s in DATA.sessions.values() for f in s.faculty),
+    ):
         assert squash(words) in cover, words
     assert "Cohort" not in cover
     docs = documents(path)

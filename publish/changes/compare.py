@@ -21,11 +21,11 @@ from .side import Block, Side
 DATA_DIR_SHOWN = f"docs/{DATA_DIR}"
 
 
-KIND_TITLES = {"finding": "Findings", "prompt": "Prompts", "source": "Sources"}
+KIND_TITLES = {"finding": "Findings", "prompt": "Prompts", "source": "Sources", "session": "Sessions"}
 
 
 # The CourseData table that holds each kind of record.
-KIND_TABLES = {"finding": "findings", "source": "sources", "prompt": "prompts"}
+KIND_TABLES = {"finding": "findings", "source": "sources", "prompt": "prompts", "session": "sessions"}
 
 
 # A page's front matter says some things differently from a record, and so does a cohort manifest.

@@ -30,7 +30,7 @@ from macros.course import CourseModel, NavEntry
 from macros.downloads import EPUB_FOLDER, HOME_PAGE, PDF_FOLDER, READER_EPUB, WORKBOOK_PDF
 from macros.errors import ContentError, Problem
 from macros.last_updated import build_moment
-from macros.models import Course
+from macros.models import Course, Session
 from publish.built import BuiltSite
 from publish.pdf import content
 from publish.pdf.compose import EDITION_LABELS, PrintedCohort, print_setup
@@ -118,10 +118,11 @@ def workbook_pointer(block: Tag, site_url: str | None) -> Tag:
 class EpubBuilder:
     """Builds the EPUB course reader of one edition from one built site."""
 
-    def __init__(self, site: BuiltSite, settings: SiteSettings, course: Course, cohort: PrintedCohort | None, edition: Edition) -> None:
+    def __init__(self, site: BuiltSite, settings: SiteSettings, course: Course, session: Session, cohort: PrintedCohort | None, edition: Edition) -> None:
         self.site_dir = site.root.resolve()
         self.settings = settings
         self.course = course
+        self.session = session
         self.cohort = cohort
         self.edition = edition
         self.pages = load_pages(site, settings)
@@ -205,6 +206,7 @@ class EpubBuilder:
         return {
             "settings": self.settings,
             "course": self.course,
+            "session": self.session,
             "cohort": self.cohort,
             "edition_label": EDITION_LABELS[self.edition],
             "title": title,
@@ -303,7 +305,7 @@ def build_epub(
 ) -> BuiltEpub:
     """Write the EPUB course reader into the site's epub/ from the built pages; raises ContentError naming what to fix."""
     settings, course, cohort = print_setup(model, cohort_name, cohort_dates)
-    builder = EpubBuilder(site, settings, course, cohort, edition)
+    builder = EpubBuilder(site, settings, course, model.sessions[0], cohort, edition)
     problems = builder.check_offered()
     if problems:
         raise ContentError(problems)

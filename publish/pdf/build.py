@@ -90,7 +90,7 @@ def build_pdfs(
     stylesheet_problems = [stylesheet_problem(m) for m in stylesheet_warnings(stylesheet)]
     if stylesheet_problems:
         raise ContentError(stylesheet_problems)
-    builder = PdfBuilder(site, settings, course, cohort, edition)
+    builder = PdfBuilder(site, settings, course, model.sessions[0], cohort, edition)
     names = builder.document_names()
     problems = check_downloads(builder, set(names))
     if problems:

@@ -21,7 +21,7 @@ from macros.cohort import Edition
 from macros.course import CourseModel
 from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf, slides_offered
 from macros.errors import Problem
-from macros.models import Course
+from macros.models import Course, Session
 from publish.built import BuiltSite
 
 from . import content
@@ -95,17 +95,25 @@ class Document:
 class PdfBuilder:
     """Builds every PDF of one edition from one built site."""
 
-    def __init__(self, site: BuiltSite, settings: SiteSettings, course: Course, cohort: PrintedCohort | None, edition: Edition) -> None:
+    def __init__(self, site: BuiltSite, settings: SiteSettings, course: Course, session: Session, cohort: PrintedCohort | None, edition: Edition) -> None:
         self.site_dir = site.root
         self.settings = settings
         self.course = course
+        self.session = session
         self.cohort = cohort
         self.edition = edition
         self.pages = load_pages(site, settings)
         self._handout_pages: list[SitePage] | None = None
 
     def _common(self, kind: str) -> dict[str, Any]:
-        return {"kind": kind, "settings": self.settings, "course": self.course, "cohort": self.cohort, "edition_label": EDITION_LABELS[self.edition]}
+        return {
+            "kind": kind,
+            "settings": self.settings,
+            "course": self.course,
+            "session": self.session,
+            "cohort": self.cohort,
+            "edition_label": EDITION_LABELS[self.edition],
+        }
 
     def _prepared(self, pages: list[SitePage], *, lines: bool) -> Iterator[tuple[SitePage, Tag, dict[str, str]]]:
         """Printable copies of pages for one PDF, with ids prefixed and links resolved among them, made one at a time.

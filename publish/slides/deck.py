@@ -228,7 +228,7 @@ class _PageSlides:
 def build_deck(settings: SiteSettings, model: CourseModel) -> list[Slide]:
     """Every slide of the session in order: the title, each printed page's slides, the closing."""
     data = model.require()
-    slides = [render.slide_title(data.course, model.build.cohort)]
+    slides = [render.slide_title(data.course, model.sessions[0], model.build.cohort)]
     for src, title in nav_pages(settings.nav):
         if src == HOME_PAGE:
             continue
