@@ -17,9 +17,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
-from .data import _Reader, _schema_problems, read_yaml
+from .data import CourseData, _Reader, _schema_problems, read_yaml
 from .errors import Problem, closest, line_in
-from .models import Record, Text
+from .models import Record, Session, Text
 from .schedule import PARTS, parts_of, schedule_pages
 
 COHORTS_DIR = "cohorts"
@@ -52,6 +52,21 @@ class Group(Record):
     cities: Annotated[list[Text], Field(min_length=1)]
 
 
+def clock_of(value: Any) -> datetime.time | None:
+    """A `start_time:` as a time of day ("09:30"), or None when it is not one."""
+    match = CLOCK.match(value) if isinstance(value, str) else None
+    return datetime.time(int(match.group(1)), int(match.group(2))) if match else None
+
+
+class SessionStart(Record):
+    """When one session starts for a cohort (the manifest's `sessions:`), where it differs from the session's own day and
+    the cohort's `start_time:`."""
+
+    # Text, not a time or a date: checked by hand, for the same clear messages as the cohort's own.
+    start_time: Any = None
+    date: Any = None
+
+
 class Cohort(Record):
     """One cohort's manifest: only `name` is required; every other field is shown when set."""
 
@@ -68,6 +83,8 @@ class Cohort(Record):
     groups: list[Group] = Field(default_factory=list)
     # Minutes per part of each page of the schedule, e.g. {"what-to-expect": {"case": 20}}; checked by hand for clear messages.
     minutes: Any = None
+    # Each session's own start, by session id (docs/data/sessions.yml), e.g. {"opening": {"start_time": "14:00"}}.
+    sessions: dict[str, SessionStart] = Field(default_factory=dict)
 
     def minutes_for(self) -> dict[str, dict[str, int]]:
         """The minutes this cohort gives, page by page (empty when the manifest gives none)."""
@@ -75,9 +92,20 @@ class Cohort(Record):
 
     @property
     def clock(self) -> datetime.time | None:
-        """The session's start time, if the manifest sets one."""
-        match = CLOCK.match(self.start_time) if isinstance(self.start_time, str) else None
-        return datetime.time(int(match.group(1)), int(match.group(2))) if match else None
+        """The cohort's start time, if the manifest sets one."""
+        return clock_of(self.start_time)
+
+    def session_clock(self, session: Session) -> datetime.time | None:
+        """When a session starts: its own `start_time:` under `sessions:`, else the cohort's."""
+        own = self.sessions.get(session.id)
+        return clock_of(own.start_time) if own is not None and own.start_time is not None else self.clock
+
+    def session_date(self, session: Session) -> datetime.date | None:
+        """The day a session is on: its own `date:` under `sessions:`, else its `day:` counted from `start_date:`."""
+        own = self.sessions.get(session.id)
+        if own is not None and isinstance(own.date, datetime.date) and not isinstance(own.date, datetime.datetime):
+            return own.date
+        return self.start_date + datetime.timedelta(days=session.day - 1) if self.start_date is not None else None
 
     @property
     def dates(self) -> str:
@@ -155,6 +183,63 @@ def _check_minutes(cohort: Cohort, reader: _Reader, pages: dict[str, dict[str, A
     return problems
 
 
+def _clock_problem(value: Any, where: str, line: int) -> Problem:
+    """A `start_time:` that is not a time of day, with the quoted form to write."""
+    # YAML reads an unquoted 9:30 as 570 (base 60): show the author the quoted form.
+    if isinstance(value, int) and not isinstance(value, bool):
+        written = f"{value // 60}:{value % 60:02d}"
+        message = f"`start_time: {written}` without quotes is read by YAML as the number {value}, not a time of day."
+        hint = f'start_time: "{value // 60:02d}:{value % 60:02d}"'
+    else:
+        message, hint = f"`start_time: {value}` is not a time of day.", 'start_time: "HH:MM"'
+    return Problem(where, line, message, f"write it in quotes on the 24-hour clock: {hint}.")
+
+
+def _check_sessions(cohort: Cohort, reader: _Reader, data: CourseData) -> list[Problem]:
+    """The manifest's `sessions:` (sessions of docs/data/sessions.yml, a time of day, a date within the cohort's dates),
+    and each session's day within the cohort's dates."""
+    problems: list[Problem] = []
+    where = reader.display
+    first, last = cohort.start_date, cohort.end_date or cohort.start_date
+    for session_id, start in cohort.sessions.items():
+        if session_id not in data.sessions:
+            message = f"`sessions:` names '{session_id}', which is not a session in docs/data/sessions.yml."
+            problems.append(Problem(where, line_in(reader.text, session_id), message, closest(session_id, set(data.sessions))))
+            continue
+        if start.start_time is not None and clock_of(start.start_time) is None:
+            problems.append(_clock_problem(start.start_time, where, reader.line_of(("sessions", session_id, "start_time"))))
+        if start.date is None:
+            continue
+        line = reader.line_of(("sessions", session_id, "date"))
+        if not isinstance(start.date, datetime.date) or isinstance(start.date, datetime.datetime):
+            message = f"`date: {start.date}` (session '{session_id}') is not a day of the calendar."
+            problems.append(Problem(where, line, message, "write the day as year-month-day, e.g. `date: 2030-03-04`, with no time and no quotes."))
+        elif first is None or last is None:
+            message = f"session '{session_id}' has a `date:`, but the cohort has no `start_date:`."
+            problems.append(Problem(where, line, message, "add the cohort's `start_date:` (and `end_date:`) first."))
+        elif not first <= start.date <= last:
+            message = f"`date: {start.date}` (session '{session_id}') is outside the cohort's dates, {first} to {last}."
+            problems.append(Problem(where, line, message, "give a date from `start_date:` to `end_date:`, or change those dates."))
+    if first is None or last is None:
+        return problems
+    for session in data.sessions.values():
+        own = cohort.sessions.get(session.id)
+        if (own is not None and own.date is not None) or session.day <= (last - first).days + 1:
+            continue
+        file, _ = data.where[session.id]
+        day_line = data.session_lines.get((session.id, "day"), 1)
+        message = (
+            f"session '{session.id}' is on day {session.day} of a cohort (`day:` at {file}:{day_line}), "
+            f"but this cohort's dates, {first} to {last}, have {(last - first).days + 1}."
+        )
+        fix = (
+            f"set `end_date: {first + datetime.timedelta(days=session.day - 1)}` (or later), "
+            f"or give the session its date here: `sessions:`, then `{session.id}:`, then `date: YYYY-MM-DD`."
+        )
+        problems.append(Problem(where, reader.line_of(("end_date" if cohort.end_date else "start_date",)), message, fix))
+    return problems
+
+
 def _check_dates(raw: dict[str, Any], reader: _Reader) -> list[Problem]:
     """`start_date:` and `end_date:` must each be a day that exists, written YYYY-MM-DD (YAML reads that as a date)."""
     problems = []
@@ -173,21 +258,12 @@ def _check_dates(raw: dict[str, Any], reader: _Reader) -> list[Problem]:
     return problems
 
 
-def _check_manifest(cohort: Cohort, reader: _Reader, schedule: dict[str, dict[str, Any]]) -> list[Problem]:
+def _check_manifest(cohort: Cohort, reader: _Reader, schedule: dict[str, dict[str, Any]], data: CourseData | None) -> list[Problem]:
     """What the schema alone cannot see: the clock, the time zone, the dates' order, the groups' cities, the minutes."""
     problems: list[Problem] = []
     where = reader.display
     if cohort.start_time is not None and cohort.clock is None:
-        value = cohort.start_time
-        # YAML reads an unquoted 9:30 as 570 (base 60): show the author the quoted form.
-        line = reader.line_of(("start_time",))
-        if isinstance(value, int) and not isinstance(value, bool):
-            written = f"{value // 60}:{value % 60:02d}"
-            message = f"`start_time: {written}` without quotes is read by YAML as the number {value}, not a time of day."
-            hint = f'start_time: "{value // 60:02d}:{value % 60:02d}"'
-        else:
-            message, hint = f"`start_time: {value}` is not a time of day.", 'start_time: "HH:MM"'
-        problems.append(Problem(where, line, message, f"write it in quotes on the 24-hour clock: {hint}."))
+        problems.append(_clock_problem(cohort.start_time, where, reader.line_of(("start_time",))))
     if cohort.time_zone is not None:
         try:
             zoneinfo.ZoneInfo(cohort.time_zone)
@@ -234,12 +310,14 @@ def _check_manifest(cohort: Cohort, reader: _Reader, schedule: dict[str, dict[st
                 problems.append(Problem(where, line, f"'{city}' is in group '{seen[city]}' and again in group '{group.name}'.", "keep each city in one group."))
             else:
                 seen[city] = group.name
-    return problems + _check_minutes(cohort, reader, schedule)
+    sessions = _check_sessions(cohort, reader, data) if data is not None else []
+    return problems + sessions + _check_minutes(cohort, reader, schedule)
 
 
-def read_manifest(path: Path, schedule: dict[str, dict[str, Any]] | None = None) -> tuple[Cohort | None, list[Problem]]:
+def read_manifest(path: Path, schedule: dict[str, dict[str, Any]] | None = None, data: CourseData | None = None) -> tuple[Cohort | None, list[Problem]]:
     """One cohort manifest, validated against the schedule's pages (their `minutes:`, keyed as a manifest names them;
-    read from the docs/ folder beside cohorts/ when not given); never raises, returns every problem instead."""
+    read from the docs/ folder beside cohorts/ when not given) and, given the course's data, its sessions; never raises,
+    returns every problem instead."""
     raw, reader, problems = read_yaml(path)
     if problems:
         return None, problems
@@ -261,5 +339,5 @@ def read_manifest(path: Path, schedule: dict[str, dict[str, Any]] | None = None)
         return None, problems + _schema_problems(error, Cohort, reader, (), "the cohort manifest")
     if schedule is None:
         schedule = schedule_pages(path.parent.parent / "docs")
-    problems += _check_manifest(cohort, reader, schedule)
+    problems += _check_manifest(cohort, reader, schedule, data)
     return (None, problems) if problems else (cohort, [])

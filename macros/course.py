@@ -198,6 +198,18 @@ class CourseModel:
         """A session's pages in reading order."""
         return [page for page in self.nav_pages if self.session_ids.get(page.src_path) == session.id]
 
+    def session_groups(
+        self, pages: list[CoursePage] | None = None, *, here: str | None = None, session: str | None = None
+    ) -> list[tuple[Session | None, list[CoursePage]]]:
+        """Pages (the nav's, by default) grouped by session, in nav order: the session named; else the session of the page
+        `here`; else every session in turn. A course without sessions is one group of every page, under None."""
+        pages = self.nav_pages if pages is None else pages
+        if not self.sessions or self.data is None:
+            return [(None, pages)]
+        own = self.session_of(here) if here is not None else None
+        chosen = [self.data.sessions[session]] if session is not None else [own] if own is not None else self.sessions
+        return [(record, [page for page in pages if self.session_ids.get(page.src_path) == record.id]) for record in chosen]
+
     def require(self) -> CourseData:
         """The data, or ContentError with every problem that kept the model from loading."""
         if self.problems or self.data is None:
@@ -348,7 +360,7 @@ def model_of_config(
     # Every manifest is data too (checked by make check and every build); the chosen one is the build's cohort.
     schedule = {page_key(src): minutes for src, page in pages.items() if (minutes := minutes_in(page.meta)) is not None}
     folder = settings.root / COHORTS_DIR
-    manifests = {path.stem: read_manifest(path, schedule) for path in sorted(folder.glob("*.yml"))} if folder.is_dir() else {}
+    manifests = {path.stem: read_manifest(path, schedule, data) for path in sorted(folder.glob("*.yml"))} if folder.is_dir() else {}
     chosen_cohort: Cohort | None = None
     if cohort_id != GENERIC:
         if cohort_id not in manifests:

@@ -19,7 +19,7 @@ from mkdocs.utils import get_relative_url
 from . import diagrams, render
 from .cohort import current_build
 from .data import TRIANGLE, CourseData
-from .models import Finding, Item, Prompt
+from .models import Finding, Item, Prompt, Session
 from .schedule import RunOfShow, load_segments, run_of_show
 from .slide import Slide
 
@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from .course import CourseModel, CoursePage
 
 RESOURCES_PAGE = "resources.md"
-IdKind = Literal["finding", "source", "prompt", "reflection", "discussion", "case", "study", "quote", "epilogue", "theme", "stage", "cycle", "triangle"]
+IdKind = Literal[
+    "finding", "source", "prompt", "reflection", "discussion", "case", "study", "quote", "epilogue", "theme", "stage", "cycle", "triangle", "session"
+]
 
 
 @dataclass
@@ -46,6 +48,15 @@ class PageContext:
     # For the slides only (publish/slides): the heading the call sits under, and the page's address online when known.
     heading: str = ""
     address: str | None = None
+
+    @property
+    def sessions(self) -> list[Session]:
+        """The course's sessions in nav order (none without a course model)."""
+        return self.course.sessions if self.course is not None else []
+
+    def session_groups(self, session: str | None = None) -> list[tuple[Session | None, list[CoursePage]]]:
+        """The nav's pages of the session named, else of this page's session, else of each session in turn (CourseModel.session_groups)."""
+        return self.course.session_groups(self.pages, here=self.src_path, session=session) if self.course is not None else [(None, self.pages)]
 
     def href(self, source_id: str) -> str:
         """A link from this page to a source's full reference."""
@@ -414,6 +425,8 @@ def _valid_ids(data: CourseData, takes: IdKind) -> set[str]:
         return {s.id for s in data.sources.values() if s.kind == "study"}
     if takes == "theme":
         return set(data.course.resource_themes)
+    if takes == "session":
+        return set(data.sessions)
     if takes == "stage":
         return {str(n) for n in data.findings[TRIANGLE].stages} if TRIANGLE in data.findings else set()
     return set()
@@ -431,30 +444,41 @@ def cohort() -> str:
     return render.render_cohort(build.cohort_id, build.cohort, get_relative_url(build.calendar, current.get().url or ".") if build.calendar else None)
 
 
-@macro(None, "schedule()")
-def schedule() -> str:
-    """The session's parts in order with their minutes, clock times once the cohort gives them, and "Add to calendar" when it has dates."""
+@macro("session", 'schedule("opening")')
+def schedule(session: str | None = None) -> str:
+    """A session's parts with their minutes, clock times once the cohort gives them and "Add to calendar"; no id: this page's session, or all."""
+    # On a page of no session, every session is shown, each under a heading of its name and title.
     build = current_build.get()
     cohort = build.cohort
     here = current.get()
     manifest = f"cohorts/{build.cohort_id}.yml" if cohort is not None else None
     links = {p.src_path: get_relative_url(p.url, here.url or ".") for p in here.pages}
     calendar = get_relative_url(build.calendar, here.url or ".") if build.calendar else None
-    return render.render_schedule(
-        _run_of_show(), cohort.clock if cohort else None, cohort.time_zone if cohort else None, manifest, build.facilitator, links, calendar
-    )
+    runs = _runs_of_show(session)
+    shown = []
+    for record, show in runs:
+        start = (cohort.session_clock(record) if record is not None else cohort.clock) if cohort is not None else None
+        # With more than one session, each says which day of the cohort it is on.
+        day = cohort.session_date(record) if cohort is not None and record is not None and len(here.sessions) > 1 else None
+        zone = cohort.time_zone if cohort else None
+        table = render.render_schedule(show, start, zone, manifest, build.facilitator, links, day=day)
+        shown.append(f"## {render.session_heading(record)}\n\n{table}" if record is not None and len(runs) > 1 else table)
+    # The calendar's link follows the schedule on the next line, as one block of HTML.
+    return "\n".join(part for part in ("\n\n".join(shown), render.render_calendar(calendar) if calendar else "") if part)
 
 
-def _run_of_show() -> RunOfShow:
-    """The session's parts in order, with the build's cohort's minutes."""
+def _runs_of_show(session: str | None) -> list[tuple[Session | None, RunOfShow]]:
+    """The run of show of the session named, else of this page's session, else of every session (each with its pages and
+    the build's cohort's minutes; segments numbered from 1 in each)."""
     cohort = current_build.get().cohort
-    pages = ((p.src_path, p.meta) for p in current.get().pages)
-    return run_of_show(load_segments(pages, cohort.minutes_for() if cohort is not None else None))
+    here = current.get()
+    minutes = cohort.minutes_for() if cohort is not None else None
+    return [(record, run_of_show(load_segments(((p.src_path, p.meta) for p in pages), minutes))) for record, pages in here.session_groups(session)]
 
 
 @slides_of(schedule)
-def schedule_slides() -> list[Slide]:
-    return [render.slide_plan(_run_of_show(), current.get().heading)]
+def schedule_slides(session: str | None = None) -> list[Slide]:
+    return [render.slide_plan(show, current.get().heading) for _, show in _runs_of_show(session)]
 
 
 @macro(None, "discussion_logistics()")

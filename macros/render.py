@@ -367,6 +367,12 @@ def render_key_points(points: list[str]) -> str:
     return _lines("## Key points", "", _admonition("tip", "cw-key-points", "Take away", body))
 
 
+def session_heading(session: Session) -> str:
+    """How a heading names a session: its name and its title ('Opening session: Leading Collaboration in Cities'), escaped."""
+    named = session.title if session.name == session.title else f"{session.name}: {session.title}"
+    return str(escape(named))
+
+
 def render_faculty(faculty: list[Faculty]) -> str:
     """Faculty names with their roles."""
     people = []
@@ -539,11 +545,12 @@ def render_schedule(
     manifest: str | None = None,
     facilitator: bool = False,
     links: Mapping[str, str] | None = None,
-    calendar: str | None = None,
+    *,
+    day: datetime.date | None = None,
 ) -> str:
     """The run of show: clock times when the start and every part's minutes are known, else the order of the parts with the minutes that are.
 
-    links: each page's address from the page showing the schedule, by its path in docs/; calendar: the cohort's calendar file, when it has one.
+    links: each page's address from the page showing the schedule, by its path in docs/; day: the session's date, said first when given.
     The facilitator edition adds what is not set yet and where to set it (manifest: the cohort's file, None for the generic course).
     """
     timed = start is not None and not show.missing
@@ -564,7 +571,8 @@ def render_schedule(
             f"To show participants clock times, give every part its minutes under <code>minutes:</code> and the session's <code>start_time:</code> in {where}."
         )
         note = f'<p class="cw-schedule-missing">{" ".join(gaps)}</p>'
-    return _lines('<div class="cw-schedule">', shown, total, note, "</div>", render_calendar(calendar) if calendar else "")
+    on = f'<p class="cw-schedule-day">On {day.day} {day:%B %Y}</p>' if day is not None else ""
+    return _lines('<div class="cw-schedule">', on, shown, total, note, "</div>")
 
 
 def render_logistics(discussions: list[Prompt], cohort: Cohort | None) -> str:

@@ -33,6 +33,7 @@ KIND_WORDS = {
     "epilogue": "case with an epilogue in docs/data/sources.yml",
     "theme": "resource theme in docs/data/course.yml",
     "stage": "stage of the strategic triangle",
+    "session": "session in docs/data/sessions.yml (none: this page's session)",
     "cycle": "finding in docs/data/findings.yml with 3 to 6 items, none with a group or a stage",
     "triangle": "finding in docs/data/findings.yml with three groups and items without a group",
 }

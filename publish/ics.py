@@ -5,8 +5,9 @@ without dates has no calendar and pages offer none. The file holds:
 
 - one event for each day from `start_date` to `end_date`, at `start_time` in `time_zone` (with the zone's VTIMEZONE)
   when the manifest gives both, else all day;
-- when every part of the session has a clock time (a start time, a time zone and every part's minutes), one event per
-  part on the cohort's first day, the day the session opens;
+- for each session (docs/data/sessions.yml) whose parts all have a clock time (a start time, a time zone and every
+  part's minutes), one event per part on the session's own day: its `day:` counted from `start_date`, or the date the
+  manifest gives it under `sessions:`, at its own `start_time:` there or the cohort's;
 - `place` as each event's LOCATION and, when the site's address is known (SITE_URL), the page's address as its
   DESCRIPTION (the home page for a day, the part's own page for a part).
 
@@ -27,7 +28,6 @@ import datetime
 import os
 import uuid
 import zoneinfo
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from pydantic import ValidationError
 
 from macros.cohort import COHORTS_DIR, Cohort
 from macros.course import CourseModel
+from macros.models import Session
 from macros.revision import git, git_text
 from macros.schedule import PARTS, load_segments, minutes_in, run_of_show
 from publish.pdf.site import page_url
@@ -77,30 +78,38 @@ def days(cohort: Cohort) -> list[datetime.date]:
     return [cohort.start_date + datetime.timedelta(days=n) for n in range((last - cohort.start_date).days + 1)]
 
 
-def occasions(cohort: Cohort, pages: Iterable[tuple[str, dict[str, Any]]], site_url: str | None) -> list[Occasion]:
-    """The cohort's events: one per day, then the session's parts on its first day when each has a clock time."""
+# Each session with its pages of the schedule, (src, front matter) in reading order; None for a course without sessions.
+Sessions = list[tuple[Session | None, list[tuple[str, dict[str, Any]]]]]
+
+
+def occasions(cohort: Cohort, sessions: Sessions, site_url: str | None) -> list[Occasion]:
+    """The cohort's events: one per day, then each session's parts on its own day when each has a clock time."""
     dates = days(cohort)
     if not dates:
         return []
     zone = zoneinfo.ZoneInfo(cohort.time_zone) if cohort.time_zone else None
-    clock = cohort.clock
     home = site_url or None
     found = []
     for number, day in enumerate(dates, start=1):
         summary = cohort.name if len(dates) == 1 else f"{cohort.name}, day {number} of {len(dates)}"
-        start: datetime.date | datetime.datetime = datetime.datetime.combine(day, clock, tzinfo=zone) if zone and clock else day
+        start: datetime.date | datetime.datetime = datetime.datetime.combine(day, cohort.clock, tzinfo=zone) if zone and cohort.clock else day
         found.append(Occasion(f"day-{number}", summary, start, None, cohort.place, home))
-    show = run_of_show(load_segments(pages, cohort.minutes_for()))
-    if zone is None or clock is None or show.missing:
-        return found
-    opening = datetime.datetime.combine(dates[0], clock, tzinfo=zone)
-    for slot in show.slots:
-        assert slot.start is not None and slot.minutes is not None  # every part is timed (show.missing is empty)
-        begins = opening + datetime.timedelta(minutes=slot.start)
-        address = site_url + page_url(slot.segment.src) if site_url else None
-        summary = f"{slot.segment.label}: {PARTS[slot.part]}"
-        ends = begins + datetime.timedelta(minutes=slot.minutes)
-        found.append(Occasion(f"part/{slot.segment.src}/{slot.part}", summary, begins, ends, cohort.place, address))
+    for session, pages in sessions:
+        clock = cohort.session_clock(session) if session is not None else cohort.clock
+        on = cohort.session_date(session) if session is not None else dates[0]
+        show = run_of_show(load_segments(pages, cohort.minutes_for()))
+        if zone is None or clock is None or on is None or show.missing:
+            continue
+        opening = datetime.datetime.combine(on, clock, tzinfo=zone)
+        # With more than one session, each part says whose it is: every session numbers its segments from 1.
+        named = f"{session.name} · " if session is not None and len(sessions) > 1 else ""
+        for slot in show.slots:
+            assert slot.start is not None and slot.minutes is not None  # every part is timed (show.missing is empty)
+            begins = opening + datetime.timedelta(minutes=slot.start)
+            address = site_url + page_url(slot.segment.src) if site_url else None
+            summary = f"{named}{slot.segment.label}: {PARTS[slot.part]}"
+            ends = begins + datetime.timedelta(minutes=slot.minutes)
+            found.append(Occasion(f"part/{slot.segment.src}/{slot.part}", summary, begins, ends, cohort.place, address))
     return found
 
 
@@ -140,8 +149,10 @@ def _files_at(root: Path, revisions: list[str], paths: list[str]) -> list[dict[s
     return found
 
 
-def history(root: Path, manifest: str, sources: list[str], site_url: str | None) -> list[tuple[int, dict[str, tuple[str, ...]]]]:
-    """Each commit that changed the manifest or a page of the session, oldest first: (author time, each event's time and place then)."""
+def history(root: Path, manifest: str, sessions: list[tuple[Session | None, list[str]]], site_url: str | None) -> list[tuple[int, dict[str, tuple[str, ...]]]]:
+    """Each commit that changed the manifest or a page of the schedule, oldest first: (author time, each event's time and place
+    then), each page in the session it is in now."""
+    sources = [src for _, srcs in sessions for src in srcs]
     paths = [manifest, *(f"docs/{src}" for src in sources)]
     commits = [line.split() for line in reversed((git_text(root, "log", "--format=%H %at", "--", *paths) or "").splitlines())]
     revisions = []
@@ -149,9 +160,9 @@ def history(root: Path, manifest: str, sources: list[str], site_url: str | None)
         cohort = _cohort_of(texts.get(manifest))
         if cohort is None:
             continue
-        pages = [(src, get_data(texts[f"docs/{src}"])[1]) for src in sources if f"docs/{src}" in texts]
+        then = [(session, [(src, get_data(texts[f"docs/{src}"])[1]) for src in srcs if f"docs/{src}" in texts]) for session, srcs in sessions]
         try:
-            events = occasions(cohort, pages, site_url)
+            events = occasions(cohort, then, site_url)
         except (ValueError, TypeError, KeyError):
             continue  # a revision make check would have refused (an unknown zone, minutes that are not numbers) made no calendar
         revisions.append((int(stamp), {o.uid: o.when_and_where for o in events}))
@@ -176,12 +187,15 @@ def make_calendar(model: CourseModel) -> bytes | None:
     cohort = build.cohort
     if cohort is None or cohort.start_date is None:
         return None
-    pages = [(page.src_path, page.meta) for page in model.nav_pages if minutes_in(page.meta) is not None]
-    now = occasions(cohort, pages, site_url)
+    sessions: Sessions = [
+        (session, [(page.src_path, page.meta) for page in pages if minutes_in(page.meta) is not None]) for session, pages in model.session_groups()
+    ]
+    now = occasions(cohort, sessions, site_url)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     head = git_text(root, "log", "-1", "--format=%at")
     uncommitted = int(epoch) if epoch else int(head) if head else 0
-    past = history(root, f"{COHORTS_DIR}/{build.cohort_id}.yml", [src for src, _ in pages], site_url) if head else []
+    sources = [(session, [src for src, _ in pages]) for session, pages in sessions]
+    past = history(root, f"{COHORTS_DIR}/{build.cohort_id}.yml", sources, site_url) if head else []
     changes = revisions_of(now, past, uncommitted)
 
     calendar = icalendar.Calendar()
