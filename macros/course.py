@@ -198,6 +198,10 @@ class CourseModel:
         """A session's pages in reading order."""
         return [page for page in self.nav_pages if self.session_ids.get(page.src_path) == session.id]
 
+    def section_of(self, src: str) -> str | None:
+        """The title of the nav's outermost section that holds a page, or None for a page at the nav's top level."""
+        return next((within[0] for entry, within in nav_sections(self.nav) if entry.src == src and within), None)
+
     def session_groups(
         self, pages: list[CoursePage] | None = None, *, here: str | None = None, session: str | None = None
     ) -> list[tuple[Session | None, list[CoursePage]]]:

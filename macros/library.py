@@ -19,7 +19,7 @@ from mkdocs.utils import get_relative_url
 from . import diagrams, render
 from .cohort import current_build
 from .data import TRIANGLE, CourseData
-from .models import Finding, Item, Prompt, Session
+from .models import Finding, Item, Session
 from .schedule import RunOfShow, load_segments, run_of_show
 from .slide import Slide
 
@@ -270,18 +270,33 @@ def all_reflections() -> str:
     """Every reflection prompt of the course in course order, under the page that asks it, each with the reader's saved answer."""
     page = current.get()
     reflections = {p.id: p for p in page.data.prompts.values() if p.kind == "reflection"}
-    groups: list[tuple[str, str | None, list[Prompt]]] = []
+    # With more than one session, each page's prompts sit under its session's heading (a page of none, under its nav section's).
+    grouped = len(page.sessions) > 1 and page.course is not None
+    groups: list[render.JournalGroup] = []
     for course_page in page.pages:
         if course_page.src_path == page.src_path:
             continue
         asked = page.course.reflections(course_page.src_path) if page.course is not None else reflections_in(course_page.text or "")
         ids = [i for i in asked if i in reflections]
         if ids:
-            groups.append((course_page.title, get_relative_url(course_page.url, page.url or "."), [reflections.pop(i) for i in dict.fromkeys(ids)]))
+            href = get_relative_url(course_page.url, page.url or ".")
+            within = _part_of(course_page.src_path) if grouped else None
+            groups.append(render.JournalGroup(course_page.title, href, [reflections.pop(i) for i in dict.fromkeys(ids)], within))
     if reflections:
         # Prompts that no page in the nav asks yet still belong in the journal.
-        groups.append(("More reflections", None, list(reflections.values())))
+        groups.append(render.JournalGroup("More reflections", None, list(reflections.values()), "More reflections" if grouped else None))
     return render.render_reflection_journal(groups)
+
+
+def _part_of(src: str) -> str:
+    """The heading a page sits under when a list groups by session: its session's, else its nav section's, else the course's."""
+    model = current.get().course
+    assert model is not None
+    session = model.session_of(src)
+    if session is not None:
+        return render.session_heading(session)
+    section = model.section_of(src)
+    return str(render.escape(section)) if section else "The course"
 
 
 @macro("source", 'cite("entry-points-study")')
@@ -345,9 +360,39 @@ def study_slides(id: str) -> list[Slide]:
 
 @macro("theme", 'resource_list("collaborative-governance")')
 def resource_list(theme: str) -> str:
-    """Full references of the works the session cites under one resource theme."""
+    """Full references of the works the course cites under one resource theme (on a page of no session, by session when there are several)."""
     page = current.get()
-    return render.render_reference_list([s for s in page.data.sources.values() if s.theme == theme])
+    works = [s for s in page.data.sources.values() if s.theme == theme]
+    if len(page.sessions) < 2 or page.course is None or page.course.session_of(page.src_path) is not None:
+        return render.render_reference_list(works)
+    # Each work under the first session that lists the theme and shows it; works no such session shows come last.
+    out, left = [], works
+    for session in page.sessions:
+        if theme not in session.resource_themes:
+            continue
+        shown = _sources_shown(session)
+        mine = [work for work in left if work.id in shown]
+        left = [work for work in left if work.id not in shown]
+        if mine:
+            out.append(f"### {render.session_heading(session)}\n\n{render.render_reference_list(mine)}")
+    if left:
+        out.append(render.render_reference_list(left))
+    return "\n\n".join(out)
+
+
+def _sources_shown(session: Session) -> set[str]:
+    """The sources a session's pages show: named by a macro call, or the source of a finding one shows."""
+    page = current.get()
+    assert page.course is not None
+    found: set[str] = set()
+    for course_page in page.course.session_pages(session):
+        for spec, args, _ in page.course.checked(course_page.src_path).checker.calls:
+            named = DRAWINGS[spec.name][1] if spec.name in DRAWINGS and DRAWINGS[spec.name][1] else args[0] if args else None
+            if isinstance(named, str) and named in page.data.findings:
+                found.add(page.data.findings[named].source)
+            elif isinstance(named, str) and named in page.data.sources:
+                found.add(named)
+    return found
 
 
 @slides_of(resource_list)

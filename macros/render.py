@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from markupsafe import escape
 
@@ -421,8 +422,20 @@ def slide_closing(course: Course, address: str | None) -> Slide:
     return Slide(course.closing_credit or course.title, "closing", subtitle=course.centre, address=address)
 
 
-def render_reflection_journal(groups: list[tuple[str, str | None, list[Prompt]]]) -> str:
-    """The 'My reflections' body: a spot for the journal's buttons, then each page's prompts under its title."""
+@dataclass(frozen=True)
+class JournalGroup:
+    """The prompts one page asks, for My reflections: its title, its address from there (None for prompts no page asks) and
+    the heading it sits under when the journal groups by session (escaped; None when it does not)."""
+
+    title: str
+    href: str | None
+    prompts: list[Prompt]
+    within: str | None = None
+
+
+def render_reflection_journal(groups: list[JournalGroup]) -> str:
+    """The 'My reflections' body: a spot for the journal's buttons, then each page's prompts under its title (and, grouped,
+    each session's pages under its heading)."""
     out = [
         _lines(
             '<div class="cw-journal-all">',
@@ -431,13 +444,24 @@ def render_reflection_journal(groups: list[tuple[str, str | None, list[Prompt]]]
             "</div>",
         )
     ]
-    for title, href, prompts in groups:
-        back = f'<p class="cw-journal-from">Asked on the page <a href="{escape(href)}">{escape(title)}</a>.</p>' if href else ""
+    within: str | None = None
+    for group in groups:
+        level = "##"
+        if group.within is not None:
+            level = "###"
+            if group.within != within:
+                within = group.within
+                out.append(f"## {within} {{ data-search-exclude }}")
+        back = f'<p class="cw-journal-from">Asked on the page <a href="{escape(group.href)}">{escape(group.title)}</a>.</p>' if group.href else ""
+        session = f' data-session="{group.within}"' if group.within is not None else ""
         # Kept out of search: each prompt's own page should be the one a search finds.
         section = _lines(
-            f'<div class="cw-journal-page" data-page-title="{escape(title)}" data-search-exclude>', back, (render_prompt(p) for p in prompts), "</div>"
+            f'<div class="cw-journal-page" data-page-title="{escape(group.title)}"{session} data-search-exclude>',
+            back,
+            (render_prompt(p) for p in group.prompts),
+            "</div>",
         )
-        out += [f"## {escape(title)} {{ data-search-exclude }}", section]
+        out += [f"{level} {escape(group.title)} {{ data-search-exclude }}", section]
     return "\n\n".join(out)
 
 

@@ -5,23 +5,50 @@ The fixture session (tests/fixtures/session) goes into a copy of the project onl
 
 from __future__ import annotations
 
+import datetime
 import sys
+import zoneinfo
 from pathlib import Path
 
-from conftest import FIXTURE_SESSION, ROOT, add_fixture_session, copy_project, run, soup_of
+import pytest
+from conftest import FIXTURE_SESSION, FIXTURES, ROOT, add_fixture_session, copy_project, run, soup_of, squash, time_every_part
+from ical.calendar_stream import IcsCalendarStream
+
+from macros.cohort import read_manifest
+from macros.course import load_model
+from macros.models import Session
+
+# A two-day cohort for the fixture session's build: the opening on day 1 at the cohort's start time, the fixture session
+# on day 2 (its `day:`) at its own start time (the manifest's `sessions:`).
+COHORT = "two-days"
+SESSION_START = 'sessions:\n  fictional-test-session:\n    start_time: "14:00"\n'
 
 
-def test_a_fictional_second_session_passes_the_content_checks_and_builds(tmp_path: Path) -> None:
-    project = add_fixture_session(copy_project(tmp_path / "course"))
-    pages = sorted(p.relative_to(FIXTURE_SESSION / "docs").as_posix() for p in (FIXTURE_SESSION / "docs").rglob("*.md"))
-    assert pages and not any((ROOT / "docs" / src).exists() for src in pages), "the fixture session must never be in the real course"
+@pytest.fixture(scope="module")
+def session_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project copy with the fixture session and a two-day cohort, checked and built once (no PDFs) for every test here."""
+    project = add_fixture_session(copy_project(tmp_path_factory.mktemp("sessions") / "course"))
+    text = (FIXTURES / "cohorts" / "dated.yml").read_text(encoding="utf-8")
+    manifest = project / "cohorts" / f"{COHORT}.yml"
+    manifest.write_text(text.replace("minutes:\n", SESSION_START + "minutes:\n", 1), encoding="utf-8")
+    time_every_part(manifest)
     check = run([sys.executable, "-m", "macros.check"], cwd=project)
     assert check.returncode == 0, check.stdout + check.stderr
-    out = tmp_path / "site"
-    built = run([sys.executable, "-m", "publish", "--no-pdf", "--site-dir", str(out)], cwd=project)
+    out = project / "site"
+    built = run([sys.executable, "-m", "publish", "--no-pdf", "--cohort", COHORT, "--site-dir", str(out)], cwd=project)
     assert built.returncode == 0, built.stdout + built.stderr
+    return out
+
+
+def fixture_pages() -> list[str]:
+    return sorted(p.relative_to(FIXTURE_SESSION / "docs").as_posix() for p in (FIXTURE_SESSION / "docs").rglob("*.md"))
+
+
+def test_a_fictional_second_session_passes_the_content_checks_and_builds(session_site: Path) -> None:
+    pages = fixture_pages()
+    assert pages and not any((ROOT / "docs" / src).exists() for src in pages), "the fixture session must never be in the real course"
     # Each of its pages is built, and each of its records is shown on them.
-    shown = "".join(str(soup_of(out, src).select_one("article")) for src in pages)
+    shown = "".join(str(soup_of(session_site, src).select_one("article")) for src in pages)
     expected = [
         'data-source="fictional-test-case"',
         'data-finding="fictional-test-finding"',
@@ -29,6 +56,73 @@ def test_a_fictional_second_session_passes_the_content_checks_and_builds(tmp_pat
         'data-prompt="fictional-test-discussion"',
     ]
     assert [record for record in expected if record not in shown] == []
+
+
+def sessions_of(project: Path) -> list[tuple[Session, list[str]]]:
+    """Each session of a project as the data and the nav give it, with its pages in nav order."""
+    model = load_model(project / "mkdocs.yml")
+    return [(session, [page.src_path for page in model.session_pages(session)]) for session in model.sessions]
+
+
+def heading_of(session: Session) -> str:
+    return session.title if session.name == session.title else f"{session.name}: {session.title}"
+
+
+def test_each_session_has_its_own_schedule_numbered_from_1_on_its_own_day_and_start(session_site: Path) -> None:
+    project = session_site.parent
+    sessions = sessions_of(project)
+    assert len(sessions) > 1
+    cohort, problems = read_manifest(project / "cohorts" / f"{COHORT}.yml")
+    assert cohort is not None and cohort.start_date is not None and cohort.time_zone is not None, problems
+    calendar = IcsCalendarStream.calendar_from_ics((session_site / "calendar" / f"{COHORT}.ics").read_text(encoding="utf-8"))
+    for session, pages in sessions:
+        shown_on = [src for src in pages if soup_of(session_site, src).select_one("article .cw-schedule") is not None]
+        assert shown_on, f"no page of session {session.id} shows its schedule"
+        schedule = soup_of(session_site, shown_on[0]).select_one("article .cw-schedule")
+        assert schedule is not None
+        # Its own pages only, its segments numbered 1, 2, ... in its own nav order.
+        rows = schedule.select("table.cw-schedule-table tr[data-page]")
+        assert rows and {str(row["data-page"]) for row in rows} <= set(pages), session.id
+        labels = list(dict.fromkeys(row.select("td")[1].get_text() for row in rows))
+        numbers = [int(label.split(" · ")[0]) for label in labels if " · " in label]
+        assert numbers and numbers == list(range(1, len(numbers) + 1)), (session.id, labels)
+        # On its own day of the cohort, at its own start (the manifest's `sessions:`, else the cohort's).
+        date = cohort.start_date + datetime.timedelta(days=session.day - 1)
+        start = cohort.sessions[session.id].start_time if session.id in cohort.sessions else cohort.start_time
+        assert f"On {date.day} {date:%B %Y}" in schedule.get_text(" "), session.id
+        assert schedule.select_one("table.cw-schedule-table")["data-start"] == start, session.id  # type: ignore[index]
+        # The calendar holds its parts on that day from that start, each named with the session.
+        hours, minutes = map(int, str(start).split(":"))
+        parts = sorted(e.dtstart for e in calendar.events if e.dtend is not None and str(e.summary).startswith(f"{session.name} · "))
+        assert len(parts) == len(schedule.select("table.cw-schedule-table tr[data-part]:not(.cw-end)")), session.id
+        assert parts[0] == datetime.datetime(date.year, date.month, date.day, hours, minutes, tzinfo=zoneinfo.ZoneInfo(cohort.time_zone)), session.id
+
+
+def test_my_reflections_and_resources_group_by_session_and_keep_every_prompt_and_work(session_site: Path) -> None:
+    project = session_site.parent
+    sessions = sessions_of(project)
+    journal = soup_of(session_site, "my-reflections.md").select_one("article")
+    assert journal is not None
+    headings = [squash(h.get_text()).rstrip("¶") for h in journal.select("h2")]
+    for session, pages in sessions:
+        asked = [block["data-prompt"] for src in pages for block in soup_of(session_site, src).select("article .cw-reflection[data-prompt]")]
+        if not asked:
+            continue
+        # The session's heading, then each of its pages' prompts, every one kept with its id (the journal's key).
+        assert squash(heading_of(session)) in headings, session.id
+        grouped = [block["data-prompt"] for block in journal.select(f'.cw-journal-page[data-session="{heading_of(session)}"] .cw-reflection[data-prompt]')]
+        assert grouped == list(dict.fromkeys(asked)), session.id
+    every = {p.id for p in load_model(project / "mkdocs.yml").require().prompts.values() if p.kind == "reflection"}
+    assert sorted(str(b["data-prompt"]) for b in journal.select(".cw-reflection[data-prompt]")) == sorted(every)
+    # Resources: the works each session shows sit under that session's heading, each work listed once.
+    resources = soup_of(session_site, "resources.md").select_one("article")
+    assert resources is not None
+    listed = [str(li["id"]) for li in resources.select(".cw-references li[id]")]
+    assert len(listed) == len(set(listed))
+    fixture = next(session for session, _ in sessions if session.id == "fictional-test-session")
+    under = next(h for h in resources.select("h3") if squash(h.get_text()).rstrip("¶") == squash(heading_of(fixture)))
+    following = under.find_next("ul", class_="cw-references")
+    assert following is not None and following.select_one("li#source-fictional-test-case") is not None
 
 
 def test_a_session_tied_to_no_nav_section_or_an_unknown_theme_and_a_scheduled_page_outside_every_session_are_named(project: Path) -> None:
