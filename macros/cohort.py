@@ -228,9 +228,10 @@ def _check_sessions(cohort: Cohort, reader: _Reader, data: CourseData) -> list[P
             continue
         file, _ = data.where[session.id]
         day_line = data.session_lines.get((session.id, "day"), 1)
+        span = (last - first).days + 1
         message = (
-            f"session '{session.id}' is on day {session.day} of a cohort (`day:` at {file}:{day_line}), "
-            f"but this cohort's dates, {first} to {last}, have {(last - first).days + 1}."
+            f"session '{session.id}' is on day {session.day} of every cohort (`day:` at {file}:{day_line}), "
+            f"but this cohort's dates, {first} to {last}, span {span} day{'s' if span > 1 else ''}."
         )
         fix = (
             f"set `end_date: {first + datetime.timedelta(days=session.day - 1)}` (or later), "

@@ -93,9 +93,10 @@ def test_each_session_has_its_own_schedule_numbered_from_1_on_its_own_day_and_st
         assert schedule.select_one("table.cw-schedule-table")["data-start"] == start, session.id  # type: ignore[index]
         # The calendar holds its parts on that day from that start, each named with the session.
         hours, minutes = map(int, str(start).split(":"))
-        parts = sorted(e.dtstart for e in calendar.events if e.dtend is not None and str(e.summary).startswith(f"{session.name} · "))
+        parts = sorted(str(e.dtstart.isoformat()) for e in calendar.events if e.dtend is not None and str(e.summary).startswith(f"{session.name} · "))
         assert len(parts) == len(schedule.select("table.cw-schedule-table tr[data-part]:not(.cw-end)")), session.id
-        assert parts[0] == datetime.datetime(date.year, date.month, date.day, hours, minutes, tzinfo=zoneinfo.ZoneInfo(cohort.time_zone)), session.id
+        first = datetime.datetime(date.year, date.month, date.day, hours, minutes, tzinfo=zoneinfo.ZoneInfo(cohort.time_zone))
+        assert parts[0] == first.isoformat(), session.id
 
 
 def test_my_reflections_and_resources_group_by_session_and_keep_every_prompt_and_work(session_site: Path) -> None:
@@ -161,3 +162,32 @@ def test_a_session_tied_to_no_nav_section_or_an_unknown_theme_and_a_scheduled_pa
     assert check.returncode == 1, out
     assert "docs/extra.md:4: this page is part of a session's schedule (it has `minutes:`), but it is in no session's section of the nav." in out
     assert "Fix: move it in mkdocs.yml's nav under a session's section ('The session'), or remove `minutes:` from its front matter." in out
+
+
+def test_a_cohorts_session_starts_and_a_session_beyond_its_dates_are_named_with_file_line_and_fix(project: Path) -> None:
+    (project / "cohorts" / "two-days.yml").write_text(
+        'name: "Two days"\nstart_date: 2030-07-15\nend_date: 2030-07-16\nstart_time: "09:00"\nsessions:\n'
+        '  openin:\n    start_time: "14:00"\n  opening:\n    start_time: 9:30\n    date: 2030-07-20\n',
+        encoding="utf-8",
+    )
+    (project / "cohorts" / "one-day.yml").write_text('name: "One day"\nstart_date: 2030-07-15\n', encoding="utf-8")
+    sessions = project / "docs" / "data" / "sessions.yml"
+    text = sessions.read_text(encoding="utf-8")
+    assert "- id: opening\n" in text
+    sessions.write_text(text.replace("- id: opening\n", "- id: opening\n  day: 2\n", 1), encoding="utf-8")
+    day_line = sessions.read_text(encoding="utf-8").splitlines().index("  day: 2") + 1
+    check = run([sys.executable, "-m", "macros.check"], cwd=project)
+    out = check.stdout + check.stderr
+    assert check.returncode == 1, out
+    expected = [
+        f"cohorts/one-day.yml:2: session 'opening' is on day 2 of every cohort (`day:` at docs/data/sessions.yml:{day_line}), "
+        "but this cohort's dates, 2030-07-15 to 2030-07-15, span 1 day.\n"
+        "    Fix: set `end_date: 2030-07-16` (or later), or give the session its date here: `sessions:`, then `opening:`, then `date: YYYY-MM-DD`.",
+        "cohorts/two-days.yml:6: `sessions:` names 'openin', which is not a session in docs/data/sessions.yml.\n    Fix: did you mean 'opening'?",
+        "cohorts/two-days.yml:9: `start_time: 9:30` without quotes is read by YAML as the number 570, not a time of day.\n"
+        '    Fix: write it in quotes on the 24-hour clock: start_time: "09:30".',
+        "cohorts/two-days.yml:10: `date: 2030-07-20` (session 'opening') is outside the cohort's dates, 2030-07-15 to 2030-07-16.\n"
+        "    Fix: give a date from `start_date:` to `end_date:`, or change those dates.",
+    ]
+    assert [message for message in expected if message not in out] == [], out
+    assert "Traceback" not in out
