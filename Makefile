@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: packages site serve zensical check test lint format bench lock clean help pdf reference system-packages test-packages browser-tools
+.PHONY: packages site serve zensical check test lint format bench lock clean help pdf reference new-session system-packages test-packages browser-tools
 
 help:
 	@echo "make site    build the site (and its PDFs) into site/"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench   build and PDF speed benchmarks"
 	@echo "make lock    after changing a pin in pyproject.toml: rewrite requirements.txt from .venv"
 	@echo "make changes what this branch changes in the course, in plain words (BASE=<revision> to compare with another)"
+	@echo "make new-session NAME=<id>  a new session: docs/<id>/, its record and nav section, with placeholders to replace"
 
 # $(call pinned_venv,folder,requirements): a virtual environment in folder with exactly the pinned requirements.
 pinned_venv = { test -x $(1)/bin/python || $(PYTHON) -m venv $(1); } && $(1)/bin/python -m pip install --quiet --disable-pip-version-check -r $(2)
@@ -108,6 +109,10 @@ lint: $(STAMP)
 	$(BIN)/zizmor --offline --no-progress .github/workflows
 
 # After adding or changing a macro: refresh the generated macro table in CONTRIBUTING.md.
+# A new session: its folder under docs/, its record and its nav section, with placeholders make check names until replaced.
+new-session: $(STAMP)
+	@$(PY) -m macros.scaffold "$(NAME)"
+
 reference: $(STAMP)
 	$(PY) -m macros.check --write-reference CONTRIBUTING.md
 

@@ -19,6 +19,7 @@ from .nav import check_nav
 from .pages import split_source
 from .reference import refresh
 from .renames import check_renames
+from .scaffold import placeholder_problems
 
 TEMPLATE_LINE = re.compile(r"""^template:\s*["']?(.*?)["']?\s*$""")
 UTF8_FIX = "save it as UTF-8 (most editors offer this under 'Save with encoding')."
@@ -119,7 +120,7 @@ def check_sources(model: CourseModel, *, macro_calls: bool = True) -> list[Probl
             problems += model.checked(page.src_path).problems
         problems += check_links(page.display, page.src_path, page.text, model.settings.docs_dir, pages, theme_dir)
         problems += check_template(page.display, page.text, templates)
-    problems += check_nav(model) + model.session_problems
+    problems += check_nav(model) + model.session_problems + placeholder_problems(model)
     return in_reading_order(problems)
 
 

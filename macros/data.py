@@ -48,6 +48,8 @@ class CourseData:
     where: dict[str, tuple[str, int]] = field(default_factory=dict)
     # (session id, field) -> its line in sessions.yml, for messages about one field of a session.
     session_lines: dict[tuple[str, str], int] = field(default_factory=dict)
+    # sessions.yml as read, for the placeholders `make new-session` leaves in it (macros/scaffold.py).
+    sessions_text: str = ""
     # A reflection's former id -> its id now (from each prompt's `formerly:`).
     formerly: dict[str, str] = field(default_factory=dict)
     # Reflection ids removed on purpose (docs/data/retired-prompts.yml).
@@ -289,6 +291,7 @@ def _load(data_dir: Path) -> CourseData:
     theme_at: dict[str, tuple[str, int]] = {}
     # (session, theme, file, line) for each theme a session lists.
     session_themes: list[tuple[str, str, str, int]] = []
+    sessions_text = ""
     session_lines: dict[tuple[str, str], int] = {}
     for name, (kind, model) in LIST_FILES.items():
         path = data_dir / name
@@ -298,6 +301,8 @@ def _load(data_dir: Path) -> CourseData:
             continue
         raw, reader, found = read_yaml(path)
         problems += found
+        if kind == "session":
+            sessions_text = reader.text
         if raw is None and found:
             broken.add(kind)
             continue
@@ -420,6 +425,7 @@ def _load(data_dir: Path) -> CourseData:
         sessions=tables["session"],
         where=where,
         session_lines=session_lines,
+        sessions_text=sessions_text,
         formerly=formerly,
         retired=retired,
     )

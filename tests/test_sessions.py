@@ -191,3 +191,35 @@ def test_a_cohorts_session_starts_and_a_session_beyond_its_dates_are_named_with_
     ]
     assert [message for message in expected if message not in out] == [], out
     assert "Traceback" not in out
+
+
+def test_make_new_session_scaffolds_a_session_that_check_refuses_until_each_placeholder_is_replaced(project: Path) -> None:
+    from macros.scaffold import PLACEHOLDER
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert 'new-session: $(STAMP)\n\t@$(PY) -m macros.scaffold "$(NAME)"' in makefile
+    made = run([sys.executable, "-m", "macros.scaffold", "second-test-session"], cwd=project)
+    assert made.returncode == 0, made.stdout + made.stderr
+    written = [project / "docs" / "second-test-session" / "index.md", project / "docs" / "second-test-session" / "first-segment.md"]
+    changed = [*written, project / "docs" / "data" / "sessions.yml", project / "mkdocs.yml"]
+    assert all(path.is_file() for path in written)
+    check = run([sys.executable, "-m", "macros.check"], cwd=project)
+    out = check.stdout + check.stderr
+    assert check.returncode == 1, out
+    # Each placeholder is named at its own line, and nothing else is wrong with the scaffold.
+    left = [
+        f"{path.relative_to(project).as_posix()}:{number}: `make new-session` left the placeholder “{PLACEHOLDER}"
+        for path in changed
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if PLACEHOLDER in line
+    ]
+    assert left and [where for where in left if where not in out] == [], out
+    assert f"The course content has {len(left)} problems" in out, out
+    assert "Fix: write the session's own words in its place, from the session's own material." in out
+    for path in changed:
+        path.write_text(path.read_text(encoding="utf-8").replace(PLACEHOLDER, "Test"), encoding="utf-8")
+    check = run([sys.executable, "-m", "macros.check"], cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    # A second session of the same id is refused, with the fix.
+    again = run([sys.executable, "-m", "macros.scaffold", "second-test-session"], cwd=project)
+    assert again.returncode == 2 and "docs/second-test-session/ already exists. Fix: choose another NAME" in again.stderr
