@@ -54,7 +54,7 @@ def define_env(env: Any) -> None:
         os._exit(2)
 
     from . import pages  # noqa: F401  (loads every module that registers a macro)
-    from .course import model_of_config
+    from .course import model_of_config, session_sections
     from .library import MACROS
 
     for name, spec in MACROS.items():
@@ -64,6 +64,8 @@ def define_env(env: Any) -> None:
     # the build's course model is made from it here and held by the plugin for this build's pages.
     config_file = Path(env.conf.config_file_path)
     env.course_model = model_of_config(env.conf, config_file.read_text(encoding="utf-8"))
+    # The theme's templates group the home page's progress by session (python -m publish writes it into the staged config).
+    env.conf["extra"]["sessions"] = session_sections(env.course_model)
 
 
 def _guard_plugin_renderer(plugin: Any) -> None:

@@ -439,5 +439,11 @@ def staged_settings(model: CourseModel) -> dict[str, Any]:
 
     settings: dict[str, Any] = yaml.load(model.config_text, Loader=get_yaml_loader(getattr(yaml, "CLoader", yaml.Loader)))
     extra = settings.setdefault("extra", {})
-    extra.update(cohort=model.settings.cohort_id, edition=model.settings.edition, offline=model.settings.offline)
+    extra.update(cohort=model.settings.cohort_id, edition=model.settings.edition, offline=model.settings.offline, sessions=session_sections(model))
     return settings
+
+
+def session_sections(model: CourseModel) -> dict[str, str]:
+    """For the theme's templates (`extra.sessions`): each session's nav section title -> its heading, when there is more than
+    one session (the home page's progress list then groups by session); empty otherwise."""
+    return {session.section: session.heading for session in model.sessions} if len(model.sessions) > 1 else {}

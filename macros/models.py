@@ -157,6 +157,11 @@ class Session(Record):
     # The day of a cohort's dates the session is on: 1 is the cohort's `start_date`.
     day: Annotated[int, Field(ge=1, le=366)] = 1
 
+    @property
+    def heading(self) -> str:
+        """How a heading names the session where lists group by session: 'Opening session: Leading Collaboration in Cities'."""
+        return self.title if self.name == self.title else f"{self.name}: {self.title}"
+
 
 class PageMeta(Record):
     """The front matter a page may carry; segments add a question, objectives and key points."""

@@ -369,9 +369,8 @@ def render_key_points(points: list[str]) -> str:
 
 
 def session_heading(session: Session) -> str:
-    """How a heading names a session: its name and its title ('Opening session: Leading Collaboration in Cities'), escaped."""
-    named = session.title if session.name == session.title else f"{session.name}: {session.title}"
-    return str(escape(named))
+    """A session's heading (Session.heading), escaped for a page."""
+    return str(escape(session.heading))
 
 
 def render_faculty(faculty: list[Faculty]) -> str:

@@ -6,6 +6,7 @@ The fixture session (tests/fixtures/session) goes into a copy of the project onl
 from __future__ import annotations
 
 import datetime
+import json
 import sys
 import zoneinfo
 from pathlib import Path
@@ -17,6 +18,7 @@ from ical.calendar_stream import IcsCalendarStream
 from macros.cohort import read_manifest
 from macros.course import load_model
 from macros.models import Session
+from publish.pdf.site import page_url
 
 # A two-day cohort for the fixture session's build: the opening on day 1 at the cohort's start time, the fixture session
 # on day 2 (its `day:`) at its own start time (the manifest's `sessions:`).
@@ -223,3 +225,16 @@ def test_make_new_session_scaffolds_a_session_that_check_refuses_until_each_plac
     # A second session of the same id is refused, with the fix.
     again = run([sys.executable, "-m", "macros.scaffold", "second-test-session"], cwd=project)
     assert again.returncode == 2 and "docs/second-test-session/ already exists. Fix: choose another NAME" in again.stderr
+
+
+def test_the_parts_a_reader_marks_as_done_name_their_session_for_the_home_pages_progress(session_site: Path) -> None:
+    project = session_site.parent
+    sessions = sessions_of(project)
+    data = soup_of(session_site, "index.md").select_one("script#course-parts")
+    assert data is not None
+    parts = {part["url"]: part for part in json.loads(data.get_text())}
+    for session, pages in sessions:
+        for src in pages:
+            assert parts[page_url(src)]["group"] == session.heading, src
+    # Every part still counts, grouped or not: a reader's marks are kept by address, as before.
+    assert all("url" in part and "title" in part for part in parts.values())

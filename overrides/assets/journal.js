@@ -383,14 +383,21 @@
     var section = element("section", { class: "cw-progress", "aria-labelledby": "cw-progress-title" });
     section.append(element("h2", { id: "cw-progress-title" }, "Your progress"));
     section.append(element("p", { class: "cw-progress-count" }));
-    var list = element("ul", { class: "cw-progress-list" });
+    // With more than one session, each session's parts (and each other section's) are listed under its heading.
+    var lists = [];
     parts().forEach(function (part) {
+      if (!lists.length || (part.group && part.group !== lists[lists.length - 1].group)) {
+        var list = element("ul", { class: "cw-progress-list" });
+        if (part.group) section.append(element("h3", { class: "cw-progress-group" }, part.group));
+        section.append(list);
+        lists.push({ group: part.group, list: list });
+      }
       var item = element("li", { "data-part": part.url });
       item.append(element("a", { href: new URL(part.url, root()).href }, part.title), " ", element("span", { class: "cw-progress-state" }));
-      list.append(item);
+      lists[lists.length - 1].list.append(item);
     });
     var note = element("p", { class: "cw-journal-note" + (canStore ? "" : " cw-journal-refused") }, "Mark a part as done at the end of its page. " + (canStore ? PRIVATE : REFUSED));
-    section.append(list, element("div", { class: "cw-gone-parts" }), note);
+    section.append(element("div", { class: "cw-gone-parts" }), note);
     var source = article.querySelector(".md-source-file");
     if (source) source.before(section); else article.append(section);
   }
@@ -518,7 +525,10 @@
     document.querySelectorAll(".cw-journal-page").forEach(function (section) {
       section.querySelectorAll(".cw-reflection[data-prompt]").forEach(function (block) {
         var prompt = promptOf(block);
-        found.push({ id: prompt.id, page: section.getAttribute("data-page-title") || "", title: prompt.title, prompt: prompt.prompt, answer: answerOf(prompt.id) });
+        // With more than one session, a page's prompts are exported under its session's heading too.
+        var session = section.getAttribute("data-session");
+        var page = section.getAttribute("data-page-title") || "";
+        found.push({ id: prompt.id, page: session ? session + " · " + page : page, title: prompt.title, prompt: prompt.prompt, answer: answerOf(prompt.id) });
       });
     });
     return found;
@@ -535,7 +545,12 @@
     var done = loadDone();
     if (parts().length || done.length) {
       lines.push("## Progress", "", countText(done) + ".", "");
+      var group = null;
       parts().forEach(function (part) {
+        if (part.group && part.group !== group) {
+          group = part.group;
+          lines.push("", "### " + group, "");
+        }
         lines.push("- [" + (done.indexOf(part.url) !== -1 ? "x" : " ") + "] " + part.title + " <!-- part: " + part.url + " -->");
       });
       goneParts(done).forEach(function (url) { lines.push("- [x] " + url + " (no longer in the course) <!-- part: " + url + " -->"); });
