@@ -60,7 +60,6 @@ SELF_CONTAINED = frozenset(
         "quote",
         "epilogue",
         "study",
-        "resource_list",
         "objectives",
         "key_points",
         "faculty",
@@ -84,11 +83,16 @@ def _front_matter(text: str) -> object:
     return _header(text)
 
 
+def _macro_calls(text: str) -> object:
+    return _EXPRESSION.findall(text)
+
+
 # Macros that read other pages, and what they read of each: all_reflections() the reflection() calls of every page
 # in the nav (its titles and addresses come from mkdocs.yml, which rebuilds everything); schedule() every page's
-# front matter (a change to which rebuilds everything anyway). A page calling a macro in neither list is rebuilt
-# after every save.
-GATHERING: dict[str, Callable[[str], object]] = {"all_reflections": _reflection_ids, "schedule": _front_matter}
+# front matter (a change to which rebuilds everything anyway); resource_list() on a page of no session, with more than one
+# session, the macro calls of every session's pages (which works each shows). A page calling a macro in neither list is
+# rebuilt after every save.
+GATHERING: dict[str, Callable[[str], object]] = {"all_reflections": _reflection_ids, "schedule": _front_matter, "resource_list": _macro_calls}
 
 # A macro call as the checker allows it (templates.py: only calls, by name, inside {{ }}); over-matching only rebuilds more.
 _EXPRESSION = re.compile(r"\{[{%](.*?)[}%]\}", re.S)
