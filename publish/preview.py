@@ -83,8 +83,9 @@ def _front_matter(text: str) -> object:
     return _header(text)
 
 
-def _macro_calls(text: str) -> object:
-    return _EXPRESSION.findall(text)
+def _works_called(text: str) -> object:
+    # Every macro call but a prompt's: a prompt shows no work, so a reflection added or moved leaves Resources as it was.
+    return [expression for expression in _EXPRESSION.findall(text) if not set(_CALLED.findall(expression)) & {"reflection", "discussion"}]
 
 
 # Macros that read other pages, and what they read of each: all_reflections() the reflection() calls of every page
@@ -92,7 +93,7 @@ def _macro_calls(text: str) -> object:
 # front matter (a change to which rebuilds everything anyway); resource_list() on a page of no session, with more than one
 # session, the macro calls of every session's pages (which works each shows). A page calling a macro in neither list is
 # rebuilt after every save.
-GATHERING: dict[str, Callable[[str], object]] = {"all_reflections": _reflection_ids, "schedule": _front_matter, "resource_list": _macro_calls}
+GATHERING: dict[str, Callable[[str], object]] = {"all_reflections": _reflection_ids, "schedule": _front_matter, "resource_list": _works_called}
 
 # A macro call as the checker allows it (templates.py: only calls, by name, inside {{ }}); over-matching only rebuilds more.
 _EXPRESSION = re.compile(r"\{[{%](.*?)[}%]\}", re.S)
