@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import sys
 import zoneinfo
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FIXTURE_SESSION, FIXTURES, ROOT, add_fixture_session, copy_project, run, soup_of, squash, time_every_part
@@ -238,3 +240,47 @@ def test_the_parts_a_reader_marks_as_done_name_their_session_for_the_home_pages_
             assert parts[page_url(src)]["group"] == session.heading, src
     # Every part still counts, grouped or not: a reader's marks are kept by address, as before.
     assert all("url" in part and "title" in part for part in parts.values())
+
+
+def test_in_a_browser_progress_and_the_download_group_by_session_and_the_download_imports_back(session_site: Path, browser: Any, tmp_path: Path) -> None:
+    from test_browser import journal_box, serve
+
+    sessions = sessions_of(session_site.parent)
+    fixture, pages = next((session, pages) for session, pages in sessions if session.id == "fictional-test-session")
+    asked = next(str(b["data-prompt"]) for src in pages for b in soup_of(session_site, src).select("article .cw-reflection[data-prompt]"))
+    with serve(session_site) as address:
+        context = browser.new_context(accept_downloads=True)
+        try:
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(address)
+            page.wait_for_selector(".cw-progress-list li[data-part]")
+            # The home page's progress: each session's parts under its heading, every part once.
+            groups = page.eval_on_selector_all(".cw-progress h3.cw-progress-group", "hs => hs.map(h => h.textContent)")
+            assert [session.heading for session, _ in sessions] == [g for g in groups if g in {s.heading for s, _ in sessions}]
+            listed = page.eval_on_selector_all(".cw-progress-list li[data-part]", "items => items.map(i => i.dataset.part)")
+            assert sorted(listed) == sorted(part["url"] for part in json.loads(page.inner_text("script#course-parts")))
+            # An answer on My reflections is downloaded under its session's heading and imports back into a fresh browser.
+            page.goto(address + "my-reflections/")
+            journal_box(page, asked).fill("An answer to a fictional prompt.")
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Download as Markdown").click()
+            exported = Path(download.value.path()).read_text(encoding="utf-8")
+            assert f"### {fixture.heading}\n" in exported
+            assert re.search(
+                rf"^## {re.escape(fixture.heading)} · .+\n\n### .+\n\n> .+\n\n<!-- answer: {asked} -->\nAn answer to a fictional prompt\.\n", exported, re.M
+            )
+            saved = tmp_path / "my-reflections.md"
+            saved.write_text(exported, encoding="utf-8")
+            fresh = browser.new_context().new_page()
+            fresh.goto(address + "my-reflections/")
+            with fresh.expect_file_chooser() as chooser:
+                fresh.get_by_role("button", name="Import from a file").click()
+            chooser.value.set_files(str(saved))
+            fresh.get_by_role("region", name=re.compile("Importing")).get_by_role("button", name="Import").click()
+            assert journal_box(fresh, asked).input_value() == "An answer to a fictional prompt."
+            fresh.context.close()
+            assert not errors, errors
+        finally:
+            context.close()
