@@ -271,7 +271,7 @@ def all_reflections() -> str:
     page = current.get()
     reflections = {p.id: p for p in page.data.prompts.values() if p.kind == "reflection"}
     # With more than one session, each page's prompts sit under its session's heading (a page of none, under its nav section's).
-    grouped = len(page.sessions) > 1 and page.course is not None
+    grouped = len(page.sessions) > 1
     groups: list[render.JournalGroup] = []
     for course_page in page.pages:
         if course_page.src_path == page.src_path:
