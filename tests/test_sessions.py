@@ -175,6 +175,9 @@ def test_a_cohorts_session_starts_and_a_session_beyond_its_dates_are_named_with_
         encoding="utf-8",
     )
     (project / "cohorts" / "one-day.yml").write_text('name: "One day"\nstart_date: 2030-07-15\n', encoding="utf-8")
+    (project / "cohorts" / "no-dates.yml").write_text('name: "No dates"\nsessions:\n  opening:\n    date: 2030-07-15\n', encoding="utf-8")
+    bad_date = 'name: "Bad date"\nstart_date: 2030-02-27\nend_date: 2030-03-02\nsessions:\n  opening:\n    date: 2030-02-30\n'
+    (project / "cohorts" / "bad-date.yml").write_text(bad_date, encoding="utf-8")
     sessions = project / "docs" / "data" / "sessions.yml"
     text = sessions.read_text(encoding="utf-8")
     assert "- id: opening\n" in text
@@ -192,6 +195,10 @@ def test_a_cohorts_session_starts_and_a_session_beyond_its_dates_are_named_with_
         '    Fix: write it in quotes on the 24-hour clock: start_time: "09:30".',
         "cohorts/two-days.yml:10: `date: 2030-07-20` (session 'opening') is outside the cohort's dates, 2030-07-15 to 2030-07-16.\n"
         "    Fix: give a date from `start_date:` to `end_date:`, or change those dates.",
+        "cohorts/no-dates.yml:4: session 'opening' has a `date:`, but the cohort has no `start_date:`.\n"
+        "    Fix: add the cohort's `start_date:` (and `end_date:`) first.",
+        "cohorts/bad-date.yml:6: `date: 2030-02-30` (session 'opening') is not a day of the calendar.\n"
+        "    Fix: write the day as year-month-day, e.g. `date: 2030-03-04`, with no time and no quotes.",
     ]
     assert [message for message in expected if message not in out] == [], out
     assert "Traceback" not in out
@@ -224,9 +231,18 @@ def test_make_new_session_scaffolds_a_session_that_check_refuses_until_each_plac
         path.write_text(path.read_text(encoding="utf-8").replace(PLACEHOLDER, "Test"), encoding="utf-8")
     check = run([sys.executable, "-m", "macros.check"], cwd=project)
     assert check.returncode == 0, check.stdout + check.stderr
-    # A second session of the same id is refused, with the fix.
+    # A second session of the same id, an id that cannot be one, or none at all is refused, with the fix.
+    refused = {
+        "second-test-session": "docs/second-test-session/ already exists. Fix: choose another NAME, or add pages to that folder by hand.",
+        "Second Session": "'Second Session' cannot be a session id. Fix: use lower-case words joined by hyphens, e.g. make new-session NAME=second-session.",
+        "": "Give the new session's id: make new-session NAME=<id> (lower-case words joined by hyphens).",
+    }
+    for name, said in refused.items():
+        again = run([sys.executable, "-m", "macros.scaffold", name], cwd=project)
+        assert (again.returncode, again.stderr.strip()) == (2, said), name
+    (project / "docs" / "second-test-session").rename(project / "docs" / "moved")
     again = run([sys.executable, "-m", "macros.scaffold", "second-test-session"], cwd=project)
-    assert again.returncode == 2 and "docs/second-test-session/ already exists. Fix: choose another NAME" in again.stderr
+    assert (again.returncode, again.stderr.strip()) == (2, "docs/data/sessions.yml already has a session 'second-test-session'. Fix: choose another NAME.")
 
 
 def test_the_parts_a_reader_marks_as_done_name_their_session_for_the_home_pages_progress(session_site: Path) -> None:
@@ -284,3 +300,20 @@ def test_in_a_browser_progress_and_the_download_group_by_session_and_the_downloa
             assert not errors, errors
         finally:
             context.close()
+
+
+def test_a_new_session_goes_at_the_end_of_a_nav_without_after_the_session_and_a_config_without_nav_is_refused(tmp_path: Path) -> None:
+    from macros.scaffold import scaffold
+
+    (tmp_path / "docs" / "data").mkdir(parents=True)
+    (tmp_path / "docs" / "data" / "sessions.yml").write_text("- id: opening\n", encoding="utf-8")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_name: A\nnav:\n  - Home: index.md\ntheme:\n  name: material\n", encoding="utf-8")
+    scaffold(tmp_path, "second")
+    text = config.read_text(encoding="utf-8")
+    assert text.index("  - Home: index.md\n") < text.index("      - second/index.md\n") < text.index("theme:\n")
+    assert (tmp_path / "docs" / "data" / "sessions.yml").read_text(encoding="utf-8").startswith("- id: opening\n\n- id: second\n")
+    config.write_text("site_name: A\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"mkdocs.yml has no `nav:`. Fix: restore mkdocs.yml from git."):
+        scaffold(tmp_path, "third")
+    assert not (tmp_path / "docs" / "third").exists()
