@@ -284,7 +284,7 @@ def all_reflections() -> str:
             groups.append(render.JournalGroup(course_page.title, href, [reflections.pop(i) for i in dict.fromkeys(ids)], within))
     if reflections:
         # Prompts that no page in the nav asks yet still belong in the journal.
-        groups.append(render.JournalGroup("More reflections", None, list(reflections.values()), "More reflections" if grouped else None))
+        groups.append(render.JournalGroup("More reflections", None, list(reflections.values())))
     return render.render_reflection_journal(groups)
 
 

@@ -446,7 +446,9 @@ def render_reflection_journal(groups: list[JournalGroup]) -> str:
     within: str | None = None
     for group in groups:
         level = "##"
-        if group.within is not None:
+        if group.within is None:
+            within = None
+        else:
             level = "###"
             if group.within != within:
                 within = group.within
