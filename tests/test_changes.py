@@ -438,11 +438,12 @@ def test_a_revision_git_cannot_read_is_one_line_with_the_fix(tmp_path: Path, cap
 def test_a_cohort_manifest_that_did_not_load_is_compared_as_text(repo: Path) -> None:
     edit(repo, "cohorts/summer-institute-2025.yml", NAME_LINE, NAME_LINE + "\nstart_time: 9:30")
     commit(repo, "An unquoted start time")
+    line = (repo / "cohorts" / "summer-institute-2025.yml").read_text(encoding="utf-8").splitlines().index("start_time: 9:30") + 1
     edit(repo, "cohorts/summer-institute-2025.yml", "start_time: 9:30", 'start_time: "09:30"')
     assert report(repo, base="HEAD")[2:] == [
         "Cohort manifests (cohorts/)",
         "  Changed: the cohort manifest cohorts/summer-institute-2025.yml",
-        '    line 11: start_time: 9:30 → start_time: "09:30"',
+        f'    line {line}: start_time: 9:30 → start_time: "09:30"',
         "    One version of this manifest does not load (see make check), so it is compared as text.",
     ]
 
