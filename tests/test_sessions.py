@@ -204,8 +204,10 @@ def test_a_cohorts_session_starts_and_a_session_beyond_its_dates_are_named_with_
     assert "Traceback" not in out
 
 
-def test_make_new_session_scaffolds_a_session_that_check_refuses_until_each_placeholder_is_replaced(project: Path) -> None:
-    from macros.scaffold import PLACEHOLDER
+def test_make_new_session_scaffolds_a_session_that_check_refuses_until_each_placeholder_is_replaced(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from macros.scaffold import PLACEHOLDER, main
 
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert 'new-session: $(STAMP)\n\t@$(PY) -m macros.scaffold "$(NAME)"' in makefile
@@ -231,18 +233,19 @@ def test_make_new_session_scaffolds_a_session_that_check_refuses_until_each_plac
         path.write_text(path.read_text(encoding="utf-8").replace(PLACEHOLDER, "Test"), encoding="utf-8")
     check = run([sys.executable, "-m", "macros.check"], cwd=project)
     assert check.returncode == 0, check.stdout + check.stderr
-    # A second session of the same id, an id that cannot be one, or none at all is refused, with the fix.
+    # A folder or an id already taken, an id that cannot be one, or none at all is refused, with the fix.
     refused = {
-        "second-test-session": "docs/second-test-session/ already exists. Fix: choose another NAME, or add pages to that folder by hand.",
         "Second Session": "'Second Session' cannot be a session id. Fix: use lower-case words joined by hyphens, e.g. make new-session NAME=second-session.",
         "": "Give the new session's id: make new-session NAME=<id> (lower-case words joined by hyphens).",
     }
+    (project / "docs" / "moved").mkdir()
+    refused["moved"] = "docs/moved/ already exists. Fix: choose another NAME, or add pages to that folder by hand."
+    (project / "docs" / "second-test-session").rename(project / "docs" / "second-test-session-moved")
+    refused["second-test-session"] = "docs/data/sessions.yml already has a session 'second-test-session'. Fix: choose another NAME."
+    monkeypatch.chdir(project)
     for name, said in refused.items():
-        again = run([sys.executable, "-m", "macros.scaffold", name], cwd=project)
-        assert (again.returncode, again.stderr.strip()) == (2, said), name
-    (project / "docs" / "second-test-session").rename(project / "docs" / "moved")
-    again = run([sys.executable, "-m", "macros.scaffold", "second-test-session"], cwd=project)
-    assert (again.returncode, again.stderr.strip()) == (2, "docs/data/sessions.yml already has a session 'second-test-session'. Fix: choose another NAME.")
+        assert main([name]) == 2, name
+        assert capsys.readouterr().err.strip() == said, name
 
 
 def test_the_parts_a_reader_marks_as_done_name_their_session_for_the_home_pages_progress(session_site: Path) -> None:
