@@ -30,8 +30,10 @@ def macros_table() -> str:
 
 
 def ids_table(data: CourseData) -> str:
-    """A Markdown table of every finding, prompt and source id, with its kind and title."""
+    """A Markdown table of every session, finding, prompt and source id, with its kind and title."""
     rows = ["| Id | Kind | Title |", "| --- | --- | --- |"]
+    for session in data.sessions.values():
+        rows.append(f"| `{session.id}` | session | {_cell(session.heading)} |")
     for finding in data.findings.values():
         rows.append(f"| `{finding.id}` | finding | {_cell(finding.title)} |")
     for prompt in data.prompts.values():
