@@ -66,6 +66,12 @@ def printed_sessions(sessions: Sequence[Session]) -> list[Session]:
     return list(sessions) if len(sessions) > 1 else []
 
 
+def decks_of(sessions: Sequence[Session]) -> list[Session | None]:
+    """The decks of slides a course has: one per session when it has several, else its one deck (None)."""
+    own: list[Session | None] = [*printed_sessions(sessions)]
+    return own or [None]
+
+
 def handout_pdf(src_path: str) -> str:
     """The file name of a page's handout: 'handout-what-to-expect.pdf' for what-to-expect.md."""
     stem = src_path.removesuffix(".md").replace("/", "-")
@@ -112,7 +118,7 @@ def offered_on(src_path: str, facilitator: bool = False, sessions: Sequence[Sess
     extra = session_offered(mine) if mine is not None else []
     if src_path == SCHEDULE_PAGE:
         # A schedule outside every session of several offers each session's slides.
-        decks = [mine] if mine is not None else own or [None]
+        decks: list[Session | None] = [mine] if mine is not None else decks_of(sessions)
         return [*(link for deck in decks for link in slides_offered(facilitator, deck) if facilitator), *extra]
     return [(f"{PDF_FOLDER}/{handout_pdf(src_path)}", "Handout for this part: its content and prompts, with space to write"), *extra]
 

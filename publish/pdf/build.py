@@ -38,7 +38,8 @@ class BuiltPdf:
 
 def job(builder: PdfBuilder, document: Document, folder: Path, stylesheet: str) -> RenderJob:
     """What a worker process needs to print one document: plain, picklable values only."""
-    return RenderJob(document.name, builder.html(document), str(builder.site_dir), stylesheet, page_css(builder.settings, builder.running(document)), str(folder))
+    css = page_css(builder.settings, builder.running(document))
+    return RenderJob(document.name, builder.html(document), str(builder.site_dir), stylesheet, css, str(folder))
 
 
 def finish(document: Document, folder: Path, printed: Printed) -> BuiltPdf:

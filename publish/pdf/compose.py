@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from macros.cohort import Edition
 from macros.course import CourseModel, NavEntry
-from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, handout_pdf, printed_sessions, reader_pdf, slides_offered, workbook_pdf
+from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, decks_of, handout_pdf, printed_sessions, reader_pdf, slides_offered, workbook_pdf
 from macros.errors import Problem
 from macros.models import Course, Faculty, Session
 from publish.built import BuiltSite
@@ -284,7 +284,7 @@ class PdfBuilder:
         subject = "The run of show, the discussion logistics and every facilitator note, in course order."
         # The slides this edition presents from (each session's deck of several): linked online when the site's address is known, named otherwise.
         site_url = self.settings.site_url
-        offered = [link for deck in self.sessions.own or [None] for link in slides_offered(True, deck)]
+        offered = [link for deck in decks_of(self.sessions.sessions) for link in slides_offered(True, deck)]
         slides = [{"path": path, "text": text, "href": site_url + path if site_url else None} for path, text in offered]
         return Document(GUIDE_PDF, "guide.html", title, subject, {**self._common("guide"), "parts": parts, "slides": slides}, noted, images)
 

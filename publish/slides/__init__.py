@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from macros.course import CourseModel
-from macros.downloads import SLIDES_FOLDER, printed_sessions, slides_files
+from macros.downloads import SLIDES_FOLDER, decks_of, slides_files
 from macros.last_updated import build_moment
 from publish.pdf.site import SiteSettings, settings_of
 
@@ -72,7 +72,7 @@ def prepare_slides(site_dir: Path, model: CourseModel) -> SlidesToWrite:
     data, build = model.require(), model.build
     cohort = f", {build.cohort.name}" if build.cohort is not None else ""
     decks = []
-    for session in printed_sessions(model.sessions) or [None]:
+    for session in decks_of(model.sessions):
         laid = lay_out(build_deck(settings, model, session))
         title = f"{session.title if session is not None else data.course.title}: Session slides{cohort}"
         decks.append(Deck(*slides_files(session), laid, title))

@@ -30,8 +30,8 @@ from macros.cohort import current_build
 from macros.course import CourseModel
 from macros.downloads import HOME_PAGE
 from macros.errors import ContentError
-from macros.models import Session
 from macros.library import MACROS, RESOURCES_PAGE, SLIDE_FORMS, PageContext, current
+from macros.models import Session
 from macros.notes import OPENING, note_spans
 from macros.slide import Slide, SlideKind
 from publish.pdf.site import SiteSettings, nav_pages, page_url
