@@ -188,13 +188,13 @@ class PdfBuilder:
             content.rewrite_links(article, page, links)
             yield page, article, images
 
-    def _pages_of(self, session: Session | None) -> list[SitePage]:
-        """A session's pages in nav order, or every page for None."""
-        return [page for page in self.pages if session is None or self.sessions.of.get(page.src) == session]
+    def _in(self, page: SitePage, session: Session | None) -> bool:
+        """Whether a page belongs in a session's document (every page belongs in the whole programme's, session None)."""
+        return session is None or self.sessions.of.get(page.src) == session
 
     def reader(self, session: Session | None = None) -> Document:
         """The whole course in nav order, with cover and contents; or one session's pages (its nav section) in a course of several."""
-        pages = self._pages_of(session)
+        pages = [page for page in self.pages if self._in(page, session)]
         nav = self.settings.nav if session is None else self.sessions.section(self.settings.nav, session)
         prepared = self._prepared(pages, lines=False)
         images: dict[str, str] = {}
@@ -242,7 +242,7 @@ class PdfBuilder:
 
     def workbook(self, session: Session | None = None) -> Document:
         """Every prompt in course order (or one session's, in a course of several), each with ruled writing space; discussions keep their time box."""
-        pages = [page for page in self.handout_pages() if session is None or self.sessions.of.get(page.src) == session]
+        pages = [page for page in self.handout_pages() if self._in(page, session)]
         parts = []
         asked: set[str] = set()
         for page in pages:
