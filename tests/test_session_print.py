@@ -147,10 +147,12 @@ def test_covers_and_handout_heads_name_their_own_session(printed: Printed) -> No
             for words in (session.title, session.subtitle or "", session.name, *own):
                 assert squash(words) in cover, (name, words)
             assert not [other for other in faculty - own if other in cover], name
-    # The whole programme's reader names every session's faculty and no one session.
-    cover = body_text(printed.html[READER_PDF]).split("Contents")[0]
-    assert all(name in cover for name in faculty)
-    assert not [session.name for session in printed.sessions if session.name in cover]
+    # The whole programme's reader, on paper and as an e-book, names every session's faculty and no one session.
+    with zipfile.ZipFile(printed.site / EPUB_FOLDER / READER_EPUB) as book:
+        epub_cover = squash(BeautifulSoup(book.read("EPUB/text/cover.xhtml"), "lxml-xml").get_text(" "))
+    for cover in (body_text(printed.html[READER_PDF]).split("Contents")[0], epub_cover):
+        assert all(name in cover for name in faculty), cover
+        assert not [session.name for session in printed.sessions if session.name in cover], cover
     # Each handout's head: its page's session, or the programme for a page of no session.
     for name, document in printed.documents.items():
         if document.template != "handout.html":
