@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -70,6 +70,8 @@ class NavEntry:
     title: str
     src: str | None = None
     children: tuple[NavEntry, ...] = ()
+    # False for a page the nav lists without a title: its title is then the page's own (titled_entries).
+    named: bool = True
 
 
 def nav_entries(raw: Any) -> tuple[NavEntry, ...]:
@@ -78,7 +80,7 @@ def nav_entries(raw: Any) -> tuple[NavEntry, ...]:
     for item in raw or []:
         if isinstance(item, str):
             if "://" not in item:
-                entries.append(NavEntry(title=Path(item).stem, src=item))
+                entries.append(NavEntry(title=Path(item).stem, src=item, named=False))
             continue
         if not isinstance(item, dict) or len(item) != 1:
             continue
@@ -104,6 +106,20 @@ def walk_nav(entries: tuple[NavEntry, ...]) -> Iterator[NavEntry]:
     """Each page entry of the nav in reading order; sections are walked into."""
     for entry, _ in nav_sections(entries):
         yield entry
+
+
+def titled_entries(entries: tuple[NavEntry, ...], meta: dict[str, dict[str, Any]]) -> tuple[NavEntry, ...]:
+    """The nav with each page it lists without a title (`- folder/index.md`, a section's overview) titled as MkDocs titles
+    it: by the page's front matter `title:`, else its file name. The menu, the PDFs' outline and the EPUB's contents agree."""
+    titled: list[NavEntry] = []
+    for entry in entries:
+        if entry.src is None:
+            titled.append(replace(entry, children=titled_entries(entry.children, meta)))
+        elif not entry.named and isinstance(title := meta.get(entry.src, {}).get("title"), str) and title.strip():
+            titled.append(replace(entry, title=title.strip()))
+        else:
+            titled.append(entry)
+    return tuple(titled)
 
 
 def prints(meta: dict[str, Any]) -> bool:
@@ -355,6 +371,10 @@ def model_of_config(
     for file in files:
         if file.is_documentation_page() and file.abs_src_path and not file.inclusion.is_excluded():
             pages[file.src_path] = read_page(file, titles.get(file.src_path) or file.src_path.removesuffix(".md"))
+    nav = titled_entries(nav, {src: page.meta for src, page in pages.items()})
+    for entry in walk_nav(nav):
+        if entry.src in pages and not entry.named:
+            pages[entry.src] = replace(pages[entry.src], title=entry.title)
 
     data: CourseData | None = None
     try:

@@ -59,8 +59,9 @@ def make_prints(site: BuiltSite, model: CourseModel) -> bool:
                 print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {pdf.seconds:.1f} s")
             book = build_epub(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition)
             print(f"  {book.path.relative_to(built)}: {book.chapters} chapters, {book.seconds:.1f} s")
-            made = slides.result()
-        print(f"  {made.pdf.relative_to(built)} and {made.pptx.name}: {made.slides} slides, {made.seconds:.1f} s")
+            decks = slides.result()
+        for made in decks:
+            print(f"  {made.pdf.relative_to(built)} and {made.pptx.name}: {made.slides} slides, {made.seconds:.1f} s")
     except ContentError as error:
         print(format_problems(error.problems), file=sys.stderr)
         return False

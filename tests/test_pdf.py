@@ -28,7 +28,7 @@ from macros.schedule import SEGMENT_PARTS, page_key, parts_of, schedule_pages
 from publish.built import read_site
 from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import build_pdfs, render
-from publish.pdf.compose import PdfBuilder
+from publish.pdf.compose import PdfBuilder, sessions_of
 from publish.pdf.content import prefix_ids, printable
 from publish.pdf.site import SitePage, page_url, settings_of
 
@@ -310,7 +310,8 @@ def test_a_page_that_has_prompts_but_no_handout_link_is_named(built_copy: Path) 
 
 
 def builder_for(site: Path, config: Path = ROOT / "mkdocs.yml") -> PdfBuilder:
-    return PdfBuilder(read_site(site), settings_of(load_model(config)), DATA.course, None, "participant")
+    model = load_model(config)
+    return PdfBuilder(read_site(site), settings_of(model), DATA.course, sessions_of(model), None, "participant")
 
 
 def test_a_page_cannot_make_the_pdf_read_a_file_outside_the_site(built_copy: Path, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from macros.course import load_model
 from publish.built import read_site
 from publish.pdf import parts
 from publish.pdf.build import STYLESHEET, job
-from publish.pdf.compose import PdfBuilder, print_setup
+from publish.pdf.compose import PdfBuilder, print_setup, sessions_of
 from publish.pdf.printer import print_job
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,8 +84,9 @@ def describe(path: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def reader_job(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    settings, course, cohort = print_setup(load_model(ROOT / "mkdocs.yml"), None, None)
-    builder = PdfBuilder(read_site(site), settings, course, cohort, "participant")
+    model = load_model(ROOT / "mkdocs.yml")
+    settings, course, cohort = print_setup(model, None, None)
+    builder = PdfBuilder(read_site(site), settings, course, sessions_of(model), cohort, "participant")
     return job(builder, builder.reader(), tmp_path_factory.mktemp("parts"), STYLESHEET.read_text(encoding="utf-8"))
 
 

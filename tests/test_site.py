@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -302,11 +303,15 @@ def test_the_source_talk_pattern_catches_narration_and_spares_the_subject() -> N
         assert source_talk(speaking) == []
 
 
+@cache
 def offered_files() -> set[str]:
-    """The link texts of the files pages offer (the reader, handouts, slides): names of files, not sentences about the source."""
+    """The link texts of the files pages offer (the reader, handouts, slides; each session's, of several): names of files,
+    not sentences about the source."""
     from macros.downloads import offered_on
 
-    return {text for src in pages_in_docs() for facilitator in (False, True) for _, text in offered_on(src, facilitator)}
+    model = load_model(ROOT / "mkdocs.yml")
+    offered = (offered_on(src, facilitator, model.sessions, model.session_of(src)) for src in pages_in_docs() for facilitator in (False, True))
+    return {text for links in offered for _, text in links}
 
 
 def without_offered_files(text: str) -> str:

@@ -30,10 +30,10 @@ from macros.course import CourseModel, NavEntry
 from macros.downloads import EPUB_FOLDER, HOME_PAGE, PDF_FOLDER, READER_EPUB, WORKBOOK_PDF
 from macros.errors import ContentError, Problem
 from macros.last_updated import build_moment
-from macros.models import Course, Session
+from macros.models import Course
 from publish.built import BuiltSite
 from publish.pdf import content
-from publish.pdf.compose import EDITION_LABELS, PrintedCohort, print_setup
+from publish.pdf.compose import EDITION_LABELS, PrintedCohort, PrintedSessions, print_setup, sessions_of
 from publish.pdf.site import SitePage, SiteSettings, load_pages
 
 HERE = Path(__file__).resolve().parent
@@ -118,11 +118,13 @@ def workbook_pointer(block: Tag, site_url: str | None) -> Tag:
 class EpubBuilder:
     """Builds the EPUB course reader of one edition from one built site."""
 
-    def __init__(self, site: BuiltSite, settings: SiteSettings, course: Course, session: Session, cohort: PrintedCohort | None, edition: Edition) -> None:
+    def __init__(
+        self, site: BuiltSite, settings: SiteSettings, course: Course, sessions: PrintedSessions, cohort: PrintedCohort | None, edition: Edition
+    ) -> None:
         self.site_dir = site.root.resolve()
         self.settings = settings
         self.course = course
-        self.session = session
+        self.sessions = sessions
         self.cohort = cohort
         self.edition = edition
         self.pages = load_pages(site, settings)
@@ -206,7 +208,8 @@ class EpubBuilder:
         return {
             "settings": self.settings,
             "course": self.course,
-            "session": self.session,
+            # The whole programme's book: the one session's head, or the course's with every session's faculty.
+            "head": self.sessions.head(self.course, None),
             "cohort": self.cohort,
             "edition_label": EDITION_LABELS[self.edition],
             "title": title,
@@ -305,7 +308,7 @@ def build_epub(
 ) -> BuiltEpub:
     """Write the EPUB course reader into the site's epub/ from the built pages; raises ContentError naming what to fix."""
     settings, course, cohort = print_setup(model, cohort_name, cohort_dates)
-    builder = EpubBuilder(site, settings, course, model.sessions[0], cohort, edition)
+    builder = EpubBuilder(site, settings, course, sessions_of(model), cohort, edition)
     problems = builder.check_offered()
     if problems:
         raise ContentError(problems)

@@ -17,7 +17,7 @@ from macros.errors import ContentError, Problem
 from publish.built import BuiltSite
 
 from . import content, speedup
-from .compose import ROOT, Document, PdfBuilder, check_downloads, page_css, print_setup
+from .compose import ROOT, Document, PdfBuilder, check_downloads, page_css, print_setup, sessions_of
 from .machine import STYLESHEET, MachineError, lack_in_warning
 from .printer import Printed, RenderJob, print_job, stylesheet_problem, stylesheet_warnings
 
@@ -38,7 +38,8 @@ class BuiltPdf:
 
 def job(builder: PdfBuilder, document: Document, folder: Path, stylesheet: str) -> RenderJob:
     """What a worker process needs to print one document: plain, picklable values only."""
-    return RenderJob(document.name, builder.html(document), str(builder.site_dir), stylesheet, page_css(builder.settings, builder.running()), str(folder))
+    css = page_css(builder.settings, builder.running(document))
+    return RenderJob(document.name, builder.html(document), str(builder.site_dir), stylesheet, css, str(folder))
 
 
 def finish(document: Document, folder: Path, printed: Printed) -> BuiltPdf:
@@ -84,13 +85,14 @@ def build_pdfs(
     cohort_dates: str | None = None,
     edition: Edition = "participant",
 ) -> list[BuiltPdf]:
-    """Write the reader, a handout per page with prompts and the workbook into the site's pdf/; raises ContentError."""
+    """Write the reader, a handout per page with prompts and the workbook (and each session's reader and workbook, when the
+    course has several sessions) into the site's pdf/; raises ContentError."""
     settings, course, cohort = print_setup(model, cohort_name, cohort_dates)
     stylesheet = STYLESHEET.read_text(encoding="utf-8")
     stylesheet_problems = [stylesheet_problem(m) for m in stylesheet_warnings(stylesheet)]
     if stylesheet_problems:
         raise ContentError(stylesheet_problems)
-    builder = PdfBuilder(site, settings, course, model.sessions[0], cohort, edition)
+    builder = PdfBuilder(site, settings, course, sessions_of(model), cohort, edition)
     names = builder.document_names()
     problems = check_downloads(builder, set(names))
     if problems:

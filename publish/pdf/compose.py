@@ -18,10 +18,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from macros.cohort import Edition
-from macros.course import CourseModel
-from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf, slides_offered
+from macros.course import CourseModel, NavEntry
+from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, decks_of, handout_pdf, printed_sessions, reader_pdf, slides_offered, workbook_pdf
 from macros.errors import Problem
-from macros.models import Course, Session
+from macros.models import Course, Faculty, Session
 from publish.built import BuiltSite
 
 from . import content
@@ -48,6 +48,54 @@ class PrintedCohort:
 
     name: str
     dates: str | None = None
+
+
+@dataclass(frozen=True)
+class PrintedHead:
+    """What a cover and a handout head name: a session's title, subtitle, name and faculty, or the whole programme's
+    (no name then: its line is the programme's alone)."""
+
+    title: str
+    subtitle: str | None
+    name: str | None
+    faculty: list[Faculty]
+
+
+@dataclass(frozen=True)
+class PrintedSessions:
+    """The course's sessions as print groups by them: each in nav order, and the session of each page that has one."""
+
+    sessions: list[Session]
+    of: dict[str, Session] = field(default_factory=dict)
+
+    @property
+    def own(self) -> list[Session]:
+        """The sessions with a reader, a workbook and a deck of their own (every session of several; none of one)."""
+        return printed_sessions(self.sessions)
+
+    def head(self, course: Course, session: Session | None) -> PrintedHead:
+        """The head of a session's document; for what is the whole programme's (the course reader, a page of no session),
+        the one session's own when there is one, else the course's title with every session's faculty."""
+        if session is None and len(self.sessions) == 1:
+            session = self.sessions[0]
+        if session is not None:
+            return PrintedHead(session.title, session.subtitle, session.name, session.faculty)
+        faculty = list({person.name: person for each in self.sessions for person in each.faculty}.values())
+        return PrintedHead(course.title, course.subtitle, None, faculty)
+
+    def section(self, nav: tuple[NavEntry, ...], session: Session) -> tuple[NavEntry, ...]:
+        """The entries of the nav section a session's pages are under (the outermost of that title), as print follows them."""
+        for entry in nav:
+            if entry.src is None:
+                found = entry.children if entry.title == session.section else self.section(entry.children, session)
+                if found:
+                    return found
+        return ()
+
+
+def sessions_of(model: CourseModel) -> PrintedSessions:
+    """The build's sessions, and each page's, from its course model."""
+    return PrintedSessions(model.sessions, {page.src_path: session for session in model.sessions for page in model.session_pages(session)})
 
 
 def _css_string(text: str) -> str:
@@ -95,22 +143,25 @@ class Document:
 class PdfBuilder:
     """Builds every PDF of one edition from one built site."""
 
-    def __init__(self, site: BuiltSite, settings: SiteSettings, course: Course, session: Session, cohort: PrintedCohort | None, edition: Edition) -> None:
+    def __init__(
+        self, site: BuiltSite, settings: SiteSettings, course: Course, sessions: PrintedSessions, cohort: PrintedCohort | None, edition: Edition
+    ) -> None:
         self.site_dir = site.root
         self.settings = settings
         self.course = course
-        self.session = session
+        self.sessions = sessions
         self.cohort = cohort
         self.edition = edition
         self.pages = load_pages(site, settings)
         self._handout_pages: list[SitePage] | None = None
 
-    def _common(self, kind: str) -> dict[str, Any]:
+    def _common(self, kind: str, session: Session | None = None) -> dict[str, Any]:
+        """What every template needs; the head names `session`, or the whole programme when it is None."""
         return {
             "kind": kind,
             "settings": self.settings,
             "course": self.course,
-            "session": self.session,
+            "head": self.sessions.head(self.course, session),
             "cohort": self.cohort,
             "edition_label": EDITION_LABELS[self.edition],
         }
@@ -137,9 +188,15 @@ class PdfBuilder:
             content.rewrite_links(article, page, links)
             yield page, article, images
 
-    def reader(self) -> Document:
-        """The whole course in nav order, with cover and contents."""
-        prepared = self._prepared(self.pages, lines=False)
+    def _in(self, page: SitePage, session: Session | None) -> bool:
+        """Whether a page belongs in a session's document (every page belongs in the whole programme's, session None)."""
+        return session is None or self.sessions.of.get(page.src) == session
+
+    def reader(self, session: Session | None = None) -> Document:
+        """The whole course in nav order, with cover and contents; or one session's pages (its nav section) in a course of several."""
+        pages = [page for page in self.pages if self._in(page, session)]
+        nav = self.settings.nav if session is None else self.sessions.section(self.settings.nav, session)
+        prepared = self._prepared(pages, lines=False)
         images: dict[str, str] = {}
         parts: list[dict[str, Any]] = []
         contents: list[dict[str, Any]] = []
@@ -160,10 +217,10 @@ class PdfBuilder:
                 parts.append({"html": _unmarked(article.decode_contents()), "anchor": page.key, "level": level, "online": here})
                 contents.append({"title": entry.title, "anchor": page.key, "level": min(level, 3)})
 
-        walk(self.settings.nav, 1)
-        context = {**self._common("reader"), "parts": parts, "contents": contents}
-        title = f"{self.course.title}: Course reader"
-        return Document(READER_PDF, "reader.html", title, self.settings.description, context, self.pages, images)
+        walk(nav, 1)
+        context = {**self._common("reader", session), "parts": parts, "contents": contents}
+        title = f"{context['head'].title}: Course reader"
+        return Document(reader_pdf(session), "reader.html", title, self.settings.description, context, pages, images)
 
     def handout_pages(self) -> list[SitePage]:
         """The pages that get a handout: those that first ask a reflection or discussion prompt (a page that only repeats them, like a journal, gets none)."""
@@ -178,13 +235,14 @@ class PdfBuilder:
         _, article, images = next(self._prepared([page], lines=True))
         _mark_headings(article, page, 1, page.title)
         part = {"html": Markup(article.decode_contents()), "anchor": page.key, "online": online(self.settings.site_url, page.url)}
-        title = f"{self.course.title}: Handout, {page.title}"
+        context = {**self._common("handout", self.sessions.of.get(page.src)), "part": part}
+        title = f"{context['head'].title}: Handout, {page.title}"
         subject = f"Handout for {page.title}, with its reflection and discussion prompts."
-        return Document(handout_pdf(page.src), "handout.html", title, subject, {**self._common("handout"), "part": part}, [page], images)
+        return Document(handout_pdf(page.src), "handout.html", title, subject, context, [page], images)
 
-    def workbook(self) -> Document:
-        """Every prompt in course order, each with ruled writing space; discussions keep their time box."""
-        pages = self.handout_pages()
+    def workbook(self, session: Session | None = None) -> Document:
+        """Every prompt in course order (or one session's, in a course of several), each with ruled writing space; discussions keep their time box."""
+        pages = [page for page in self.handout_pages() if self._in(page, session)]
         parts = []
         asked: set[str] = set()
         for page in pages:
@@ -201,34 +259,52 @@ class PdfBuilder:
                     asked.add(prompt)
                     entries.append(Markup(str(entry)))
             parts.append({"title": page.title, "anchor": page.key, "entries": entries})
-        title = f"{self.course.title}: Reflection workbook"
+        context = {**self._common("workbook", session), "parts": parts}
+        title = f"{context['head'].title}: Reflection workbook"
         subject = "Every reflection prompt of the course in order, with space to write, and each discussion prompt with its time box."
-        return Document(WORKBOOK_PDF, "workbook.html", title, subject, {**self._common("workbook"), "parts": parts}, pages)
+        return Document(workbook_pdf(session), "workbook.html", title, subject, context, pages)
 
     def guide(self) -> Document:
-        """Facilitator edition (issue 6): the run of show and logistics, then every facilitator note under its page."""
-        parts, images = [], {}
-        for page, article, page_images in self._prepared(self.pages, lines=False):
+        """Facilitator edition (issue 6): the run of show and logistics, then every facilitator note under its page; in a
+        course of several sessions, each session's pages under its name."""
+        # Only the pages with notes are in the guide: a link to another page leads online, or prints as text, as in a handout.
+        noted = [page for page in self.pages if page.article.select_one(content.GUIDE_BLOCKS) is not None]
+        parts: list[dict[str, Any]] = []
+        images: dict[str, str] = {}
+        group: Session | None = None
+        for page, article, page_images in self._prepared(noted, lines=False):
             images.update(page_images)
-            blocks = article.select(content.GUIDE_BLOCKS)
-            if blocks:
-                parts.append({"title": page.title, "anchor": page.key, "html": _unmarked("\n".join(str(block) for block in blocks))})
+            session = self.sessions.of.get(page.src) if self.sessions.own else None
+            if session is not None and session != group:
+                parts.append({"session": f"{session.name}: {session.title}", "anchor": f"session-{session.id}"})
+            group = session
+            html = _unmarked("\n".join(str(block) for block in article.select(content.GUIDE_BLOCKS)))
+            parts.append({"session": None, "title": page.title, "anchor": page.key, "html": html, "level": 2 if session is not None else 1})
         title = f"{self.course.title}: Facilitator guide"
         subject = "The run of show, the discussion logistics and every facilitator note, in course order."
-        # The slides this edition presents from: linked online when the site's address is known, named otherwise.
+        # The slides this edition presents from (each session's deck of several): linked online when the site's address is known, named otherwise.
         site_url = self.settings.site_url
-        slides = [{"path": path, "text": text, "href": site_url + path if site_url else None} for path, text in slides_offered(facilitator=True)]
-        return Document(GUIDE_PDF, "guide.html", title, subject, {**self._common("guide"), "parts": parts, "slides": slides}, self.pages, images)
+        offered = [link for deck in decks_of(self.sessions.sessions) for link in slides_offered(True, deck)]
+        slides = [{"path": path, "text": text, "href": site_url + path if site_url else None} for path, text in offered]
+        return Document(GUIDE_PDF, "guide.html", title, subject, {**self._common("guide"), "parts": parts, "slides": slides}, noted, images)
 
     def document_names(self) -> list[str]:
         """The file name of every PDF of this edition, in the order compose() makes them."""
+        own = self.sessions.own
         guide = [GUIDE_PDF] if self.edition == "facilitator" else []
-        return [READER_PDF, WORKBOOK_PDF, *guide, *(handout_pdf(page.src) for page in self.handout_pages())]
+        readers = [reader_pdf(), *map(reader_pdf, own)]
+        workbooks = [workbook_pdf(), *map(workbook_pdf, own)]
+        return [*readers, *workbooks, *guide, *(handout_pdf(page.src) for page in self.handout_pages())]
 
     def compose(self) -> Iterator[Document]:
-        """Every PDF of this edition, one at a time, longest first, so printing can start before the rest is composed."""
+        """Every PDF of this edition, one at a time, longest first, so printing can start before the rest is composed: the
+        course reader, each session's (in a course of several), the workbooks likewise, the guide, the handouts."""
         yield self.reader()
+        for session in self.sessions.own:
+            yield self.reader(session)
         yield self.workbook()
+        for session in self.sessions.own:
+            yield self.workbook(session)
         if self.edition == "facilitator":
             yield self.guide()
         for page in self.handout_pages():
@@ -245,9 +321,11 @@ class PdfBuilder:
         """The document as one HTML page, for the printer."""
         return TEMPLATES.get_template(document.template).render(title=document.title, subject=document.subject, **document.context)
 
-    def running(self) -> str:
-        """The course line of the running header: the course, and the cohort's name when there is one."""
-        return self.course.title + (f" · {self.cohort.name}" if self.cohort else "")
+    def running(self, document: Document) -> str:
+        """The course line of the running header: the document's head (its session's title, or the course's), and the
+        cohort's name when there is one."""
+        head = document.context.get("head")
+        return (head.title if isinstance(head, PrintedHead) else self.course.title) + (f" · {self.cohort.name}" if self.cohort else "")
 
 
 def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
@@ -268,7 +346,7 @@ def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
                 problems.append(Problem(page.display, page.title_line(ROOT), f"the page offers {PDF_FOLDER}/{name}, but no such PDF is made.", fix))
         wanted = {handouts[page.src]} if page.src in handouts else set()
         if page.src == HOME_PAGE:
-            wanted |= {READER_PDF, WORKBOOK_PDF}
+            wanted |= {name for session in [None, *builder.sessions.own] for name in (reader_pdf(session), workbook_pdf(session))}
         for name in sorted(wanted - offered):
             problems.append(
                 Problem(

@@ -1,4 +1,4 @@
-"""The session's slides, built with the site from the same records: a 16:9 PDF and a PowerPoint file (slides/).
+"""The session's slides (each session's, when the course has several), built with the site from the same records: a 16:9 PDF and a PowerPoint file (slides/).
 
 deck.py reads the nav's pages into slides (each record through its slide form, beside its page form in
 macros/render.py); layout.py places and measures every word once; pdf.py and pptx.py print the same layout.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from macros.course import CourseModel
-from macros.downloads import SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
+from macros.downloads import SLIDES_FOLDER, decks_of, slides_files
 from macros.last_updated import build_moment
 from publish.pdf.site import SiteSettings, settings_of
 
@@ -24,7 +24,7 @@ from .pptx import write_pptx
 
 @dataclass(frozen=True)
 class BuiltSlides:
-    """The slides written: the two files, how many slides, and how long it took."""
+    """One deck written: the two files, how many slides, and how long it took."""
 
     pdf: Path
     pptx: Path
@@ -33,32 +33,49 @@ class BuiltSlides:
 
 
 @dataclass(frozen=True)
+class Deck:
+    """One deck laid out: its two file names and its title (the course's one deck, or one session's of several)."""
+
+    pdf: str
+    pptx: str
+    laid: list[LaidSlide]
+    title: str
+
+
+@dataclass(frozen=True)
 class SlidesToWrite:
-    """The slides laid out and what their files say about themselves, ready to be written (in a thread, beside the PDFs)."""
+    """The decks laid out and what their files say about themselves, ready to be written (in a thread, beside the PDFs)."""
 
     folder: Path
     settings: SiteSettings
-    laid: list[LaidSlide]
-    title: str
+    decks: list[Deck]
     subject: str
     made: datetime.datetime
 
-    def write(self) -> BuiltSlides:
-        """Write the PDF and the PowerPoint file into the folder."""
-        started = time.perf_counter()
+    def write(self) -> list[BuiltSlides]:
+        """Write each deck's PDF and PowerPoint file into the folder."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        write_pdf(self.laid, self.settings, self.folder.parent, self.folder / SLIDES_PDF, self.title, self.subject)
-        details = {"title": self.title, "subject": self.subject, "author": self.settings.author, "language": self.settings.language, "moment": self.made}
-        write_pptx(self.laid, self.folder / SLIDES_PPTX, **details)
-        return BuiltSlides(self.folder / SLIDES_PDF, self.folder / SLIDES_PPTX, len(self.laid), time.perf_counter() - started)
+        built = []
+        for deck in self.decks:
+            started = time.perf_counter()
+            write_pdf(deck.laid, self.settings, self.folder.parent, self.folder / deck.pdf, deck.title, self.subject)
+            details = {"title": deck.title, "subject": self.subject, "author": self.settings.author, "language": self.settings.language, "moment": self.made}
+            write_pptx(deck.laid, self.folder / deck.pptx, **details)
+            built.append(BuiltSlides(self.folder / deck.pdf, self.folder / deck.pptx, len(deck.laid), time.perf_counter() - started))
+        return built
 
 
 def prepare_slides(site_dir: Path, model: CourseModel) -> SlidesToWrite:
-    """The session's slides for site_dir/slides/, read from the build's course model and laid out; raises ContentError."""
+    """The slides for site_dir/slides/, read from the build's course model and laid out: the session's deck, or one deck per
+    session when the course has several; raises ContentError."""
     settings = settings_of(model)
     data, build = model.require(), model.build
-    laid = lay_out(build_deck(settings, model))
-    title = f"{data.course.title}: Session slides" + (f", {build.cohort.name}" if build.cohort is not None else "")
+    cohort = f", {build.cohort.name}" if build.cohort is not None else ""
+    decks = []
+    for session in decks_of(model.sessions):
+        laid = lay_out(build_deck(settings, model, session))
+        title = f"{session.title if session is not None else data.course.title}: Session slides{cohort}"
+        decks.append(Deck(*slides_files(session), laid, title))
     edition = " Facilitator edition, with speaker notes." if build.facilitator else ""
     subject = f"The slides of the session, in its order, from the course's pages and records.{edition}"
-    return SlidesToWrite(site_dir / SLIDES_FOLDER, settings, laid, title, subject, build_moment(settings.config_path.parent))
+    return SlidesToWrite(site_dir / SLIDES_FOLDER, settings, decks, subject, build_moment(settings.config_path.parent))

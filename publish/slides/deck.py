@@ -31,6 +31,7 @@ from macros.course import CourseModel
 from macros.downloads import HOME_PAGE
 from macros.errors import ContentError
 from macros.library import MACROS, RESOURCES_PAGE, SLIDE_FORMS, PageContext, current
+from macros.models import Session
 from macros.notes import OPENING, note_spans
 from macros.slide import Slide, SlideKind
 from publish.pdf.site import SiteSettings, nav_pages, page_url
@@ -225,12 +226,13 @@ class _PageSlides:
         self.pending.append(f"{title}: {text}" if text else title)
 
 
-def build_deck(settings: SiteSettings, model: CourseModel) -> list[Slide]:
-    """Every slide of the session in order: the title, each printed page's slides, the closing."""
+def build_deck(settings: SiteSettings, model: CourseModel, session: Session | None = None) -> list[Slide]:
+    """Every slide of the session in order: the title, each printed page's slides, the closing. In a course of several
+    sessions, one session's deck: its title slide and its own pages' slides (None: the one session, every page)."""
     data = model.require()
-    slides = [render.slide_title(data.course, model.sessions[0], model.build.cohort)]
+    slides = [render.slide_title(data.course, session or model.sessions[0], model.build.cohort)]
     for src, title in nav_pages(settings.nav):
-        if src == HOME_PAGE:
+        if src == HOME_PAGE or (session is not None and model.session_of(src) != session):
             continue
         page = _PageSlides(src, title, model, settings.site_url)
         if page.meta.get("slides") is False:
