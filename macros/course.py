@@ -187,7 +187,7 @@ class CourseModel:
         """The page's source checked against the data: done once per model, on first need (render, slides, journal)."""
         found = self._checked.get(src)
         if found is None:
-            from .pages import check_source
+            from .checks.rendered import check_source
 
             page = self.pages[src]
             problems, checker, meta, body, body_line = check_source(page.display, page.text or "", self.require())

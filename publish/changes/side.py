@@ -10,6 +10,7 @@ from typing import Any
 import pathspec
 from mkdocs.structure.files import File, Files
 
+from macros.checks.rendered import check_front_matter
 from macros.cohort import COHORTS_DIR, Cohort, read_manifest
 from macros.course import CoursePage, nav_entries, nav_sections, read_page
 from macros.data import CourseData, load_course
@@ -18,7 +19,7 @@ from macros.errors import ContentError
 from macros.library import Macro
 from macros.nav import read_config
 from macros.notes import OPENING, note_spans
-from macros.pages import check_front_matter, split_source
+from macros.pages import split_source
 from macros.templates import PageChecker
 
 from .render import Rendered, handout_pages, render_calls
