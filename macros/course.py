@@ -201,6 +201,13 @@ class CourseModel:
             if src in earlier._checked and src in self.pages:
                 self._checked[src] = earlier._checked[src]
 
+    def offers(self, src: str) -> list[tuple[str, str]]:
+        """(path in the site, link text) of each file the page offers in this build's edition: the one rule
+        (macros/downloads.py, offered_on) that the downloads() macro writes and the PDFs' and the EPUB's checks hold."""
+        from .downloads import offered_on
+
+        return offered_on(src, self.build.facilitator)
+
     def reflections(self, src: str) -> list[str]:
         """The ids a page passes to reflection(), in reading order, from its checked tree."""
         from .library import reflections_called_on

@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from macros.cohort import Edition
 from macros.course import CourseModel, NavEntry
-from macros.downloads import EPUB_FOLDER, HOME_PAGE, PDF_FOLDER, READER_EPUB, WORKBOOK_PDF
+from macros.downloads import EPUB_FOLDER, PDF_FOLDER, READER_EPUB, WORKBOOK_PDF
 from macros.errors import ContentError, Problem
 from macros.last_updated import build_moment
 from macros.models import Course
@@ -128,18 +128,18 @@ class EpubBuilder:
         # image path inside the book -> (file on disk, media type)
         self.images: dict[str, tuple[Path, str]] = {}
 
-    def check_offered(self) -> list[Problem]:
-        """The home page offers the EPUB at its place in the site, and no page offers another EPUB."""
+    def check_offered(self, model: CourseModel) -> list[Problem]:
+        """Each page offers the EPUB where model.offers says it does (the home page), at its place in the site, and no page offers another EPUB."""
         problems = []
-        wanted = f"{EPUB_FOLDER}/{READER_EPUB}"
+        made = f"{EPUB_FOLDER}/{READER_EPUB}"
         for page in self.pages:
             offered = set()
             for link in page.article.select('.cw-downloads a[href][type="application/epub+zip"]'):
                 target = urlsplit(urljoin(content.FAKE_ORIGIN + page.url, str(link["href"]))).path.lstrip("/")
                 offered.add(target)
-                if target != wanted:
-                    problems.append(Problem(page.display, page.title_line(ROOT), f"the page offers {target}, but no such EPUB is made.", f"link to {wanted}."))
-            if page.src == HOME_PAGE and wanted not in offered:
+                if target != made:
+                    problems.append(Problem(page.display, page.title_line(ROOT), f"the page offers {target}, but no such EPUB is made.", f"link to {made}."))
+            for wanted in [path for path, _ in model.offers(page.src) if path == made and path not in offered]:
                 fix = "add the line {{ downloads() }} below the page's first paragraph."
                 problems.append(Problem(page.display, page.title_line(ROOT), f"the page does not offer {wanted}.", fix))
         return problems
@@ -304,7 +304,7 @@ def build_epub(
     """Write the EPUB course reader into the site's epub/ from the built pages; raises ContentError naming what to fix."""
     settings, course, cohort = print_setup(model, cohort_name, cohort_dates)
     builder = EpubBuilder(site, settings, course, cohort, edition)
-    problems = builder.check_offered()
+    problems = builder.check_offered(model)
     if problems:
         raise ContentError(problems)
     return builder.write(site.root / EPUB_FOLDER / READER_EPUB)

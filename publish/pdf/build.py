@@ -92,7 +92,7 @@ def build_pdfs(
         raise ContentError(stylesheet_problems)
     builder = PdfBuilder(site, settings, course, cohort, edition)
     names = builder.document_names()
-    problems = check_downloads(builder, set(names))
+    problems = check_downloads(builder, set(names), model)
     if problems:
         raise ContentError(problems)
     folder = site.root / PDF_FOLDER

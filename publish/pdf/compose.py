@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from macros.cohort import Edition
 from macros.course import CourseModel
-from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf, slides_offered
+from macros.downloads import GUIDE_PDF, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf, slides_offered
 from macros.errors import Problem
 from macros.models import Course
 from publish.built import BuiltSite
@@ -242,10 +242,10 @@ class PdfBuilder:
         return self.course.title + (f" · {self.cohort.name}" if self.cohort else "")
 
 
-def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
-    """Every PDF a page offers exists, each page with a handout offers it, and the home page offers the reader and workbook."""
+def check_downloads(builder: PdfBuilder, made: set[str], model: CourseModel) -> list[Problem]:
+    """Every PDF a page offers exists, and each page offers every PDF of this build that model.offers says it offers
+    (the home page the reader and workbook, a page with a handout its handout)."""
     problems = []
-    handouts = {page.src: handout_pdf(page.src) for page in builder.handout_pages()}
     for page in builder.pages:
         offered = set()
         # The EPUB's link is checked where the EPUB is made (publish/epub).
@@ -258,9 +258,7 @@ def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
             if name not in made:
                 fix = "remove {{ downloads() }} from this page, or add a reflection or discussion prompt so it gets a handout."
                 problems.append(Problem(page.display, page.title_line(ROOT), f"the page offers {PDF_FOLDER}/{name}, but no such PDF is made.", fix))
-        wanted = {handouts[page.src]} if page.src in handouts else set()
-        if page.src == HOME_PAGE:
-            wanted |= {READER_PDF, WORKBOOK_PDF}
+        wanted = {file for where, _, file in (path.rpartition("/") for path, _ in model.offers(page.src)) if where == PDF_FOLDER and file in made}
         for name in sorted(wanted - offered):
             problems.append(
                 Problem(
