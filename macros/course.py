@@ -363,10 +363,20 @@ def load_model(config_file: Path, *, cohort: str | None = None, edition: str | N
 
 
 def staged_settings(model: CourseModel) -> dict[str, Any]:
+    """mkdocs.yml's settings as the model read them, with the build's choices in `extra` (settings_with_choices)."""
+    return settings_with_choices(model.config_text, model.settings)
+
+
+def settings_with_choices(config_text: str, settings: Settings) -> dict[str, Any]:
     """mkdocs.yml's settings as written (MkDocs' own loader: !ENV, !relative), with the build's choices in `extra`."""
     from mkdocs.utils.yaml import get_yaml_loader
 
-    settings: dict[str, Any] = yaml.load(model.config_text, Loader=get_yaml_loader(getattr(yaml, "CLoader", yaml.Loader)))
-    extra = settings.setdefault("extra", {})
-    extra.update(cohort=model.settings.cohort_id, edition=model.settings.edition, offline=model.settings.offline)
-    return settings
+    loaded: dict[str, Any] = yaml.load(config_text, Loader=get_yaml_loader(getattr(yaml, "CLoader", yaml.Loader)))
+    extra = loaded.setdefault("extra", {})
+    extra.update(cohort=settings.cohort_id, edition=settings.edition, offline=settings.offline)
+    return loaded
+
+
+def settings_yaml(settings: dict[str, Any]) -> str:
+    """Settings written back as an mkdocs.yml (for the engine's staged config, and the preview's)."""
+    return yaml.dump(settings, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, allow_unicode=True)
