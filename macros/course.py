@@ -158,7 +158,7 @@ class CourseModel:
     settings: Settings
     config: Any  # MkDocs' MkDocsConfig, loaded without plugins or hooks
     files: Any  # MkDocs' Files
-    config_text: str  # mkdocs.yml as read (the nav check and the staged config read it again from here)
+    _config_text: str | None  # mkdocs.yml as load_model read it; None when MkDocs loaded the config (see config_text)
     nav: tuple[NavEntry, ...]
     pages: dict[str, CoursePage]  # every published page, by src_path, in file order
     data: CourseData | None  # None when the data has problems (in problems)
@@ -166,6 +166,15 @@ class CourseModel:
     build: Build
     problems: list[Problem]  # what kept the data, the cohort or the settings from loading
     _checked: dict[str, CheckedPage] = field(default_factory=dict, repr=False)
+
+    @property
+    def config_text(self) -> str:
+        """mkdocs.yml's text, for the nav check, the staged config and a problem's line: as load_model read it; when
+        MkDocs loaded the config (mkdocs build or serve by hand, define_env), read on first need, which a build without
+        problems never has (so mkdocs.yml is opened once per build there too)."""
+        if self._config_text is None:
+            self._config_text = self.settings.config_file.read_text(encoding="utf-8")
+        return self._config_text
 
     @property
     def nav_pages(self) -> list[CoursePage]:
@@ -283,7 +292,7 @@ def _validated(schema: type[base.Config], given: dict[str, Any]) -> tuple[dict[s
 
 
 def make_settings(
-    config: Any, config_text: str, *, cohort: str | None, edition: str | None, engine: str, offline: bool | None
+    config: Any, config_text: str | None, *, cohort: str | None, edition: str | None, engine: str, offline: bool | None
 ) -> tuple[Settings, list[Problem]]:
     """The build's settings: the command line's choices over mkdocs.yml's `extra:`, checked by CourseOptions; every problem in our words."""
     extra = config["extra"] or {}
@@ -294,7 +303,9 @@ def make_settings(
     paper, failed_paper = _validated(PrintOptions, pdf if isinstance(pdf, dict) else {})
     bad = failed + (["pdf"] if failed_paper else [])
     config_file = Path(config.config_file_path).resolve()
-    problems = [_options_problem(key, given, config_file, config_text) for key in bad]
+    if bad and config_text is None:
+        config_text = config_file.read_text(encoding="utf-8")  # for the lines to name
+    problems = [_options_problem(key, given, config_file, config_text or "") for key in bad]
     site_url = config["site_url"] or None
     settings = Settings(
         config_file=config_file,
@@ -310,9 +321,10 @@ def make_settings(
 
 
 def model_of_config(
-    config: Any, config_text: str, *, cohort: str | None = None, edition: str | None = None, engine: str = "mkdocs", offline: bool | None = None
+    config: Any, config_text: str | None = None, *, cohort: str | None = None, edition: str | None = None, engine: str = "mkdocs", offline: bool | None = None
 ) -> CourseModel:
-    """The model of a loaded MkDocs config: the choices given here, else the config's `extra.cohort`, `extra.edition`, `extra.offline`."""
+    """The model of a loaded MkDocs config: the choices given here, else the config's `extra.cohort`, `extra.edition`, `extra.offline`.
+    config_text is mkdocs.yml as the caller read it; None when MkDocs loaded the config (read again only if needed: config_text)."""
     from mkdocs.structure.files import get_files
 
     settings, problems = make_settings(config, config_text, cohort=cohort, edition=edition, engine=engine, offline=offline)

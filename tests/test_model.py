@@ -70,3 +70,25 @@ def test_settings_mkdocs_yml_gets_wrong_are_named_with_their_line_and_fix(projec
     config.write_text(config.read_text(encoding="utf-8").replace("page_size: legal", "page_size: A4"), encoding="utf-8")
     settings = load_model(config, cohort="generic", edition="facilitator", offline=True).settings
     assert (settings.cohort_id, settings.edition, settings.offline, settings.page_size) == ("generic", "facilitator", True, "a4")
+
+
+def test_mkdocs_build_by_hand_opens_mkdocs_yml_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mkdocs build` run by hand: MkDocs loads mkdocs.yml, and the macros hook makes the model from that config without reading it again."""
+    from mkdocs.__main__ import cli
+
+    opened: Counter[Path] = Counter()
+    real_open = builtins.open
+
+    def counting_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, (str, os.PathLike)):
+            opened[Path(file).resolve()] += 1
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(io, "open", counting_open)
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    with pytest.raises(SystemExit) as done:
+        cli.main(["build", "--strict", "--quiet", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(tmp_path / "site")], prog_name="mkdocs")
+    monkeypatch.undo()
+    assert done.value.code == 0
+    assert opened[(ROOT / "mkdocs.yml").resolve()] == 1
