@@ -125,11 +125,12 @@ def printed_entries(entries: tuple[NavEntry, ...], meta: dict[str, dict[str, Any
 
 @dataclass(frozen=True)
 class CoursePage:
-    """A source page MkDocs publishes: its path in docs/, URL (MkDocs' own rules), text and front matter, and its place in the nav."""
+    """A source page MkDocs publishes: its path in docs/, URL and built file (MkDocs' own rules), text and front matter, and its place in the nav."""
 
     src_path: str
     title: str  # the nav's title for it (its path without .md when it is not in the nav)
     url: str
+    dest_uri: str  # where MkDocs writes it in the built site ('what-to-expect/index.html')
     abs_src_path: str
     text: str | None  # None when the file is not UTF-8 (the source check reports it)
     meta: dict[str, Any] = field(compare=False)
@@ -235,7 +236,7 @@ def read_page(file: Any, title: str) -> CoursePage:
         bad = 0
     except UnicodeDecodeError as error:
         text, meta, bad = None, {}, raw[: error.start].count(b"\n") + 1
-    return CoursePage(file.src_path, title, file.url, file.abs_src_path, text, meta, bad)
+    return CoursePage(file.src_path, title, file.url, file.dest_uri, file.abs_src_path, text, meta, bad)
 
 
 class _PaperSize(c.Choice):

@@ -64,7 +64,7 @@ class BuiltIndex:
         self.data = model.data
         # every source page's text, by its path in docs/ (as the build's course model read it), and where MkDocs wrote it
         self.pages = {src: page.text for src, page in sorted(model.pages.items()) if page.text is not None}
-        self.built = {file.src_path: file.dest_uri for file in model.files.documentation_pages() if file.src_path in self.pages}
+        self.built = {src: model.pages[src].dest_uri for src in self.pages}
         # Files a partial build leaves out on purpose (PDFs under --no-pdf), by suffix.
         self.missing_ok = missing_ok
         self.ids: dict[str, list[str]] = {}

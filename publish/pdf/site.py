@@ -10,7 +10,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup, Tag
 from mkdocs.structure.files import File
 
-from macros.course import CourseModel, NavEntry, PageSize, walk_nav
+from macros.course import CourseModel, CoursePage, NavEntry, PageSize, walk_nav
 from macros.errors import ContentError, Problem, line_of
 from publish.built import BuiltSite
 
@@ -29,6 +29,7 @@ class SiteSettings:
     language: str
     page_size: PageSize
     nav: tuple[NavEntry, ...]
+    pages: dict[str, CoursePage] = field(repr=False)  # every page of the model (its URL and built file by MkDocs' rules)
 
 
 @dataclass
@@ -92,19 +93,15 @@ def settings_of(model: CourseModel) -> SiteSettings:
         language=config["theme"]["language"] or "en",
         page_size=model.settings.page_size,
         nav=model.printed_nav,
+        pages=model.pages,
     )
 
 
 @cache
 def page_url(src: str) -> str:
-    """The URL MkDocs gives a page ('what-to-expect/', '' for index.md), from MkDocs' own File rules."""
+    """The URL MkDocs gives a page ('what-to-expect/', '' for index.md), from MkDocs' own File rules, for a page at
+    another revision (the calendar's history, make changes); the build's own pages carry theirs (CoursePage.url)."""
     return File(src, "", "", True).url.removeprefix("./")
-
-
-@cache
-def built_path(src: str, directory_urls: bool = True) -> str:
-    """Where MkDocs writes a page ('what-to-expect.md' -> 'what-to-expect/index.html'), from MkDocs' own File rules."""
-    return File(src, "", "", directory_urls).dest_uri
 
 
 def first_askers(pages: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
@@ -140,14 +137,14 @@ def load_pages(site: BuiltSite, settings: SiteSettings) -> list[SitePage]:
     pages: list[SitePage] = []
     problems: list[Problem] = []
     for src, title in nav_pages(settings.nav):
-        url = page_url(src)
-        built = site.pages.get(built_path(src))
-        if built is None:
+        page = settings.pages.get(src)
+        built = site.pages.get(page.dest_uri) if page is not None else None
+        if page is None or built is None:
             problems.append(
                 Problem(
                     settings.config_file,
                     line_of(settings.config_path, "nav"),
-                    f"the nav lists {src}, but the build has no {url}index.html.",
+                    f"the nav lists {src}, but the build has no {page.dest_uri if page is not None else src}.",
                     "check the path in `nav:`.",
                 )
             )
@@ -156,7 +153,7 @@ def load_pages(site: BuiltSite, settings: SiteSettings) -> list[SitePage]:
         if article is None:
             problems.append(Problem("docs/" + src, 1, "the built page has no content to print.", "make sure the page has text below its front matter."))
             continue
-        pages.append(SitePage(src=src, url=url, title=title, article=article))
+        pages.append(SitePage(src=src, url=page.url, title=title, article=article))
     if problems:
         raise ContentError(problems)
     return pages
