@@ -61,6 +61,11 @@ class Settings:
         """The project: the folder mkdocs.yml is in."""
         return self.config_file.parent
 
+    @property
+    def docs_shown(self) -> str:
+        """The docs folder as an author sees it, from the project: 'docs' unless mkdocs.yml's docs_dir says otherwise."""
+        return self.docs_dir.relative_to(self.root).as_posix() if self.docs_dir.is_relative_to(self.root) else str(self.docs_dir)
+
 
 @dataclass(frozen=True)
 class NavEntry:
@@ -135,10 +140,12 @@ class CoursePage:
     text: str | None  # None when the file is not UTF-8 (the source check reports it)
     meta: dict[str, Any] = field(compare=False)
     undecodable_at: int = 0  # the line of the first byte that is not UTF-8
+    folder: str = "docs"  # the docs folder as an author sees it (Settings.docs_shown)
 
     @property
     def display(self) -> str:
-        return "docs/" + self.src_path
+        """The page's source as an author sees it in the repository: docs/what-to-expect.md."""
+        return f"{self.folder}/{self.src_path}"
 
 
 @dataclass(frozen=True)
@@ -226,7 +233,7 @@ class CourseModel:
         return reflections_called_on(tree) if tree is not None else []
 
 
-def read_page(file: Any, title: str) -> CoursePage:
+def read_page(file: Any, title: str, folder: str = "docs") -> CoursePage:
     """One published page read from its file (MkDocs' File): its text and front matter, or where it stops being UTF-8."""
     raw = Path(file.abs_src_path).read_bytes()
     try:
@@ -236,7 +243,7 @@ def read_page(file: Any, title: str) -> CoursePage:
         bad = 0
     except UnicodeDecodeError as error:
         text, meta, bad = None, {}, raw[: error.start].count(b"\n") + 1
-    return CoursePage(file.src_path, title, file.url, file.dest_uri, file.abs_src_path, text, meta, bad)
+    return CoursePage(file.src_path, title, file.url, file.dest_uri, file.abs_src_path, text, meta, bad, folder)
 
 
 class _PaperSize(c.Choice):
@@ -337,7 +344,7 @@ def model_of_config(
     pages: dict[str, CoursePage] = {}
     for file in files:
         if file.is_documentation_page() and file.abs_src_path and not file.inclusion.is_excluded():
-            pages[file.src_path] = read_page(file, titles.get(file.src_path) or file.src_path.removesuffix(".md"))
+            pages[file.src_path] = read_page(file, titles.get(file.src_path) or file.src_path.removesuffix(".md"), settings.docs_shown)
 
     data: CourseData | None = None
     try:

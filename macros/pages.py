@@ -37,7 +37,7 @@ def render_page(markdown: str, page: Any, model: CourseModel) -> str:
     """
     data = model.require()
     src = page.file.src_path
-    path = "docs/" + src
+    path = model.pages[src].display
     checked = model.checked(src)
     problems, checker, body, body_line = list(checked.problems), checked.checker, checked.body, checked.body_line
     # Issue 6: the build's cohort and edition; facilitator notes leave the participant edition here.

@@ -140,16 +140,17 @@ def _files_at(root: Path, revisions: list[str], paths: list[str]) -> list[dict[s
     return found
 
 
-def history(root: Path, manifest: str, sources: list[str], site_url: str | None) -> list[tuple[int, dict[str, tuple[str, ...]]]]:
-    """Each commit that changed the manifest or a page of the session, oldest first: (author time, each event's time and place then)."""
-    paths = [manifest, *(f"docs/{src}" for src in sources)]
+def history(root: Path, manifest: str, sources: list[str], site_url: str | None, docs: str = "docs") -> list[tuple[int, dict[str, tuple[str, ...]]]]:
+    """Each commit that changed the manifest or a page of the session (in the docs folder docs), oldest first: (author time,
+    each event's time and place then)."""
+    paths = [manifest, *(f"{docs}/{src}" for src in sources)]
     commits = [line.split() for line in reversed((git_text(root, "log", "--format=%H %at", "--", *paths) or "").splitlines())]
     revisions = []
     for (_, stamp), texts in zip(commits, _files_at(root, [commit for commit, _ in commits], paths), strict=True):
         cohort = _cohort_of(texts.get(manifest))
         if cohort is None:
             continue
-        pages = [(src, get_data(texts[f"docs/{src}"])[1]) for src in sources if f"docs/{src}" in texts]
+        pages = [(src, get_data(texts[f"{docs}/{src}"])[1]) for src in sources if f"{docs}/{src}" in texts]
         try:
             events = occasions(cohort, pages, site_url)
         except (ValueError, TypeError, KeyError):
@@ -181,7 +182,8 @@ def make_calendar(model: CourseModel) -> bytes | None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     head = git_text(root, "log", "-1", "--format=%at")
     uncommitted = int(epoch) if epoch else int(head) if head else 0
-    past = history(root, f"{COHORTS_DIR}/{build.cohort_id}.yml", [src for src, _ in pages], site_url) if head else []
+    sources = [src for src, _ in pages]
+    past = history(root, f"{COHORTS_DIR}/{build.cohort_id}.yml", sources, site_url, model.settings.docs_shown) if head else []
     changes = revisions_of(now, past, uncommitted)
 
     calendar = icalendar.Calendar()

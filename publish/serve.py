@@ -26,8 +26,8 @@ from publish import engines
 from publish.__main__ import add_build_arguments
 
 ROOT = engines.ROOT
-# What a preview watches: the pages and data, cohort manifests, theme overrides and the settings.
-WATCHED = ("docs", "cohorts", "overrides", "mkdocs.yml")
+# What a preview watches besides the docs folder and the config: cohort manifests and theme overrides.
+WATCHED = ("cohorts", "overrides")
 STAGE = ROOT / ".build" / "zensical-preview"
 # What `mkdocs serve` watches besides docs/ and the config file, which it always watches.
 MKDOCS_WATCHED = ("overrides", "cohorts")
@@ -84,9 +84,8 @@ def serve_mkdocs(model: CourseModel, dev_addr: str) -> int:
     return 0
 
 
-def restage(config: Path, cohort: str, edition: str) -> bool:
-    """Load the course anew and render every page into the staging folder; False, after printing what to fix, when the checks fail."""
-    model = load_model(config, cohort=cohort, edition=edition, engine="zensical")
+def restage(model: CourseModel) -> bool:
+    """Render every page of the course into the staging folder; False, after printing what to fix, when the checks fail."""
     try:
         engines.stage(model, STAGE)
     except ContentError as error:
@@ -95,24 +94,23 @@ def restage(config: Path, cohort: str, edition: str) -> bool:
     return True
 
 
-def _snapshot() -> dict[Path, float]:
+def _snapshot(settings: Settings) -> dict[Path, float]:
     found: dict[Path, float] = {}
-    for name in WATCHED:
-        path = ROOT / name
+    for path in [settings.docs_dir, settings.config_file, *(settings.root / name for name in WATCHED)]:
         for item in [path] if path.is_file() else path.rglob("*") if path.is_dir() else []:
             if item.is_file():
                 found[item] = item.stat().st_mtime
     return found
 
 
-def watch(config: Path, cohort: str, edition: str, stop: threading.Event, interval: float = 0.3) -> None:
+def watch(settings: Settings, stop: threading.Event, interval: float = 0.3) -> None:
     """Re-render the course whenever a watched file is added, changed or removed."""
-    seen = _snapshot()
+    seen = _snapshot(settings)
     while not stop.wait(interval):
-        now = _snapshot()
+        now = _snapshot(settings)
         if now != seen:
             seen = now
-            if restage(config, cohort, edition):
+            if restage(load_model(settings.config_file, cohort=settings.cohort_id, edition=settings.edition, engine=settings.engine)):
                 print("Re-rendered the course after a change.", file=sys.stderr, flush=True)
 
 
@@ -127,7 +125,6 @@ def main(argv: list[str] | None = None) -> int:
     if model.problems:
         print(format_problems(model.problems), file=sys.stderr)
         return 1
-    build = model.build
     os.environ["NO_MKDOCS_2_WARNING"] = "1"
     if args.engine == "mkdocs":
         return serve_mkdocs(model, args.dev_addr)
@@ -135,10 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     if not program.exists():
         print(f"Zensical is not installed at {program}. Fix: run `make serve ENGINE=zensical`, which installs it.", file=sys.stderr)
         return 1
-    if not restage(args.config, build.cohort_id, build.edition):
+    if not restage(model):
         return 1
     stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(args.config, build.cohort_id, build.edition, stop), daemon=True)
+    watcher = threading.Thread(target=watch, args=(model.settings, stop), daemon=True)
     watcher.start()
     server = subprocess.Popen([str(program), "serve", "--config-file", str(STAGE / engines.STAGED_CONFIG), "--dev-addr", args.dev_addr], cwd=STAGE)
     try:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import builtins
 import io
 import os
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run
 
 from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE
 from macros.course import load_model
@@ -92,3 +93,26 @@ def test_mkdocs_build_by_hand_opens_mkdocs_yml_once(tmp_path: Path, monkeypatch:
     monkeypatch.undo()
     assert done.value.code == 0
     assert opened[(ROOT / "mkdocs.yml").resolve()] == 1
+
+
+def test_another_config_with_its_own_docs_folder_is_honoured(project: Path) -> None:
+    """`--config` (make site/check/serve/pdf CONFIG=...): the config's docs_dir is where every page, data file and message is."""
+    (project / "docs").rename(project / "content")
+    text = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "\ndocs_dir: docs\n" in text
+    (project / "course.yml").write_text(text.replace("\ndocs_dir: docs\n", "\ndocs_dir: content\n"), encoding="utf-8")
+    (project / "mkdocs.yml").unlink()
+    model = load_model(project / "course.yml")
+    assert model.problems == [] and model.pages and all(page.display == f"content/{src}" for src, page in model.pages.items())
+
+    built = run([sys.executable, "-m", "publish", "--no-pdf", "--config", "course.yml", "--site-dir", str(project / "out")], cwd=project)
+    assert built.returncode == 0, built.stderr
+    assert all((project / "out" / page.dest_uri).is_file() for page in model.pages.values())
+
+    page = next(page for page in model.nav_pages if page.text and page.src_path != "index.md")
+    source = project / "content" / page.src_path
+    source.write_text(page.text + "\n[a page](nowhere.md)\n", encoding="utf-8")
+    line = len(source.read_text(encoding="utf-8").splitlines())
+    checked = run([sys.executable, "-m", "macros.check", "--config", "course.yml"], cwd=project)
+    assert checked.returncode == 1
+    assert f"content/{page.src_path}:{line}: the link `nowhere.md` points to a page that does not exist (content/nowhere.md)." in checked.stderr

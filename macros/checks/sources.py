@@ -47,7 +47,7 @@ def links(model: CourseModel) -> list[Problem]:
         problem
         for page in model.pages.values()
         if page.text is not None
-        for problem in check_links(page.display, page.src_path, page.text, model.settings.docs_dir, pages, theme_dir)
+        for problem in check_links(page.display, page.src_path, page.text, model.settings.docs_dir, pages, theme_dir, page.folder)
     ]
 
 
@@ -62,8 +62,8 @@ def _theme_dir(model: CourseModel) -> Path | None:
     return Path(theme.custom_dir) if theme.custom_dir else None
 
 
-def check_links(display: str, src: str, text: str, docs_dir: Path, pages: list[str], theme_dir: Path | None) -> list[Problem]:
-    """A page's links and images: pages that exist, images that exist and carry alt text."""
+def check_links(display: str, src: str, text: str, docs_dir: Path, pages: list[str], theme_dir: Path | None, folder: str = "docs") -> list[Problem]:
+    """A page's links and images: pages that exist, images that exist and carry alt text (folder: docs_dir as an author sees it)."""
     _, _, body, body_line = split_source(text)
     problems: list[Problem] = []
     here = posixpath.dirname(src)
@@ -96,8 +96,8 @@ def check_links(display: str, src: str, text: str, docs_dir: Path, pages: list[s
                     Problem(
                         display,
                         link.line,
-                        f"the image `{link.target}` does not exist (looked for docs/{target}).",
-                        "add the image file to docs/ or correct its name; paths are relative to this page.",
+                        f"the image `{link.target}` does not exist (looked for {folder}/{target}).",
+                        f"add the image file to {folder}/ or correct its name; paths are relative to this page.",
                     )
                 )
         elif link.path.endswith(".md") and target not in pages:
@@ -105,7 +105,7 @@ def check_links(display: str, src: str, text: str, docs_dir: Path, pages: list[s
                 Problem(
                     display,
                     link.line,
-                    f"the link `{link.target}` points to a page that does not exist (docs/{target}).",
+                    f"the link `{link.target}` points to a page that does not exist ({folder}/{target}).",
                     closest(target, set(pages) - {src}),
                 )
             )
@@ -204,7 +204,11 @@ def nav(model: CourseModel) -> list[Problem]:
             continue
         named.add(target)
         if target not in model.pages:
-            problems.append(Problem(shown, line, f"the navigation lists `{target}`, but there is no such page in docs/.", closest(target, set(pages))))
+            problems.append(
+                Problem(
+                    shown, line, f"the navigation lists `{target}`, but there is no such page in {model.settings.docs_shown}/.", closest(target, set(pages))
+                )
+            )
     for page in pages:
         if page not in named and not unlisted.match_file(page):
             problems.append(
@@ -224,12 +228,12 @@ def renames(model: CourseModel) -> list[Problem]:
     if model.data is None:
         return []
     docs_dir, data = model.settings.docs_dir, model.data
-    root = docs_dir.resolve().parent
+    root = model.settings.root
     base = default_base(root)
     if base is None:
         return []
     commit, label = base
-    text = file_at(root, commit, f"{docs_dir.name}/{DATA_DIR}/{PROMPTS_FILE}")
+    text = file_at(root, commit, f"{model.settings.docs_shown}/{DATA_DIR}/{PROMPTS_FILE}")
     if text is None:
         return []
     before = reflections_in(text)

@@ -37,7 +37,6 @@ from publish.pdf.compose import EDITION_LABELS, PrintedCohort, print_setup
 from publish.pdf.site import SitePage, SiteSettings, load_pages
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
 PDF_TEMPLATES = HERE.parent / "pdf" / "templates"
 STYLESHEET = HERE / "reader.css"
 # The print templates come second, so the cover is written once, in publish/pdf/templates/base.html, for both.
@@ -138,10 +137,10 @@ class EpubBuilder:
                 target = urlsplit(urljoin(content.FAKE_ORIGIN + page.url, str(link["href"]))).path.lstrip("/")
                 offered.add(target)
                 if target != made:
-                    problems.append(Problem(page.display, page.title_line(ROOT), f"the page offers {target}, but no such EPUB is made.", f"link to {made}."))
+                    problems.append(Problem(page.display, page.title_line(), f"the page offers {target}, but no such EPUB is made.", f"link to {made}."))
             for wanted in [path for path, _ in model.offers(page.src) if path == made and path not in offered]:
                 fix = "add the line {{ downloads() }} below the page's first paragraph."
-                problems.append(Problem(page.display, page.title_line(ROOT), f"the page does not offer {wanted}.", fix))
+                problems.append(Problem(page.display, page.title_line(), f"the page does not offer {wanted}.", fix))
         return problems
 
     def chapters(self) -> list[_Chapter]:
@@ -182,14 +181,14 @@ class EpubBuilder:
             parts = urlsplit(url)
             path = Path(url2pathname(unquote(parts.path))).resolve() if parts.scheme == "file" else None
             if path is None or not path.is_relative_to(self.site_dir) or not path.is_file():
-                problems.append(content.refusal(url, [page], written, ROOT, made="the EPUB"))
+                problems.append(content.refusal(url, [page], written, made="the EPUB"))
                 continue
             media_type = IMAGE_TYPES.get(path.suffix.lower())
             if media_type is None:
                 problems.append(
                     Problem(
                         page.display,
-                        content.refusal(url, [page], written, ROOT).line,
+                        content.refusal(url, [page], written).line,
                         f"the image {written.get(url, url)} is a {path.suffix} file, which e-readers cannot show.",
                         "save it as PNG, JPEG, GIF, WebP or SVG and refer to that file.",
                     )

@@ -17,7 +17,7 @@ from macros.errors import ContentError, Problem
 from publish.built import BuiltSite
 
 from . import content, speedup
-from .compose import ROOT, Document, PdfBuilder, check_downloads, page_css, print_setup
+from .compose import Document, PdfBuilder, check_downloads, page_css, print_setup
 from .machine import STYLESHEET, MachineError, lack_in_warning
 from .printer import Printed, RenderJob, print_job, stylesheet_problem, stylesheet_warnings
 
@@ -45,7 +45,7 @@ def finish(document: Document, folder: Path, printed: Printed) -> BuiltPdf:
     """Turn what WeasyPrint refused or warned about into problems; else move the PDF into place."""
     target = folder / document.name
     partial = folder / f".{document.name}.partial"
-    problems = [content.refusal(url, document.sources, document.images, ROOT) for url in printed.refused]
+    problems = [content.refusal(url, document.sources, document.images) for url in printed.refused]
     messages = [m for m in printed.messages if not _is_refusal(m, printed.refused)]
     # A warning about the machine (a missing library) is not a rule in print.css: say what to install.
     lacks = [lack for lack in map(lack_in_warning, messages) if lack is not None]

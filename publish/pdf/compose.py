@@ -30,7 +30,6 @@ from .qr import online
 from .site import SitePage, SiteSettings, first_askers, load_pages, settings_of
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
 EDITION_LABELS: dict[str, str] = {"participant": "", "facilitator": "Facilitator edition"}
 # Ruled lines under each prompt: a reflection wants room to write, a discussion room for notes.
 REFLECTION_LINES = 8
@@ -257,13 +256,13 @@ def check_downloads(builder: PdfBuilder, made: set[str], model: CourseModel) -> 
             offered.add(name)
             if name not in made:
                 fix = "remove {{ downloads() }} from this page, or add a reflection or discussion prompt so it gets a handout."
-                problems.append(Problem(page.display, page.title_line(ROOT), f"the page offers {PDF_FOLDER}/{name}, but no such PDF is made.", fix))
+                problems.append(Problem(page.display, page.title_line(), f"the page offers {PDF_FOLDER}/{name}, but no such PDF is made.", fix))
         wanted = {file for where, _, file in (path.rpartition("/") for path, _ in model.offers(page.src)) if where == PDF_FOLDER and file in made}
         for name in sorted(wanted - offered):
             problems.append(
                 Problem(
                     page.display,
-                    page.title_line(ROOT),
+                    page.title_line(),
                     f"the page does not offer {PDF_FOLDER}/{name}.",
                     "add the line {{ downloads() }} below the page's objectives (or its first paragraph).",
                 )

@@ -40,6 +40,8 @@ class SitePage:
     url: str
     title: str
     article: Tag = field(repr=False)
+    # The model's page it was built from (its source text, where it is shown), when it came from a build.
+    source: CoursePage | None = field(default=None, repr=False)
     # The article as text, once the parsed tree is let go (release()).
     released: str | None = field(default=None, repr=False, init=False)
 
@@ -60,18 +62,20 @@ class SitePage:
         stem = stem.removesuffix("/index") if stem.endswith("/index") else stem
         return "home" if stem == "index" else stem.replace("/", "-")
 
-    def title_line(self, root: Path) -> int:
+    def lines_with(self, text: str) -> list[int]:
+        """The lines of the page's source (as the build's model read it) that hold text."""
+        source = self.source.text if self.source is not None else None
+        return [n for n, line in enumerate((source or "").splitlines(), start=1) if text in line]
+
+    def title_line(self) -> int:
         """The line of the page's title ('# ...') in its source, where a message about the whole page points."""
-        try:
-            lines = (root / self.display).read_text(encoding="utf-8").splitlines()
-        except OSError:
-            return 1
-        return next((n for n, line in enumerate(lines, start=1) if line.startswith("# ")), 1)
+        source = self.source.text if self.source is not None else None
+        return next((n for n, line in enumerate((source or "").splitlines(), start=1) if line.startswith("# ")), 1)
 
     @property
     def display(self) -> str:
         """The page's source as an author sees it in the repository."""
-        return "docs/" + self.src
+        return self.source.display if self.source is not None else self.src
 
 
 def settings_of(model: CourseModel) -> SiteSettings:
@@ -151,9 +155,9 @@ def load_pages(site: BuiltSite, settings: SiteSettings) -> list[SitePage]:
             continue
         article = _article(built.article) if built.article is not None else None
         if article is None:
-            problems.append(Problem("docs/" + src, 1, "the built page has no content to print.", "make sure the page has text below its front matter."))
+            problems.append(Problem(page.display, 1, "the built page has no content to print.", "make sure the page has text below its front matter."))
             continue
-        pages.append(SitePage(src=src, url=page.url, title=title, article=article))
+        pages.append(SitePage(src=src, url=page.url, title=title, article=article, source=page))
     if problems:
         raise ContentError(problems)
     return pages

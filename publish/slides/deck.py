@@ -79,7 +79,7 @@ class _PageSlides:
         self.nav_title = nav_title
         self.data = data = model.require()
         self.build = model.build
-        self.path = "docs/" + src
+        self.path = model.pages[src].display
         checked = model.checked(src)
         if checked.problems:
             raise ContentError(checked.problems)
