@@ -143,6 +143,11 @@ class CoursePage:
     folder: str = "docs"  # the docs folder as an author sees it (Settings.docs_shown)
 
     @property
+    def address(self) -> str:
+        """Its URL from the site's root, as print and the slides write it: 'what-to-expect/', '' for the home page."""
+        return self.url.removeprefix("./")
+
+    @property
     def display(self) -> str:
         """The page's source as an author sees it in the repository: docs/what-to-expect.md."""
         return f"{self.folder}/{self.src_path}"

@@ -15,7 +15,9 @@ and gathers every problem (run), so an author reads them all at once, file by fi
 A new check: a function of the model (or of the model and what its phase made) returning list[Problem], in its
 phase's module and in that module's list; each Problem names the file, the line, what is wrong and the fix
 (macros/errors.py), and tests/test_errors.py holds its words. Problems met while reading or printing (a YAML file
-that does not parse, WeasyPrint's warnings) are made where they are met and reach the same report.
+that does not parse, WeasyPrint's warnings) are made where they are met and reach the same report; so are the checks
+that need the printed documents in hand (each page offers what CourseModel.offers says: publish/pdf/compose.py
+check_downloads, publish/epub/build.py check_offered), which run as those documents are made.
 """
 
 from __future__ import annotations

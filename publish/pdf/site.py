@@ -157,7 +157,7 @@ def load_pages(site: BuiltSite, settings: SiteSettings) -> list[SitePage]:
         if article is None:
             problems.append(Problem(page.display, 1, "the built page has no content to print.", "make sure the page has text below its front matter."))
             continue
-        pages.append(SitePage(src=src, url=page.url, title=title, article=article, source=page))
+        pages.append(SitePage(src=src, url=page.address, title=title, article=article, source=page))
     if problems:
         raise ContentError(problems)
     return pages

@@ -88,14 +88,14 @@ class _PageSlides:
         self.calls: dict[int, list[tuple[str, list[Any]]]] = {}
         for spec, args, line in checker.calls:
             self.calls.setdefault(line, []).append((spec.name, args))
-        url = model.pages[src].url
+        url = model.pages[src].address
         resources = model.pages.get(RESOURCES_PAGE)
         self.context = PageContext(
             data=data,
             src_path=src,
             url=url,
             meta=dict(self.meta),
-            resources_url=resources.url if resources is not None else "resources/",
+            resources_url=resources.address if resources is not None else "resources/",
             pages=model.nav_pages,
             course=model,
             address=site_url + url if site_url else None,
