@@ -1,8 +1,7 @@
-"""mkdocs.yml read as YAML with line numbers, its tags left unread (the nav check in macros/checks/sources.py, the offline files, make changes)."""
+"""mkdocs.yml read as YAML with line numbers, its tags left unread (the nav check in macros/checks/sources.py, the offline files)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -28,14 +27,6 @@ if hasattr(yaml, "CSafeLoader"):
     _FastConfigLoader.add_multi_constructor("", lambda loader, suffix, node: None)
     _FastConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
     _FAST_LOADERS.insert(0, _FastConfigLoader)
-
-
-def read_config(config: Path) -> tuple[yaml.MappingNode | None, dict[str, object]]:
-    """The config's node tree and its plain values; (None, {}) when it cannot be read (see parse_config)."""
-    try:
-        return parse_config(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return None, {}
 
 
 def parse_config(text: str) -> tuple[yaml.MappingNode | None, dict[str, object]]:
