@@ -103,8 +103,8 @@ def settings_of(model: CourseModel) -> SiteSettings:
 
 @cache
 def page_url(src: str) -> str:
-    """The URL MkDocs gives a page ('what-to-expect/', '' for index.md), from MkDocs' own File rules, for a page at
-    another revision (the calendar's history, make changes); the build's own pages carry theirs (CoursePage.url)."""
+    """The URL MkDocs gives a page ('what-to-expect/', '' for index.md), from MkDocs' own File rules, for each
+    revision's events in the calendar's history (publish/ics.py); the build's own pages carry theirs (CoursePage.address)."""
     return File(src, "", "", True).url.removeprefix("./")
 
 
