@@ -359,7 +359,7 @@ def model_of_config(
     # Every manifest is data too (checked by make check and every build); the chosen one is the build's cohort.
     schedule = {page_key(src): minutes for src, page in pages.items() if (minutes := minutes_in(page.meta)) is not None}
     folder = settings.root / COHORTS_DIR
-    manifests = {path.stem: read_manifest(path, schedule) for path in sorted(folder.glob("*.yml"))} if folder.is_dir() else {}
+    manifests = {path.stem: read_manifest(path, schedule, settings.docs_shown) for path in sorted(folder.glob("*.yml"))} if folder.is_dir() else {}
     chosen_cohort: Cohort | None = None
     if cohort_id != GENERIC:
         if cohort_id not in manifests:
