@@ -116,3 +116,21 @@ def test_another_config_with_its_own_docs_folder_is_honoured(project: Path) -> N
     checked = run([sys.executable, "-m", "macros.check", "--config", "course.yml"], cwd=project)
     assert checked.returncode == 1
     assert f"content/{page.src_path}:{line}: the link `nowhere.md` points to a page that does not exist (content/nowhere.md)." in checked.stderr
+
+
+def test_make_serve_hands_its_choices_to_mkdocs_in_the_config_read_afresh_for_each_rebuild(project: Path) -> None:
+    """`make serve EDITION=facilitator`: MkDocs' serve loads mkdocs.yml with the choice in `extra`, never from the environment,
+    and reads the file again before each rebuild, so a saved mkdocs.yml is served."""
+    from mkdocs.config import load_config
+
+    from publish.serve import ConfigWithChoices
+
+    config = project / "mkdocs.yml"
+    settings = load_model(config, edition="facilitator").settings
+    given = ConfigWithChoices(config, settings)
+    first = load_config(given, plugins=[], hooks=[], markdown_extensions=[])
+    assert (first["extra"]["edition"], first["extra"]["cohort"], first.config_file_path) == ("facilitator", "generic", str(config))
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("\nsite_name: ", "\nsite_name: Renamed ", 1), encoding="utf-8")
+    again = load_config(given, plugins=[], hooks=[], markdown_extensions=[])
+    assert again["site_name"].startswith("Renamed ") and again["extra"]["edition"] == "facilitator"
