@@ -47,7 +47,10 @@ zensical: $(ZENSICAL_STAMP)
 # make site COHORT=summer-institute-2025 EDITION=facilitator; without them, the generic participant site in site/.
 COHORT  ?=
 EDITION ?=
-SELECT  := $(if $(COHORT),--cohort $(COHORT)) $(if $(EDITION),--edition $(EDITION))
+# Another MkDocs config, with its own docs_dir, nav and settings (make site CONFIG=path/to/mkdocs.yml; site, serve, check, pdf).
+CONFIG  ?=
+WITH_CONFIG := $(if $(CONFIG),--config $(CONFIG))
+SELECT  := $(WITH_CONFIG) $(if $(COHORT),--cohort $(COHORT)) $(if $(EDITION),--edition $(EDITION))
 
 # Which engine renders the checked pages: mkdocs (MkDocs + Material, the default) or zensical, each from its own
 # pinned environment. Zensical gets pages our checker and sandbox have already rendered (publish/engines.py).
@@ -88,10 +91,10 @@ test-packages: system-packages
 
 # The PDFs alone, over the site `make site` built; `make site` itself always makes them.
 pdf: $(STAMP) system-packages
-	$(PY) -m publish.pdf --site-dir site
+	$(PY) -m publish.pdf --site-dir site $(WITH_CONFIG)
 
 check: $(STAMP)
-	$(PY) -m macros.check
+	$(PY) -m macros.check $(WITH_CONFIG)
 
 # What a change does to the course, in plain words, and where readers will see it (publish/changes/).
 # BASE=<revision> compares with that revision; by default, the merge base with the default branch.

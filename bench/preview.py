@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from publish.serve import mkdocs_command
+from publish.serve import serve_command
 
 from .course import PROJECT_PARTS
 from .measure import _tree_rss
@@ -137,7 +137,7 @@ def measure_preview(python: str, project: Path, page: str, out: Path, edits: int
     peak = 0
     error = ""
     with log.open("wb") as sink:
-        command = mkdocs_command(python, Path("mkdocs.yml"), f"127.0.0.1:{port}", out)
+        command = serve_command(python, Path("mkdocs.yml"), f"127.0.0.1:{port}")
         server = subprocess.Popen(command, cwd=out, env=env, stdout=sink, stderr=subprocess.STDOUT)
         try:
             _wait_for(partial(_serves, url, b"Leading"), "serve the page at first", server, log)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 # The renderer that calls our hook: mkdocs-macros' plugin class, recognised by where it is defined.
@@ -61,9 +60,9 @@ def define_env(env: Any) -> None:
         env.macro(spec.function, name)
     _guard_plugin_renderer(env)
     # The plugin calls this once per build (each `mkdocs serve` rebuild included), with the config MkDocs loaded:
-    # the build's course model is made from it here and held by the plugin for this build's pages.
-    config_file = Path(env.conf.config_file_path)
-    env.course_model = model_of_config(env.conf, config_file.read_text(encoding="utf-8"))
+    # the build's course model is made from it here (mkdocs.yml is not read again) and held by the plugin for this
+    # build's pages.
+    env.course_model = model_of_config(env.conf)
     # The theme's templates group the home page's progress by session (python -m publish writes it into the staged config).
     env.conf["extra"]["sessions"] = session_sections(env.course_model)
 

@@ -2,7 +2,7 @@
 
 It is applied twice, with the same rules: to the raw HTML and attribute lists in a page's Markdown, where a
 problem names the line (macros/markup.py), and to every built page of every engine and edition before the site
-is published (publish/sitecheck.py), where a problem names the page. What it refuses could run code in a
+is published (macros/checks/built.py), where a problem names the page. What it refuses could run code in a
 reader's browser (event handlers, `javascript:` links, scripts), send what a reader types elsewhere (forms), or
 make the reader's browser contact another host without a click (images, media, frames, styles that load files).
 Links a reader clicks may go anywhere on the web.

@@ -145,8 +145,8 @@ class Build:
 current_build: ContextVar[Build] = ContextVar("current_build", default=Build())  # noqa: B039 (Build is frozen)
 
 
-def _check_minutes(cohort: Cohort, reader: _Reader, pages: dict[str, dict[str, Any]]) -> list[Problem]:
-    """The manifest's `minutes:`: pages of the schedule, their own parts, whole minutes that agree with what a page fixes."""
+def _check_minutes(cohort: Cohort, reader: _Reader, pages: dict[str, dict[str, Any]], docs: str) -> list[Problem]:
+    """The manifest's `minutes:`: pages of the schedule (in the docs folder docs), their own parts, whole minutes that agree with what a page fixes."""
     if cohort.minutes is None:
         return []
     where = reader.display
@@ -158,7 +158,7 @@ def _check_minutes(cohort: Cohort, reader: _Reader, pages: dict[str, dict[str, A
         # The line of the page's own key (the reader knows where its value starts, which may be the line below).
         line = line_in(reader.text, str(page))
         if page not in pages:
-            message = f"`minutes:` names '{page}', which is not a page of the schedule (a page in docs/ with `minutes:` in its front matter)."
+            message = f"`minutes:` names '{page}', which is not a page of the schedule (a page in {docs}/ with `minutes:` in its front matter)."
             problems.append(Problem(where, line, message, closest(str(page), set(pages))))
             continue
         own = parts_of(pages[page])
@@ -178,7 +178,7 @@ def _check_minutes(cohort: Cohort, reader: _Reader, pages: dict[str, dict[str, A
             elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 240:
                 problems.append(Problem(where, line, f"`{part}: {value}` is not a number of minutes.", "write a whole number from 1 to 240, e.g. `case: 20`."))
             elif isinstance(fixed, int) and fixed != value:
-                message = f"`{part}: {value}` disagrees with docs/{page}.md, which gives the {PARTS[part].lower()} {fixed} minutes for every cohort."
+                message = f"`{part}: {value}` disagrees with {docs}/{page}.md, which gives the {PARTS[part].lower()} {fixed} minutes for every cohort."
                 problems.append(Problem(where, line, message, f"write `{part}: {fixed}`, or leave the line out."))
     return problems
 
@@ -259,7 +259,7 @@ def _check_dates(raw: dict[str, Any], reader: _Reader) -> list[Problem]:
     return problems
 
 
-def _check_manifest(cohort: Cohort, reader: _Reader, schedule: dict[str, dict[str, Any]], data: CourseData | None) -> list[Problem]:
+def _check_manifest(cohort: Cohort, reader: _Reader, schedule: dict[str, dict[str, Any]], data: CourseData | None, docs: str) -> list[Problem]:
     """What the schema alone cannot see: the clock, the time zone, the dates' order, the groups' cities, the minutes."""
     problems: list[Problem] = []
     where = reader.display
@@ -312,13 +312,15 @@ def _check_manifest(cohort: Cohort, reader: _Reader, schedule: dict[str, dict[st
             else:
                 seen[city] = group.name
     sessions = _check_sessions(cohort, reader, data) if data is not None else []
-    return problems + sessions + _check_minutes(cohort, reader, schedule)
+    return problems + sessions + _check_minutes(cohort, reader, schedule, docs)
 
 
-def read_manifest(path: Path, schedule: dict[str, dict[str, Any]] | None = None, data: CourseData | None = None) -> tuple[Cohort | None, list[Problem]]:
+def read_manifest(
+    path: Path, schedule: dict[str, dict[str, Any]] | None = None, data: CourseData | None = None, docs: str = "docs"
+) -> tuple[Cohort | None, list[Problem]]:
     """One cohort manifest, validated against the schedule's pages (their `minutes:`, keyed as a manifest names them;
-    read from the docs/ folder beside cohorts/ when not given) and, given the course's data, its sessions; never raises,
-    returns every problem instead."""
+    read from the docs folder beside cohorts/ when not given) and, given the course's data, its sessions; never raises,
+    returns every problem instead. docs: the docs folder as the messages name it."""
     raw, reader, problems = read_yaml(path)
     if problems:
         return None, problems
@@ -339,6 +341,6 @@ def read_manifest(path: Path, schedule: dict[str, dict[str, Any]] | None = None,
     except ValidationError as error:
         return None, problems + _schema_problems(error, Cohort, reader, (), "the cohort manifest")
     if schedule is None:
-        schedule = schedule_pages(path.parent.parent / "docs")
-    problems += _check_manifest(cohort, reader, schedule, data)
+        schedule = schedule_pages(path.parent.parent / docs)
+    problems += _check_manifest(cohort, reader, schedule, data, docs)
     return (None, problems) if problems else (cohort, [])

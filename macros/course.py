@@ -62,6 +62,11 @@ class Settings:
         """The project: the folder mkdocs.yml is in."""
         return self.config_file.parent
 
+    @property
+    def docs_shown(self) -> str:
+        """The docs folder as an author sees it, from the project: 'docs' unless mkdocs.yml's docs_dir says otherwise."""
+        return self.docs_dir.relative_to(self.root).as_posix() if self.docs_dir.is_relative_to(self.root) else str(self.docs_dir)
+
 
 @dataclass(frozen=True)
 class NavEntry:
@@ -142,19 +147,27 @@ def printed_entries(entries: tuple[NavEntry, ...], meta: dict[str, dict[str, Any
 
 @dataclass(frozen=True)
 class CoursePage:
-    """A source page MkDocs publishes: its path in docs/, URL (MkDocs' own rules), text and front matter, and its place in the nav."""
+    """A source page MkDocs publishes: its path in docs/, URL and built file (MkDocs' own rules), text and front matter, and its place in the nav."""
 
     src_path: str
     title: str  # the nav's title for it (its path without .md when it is not in the nav)
     url: str
+    dest_uri: str  # where MkDocs writes it in the built site ('what-to-expect/index.html')
     abs_src_path: str
     text: str | None  # None when the file is not UTF-8 (the source check reports it)
     meta: dict[str, Any] = field(compare=False)
     undecodable_at: int = 0  # the line of the first byte that is not UTF-8
+    folder: str = "docs"  # the docs folder as an author sees it (Settings.docs_shown)
+
+    @property
+    def address(self) -> str:
+        """Its URL from the site's root, as print and the slides write it: 'what-to-expect/', '' for the home page."""
+        return self.url.removeprefix("./")
 
     @property
     def display(self) -> str:
-        return "docs/" + self.src_path
+        """The page's source as an author sees it in the repository: docs/what-to-expect.md."""
+        return f"{self.folder}/{self.src_path}"
 
 
 @dataclass(frozen=True)
@@ -175,7 +188,7 @@ class CourseModel:
     settings: Settings
     config: Any  # MkDocs' MkDocsConfig, loaded without plugins or hooks
     files: Any  # MkDocs' Files
-    config_text: str  # mkdocs.yml as read (the nav check and the staged config read it again from here)
+    _config_text: str | None  # mkdocs.yml as load_model read it; None when MkDocs loaded the config (see config_text)
     nav: tuple[NavEntry, ...]
     pages: dict[str, CoursePage]  # every published page, by src_path, in file order
     data: CourseData | None  # None when the data has problems (in problems)
@@ -186,6 +199,15 @@ class CourseModel:
     session_ids: dict[str, str] = field(default_factory=dict)
     session_problems: list[Problem] = field(default_factory=list)
     _checked: dict[str, CheckedPage] = field(default_factory=dict, repr=False)
+
+    @property
+    def config_text(self) -> str:
+        """mkdocs.yml's text, for the nav check, the staged config and a problem's line: as load_model read it; when
+        MkDocs loaded the config (mkdocs build or serve by hand, define_env), read on first need, which a build without
+        problems never has (so mkdocs.yml is opened once per build there too)."""
+        if self._config_text is None:
+            self._config_text = self.settings.config_file.read_text(encoding="utf-8")
+        return self._config_text
 
     @property
     def nav_pages(self) -> list[CoursePage]:
@@ -240,7 +262,7 @@ class CourseModel:
         """The page's source checked against the data: done once per model, on first need (render, slides, journal)."""
         found = self._checked.get(src)
         if found is None:
-            from .pages import check_source
+            from .checks.rendered import check_source
 
             page = self.pages[src]
             problems, checker, meta, body, body_line = check_source(page.display, page.text or "", self.require())
@@ -254,6 +276,13 @@ class CourseModel:
             if src in earlier._checked and src in self.pages:
                 self._checked[src] = earlier._checked[src]
 
+    def offers(self, src: str) -> list[tuple[str, str]]:
+        """(path in the site, link text) of each file the page offers in this build's edition: the one rule
+        (macros/downloads.py, offered_on) that the downloads() macro writes and the PDFs' and the EPUB's checks hold."""
+        from .downloads import offered_on
+
+        return offered_on(src, self.build.facilitator, self.sessions, self.session_of(src))
+
     def reflections(self, src: str) -> list[str]:
         """The ids a page passes to reflection(), in reading order, from its checked tree."""
         from .library import reflections_called_on
@@ -262,7 +291,7 @@ class CourseModel:
         return reflections_called_on(tree) if tree is not None else []
 
 
-def read_page(file: Any, title: str) -> CoursePage:
+def read_page(file: Any, title: str, folder: str = "docs") -> CoursePage:
     """One published page read from its file (MkDocs' File): its text and front matter, or where it stops being UTF-8."""
     raw = Path(file.abs_src_path).read_bytes()
     try:
@@ -272,7 +301,7 @@ def read_page(file: Any, title: str) -> CoursePage:
         bad = 0
     except UnicodeDecodeError as error:
         text, meta, bad = None, {}, raw[: error.start].count(b"\n") + 1
-    return CoursePage(file.src_path, title, file.url, file.abs_src_path, text, meta, bad)
+    return CoursePage(file.src_path, title, file.url, file.dest_uri, file.abs_src_path, text, meta, bad, folder)
 
 
 class _PaperSize(c.Choice):
@@ -329,7 +358,7 @@ def _validated(schema: type[base.Config], given: dict[str, Any]) -> tuple[dict[s
 
 
 def make_settings(
-    config: Any, config_text: str, *, cohort: str | None, edition: str | None, engine: str, offline: bool | None
+    config: Any, config_text: str | None, *, cohort: str | None, edition: str | None, engine: str, offline: bool | None
 ) -> tuple[Settings, list[Problem]]:
     """The build's settings: the command line's choices over mkdocs.yml's `extra:`, checked by CourseOptions; every problem in our words."""
     extra = config["extra"] or {}
@@ -340,7 +369,9 @@ def make_settings(
     paper, failed_paper = _validated(PrintOptions, pdf if isinstance(pdf, dict) else {})
     bad = failed + (["pdf"] if failed_paper else [])
     config_file = Path(config.config_file_path).resolve()
-    problems = [_options_problem(key, given, config_file, config_text) for key in bad]
+    if bad and config_text is None:
+        config_text = config_file.read_text(encoding="utf-8")  # for the lines to name
+    problems = [_options_problem(key, given, config_file, config_text or "") for key in bad]
     site_url = config["site_url"] or None
     settings = Settings(
         config_file=config_file,
@@ -356,9 +387,10 @@ def make_settings(
 
 
 def model_of_config(
-    config: Any, config_text: str, *, cohort: str | None = None, edition: str | None = None, engine: str = "mkdocs", offline: bool | None = None
+    config: Any, config_text: str | None = None, *, cohort: str | None = None, edition: str | None = None, engine: str = "mkdocs", offline: bool | None = None
 ) -> CourseModel:
-    """The model of a loaded MkDocs config: the choices given here, else the config's `extra.cohort`, `extra.edition`, `extra.offline`."""
+    """The model of a loaded MkDocs config: the choices given here, else the config's `extra.cohort`, `extra.edition`, `extra.offline`.
+    config_text is mkdocs.yml as the caller read it; None when MkDocs loaded the config (read again only if needed: config_text)."""
     from mkdocs.structure.files import get_files
 
     settings, problems = make_settings(config, config_text, cohort=cohort, edition=edition, engine=engine, offline=offline)
@@ -370,7 +402,7 @@ def model_of_config(
     pages: dict[str, CoursePage] = {}
     for file in files:
         if file.is_documentation_page() and file.abs_src_path and not file.inclusion.is_excluded():
-            pages[file.src_path] = read_page(file, titles.get(file.src_path) or file.src_path.removesuffix(".md"))
+            pages[file.src_path] = read_page(file, titles.get(file.src_path) or file.src_path.removesuffix(".md"), settings.docs_shown)
     nav = titled_entries(nav, {src: page.meta for src, page in pages.items()})
     for entry in walk_nav(nav):
         if entry.src in pages and not entry.named:
@@ -384,7 +416,7 @@ def model_of_config(
     # Every manifest is data too (checked by make check and every build); the chosen one is the build's cohort.
     schedule = {page_key(src): minutes for src, page in pages.items() if (minutes := minutes_in(page.meta)) is not None}
     folder = settings.root / COHORTS_DIR
-    manifests = {path.stem: read_manifest(path, schedule, data) for path in sorted(folder.glob("*.yml"))} if folder.is_dir() else {}
+    manifests = {path.stem: read_manifest(path, schedule, data, settings.docs_shown) for path in sorted(folder.glob("*.yml"))} if folder.is_dir() else {}
     chosen_cohort: Cohort | None = None
     if cohort_id != GENERIC:
         if cohort_id not in manifests:
@@ -454,16 +486,29 @@ def load_model(config_file: Path, *, cohort: str | None = None, edition: str | N
 
 
 def staged_settings(model: CourseModel) -> dict[str, Any]:
+    """mkdocs.yml's settings as the model read them, with the build's choices in `extra` (settings_with_choices) and the
+    sessions the theme's templates group by (session_sections)."""
+    settings = settings_with_choices(model.config_text, model.settings)
+    settings["extra"]["sessions"] = session_sections(model)
+    return settings
+
+
+def settings_with_choices(config_text: str, settings: Settings) -> dict[str, Any]:
     """mkdocs.yml's settings as written (MkDocs' own loader: !ENV, !relative), with the build's choices in `extra`."""
     from mkdocs.utils.yaml import get_yaml_loader
 
-    settings: dict[str, Any] = yaml.load(model.config_text, Loader=get_yaml_loader(getattr(yaml, "CLoader", yaml.Loader)))
-    extra = settings.setdefault("extra", {})
-    extra.update(cohort=model.settings.cohort_id, edition=model.settings.edition, offline=model.settings.offline, sessions=session_sections(model))
-    return settings
+    loaded: dict[str, Any] = yaml.load(config_text, Loader=get_yaml_loader(getattr(yaml, "CLoader", yaml.Loader)))
+    extra = loaded.setdefault("extra", {})
+    extra.update(cohort=settings.cohort_id, edition=settings.edition, offline=settings.offline)
+    return loaded
 
 
 def session_sections(model: CourseModel) -> dict[str, str]:
     """For the theme's templates (`extra.sessions`): each session's nav section title -> its heading, when there is more than
     one session (the home page's progress list then groups by session); empty otherwise."""
     return {session.section: session.heading for session in model.sessions} if len(model.sessions) > 1 else {}
+
+
+def settings_yaml(settings: dict[str, Any]) -> str:
+    """Settings written back as an mkdocs.yml (for the engine's staged config, and the preview's)."""
+    return yaml.dump(settings, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, allow_unicode=True)

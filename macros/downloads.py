@@ -144,8 +144,6 @@ def downloads() -> str:
     page = current.get()
     here = page.url or "."
     model = page.course
-    sessions = model.sessions if model is not None else []
-    session = model.session_of(page.src_path) if model is not None else None
-    offered = offered_on(page.src_path, current_build.get().facilitator, sessions, session)
+    offered = model.offers(page.src_path) if model is not None else offered_on(page.src_path, current_build.get().facilitator)
     links = [(get_relative_url(path, here), text) for path, text in offered]
     return render_downloads(links)

@@ -15,9 +15,6 @@ from urllib.parse import unquote, urlsplit
 
 from markdown.extensions.attr_list import get_attrs_and_remainder, sanitize_name
 
-from .allowlist import UNESCAPED_FIX, Refusal, refusals, unescaped_characters
-from .errors import Problem
-
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 # [text](target "title") and ![alt](src "title"); the target may be wrapped in <...>.
@@ -169,75 +166,3 @@ def _attribute_lists(body: str, first_line: int) -> list[tuple[int, str, list[tu
                 found.append((number, written, [(sanitize_name(k).lower(), v) for k, v in pairs if k not in (":", ".", "id")]))
             start = line.find("{", start + 1)
     return found
-
-
-def _problems(path: str, line: int, found: list[Refusal]) -> list[Problem]:
-    return [Problem(path, line, refusal.message, refusal.fix) for refusal in found]
-
-
-def unsafe_html(path: str, text: str, first_line: int = 1) -> list[Problem]:
-    """What the allow-list refuses in a page's raw HTML, links, images and attribute lists, each on its line."""
-    body = prose(text)
-    problems: list[Problem] = []
-    for tag in html_tags(text, first_line):
-        address = _autolink(tag)
-        if tag.name in ("!--", "!["):
-            what = "an HTML comment with markup inside" if tag.name == "!--" else "a `<![...]>` section"
-            problems.append(
-                Problem(
-                    path,
-                    tag.line,
-                    f"the page holds {what}, which a browser may read differently from this check and show as part of the page.",
-                    "remove it; a comment for other authors may not hold < or > (write it as plain text).",
-                )
-            )
-        elif address is not None:
-            problems += _problems(path, tag.line, refusals("a", [("href", address)], what=f"the link `<{address}>`"))
-        else:
-            problems += _problems(path, tag.line, refusals(tag.name, [pair for pair in tag.attributes if pair[0] != MARKDOWN_SWITCH]))
-    for match in INLINE_LINK.finditer(body):
-        bang, label, target = match.groups()
-        target = target.strip("<>")
-        line = _line(body, match.start(), first_line)
-        if bang:
-            problems += _problems(path, line, refusals("img", [("src", target)], what=f"the image `{target}`"))
-        else:
-            problems += _problems(path, line, refusals("a", [("href", target)], what=f"the link [{label}]"))
-    for match in REFERENCE.finditer(body):
-        line = _line(body, match.start(), first_line)
-        problems += _problems(path, line, refusals("a", [("href", match.group(2))], what=f"the link [{match.group(1)}]"))
-    for line, written, pairs in _attribute_lists(body, first_line):
-        # Which element an attribute list lands on is Markdown's choice: an attribute that is safe on some element
-        # passes here, and the built-page check judges it on the element it reached.
-        found = refusals(None, pairs, what=f"the attribute list `{written}`")
-        problems += _problems(path, line, [refusal for refusal in found if "may not use" not in refusal.message])
-    return sorted(problems, key=lambda problem: problem.line)
-
-
-def front_matter_markup(path: str, meta: dict[str, object], meta_text: str | None, first_line: int) -> list[Problem]:
-    """A title or description holding characters the theme would write into the page's HTML as markup."""
-    problems = []
-    lines = (meta_text or "").splitlines()
-    for key in ("title", "description"):
-        found = unescaped_characters(meta.get(key))
-        if found:
-            line = next((number for number, text in enumerate(lines, start=first_line) if text.startswith(f"{key}:")), first_line)
-            shown = " ".join(f"`{ch}`" for ch in found)
-            where = "which the theme writes into the page's HTML as it is, where it could add a tag or leave an attribute."
-            message = f"the front matter's `{key}:` holds {shown}, {where}"
-            problems.append(Problem(path, line, message, UNESCAPED_FIX))
-    return problems
-
-
-def front_matter_code(path: str, meta_text: str | None, first_line: int) -> list[Problem]:
-    """Lines of front matter that hold template code, which is never run there and would show as typed."""
-    return [
-        Problem(
-            path,
-            number,
-            "the front matter holds template code (`{{` or `{%`); front matter is never run as a template.",
-            "write plain text here; macros belong in the page body.",
-        )
-        for number, line in enumerate((meta_text or "").splitlines(), start=first_line)
-        if "{{" in line or "{%" in line
-    ]

@@ -70,12 +70,6 @@ def note_spans(lines: list[str]) -> tuple[list[tuple[int, int]], list[Problem]]:
     return spans, problems
 
 
-def check_notes(path: str, body: str, first_line: int) -> list[Problem]:
-    """Every badly formed facilitator note in a page body that starts on first_line."""
-    _, found = note_spans(body.splitlines())
-    return [Problem(path, p.line + first_line, p.message, p.fix) for p in found]
-
-
 def select_notes(markdown: str, keep: bool) -> str:
     """The page's Markdown with its facilitator notes kept (facilitator edition) or removed (participant edition)."""
     if keep:

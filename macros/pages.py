@@ -1,24 +1,17 @@
-"""One page, from source to safe Markdown: front matter checked, macro calls checked, then rendered."""
+"""One page, from source to safe Markdown: its source checked once (macros/checks/rendered.py), then rendered."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
 
-import yaml
-from pydantic import ValidationError
-
 # Imported for what they register: the downloads() and macro_reference() macros, so every path that checks or
 # renders a page (the MkDocs hook, python -m publish for Zensical, make check) knows every macro.
 from . import downloads, reference  # noqa: F401
 from .cohort import current_build
-from .data import CourseData, _compose, _Reader, _schema_problems, _yaml_problem
-from .errors import ContentError, Problem
+from .errors import ContentError
 from .library import RESOURCES_PAGE, PageContext
-from .markup import front_matter_code, front_matter_markup, unsafe_html
-from .models import PageMeta
-from .notes import check_notes, select_notes
-from .schedule import check_discussion_minutes
+from .notes import select_notes
 from .templates import PageChecker, render_checked, tree_with_lines_emptied
 
 if TYPE_CHECKING:
@@ -37,45 +30,6 @@ def split_source(text: str) -> tuple[str | None, int, str, int]:
     return match.group(1), 2, body, text[: len(text) - len(body)].count("\n") + 1
 
 
-def check_front_matter(path: str, text: str | None, first_line: int) -> tuple[dict[str, Any], list[Problem]]:
-    """Validate a page's front matter; a page without it gets told what to add."""
-    if text is None:
-        fix = "start the page with three lines: `---`, `title: ...` and `description: ...`, then `---`."
-        return {}, [Problem(path, 1, "the page has no front matter (title and description).", fix)]
-    reader = _Reader(path)
-    try:
-        node = _compose(text)
-        raw = reader.value(node) if node is not None else {}
-    except yaml.YAMLError as error:
-        problem = _yaml_problem(path, error)
-        return {}, [Problem(path, problem.line + first_line - 1, problem.message, problem.fix)]
-    problems = [Problem(p.path, p.line + first_line - 1, p.message, p.fix) for p in reader.problems]
-    if not isinstance(raw, dict):
-        fix = "write `title: ...` and `description: ...` between the `---` lines."
-        return {}, [Problem(path, first_line, "the front matter must be `field: value` lines.", fix)]
-    try:
-        PageMeta.model_validate(raw)
-    except ValidationError as error:
-        found = _schema_problems(error, PageMeta, reader, (), "the front matter")
-        problems += [Problem(p.path, p.line + first_line - 1, p.message, p.fix) for p in found]
-    return raw, problems
-
-
-def check_source(path: str, text: str, data: CourseData) -> tuple[list[Problem], PageChecker, dict[str, Any], str, int]:
-    """Every problem in one page's source, plus what rendering it needs (the checker keeps the body's tree in .tree)."""
-    meta_text, meta_line, body, body_line = split_source(text)
-    meta, problems = check_front_matter(path, meta_text, meta_line)
-    checker = PageChecker(data, path, line_offset=body_line - 1)
-    checker.tree = checker.check(body)
-    # Refused in every build path, `mkdocs serve` included: raw HTML that runs code, template code or markup in front matter.
-    problems += front_matter_code(path, meta_text, meta_line) + front_matter_markup(path, meta, meta_text, meta_line) + unsafe_html(path, body, body_line)
-    # Issue 6: facilitator notes must be well formed; a segment's discussion minutes must match its prompts' time boxes.
-    problems += check_notes(path, body, body_line)
-    boxes = [data.prompts[args[0]].minutes or 0 for spec, args, _ in checker.calls if spec.name == "discussion" and args and args[0] in data.prompts]
-    problems += check_discussion_minutes(path, meta, meta_text, boxes)
-    return problems + checker.problems, checker, meta, body, body_line
-
-
 def render_page(markdown: str, page: Any, model: CourseModel) -> str:
     """The page's Markdown with every macro call replaced by its output; raises ContentError.
 
@@ -83,7 +37,7 @@ def render_page(markdown: str, page: Any, model: CourseModel) -> str:
     """
     data = model.require()
     src = page.file.src_path
-    path = "docs/" + src
+    path = model.pages[src].display
     checked = model.checked(src)
     problems, checker, body, body_line = list(checked.problems), checked.checker, checked.body, checked.body_line
     # Issue 6: the build's cohort and edition; facilitator notes leave the participant edition here.

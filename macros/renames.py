@@ -9,14 +9,11 @@ Without git history or a base there is nothing to compare with, and nothing is s
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .data import DATA_DIR, RETIRED_FILE, CourseData, _display
-from .errors import Problem
-from .revision import default_base, file_at
+from .data import DATA_DIR, RETIRED_FILE, CourseData
 
 PROMPTS_FILE = "prompts.yml"
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -51,27 +48,3 @@ def fix_for(old: str, instead: str | None) -> str:
 def likely_successor(title: str, data: CourseData) -> str | None:
     """A reflection that kept the old one's title, and so is probably the same prompt under a new id."""
     return next((p.id for p in data.prompts.values() if p.kind == "reflection" and p.title == title and p.id not in data.formerly.values()), None)
-
-
-def check_renames(docs_dir: Path, data: CourseData) -> list[Problem]:
-    """A problem for each reflection id the base revision had that this change drops without a word."""
-    root = docs_dir.resolve().parent
-    base = default_base(root)
-    if base is None:
-        return []
-    commit, label = base
-    text = file_at(root, commit, f"{docs_dir.name}/{DATA_DIR}/{PROMPTS_FILE}")
-    if text is None:
-        return []
-    before = reflections_in(text)
-    path = docs_dir / DATA_DIR / PROMPTS_FILE
-    problems = []
-    for old in unaccounted(before, data):
-        instead = likely_successor(before[old], data)
-        line = data.where[instead][1] if instead else 1
-        message = (
-            f"the reflection prompt '{old}' (“{before[old]}”, at {label}) is gone: readers who answered it would find "
-            "their answer only under “Answers to prompts no longer in the course”."
-        )
-        problems.append(Problem(_display(path), line, message, fix_for(old, instead)))
-    return problems

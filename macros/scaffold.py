@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .course import nav_sections
 from .data import DATA_DIR
 from .errors import Problem
 
@@ -118,7 +119,9 @@ def scaffold(root: Path, session_id: str) -> list[str]:
 
 def placeholder_problems(model: CourseModel) -> list[Problem]:
     """Each placeholder `make new-session` wrote that is still in a page, in mkdocs.yml or in a session's record."""
-    found: list[tuple[str, str]] = [("mkdocs.yml", model.config_text)]
+    # mkdocs.yml's text is read for its lines only when the nav holds a placeholder (a build reads mkdocs.yml once).
+    in_nav = any(PLACEHOLDER in title for entry, within in nav_sections(model.nav) for title in (entry.title, *within))
+    found: list[tuple[str, str]] = [("mkdocs.yml", model.config_text)] if in_nav else []
     found += [(page.display, page.text or "") for page in model.pages.values()]
     if model.data is not None:
         found.append((f"docs/{DATA_DIR}/{SESSIONS_FILE}", model.data.sessions_text))

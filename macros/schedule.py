@@ -18,8 +18,6 @@ from typing import Any
 
 from mkdocs.utils.meta import get_data
 
-from .errors import Problem
-
 # The parts of a segment in teaching order.
 SEGMENT_PARTS = ("case", "insights", "discussion")
 # Every part a page of the session can have, and how the schedule names it.
@@ -143,23 +141,3 @@ def format_duration(minutes: int) -> str:
     if rest or not hours:
         parts.append(f"{rest} minute" + ("s" if rest != 1 else ""))
     return " ".join(parts)
-
-
-def check_discussion_minutes(path: str, meta: dict[str, Any], front_matter: str | None, discussion_minutes: list[int]) -> list[Problem]:
-    """A segment's `minutes: discussion:` must match the time boxes of the discussions it shows (one source of truth)."""
-    minutes = meta.get("minutes")
-    if not isinstance(minutes, dict) or not isinstance(minutes.get("discussion"), int) or not discussion_minutes:
-        return []
-    given, boxed = minutes["discussion"], sum(discussion_minutes)
-    if given == boxed:
-        return []
-    lines = (front_matter or "").splitlines()
-    line = next((n for n, text in enumerate(lines, 2) if text.strip().startswith("discussion:")), 2)
-    return [
-        Problem(
-            path,
-            line,
-            f"the front matter gives the discussion {given} minutes, but the page's discussion prompts are time-boxed at {boxed} (docs/data/prompts.yml).",
-            f"write `discussion: {boxed}`, or change the prompt's `minutes:` in docs/data/prompts.yml if the time box itself changed.",
-        )
-    ]

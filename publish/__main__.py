@@ -13,7 +13,9 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from macros.check import check_sources, in_reading_order
+from macros.checks import in_reading_order
+from macros.checks.built import check_built_site
+from macros.checks.sources import check_sources
 from macros.cohort import EDITIONS, GENERIC
 from macros.course import CourseModel, load_model
 from macros.errors import ContentError, format_problems
@@ -23,7 +25,6 @@ from publish.csp import secure_site
 from publish.ics import write_calendar
 from publish.offline import make_offline
 from publish.pdf.machine import MachineError, check_machine
-from publish.sitecheck import check_built_site
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ python -m publish reads the site here once the engine has written it (read_site)
 step in turn: the PDFs and the EPUB take each page's article as HTML and each make their own tree of it (publish/pdf/site.py
 load_pages; one tree shared by both, held while the PDFs print, cost more memory and time at 200 modules than it saved),
 the Content-Security-Policy takes its inline scripts and writes each page (publish/csp.py), and the site check takes
-its ids, links, images, records and what the allow-list refuses (publish/sitecheck.py). Material's invalid attributes are repaired as a page is read
+its ids, links, images, records and what the allow-list refuses (macros/checks/built.py). Material's invalid attributes are repaired as a page is read
 (publish/html5.py); a repaired page reaches the disk when its policy is written, so each page is written once.
 
 Each page is parsed with lxml once, and only what the steps need is kept (the whole trees of a large course would not
@@ -25,7 +25,7 @@ from publish.html5 import repair_markup
 
 # Scripts the browser runs; a <script type="application/json"> is data, which a policy does not govern.
 RUN_TYPES = frozenset({"", "text/javascript", "module", "application/javascript"})
-# The attributes whose values say which records a page shows (publish/sitecheck.py, unused records).
+# The attributes whose values say which records a page shows (macros/checks/built.py, unused records).
 RECORD_ATTRIBUTES = ("data-finding", "data-prompt", "data-source", "id")
 # libxml2's table of ids is never asked (the ids are read from the attributes below), so it is not built.
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", collect_ids=False)

@@ -178,7 +178,7 @@ def _write_if_changed(target: Path, content: bytes) -> None:
 def _write_config(model: CourseModel, stage: Path, theme_leaves_out: tuple[str, ...] = ()) -> None:
     """mkdocs.yml for the engine: our settings with the build's cohort, edition and offline choice, the rendered pages,
     and no plugin or hook that would run page code."""
-    from macros.course import staged_settings
+    from macros.course import settings_yaml, staged_settings
 
     source = model.settings.config_file
     settings = staged_settings(model)
@@ -196,5 +196,4 @@ def _write_config(model: CourseModel, stage: Path, theme_leaves_out: tuple[str, 
         theme["custom_dir"] = str(custom)
     settings["plugins"] = [entry for entry in settings.get("plugins", []) if (next(iter(entry)) if isinstance(entry, dict) else entry) in KEPT_PLUGINS]
     settings.pop("hooks", None)
-    text = yaml.dump(settings, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, allow_unicode=True)
-    _write_if_changed(stage / STAGED_CONFIG, text.encode("utf-8"))
+    _write_if_changed(stage / STAGED_CONFIG, settings_yaml(settings).encode("utf-8"))

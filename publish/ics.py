@@ -149,18 +149,20 @@ def _files_at(root: Path, revisions: list[str], paths: list[str]) -> list[dict[s
     return found
 
 
-def history(root: Path, manifest: str, sessions: list[tuple[Session | None, list[str]]], site_url: str | None) -> list[tuple[int, dict[str, tuple[str, ...]]]]:
-    """Each commit that changed the manifest or a page of the schedule, oldest first: (author time, each event's time and place
-    then), each page in the session it is in now."""
+def history(
+    root: Path, manifest: str, sessions: list[tuple[Session | None, list[str]]], site_url: str | None, docs: str = "docs"
+) -> list[tuple[int, dict[str, tuple[str, ...]]]]:
+    """Each commit that changed the manifest or a page of the schedule (in the docs folder docs), oldest first: (author time,
+    each event's time and place then), each page in the session it is in now."""
     sources = [src for _, srcs in sessions for src in srcs]
-    paths = [manifest, *(f"docs/{src}" for src in sources)]
+    paths = [manifest, *(f"{docs}/{src}" for src in sources)]
     commits = [line.split() for line in reversed((git_text(root, "log", "--format=%H %at", "--", *paths) or "").splitlines())]
     revisions = []
     for (_, stamp), texts in zip(commits, _files_at(root, [commit for commit, _ in commits], paths), strict=True):
         cohort = _cohort_of(texts.get(manifest))
         if cohort is None:
             continue
-        then = [(session, [(src, get_data(texts[f"docs/{src}"])[1]) for src in srcs if f"docs/{src}" in texts]) for session, srcs in sessions]
+        then = [(session, [(src, get_data(texts[f"{docs}/{src}"])[1]) for src in srcs if f"{docs}/{src}" in texts]) for session, srcs in sessions]
         try:
             events = occasions(cohort, then, site_url)
         except (ValueError, TypeError, KeyError):
@@ -195,7 +197,7 @@ def make_calendar(model: CourseModel) -> bytes | None:
     head = git_text(root, "log", "-1", "--format=%at")
     uncommitted = int(epoch) if epoch else int(head) if head else 0
     sources = [(session, [src for src, _ in pages]) for session, pages in sessions]
-    past = history(root, f"{COHORTS_DIR}/{build.cohort_id}.yml", sources, site_url) if head else []
+    past = history(root, f"{COHORTS_DIR}/{build.cohort_id}.yml", sources, site_url, model.settings.docs_shown) if head else []
     changes = revisions_of(now, past, uncommitted)
 
     calendar = icalendar.Calendar()

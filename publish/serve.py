@@ -1,7 +1,9 @@
 """python -m publish.serve: the live preview (make serve), on either engine; no PDFs, so it stays fast.
 
-With MkDocs, `mkdocs serve --dirty` renders each page through our macros hook, and a save rebuilds only the saved
-page and the pages that show it (publish/preview.py decides which, and rebuilds everything when in doubt).
+With MkDocs, MkDocs' own serve (as `mkdocs serve --strict --dirty`) runs in this process on mkdocs.yml read afresh
+before each rebuild with the preview's choices in `extra` (the cohort, the edition), never the environment; each page
+is rendered through our macros hook, and a save rebuilds only the saved page and the pages that show it
+(publish/preview.py decides which, and rebuilds everything when in doubt).
 Zensical never calls that hook, so here every page is rendered by our checker and sandbox into a staging folder
 first (publish/engines.py), and re-rendered whenever a source changes; Zensical serves that folder and rebuilds
 what changed. A page that fails the checks is reported and the preview keeps the last good version of the course.
@@ -10,38 +12,80 @@ what changed. A page that fails the checks is reported and the preview keeps the
 from __future__ import annotations
 
 import argparse
+import io
+import logging
 import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
-from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE
-from macros.course import load_model
+from macros.course import CourseModel, Settings, load_model, settings_with_choices, settings_yaml
 from macros.errors import ContentError, format_problems
 from publish import engines
 from publish.__main__ import add_build_arguments
 
 ROOT = engines.ROOT
-# What a preview watches: the pages and data, cohort manifests, theme overrides and the settings.
-WATCHED = ("docs", "cohorts", "overrides", "mkdocs.yml")
+# What a preview watches besides the docs folder and the config: cohort manifests and theme overrides.
+WATCHED = ("cohorts", "overrides")
 STAGE = ROOT / ".build" / "zensical-preview"
 # What `mkdocs serve` watches besides docs/ and the config file, which it always watches.
 MKDOCS_WATCHED = ("overrides", "cohorts")
 
 
-def mkdocs_command(python: str, config: Path, dev_addr: str, root: Path = ROOT) -> list[str]:
-    """`mkdocs serve` as `make serve` runs it in root: strict, dirty (publish/preview.py picks the pages a save rebuilds), watching overrides and cohorts."""
-    command = [python, "-m", "mkdocs", "serve", "--strict", "--dirty", "--config-file", str(config), "--dev-addr", dev_addr]
-    for folder in MKDOCS_WATCHED:
-        if (root / folder).is_dir():
-            command += ["--watch", folder]
-    return command
+def serve_command(python: str, config: Path, dev_addr: str) -> list[str]:
+    """`make serve` (MkDocs) as a command line, for the tests and the bench to start as `make serve` does."""
+    return [python, "-m", "publish.serve", "--config", str(config), "--dev-addr", dev_addr]
 
 
-def restage(config: Path, cohort: str, edition: str) -> bool:
-    """Load the course anew and render every page into the staging folder; False, after printing what to fix, when the checks fail."""
-    model = load_model(config, cohort=cohort, edition=edition, engine="zensical")
+class ConfigWithChoices(io.BytesIO):
+    """mkdocs.yml as MkDocs' serve loads it before every rebuild: read afresh from disk, with the preview's choices in
+    `extra`. MkDocs' load_config takes an open file: it seeks to the start (the file is read again here), reads it, and
+    closes it (a no-op here, so the next rebuild reads it again). Its name is mkdocs.yml's, so MkDocs resolves paths
+    and watches the file as for mkdocs.yml itself."""
+
+    def __init__(self, config_file: Path, settings: Settings) -> None:
+        super().__init__()
+        self.name = str(config_file)
+        self.settings = settings
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if (offset, whence) == (0, io.SEEK_SET):
+            text = settings_yaml(settings_with_choices(Path(self.name).read_text(encoding="utf-8"), self.settings))
+            self.truncate(0)
+            super().seek(0)
+            self.write(text.encode("utf-8"))
+        return super().seek(offset, whence)
+
+    def close(self) -> None:
+        """Kept open: MkDocs reads it again for the next rebuild."""
+
+
+def serve_mkdocs(model: CourseModel, dev_addr: str) -> int:
+    """MkDocs' own serve, strict and dirty (publish/preview.py picks the pages a save rebuilds), watching overrides and
+    cohorts too, on the model's config with its choices (ConfigWithChoices); its messages as `mkdocs serve` prints them."""
+    from mkdocs.__main__ import ColorFormatter
+    from mkdocs.commands.serve import serve
+    from mkdocs.exceptions import MkDocsException
+
+    settings = model.settings
+    watched = [str(settings.root / folder) for folder in MKDOCS_WATCHED if (settings.root / folder).is_dir()]
+    log = logging.getLogger("mkdocs")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    stream = logging.StreamHandler()
+    stream.setFormatter(ColorFormatter())
+    log.addHandler(stream)
+    try:
+        serve(ConfigWithChoices(settings.config_file, settings), build_type="dirty", watch=watched, strict=True, dev_addr=dev_addr)  # type: ignore[arg-type]
+    except MkDocsException as error:
+        log.error(str(error))
+        return 1
+    return 0
+
+
+def restage(model: CourseModel) -> bool:
+    """Render every page of the course into the staging folder; False, after printing what to fix, when the checks fail."""
     try:
         engines.stage(model, STAGE)
     except ContentError as error:
@@ -50,24 +94,23 @@ def restage(config: Path, cohort: str, edition: str) -> bool:
     return True
 
 
-def _snapshot() -> dict[Path, float]:
+def _snapshot(settings: Settings) -> dict[Path, float]:
     found: dict[Path, float] = {}
-    for name in WATCHED:
-        path = ROOT / name
+    for path in [settings.docs_dir, settings.config_file, *(settings.root / name for name in WATCHED)]:
         for item in [path] if path.is_file() else path.rglob("*") if path.is_dir() else []:
             if item.is_file():
                 found[item] = item.stat().st_mtime
     return found
 
 
-def watch(config: Path, cohort: str, edition: str, stop: threading.Event, interval: float = 0.3) -> None:
+def watch(settings: Settings, stop: threading.Event, interval: float = 0.3) -> None:
     """Re-render the course whenever a watched file is added, changed or removed."""
-    seen = _snapshot()
+    seen = _snapshot(settings)
     while not stop.wait(interval):
-        now = _snapshot()
+        now = _snapshot(settings)
         if now != seen:
             seen = now
-            if restage(config, cohort, edition):
+            if restage(load_model(settings.config_file, cohort=settings.cohort_id, edition=settings.edition, engine=settings.engine)):
                 print("Re-rendered the course after a change.", file=sys.stderr, flush=True)
 
 
@@ -76,23 +119,23 @@ def main(argv: list[str] | None = None) -> int:
     add_build_arguments(parser)
     parser.add_argument("--dev-addr", default="127.0.0.1:8000", help="where to serve (default: 127.0.0.1:8000)")
     args = parser.parse_args(argv)
-    # Checked here, before a server starts; `mkdocs serve` is then told the choice the way mkdocs.yml reads it by hand.
-    model = load_model(args.config, cohort=args.cohort, edition=args.edition, engine=args.engine)
+    # Checked here, before a server starts; the server is then given the choices in the config it loads.
+    config = args.config.resolve()
+    model = load_model(config, cohort=args.cohort, edition=args.edition, engine=args.engine)
     if model.problems:
         print(format_problems(model.problems), file=sys.stderr)
         return 1
-    build = model.build
-    os.environ.update({COHORT_VARIABLE: build.cohort_id, EDITION_VARIABLE: build.edition, "NO_MKDOCS_2_WARNING": "1"})
+    os.environ["NO_MKDOCS_2_WARNING"] = "1"
     if args.engine == "mkdocs":
-        return subprocess.run(mkdocs_command(sys.executable, args.config, args.dev_addr), cwd=ROOT, check=False).returncode
+        return serve_mkdocs(model, args.dev_addr)
     program = engines.zensical_command()
     if not program.exists():
         print(f"Zensical is not installed at {program}. Fix: run `make serve ENGINE=zensical`, which installs it.", file=sys.stderr)
         return 1
-    if not restage(args.config, build.cohort_id, build.edition):
+    if not restage(model):
         return 1
     stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(args.config, build.cohort_id, build.edition, stop), daemon=True)
+    watcher = threading.Thread(target=watch, args=(model.settings, stop), daemon=True)
     watcher.start()
     server = subprocess.Popen([str(program), "serve", "--config-file", str(STAGE / engines.STAGED_CONFIG), "--dev-addr", args.dev_addr], cwd=STAGE)
     try:

@@ -152,9 +152,9 @@ def pages_in_docs() -> list[str]:
 
 def built_file(site: Path, src: str) -> Path:
     """Where a page of docs/ is in a built site ('what-to-expect.md' -> what-to-expect/index.html, a folder's index.md -> the folder's)."""
-    from publish.pdf.site import built_path
+    from mkdocs.structure.files import File
 
-    return site / built_path(src)
+    return site / File(src, "", "", True).dest_uri
 
 
 def soup_of(site: Path, src: str) -> BeautifulSoup:

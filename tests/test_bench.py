@@ -15,7 +15,7 @@ import bench.__main__ as bench_main
 from bench.__main__ import Preview, Variant, measure, report
 from bench.course import CourseWriter, SyntheticCourse, visible_words, write_course
 from bench.preview import PreviewResult, measure_preview
-from macros.check import check_sources
+from macros.checks.sources import check_sources
 from macros.course import load_model
 
 MODULES = 3

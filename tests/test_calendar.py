@@ -20,13 +20,13 @@ from ical.calendar_stream import IcsCalendarStream
 from mkdocs.utils.meta import get_data
 from test_offline import worker_list
 
+from macros.checks.built import check_built_site
 from macros.cohort import Build, read_manifest
 from macros.course import load_model, nav_entries, walk_nav
-from macros.nav import read_config
+from macros.nav import parse_config
 from macros.schedule import PARTS, load_segments, minutes_in, run_of_show
 from publish.built import read_site
 from publish.ics import make_calendar
-from publish.sitecheck import check_built_site
 
 COHORT = "dated"
 SITE_URL = "https://course.example.org/leading-collaboration/"
@@ -76,7 +76,7 @@ def expected_parts(project: Path) -> list[tuple[str, str, int, int]]:
     """Each part of the session as the schedule times it for the fixture cohort: (page, part, minutes from the start, minutes)."""
     cohort, _ = read_manifest(project / "cohorts" / f"{COHORT}.yml")
     assert cohort is not None
-    _, config = read_config(project / "mkdocs.yml")
+    _, config = parse_config((project / "mkdocs.yml").read_text(encoding="utf-8"))
     pages = []
     for entry in walk_nav(nav_entries(config["nav"])):
         path = project / "docs" / str(entry.src)

@@ -16,6 +16,7 @@ from babel.dates import format_date
 from bs4 import BeautifulSoup
 from conftest import ROOT, run
 
+from macros.checks.built import check_built_site
 from macros.course import load_model
 from macros.data import load_course
 from macros.library import MACROS
@@ -23,7 +24,6 @@ from macros.reference import END, START, refresh
 from publish.built import read_site
 from publish.csp import secure_site
 from publish.pdf.site import load_pages, settings_of
-from publish.sitecheck import check_built_site
 
 
 def test_the_course_sources_pass_make_check() -> None:

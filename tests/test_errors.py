@@ -16,11 +16,11 @@ from bs4 import BeautifulSoup
 from conftest import FIXTURES, ROOT, SAMPLE_COHORT, edit_page, run
 
 from macros.check import main as check_main
+from macros.checks.built import check_built_site
 from macros.course import load_model
 from macros.data import load_course
 from macros.markup import html_tags
 from publish.built import read_site
-from publish.sitecheck import check_site
 
 BROKEN = FIXTURES / "broken"
 PAGE = "docs/broken.md"
@@ -292,10 +292,7 @@ def test_a_built_page_the_allow_list_refuses_is_named_and_fails_the_build(built_
         soup.select_one("nav.md-nav a").append(BeautifulSoup("<script>steal()</script>", "lxml").script)
 
     edit_page(built_copy, "pre-work.md", plant)
-    found = [
-        (p.path, p.message)
-        for p in check_site(read_site(built_copy), ROOT / "docs", {src: p.text or "" for src, p in load_model(ROOT / "mkdocs.yml").pages.items()})
-    ]
+    found = [(p.path, p.message) for p in check_built_site(read_site(built_copy), load_model(ROOT / "mkdocs.yml"))]
     assert (
         "docs/pre-work.md",
         "the built page `pre-work/index.html`: the page holds a raw `<button>` tag, which is not allowed in a page: buttons belong to the site's own features, not to a page.",

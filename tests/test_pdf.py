@@ -329,7 +329,7 @@ def test_a_page_cannot_make_the_pdf_read_a_file_outside_the_site(built_copy: Pat
     (built_copy / "pdf").mkdir()
     with pytest.raises(ContentError) as error:
         render(builder, builder.handout(page), built_copy / "pdf")
-    assert f"docs/what-to-expect.md:{page.title_line(ROOT)}: the page refers to {secret.as_uri()}, which is outside the built site" in str(error.value)
+    assert f"docs/what-to-expect.md:{page.title_line()}: the page refers to {secret.as_uri()}, which is outside the built site" in str(error.value)
     assert list((built_copy / "pdf").iterdir()) == []
 
 

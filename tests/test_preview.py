@@ -26,7 +26,7 @@ from conftest import copy_project
 from bench.preview import free_port, stop
 from macros.library import MACROS
 from publish.preview import GATHERING, SELF_CONTAINED, macros_called, plan
-from publish.serve import mkdocs_command
+from publish.serve import serve_command
 
 GIVE_UP = 60.0
 
@@ -73,7 +73,7 @@ def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONDONTWRITEBYTECODE="1")
     with log.open("wb") as sink:
         server = subprocess.Popen(
-            mkdocs_command(sys.executable, Path("mkdocs.yml"), f"127.0.0.1:{port}", project), cwd=project, env=env, stdout=sink, stderr=subprocess.STDOUT
+            serve_command(sys.executable, Path("mkdocs.yml"), f"127.0.0.1:{port}"), cwd=project, env=env, stdout=sink, stderr=subprocess.STDOUT
         )
         try:
             running = Preview(project, f"http://127.0.0.1:{port}/", log)

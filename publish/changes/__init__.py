@@ -7,8 +7,9 @@ handouts, the reader, the workbook, the facilitator guide). Quotations, citation
 flagged for a second look. Prints Markdown for a pull request's job summary (GITHUB_STEP_SUMMARY set, or
 --format markdown), plain text otherwise, and nothing when nothing changed.
 
-Both sides are read by the same loaders the build uses; "where" comes from rendering every macro call of
-every page with and without the change, so it follows the macros, not a list kept here.
+Each side is the course model a build at that revision makes (macros/course.py), so make changes compares two
+models; "where" comes from rendering every macro call of every page with and without the change, so it follows the
+macros, not a list kept here.
 
 One job per file: the base revision is found and written out by macros/revision.py; side.py reads each side;
 render.py renders its macro calls; seen.py says where a difference shows; diff.py finds the values that changed;
@@ -30,8 +31,9 @@ from .compare import compare
 from .report import Format, Report, render_report
 from .side import load_side
 
-# What a comparison reads from each revision: the pages, the data, the nav and the cohort manifests.
-PARTS = ("docs/", f"{COHORTS_DIR}/", "mkdocs.yml")
+# What a comparison reads from each revision: the pages, the data, the nav and the cohort manifests, and the theme
+# overrides mkdocs.yml names (MkDocs' config checks that they are there).
+PARTS = ("docs/", f"{COHORTS_DIR}/", "overrides/", "mkdocs.yml")
 
 
 def changes(root: Path, base: str | None) -> Report:

@@ -14,7 +14,7 @@ from macros.course import CoursePage
 from macros.data import CourseData
 from macros.library import RESOURCES_PAGE, SLIDE_FORMS, PageContext, current
 from publish.pdf.content import prompt_blocks
-from publish.pdf.site import first_askers, page_url
+from publish.pdf.site import first_askers
 
 if TYPE_CHECKING:
     from .side import Page, Side
@@ -35,14 +35,14 @@ def _nav(side: Side, earlier: dict[str, Page]) -> list[CoursePage]:
     ]
 
 
-def _context(page: Page, data: CourseData, earlier: dict[str, Page], nav: list[CoursePage]) -> PageContext:
+def _context(side: Side, page: Page, data: CourseData, earlier: dict[str, Page], nav: list[CoursePage]) -> PageContext:
     """The page as macros see it, with the nav's pages (_nav): earlier holds pages as they were."""
     return PageContext(
         data=data,
         src_path=page.src,
-        url=page_url(page.src),
+        url=side.address(page.src),
         meta=dict(earlier.get(page.src, page).meta),
-        resources_url=page_url(RESOURCES_PAGE),
+        resources_url=side.address(RESOURCES_PAGE) if RESOURCES_PAGE in side.pages else "resources/",
         pages=nav,
     )
 
@@ -62,7 +62,7 @@ def render_calls(
     earlier = earlier or {}
     nav = _nav(side, earlier)
     for page in side.pages.values():
-        context = _context(page, data, earlier, nav)
+        context = _context(side, page, data, earlier, nav)
         for index, (spec, args, line) in enumerate(page.calls):
             for build in (FACILITATOR,) if line in page.note_lines else (PARTICIPANT, FACILITATOR):
                 if cohort is not None:

@@ -1,24 +1,24 @@
-"""One side of the comparison: the course at one revision (a checkout, or a revision written out), read with the build's own loaders."""
+"""One side of the comparison: the course at one revision (a checkout, or a revision written out) as the build's course
+model (macros/course.py load_model), with each page's macro calls and paragraphs."""
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pathspec
-from mkdocs.structure.files import File, Files
+import yaml
 
-from macros.cohort import COHORTS_DIR, Cohort, read_manifest
-from macros.course import CoursePage, nav_entries, nav_sections, read_page
-from macros.data import CourseData, load_course
+from macros.checks.rendered import check_front_matter
+from macros.cohort import Cohort
+from macros.course import CourseModel, CoursePage, load_model, model_of_config, nav_sections, prints
+from macros.data import CourseData
 from macros.downloads import HOME_PAGE
-from macros.errors import ContentError
 from macros.library import Macro
-from macros.nav import read_config
 from macros.notes import OPENING, note_spans
-from macros.pages import check_front_matter, split_source
+from macros.pages import split_source
 from macros.templates import PageChecker
 
 from .render import Rendered, handout_pages, render_calls
@@ -64,7 +64,7 @@ class Side:
     order: list[str]
     printable: set[str]
     cohorts: dict[str, Cohort | None]
-    # The nav's pages in reading order, as the build walks them (read_nav).
+    # The nav's pages in reading order, as the build walks them.
     nav: list[CoursePage] = field(default_factory=list)
     # The nav as readers meet it: "Title (page)" in order, sections included.
     menu: list[str] = field(default_factory=list)
@@ -73,6 +73,13 @@ class Side:
     shown: Rendered = field(default_factory=dict)
     # The prompt ids each page shows participants, worked out once per page (render.asked).
     asked: dict[str, list[str]] = field(default_factory=dict)
+    # The side's course model, as a build at that revision makes it (None when its mkdocs.yml does not load).
+    model: CourseModel | None = None
+
+    def address(self, src: str) -> str:
+        """A page's URL from the site's root, by MkDocs' rules for the side's config."""
+        assert self.model is not None  # a side without a model has no pages
+        return self.model.pages[src].address
 
     def file(self, relative: str) -> str | None:
         path = self.root / relative
@@ -121,72 +128,66 @@ def _blocks(lines: list[str], body_line: int, spans: list[tuple[int, int]]) -> l
     return blocks
 
 
-def published_pages(docs: Path, settings: dict[str, object]) -> list[str]:
-    """Every Markdown page MkDocs will publish from docs (exclude_docs and data/ left out), found without loading
-    the checkout (a build's are its model's pages)."""
-    skip = pathspec.GitIgnoreSpec.from_lines(str(settings.get("exclude_docs") or "").splitlines())
-    pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
-    return [p for p in pages if not skip.match_file(p) and not p.startswith("data/")]
+def _model(root: Path) -> CourseModel | None:
+    """The side's course model (macros/course.py, the build's own loader). When its mkdocs.yml does not load, the pages
+    and data MkDocs finds in docs/ without it (no nav); None when there are none."""
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
 
-
-def read_nav(docs: Path, nav: object, sources: list[str]) -> list[tuple[CoursePage, tuple[str, ...]]]:
-    """The nav's pages in reading order, as the build reads them (macros.course's walker and page reader), each with
-    the titles of the sections it is in, outermost first."""
-    files = Files([File(src, str(docs), "", True) for src in sources])
-    found: list[tuple[CoursePage, tuple[str, ...]]] = []
-    for entry, sections in nav_sections(nav_entries(nav)):
-        file = files.get_file_from_path(str(entry.src))
-        if file is not None and file.abs_src_path:
-            found.append((read_page(file, entry.title), sections))
-    return found
+    config_file = root / "mkdocs.yml"
+    try:
+        return load_model(config_file)
+    except (MkDocsException, OSError, yaml.YAMLError):
+        pass
+    try:
+        bare = load_config(io.BytesIO(b"site_name: course"), config_file_path=str(config_file), plugins=[], hooks=[], markdown_extensions=[])
+        return model_of_config(bare, "")
+    except (MkDocsException, OSError):
+        return None
 
 
 def load_side(root: Path) -> Side:
-    """Read the course under root (a checkout, or a revision written out by revision.export)."""
+    """Read the course under root (a checkout, or a revision written out by revision.export) as the build does: its
+    course model, each page's macro calls and paragraphs, and what every call shows."""
     root = root.resolve()
-    docs = root / "docs"
-    data: CourseData | None = None
+    model = _model(root)
+    data = model.data if model is not None else None
     problem: str | None = None
-    try:
-        data = load_course(docs)
-    except ContentError as error:
-        first = error.problems[0]
+    if model is not None and data is None:
+        config = model.settings.config_file.name
+        first = next((p for p in model.problems if p.path != config), model.problems[0])
         where = first.path.removeprefix(str(root) + os.sep)
         problem = f"{where}:{first.line}: {first.message.rstrip('.')}"
-    # mkdocs.yml read once, for the pages it publishes and its nav.
-    _, settings = read_config(root / "mkdocs.yml")
-    sources = published_pages(docs, settings) if docs.is_dir() else []
-    walked = read_nav(docs, settings.get("nav"), sources)
-    nav = [page for page, _ in walked]
-    in_nav = {page.src_path: page for page in nav}
+    course_pages = model.pages if model is not None else {}
+    nav = model.nav_pages if model is not None else []
+    in_nav = {page.src_path for page in nav}
     pages: dict[str, Page] = {}
-    for src in sources:
-        path = docs / src
-        known = in_nav.get(src)
-        # The walker read the nav's pages; one it could not decode (it says "") is read here, as well as it can be.
-        text = known.text if known is not None and known.text else path.read_text(encoding="utf-8", errors="replace")
+    for src, known in sorted(course_pages.items()):
+        # A page that is not UTF-8 (the model holds no text for it) is read here as well as it can be.
+        text = known.text if known.text is not None else Path(known.abs_src_path).read_text(encoding="utf-8", errors="replace")
         meta_text, meta_line, body, body_line = split_source(text)
-        meta, _ = check_front_matter("docs/" + src, meta_text, meta_line)
+        meta, _ = check_front_matter(known.display, meta_text, meta_line)
         calls: list[tuple[Macro, list[Any], int]] = []
         if data is not None:
-            checker = PageChecker(data, "docs/" + src, line_offset=body_line - 1)
+            checker = PageChecker(data, known.display, line_offset=body_line - 1)
             checker.check(body)
             # The checker counts a call's line within the body; the report counts lines in the file.
             calls = [(spec, args, line + body_line - 1) for spec, args, line in checker.calls]
         lines = body.splitlines()
         spans, _ = note_spans(lines)
         note_lines = {body_line + i for first, last in spans for i in range(first, last + 1)}
-        title = known.title if known is not None else str(meta.get("title") or src)
+        title = known.title if src in in_nav else str(meta.get("title") or src)
         pages[src] = Page(src, text, title, meta, calls, note_lines, _blocks(lines, body_line, spans))
-    order = [page.src_path for page in nav] + [src for src in sources if src not in in_nav]
-    # The nav's pages the print path keeps: all but those whose front matter says `reader: false`.
-    printable = {page.src_path for page in nav if page.meta.get("reader") is not False}
-    menu = [" › ".join([*sections, page.title]) + f" ({page.src_path})" for page, sections in walked]
-    cohorts: dict[str, Cohort | None] = {}
-    folder = root / COHORTS_DIR
-    for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
-        cohorts[path.stem] = read_manifest(path)[0]
-    side = Side(root, data, problem, pages, order, printable, cohorts, nav=nav, menu=menu)
+    order = [page.src_path for page in nav] + [src for src in sorted(course_pages) if src not in in_nav]
+    # The nav's pages the print path keeps (prints: all but those whose front matter says `reader: false`).
+    printable = {page.src_path for page in nav if prints(page.meta)}
+    menu = (
+        [" › ".join([*sections, entry.title]) + f" ({entry.src})" for entry, sections in nav_sections(model.nav) if entry.src in course_pages]
+        if model is not None
+        else []
+    )
+    cohorts = {cohort_id: cohort for cohort_id, (cohort, _) in model.manifests.items()} if model is not None else {}
+    side = Side(root, data, problem, pages, order, printable, cohorts, nav=nav, menu=menu, model=model)
     if data is not None:
         side.shown = render_calls(side, data)
         side.handouts = set(handout_pages(side))

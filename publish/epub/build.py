@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from macros.cohort import Edition
 from macros.course import CourseModel, NavEntry
-from macros.downloads import EPUB_FOLDER, HOME_PAGE, PDF_FOLDER, READER_EPUB, WORKBOOK_PDF
+from macros.downloads import EPUB_FOLDER, PDF_FOLDER, READER_EPUB, WORKBOOK_PDF
 from macros.errors import ContentError, Problem
 from macros.last_updated import build_moment
 from macros.models import Course
@@ -37,7 +37,6 @@ from publish.pdf.compose import EDITION_LABELS, PrintedCohort, PrintedSessions, 
 from publish.pdf.site import SitePage, SiteSettings, load_pages
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
 PDF_TEMPLATES = HERE.parent / "pdf" / "templates"
 STYLESHEET = HERE / "reader.css"
 # The print templates come second, so the cover is written once, in publish/pdf/templates/base.html, for both.
@@ -131,20 +130,20 @@ class EpubBuilder:
         # image path inside the book -> (file on disk, media type)
         self.images: dict[str, tuple[Path, str]] = {}
 
-    def check_offered(self) -> list[Problem]:
-        """The home page offers the EPUB at its place in the site, and no page offers another EPUB."""
+    def check_offered(self, model: CourseModel) -> list[Problem]:
+        """Each page offers the EPUB where model.offers says it does (the home page), at its place in the site, and no page offers another EPUB."""
         problems = []
-        wanted = f"{EPUB_FOLDER}/{READER_EPUB}"
+        made = f"{EPUB_FOLDER}/{READER_EPUB}"
         for page in self.pages:
             offered = set()
             for link in page.article.select('.cw-downloads a[href][type="application/epub+zip"]'):
                 target = urlsplit(urljoin(content.FAKE_ORIGIN + page.url, str(link["href"]))).path.lstrip("/")
                 offered.add(target)
-                if target != wanted:
-                    problems.append(Problem(page.display, page.title_line(ROOT), f"the page offers {target}, but no such EPUB is made.", f"link to {wanted}."))
-            if page.src == HOME_PAGE and wanted not in offered:
+                if target != made:
+                    problems.append(Problem(page.display, page.title_line(), f"the page offers {target}, but no such EPUB is made.", f"link to {made}."))
+            for wanted in [path for path, _ in model.offers(page.src) if path == made and path not in offered]:
                 fix = "add the line {{ downloads() }} below the page's first paragraph."
-                problems.append(Problem(page.display, page.title_line(ROOT), f"the page does not offer {wanted}.", fix))
+                problems.append(Problem(page.display, page.title_line(), f"the page does not offer {wanted}.", fix))
         return problems
 
     def chapters(self) -> list[_Chapter]:
@@ -185,14 +184,14 @@ class EpubBuilder:
             parts = urlsplit(url)
             path = Path(url2pathname(unquote(parts.path))).resolve() if parts.scheme == "file" else None
             if path is None or not path.is_relative_to(self.site_dir) or not path.is_file():
-                problems.append(content.refusal(url, [page], written, ROOT, made="the EPUB"))
+                problems.append(content.refusal(url, [page], written, made="the EPUB"))
                 continue
             media_type = IMAGE_TYPES.get(path.suffix.lower())
             if media_type is None:
                 problems.append(
                     Problem(
                         page.display,
-                        content.refusal(url, [page], written, ROOT).line,
+                        content.refusal(url, [page], written).line,
                         f"the image {written.get(url, url)} is a {path.suffix} file, which e-readers cannot show.",
                         "save it as PNG, JPEG, GIF, WebP or SVG and refer to that file.",
                     )
@@ -309,7 +308,7 @@ def build_epub(
     """Write the EPUB course reader into the site's epub/ from the built pages; raises ContentError naming what to fix."""
     settings, course, cohort = print_setup(model, cohort_name, cohort_dates)
     builder = EpubBuilder(site, settings, course, sessions_of(model), cohort, edition)
-    problems = builder.check_offered()
+    problems = builder.check_offered(model)
     if problems:
         raise ContentError(problems)
     return builder.write(site.root / EPUB_FOLDER / READER_EPUB)

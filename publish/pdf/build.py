@@ -17,7 +17,7 @@ from macros.errors import ContentError, Problem
 from publish.built import BuiltSite
 
 from . import content, speedup
-from .compose import ROOT, Document, PdfBuilder, check_downloads, page_css, print_setup, sessions_of
+from .compose import Document, PdfBuilder, check_downloads, page_css, print_setup, sessions_of
 from .machine import STYLESHEET, MachineError, lack_in_warning
 from .printer import Printed, RenderJob, print_job, stylesheet_problem, stylesheet_warnings
 
@@ -46,7 +46,7 @@ def finish(document: Document, folder: Path, printed: Printed) -> BuiltPdf:
     """Turn what WeasyPrint refused or warned about into problems; else move the PDF into place."""
     target = folder / document.name
     partial = folder / f".{document.name}.partial"
-    problems = [content.refusal(url, document.sources, document.images, ROOT) for url in printed.refused]
+    problems = [content.refusal(url, document.sources, document.images) for url in printed.refused]
     messages = [m for m in printed.messages if not _is_refusal(m, printed.refused)]
     # A warning about the machine (a missing library) is not a rule in print.css: say what to install.
     lacks = [lack for lack in map(lack_in_warning, messages) if lack is not None]
@@ -94,7 +94,7 @@ def build_pdfs(
         raise ContentError(stylesheet_problems)
     builder = PdfBuilder(site, settings, course, sessions_of(model), cohort, edition)
     names = builder.document_names()
-    problems = check_downloads(builder, set(names))
+    problems = check_downloads(builder, set(names), model)
     if problems:
         raise ContentError(problems)
     folder = site.root / PDF_FOLDER

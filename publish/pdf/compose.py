@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from macros.cohort import Edition
 from macros.course import CourseModel, NavEntry
-from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, decks_of, handout_pdf, printed_sessions, reader_pdf, slides_offered, workbook_pdf
+from macros.downloads import GUIDE_PDF, PDF_FOLDER, decks_of, handout_pdf, printed_sessions, reader_pdf, slides_offered, workbook_pdf
 from macros.errors import Problem
 from macros.models import Course, Faculty, Session
 from publish.built import BuiltSite
@@ -30,7 +30,6 @@ from .qr import online
 from .site import SitePage, SiteSettings, first_askers, load_pages, settings_of
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
 EDITION_LABELS: dict[str, str] = {"participant": "", "facilitator": "Facilitator edition"}
 # Ruled lines under each prompt: a reflection wants room to write, a discussion room for notes.
 REFLECTION_LINES = 8
@@ -328,10 +327,10 @@ class PdfBuilder:
         return (head.title if isinstance(head, PrintedHead) else self.course.title) + (f" · {self.cohort.name}" if self.cohort else "")
 
 
-def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
-    """Every PDF a page offers exists, each page with a handout offers it, and the home page offers the reader and workbook."""
+def check_downloads(builder: PdfBuilder, made: set[str], model: CourseModel) -> list[Problem]:
+    """Every PDF a page offers exists, and each page offers every PDF of this build that model.offers says it offers
+    (the home page the reader and workbook, a page with a handout its handout)."""
     problems = []
-    handouts = {page.src: handout_pdf(page.src) for page in builder.handout_pages()}
     for page in builder.pages:
         offered = set()
         # The EPUB's link is checked where the EPUB is made (publish/epub).
@@ -343,15 +342,13 @@ def check_downloads(builder: PdfBuilder, made: set[str]) -> list[Problem]:
             offered.add(name)
             if name not in made:
                 fix = "remove {{ downloads() }} from this page, or add a reflection or discussion prompt so it gets a handout."
-                problems.append(Problem(page.display, page.title_line(ROOT), f"the page offers {PDF_FOLDER}/{name}, but no such PDF is made.", fix))
-        wanted = {handouts[page.src]} if page.src in handouts else set()
-        if page.src == HOME_PAGE:
-            wanted |= {name for session in [None, *builder.sessions.own] for name in (reader_pdf(session), workbook_pdf(session))}
+                problems.append(Problem(page.display, page.title_line(), f"the page offers {PDF_FOLDER}/{name}, but no such PDF is made.", fix))
+        wanted = {file for where, _, file in (path.rpartition("/") for path, _ in model.offers(page.src)) if where == PDF_FOLDER and file in made}
         for name in sorted(wanted - offered):
             problems.append(
                 Problem(
                     page.display,
-                    page.title_line(ROOT),
+                    page.title_line(),
                     f"the page does not offer {PDF_FOLDER}/{name}.",
                     "add the line {{ downloads() }} below the page's objectives (or its first paragraph).",
                 )

@@ -218,17 +218,14 @@ def writing_lines(count: int) -> Tag:
     return ruled
 
 
-def refusal(url: str, pages: list[SitePage], images: dict[str, str], root: Path, made: str = "the PDFs") -> Problem:
+def refusal(url: str, pages: list[SitePage], images: dict[str, str], made: str = "the PDFs") -> Problem:
     """A file or address a document asked for from outside the built site, located in the page (and line) that asked."""
     written = images.get(url, url)
     page = next((p for p in pages if written in p.text), pages[0] if pages else None)
     message = f"the page refers to {written}, which is outside the built site; {made} may only use the site's own files."
-    fix = "put the file under docs/ and refer to it with a relative path."
+    folder = page.source.folder if page is not None and page.source is not None else "docs"
+    fix = f"put the file under {folder}/ and refer to it with a relative path."
     if page is None:
         return Problem("docs/", 1, message, fix)
-    line = page.title_line(root)
-    try:
-        found = [n for n, text in enumerate((root / page.display).read_text(encoding="utf-8").splitlines(), start=1) if written in text]
-    except OSError:
-        found = []
-    return Problem(page.display, found[0] if found else line, message, fix)
+    found = page.lines_with(written)
+    return Problem(page.display, found[0] if found else page.title_line(), message, fix)

@@ -10,7 +10,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup, Tag
 from mkdocs.structure.files import File
 
-from macros.course import CourseModel, NavEntry, PageSize, walk_nav
+from macros.course import CourseModel, CoursePage, NavEntry, PageSize, walk_nav
 from macros.errors import ContentError, Problem, line_of
 from publish.built import BuiltSite
 
@@ -29,6 +29,7 @@ class SiteSettings:
     language: str
     page_size: PageSize
     nav: tuple[NavEntry, ...]
+    pages: dict[str, CoursePage] = field(repr=False)  # every page of the model (its URL and built file by MkDocs' rules)
 
 
 @dataclass
@@ -39,6 +40,8 @@ class SitePage:
     url: str
     title: str
     article: Tag = field(repr=False)
+    # The model's page it was built from (its source text, where it is shown), when it came from a build.
+    source: CoursePage | None = field(default=None, repr=False)
     # The article as text, once the parsed tree is let go (release()).
     released: str | None = field(default=None, repr=False, init=False)
 
@@ -59,18 +62,20 @@ class SitePage:
         stem = stem.removesuffix("/index") if stem.endswith("/index") else stem
         return "home" if stem == "index" else stem.replace("/", "-")
 
-    def title_line(self, root: Path) -> int:
+    def lines_with(self, text: str) -> list[int]:
+        """The lines of the page's source (as the build's model read it) that hold text."""
+        source = self.source.text if self.source is not None else None
+        return [n for n, line in enumerate((source or "").splitlines(), start=1) if text in line]
+
+    def title_line(self) -> int:
         """The line of the page's title ('# ...') in its source, where a message about the whole page points."""
-        try:
-            lines = (root / self.display).read_text(encoding="utf-8").splitlines()
-        except OSError:
-            return 1
-        return next((n for n, line in enumerate(lines, start=1) if line.startswith("# ")), 1)
+        source = self.source.text if self.source is not None else None
+        return next((n for n, line in enumerate((source or "").splitlines(), start=1) if line.startswith("# ")), 1)
 
     @property
     def display(self) -> str:
         """The page's source as an author sees it in the repository."""
-        return "docs/" + self.src
+        return self.source.display if self.source is not None else self.src
 
 
 def settings_of(model: CourseModel) -> SiteSettings:
@@ -92,19 +97,15 @@ def settings_of(model: CourseModel) -> SiteSettings:
         language=config["theme"]["language"] or "en",
         page_size=model.settings.page_size,
         nav=model.printed_nav,
+        pages=model.pages,
     )
 
 
 @cache
 def page_url(src: str) -> str:
-    """The URL MkDocs gives a page ('what-to-expect/', '' for index.md), from MkDocs' own File rules."""
+    """The URL MkDocs gives a page ('what-to-expect/', '' for index.md), from MkDocs' own File rules, for each
+    revision's events in the calendar's history (publish/ics.py); the build's own pages carry theirs (CoursePage.address)."""
     return File(src, "", "", True).url.removeprefix("./")
-
-
-@cache
-def built_path(src: str, directory_urls: bool = True) -> str:
-    """Where MkDocs writes a page ('what-to-expect.md' -> 'what-to-expect/index.html'), from MkDocs' own File rules."""
-    return File(src, "", "", directory_urls).dest_uri
 
 
 def first_askers(pages: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
@@ -140,23 +141,23 @@ def load_pages(site: BuiltSite, settings: SiteSettings) -> list[SitePage]:
     pages: list[SitePage] = []
     problems: list[Problem] = []
     for src, title in nav_pages(settings.nav):
-        url = page_url(src)
-        built = site.pages.get(built_path(src))
-        if built is None:
+        page = settings.pages.get(src)
+        built = site.pages.get(page.dest_uri) if page is not None else None
+        if page is None or built is None:
             problems.append(
                 Problem(
                     settings.config_file,
                     line_of(settings.config_path, "nav"),
-                    f"the nav lists {src}, but the build has no {url}index.html.",
+                    f"the nav lists {src}, but the build has no {page.dest_uri if page is not None else src}.",
                     "check the path in `nav:`.",
                 )
             )
             continue
         article = _article(built.article) if built.article is not None else None
         if article is None:
-            problems.append(Problem("docs/" + src, 1, "the built page has no content to print.", "make sure the page has text below its front matter."))
+            problems.append(Problem(page.display, 1, "the built page has no content to print.", "make sure the page has text below its front matter."))
             continue
-        pages.append(SitePage(src=src, url=url, title=title, article=article))
+        pages.append(SitePage(src=src, url=page.address, title=title, article=article, source=page))
     if problems:
         raise ContentError(problems)
     return pages

@@ -34,7 +34,7 @@ from macros.library import MACROS, RESOURCES_PAGE, SLIDE_FORMS, PageContext, cur
 from macros.models import Session
 from macros.notes import OPENING, note_spans
 from macros.slide import Slide, SlideKind
-from publish.pdf.site import SiteSettings, nav_pages, page_url
+from publish.pdf.site import SiteSettings, nav_pages
 
 HEADING = re.compile(r"^(?P<level>#{1,6})[ \t]+(?P<text>.*?)(?:[ \t]*\{(?P<attrs>[^}]*)\})?[ \t]*#*[ \t]*$")
 CALL = re.compile(r"\{\{.*?\}\}")
@@ -80,7 +80,7 @@ class _PageSlides:
         self.nav_title = nav_title
         self.data = data = model.require()
         self.build = model.build
-        self.path = "docs/" + src
+        self.path = model.pages[src].display
         checked = model.checked(src)
         if checked.problems:
             raise ContentError(checked.problems)
@@ -89,13 +89,14 @@ class _PageSlides:
         self.calls: dict[int, list[tuple[str, list[Any]]]] = {}
         for spec, args, line in checker.calls:
             self.calls.setdefault(line, []).append((spec.name, args))
-        url = page_url(src)
+        url = model.pages[src].address
+        resources = model.pages.get(RESOURCES_PAGE)
         self.context = PageContext(
             data=data,
             src_path=src,
             url=url,
             meta=dict(self.meta),
-            resources_url=page_url(RESOURCES_PAGE),
+            resources_url=resources.address if resources is not None else "resources/",
             pages=model.nav_pages,
             course=model,
             address=site_url + url if site_url else None,

@@ -1,7 +1,8 @@
-"""Checks on the built site that the sources alone cannot answer: anchors, files, ids, unused records, and the
-allow-list (macros/allowlist.py) on every element of every HTML file, whatever wrote it.
-
-They run in the publishing step (python -m publish), on the scratch build before it is swapped into place.
+"""Checks on the built site that the sources alone cannot answer (see macros/checks): anchors, files, ids, unused
+records, calendars no page offers, and the allow-list (macros/allowlist.py) on every element of every HTML file,
+whatever wrote it. Each is a function of the site's index (BuiltIndex: the model and the built site, each built page
+read once by publish/built.py); BUILT lists them, and check_built_site runs them in the publishing step (python -m
+publish), on the scratch build before it is swapped into place.
 
 Each problem still names the Markdown file and line an author edits, found by
 matching the link or id back to the page's source.
@@ -12,19 +13,21 @@ from __future__ import annotations
 import posixpath
 from bisect import bisect_right
 from collections import Counter
-from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from macros.check import in_reading_order
-from macros.cohort import CALENDAR_FOLDER
-from macros.course import CourseModel
-from macros.data import CourseData, _display
-from macros.downloads import HOME_PAGE
-from macros.errors import Problem, closest
-from macros.markup import EXTERNAL, find_links
-from macros.pages import split_source
-from publish.built import BuiltPage, BuiltSite, StrayScript
-from publish.pdf.site import built_path
+from ..cohort import CALENDAR_FOLDER
+from ..data import CourseData, _display
+from ..downloads import HOME_PAGE
+from ..errors import Problem, closest
+from ..markup import EXTERNAL, find_links
+from ..pages import split_source
+from . import Check, run
+
+if TYPE_CHECKING:
+    from publish.built import BuiltPage, BuiltSite
+
+    from ..course import CourseModel
 
 
 class _SourceLines:
@@ -51,14 +54,17 @@ class _SourceLines:
         return max(found) if last else min(found)
 
 
-class SiteChecker:
-    """Answers questions about links, ids and records from the built site's pages, each read and parsed once (publish/built.py)."""
+class BuiltIndex:
+    """What the built-site checks ask about links, ids and records, from the built site's pages, each read and parsed
+    once (publish/built.py), and the build's model."""
 
-    def __init__(self, site: BuiltSite, docs_dir: Path, pages: dict[str, str], directory_urls: bool = True, missing_ok: tuple[str, ...] = ()) -> None:
+    def __init__(self, site: BuiltSite, model: CourseModel, missing_ok: tuple[str, ...] = ()) -> None:
         self.site_dir = site.root
-        self.docs_dir = docs_dir
-        self.directory_urls = directory_urls
-        self.pages = pages  # every source page's text, by its path in docs/ (as the build's course model read it)
+        self.docs_dir = model.settings.docs_dir
+        self.data = model.data
+        # every source page's text, by its path in docs/ (as the build's course model read it), and where MkDocs wrote it
+        self.pages = {src: page.text for src, page in sorted(model.pages.items()) if page.text is not None}
+        self.built = {src: model.pages[src].dest_uri for src in self.pages}
         # Files a partial build leaves out on purpose (PDFs under --no-pdf), by suffix.
         self.missing_ok = missing_ok
         self.ids: dict[str, list[str]] = {}
@@ -70,8 +76,8 @@ class SiteChecker:
         self.shown: set[tuple[str, str]] = set()
         # What the allow-list refuses on any built page.
         self.refused: list[Problem] = []
-        for src in pages:
-            page = site.pages.get(built_path(src, directory_urls))
+        for src in self.pages:
+            page = site.pages.get(self.built[src])
             if page is not None:
                 self.ids[page.address] = page.ids
                 self.articles[src] = (page.targets, page.no_alt)
@@ -89,6 +95,8 @@ class SiteChecker:
         built = page.address
         source = _SourceLines(self.pages[src]) if src is not None else None
         shown = _display(self.docs_dir / src) if src is not None else built
+        from publish.built import StrayScript  # the built site's reader, whose findings these are
+
         problems: list[Problem] = []
         for found in page.refused:
             if isinstance(found, StrayScript):
@@ -128,21 +136,9 @@ class SiteChecker:
     def _exists(self, built: str) -> bool:
         return built in self.ids or (self.site_dir / built).is_file() or built.endswith(self.missing_ok)
 
-    def check(self, data: CourseData | None = None) -> list[Problem]:
-        """Every problem in the built site, each located in the page or data file to edit."""
-        problems: list[Problem] = []
-        for src, (targets, no_alt) in self.articles.items():
-            problems += self._check_page(src, targets, no_alt)
-        problems += self.refused
-        if data is not None:
-            problems += self._unused_records(data)
-        return problems + self._unoffered_calendars()
-
     def _unoffered_calendars(self) -> list[Problem]:
         """A cohort's calendar file (publish/ics.py) that no page links: its dates would reach no one's calendar."""
-        linked = {
-            self._target(built_path(src, self.directory_urls), value)[0] for src, (targets, _) in self.articles.items() for tag, value in targets if tag == "a"
-        }
+        linked = {self._target(self.built[src], value)[0] for src, (targets, _) in self.articles.items() for tag, value in targets if tag == "a"}
         home = self.docs_dir / HOME_PAGE
         line = _SourceLines(self.pages[HOME_PAGE]).locate(["cohort()"]) if HOME_PAGE in self.pages else 1
         return [
@@ -161,7 +157,7 @@ class SiteChecker:
         shown = _display(path)
         source = self.pages[src]
         lines = _SourceLines(source)
-        page_built = built_path(src, self.directory_urls)
+        page_built = self.built[src]
         problems: list[Problem] = []
 
         for name, count in Counter(self.ids[page_built]).items():
@@ -186,7 +182,7 @@ class SiteChecker:
             target_src = posixpath.normpath(posixpath.join(src_dir, link.path)) if link.path else src
             if not target_src.endswith(".md") or target_src not in self.pages:
                 continue  # missing pages are reported by the source check
-            target_built = built_path(target_src, self.directory_urls)
+            target_built = self.built[target_src]
             anchors = self.ids.get(target_built, [])
             if link.fragment not in anchors:
                 reported.add((link.line, link.fragment))
@@ -275,18 +271,33 @@ class SiteChecker:
         return problems
 
 
-def check_site(
-    site: BuiltSite, docs_dir: Path, pages: dict[str, str], data: CourseData | None = None, directory_urls: bool = True, missing_ok: tuple[str, ...] = ()
-) -> list[Problem]:
-    """Every problem in the built site, located in the source file to edit."""
-    return SiteChecker(site, docs_dir, pages, directory_urls, missing_ok).check(data)
+def pages(index: BuiltIndex) -> list[Problem]:
+    """Each page's duplicate ids, its links and anchors, the files its article reaches, and images without alt text."""
+    return [problem for src, (targets, no_alt) in index.articles.items() for problem in index._check_page(src, targets, no_alt)]
+
+
+def refused(index: BuiltIndex) -> list[Problem]:
+    """What the allow-list refuses on any HTML file of the built site."""
+    return index.refused
+
+
+def unused_records(index: BuiltIndex) -> list[Problem]:
+    """Findings, prompts and sources no page shows."""
+    return index._unused_records(index.data) if index.data is not None else []
+
+
+def unoffered_calendars(index: BuiltIndex) -> list[Problem]:
+    """A cohort's calendar file that no page links."""
+    return index._unoffered_calendars()
+
+
+# The built site's checks, in order.
+BUILT: tuple[Check, ...] = (pages, refused, unused_records, unoffered_calendars)
 
 
 def check_built_site(site: BuiltSite, model: CourseModel, missing_ok: tuple[str, ...] = ()) -> list[Problem]:
-    """Every problem in a built site: anchors, files, images, duplicate ids, records no page shows, and what the
-    allow-list refuses on any HTML file."""
+    """Every problem in a built site (BUILT), each located in the page or data file to edit; the model's own problems
+    when its data did not load."""
     if model.data is None:
         return list(model.problems)
-    directory_urls = model.config["use_directory_urls"] is not False
-    texts = {src: page.text for src, page in sorted(model.pages.items()) if page.text is not None}
-    return in_reading_order(check_site(site, model.settings.docs_dir, texts, model.data, directory_urls, missing_ok))
+    return run(BUILT, BuiltIndex(site, model, missing_ok))
