@@ -95,7 +95,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
     documents = {document.name: document for document in builder.compose()}
     assert list(documents) == builder.document_names()
     # What the build itself checks: every PDF a page offers is made, and the home page offers every reader and workbook.
-    assert check_downloads(builder, set(documents)) == []
+    assert check_downloads(builder, set(documents), model) == []
     html = {name: builder.html(document) for name, document in documents.items()}
     last = model.sessions[-1]
     wanted = [reader_pdf(last), workbook_pdf(last), GUIDE_PDF]

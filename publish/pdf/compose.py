@@ -328,8 +328,8 @@ class PdfBuilder:
 
 
 def check_downloads(builder: PdfBuilder, made: set[str], model: CourseModel) -> list[Problem]:
-    """Every PDF a page offers exists, and each page offers every PDF of this build that model.offers says it offers
-    (the home page the reader and workbook, a page with a handout its handout)."""
+    """Every PDF a page offers exists, and each page whose own file is made offers every PDF of this build that
+    model.offers gives it (the home page the readers and workbooks, a page with a handout its handout and its session's)."""
     problems = []
     for page in builder.pages:
         offered = set()
@@ -343,7 +343,10 @@ def check_downloads(builder: PdfBuilder, made: set[str], model: CourseModel) -> 
             if name not in made:
                 fix = "remove {{ downloads() }} from this page, or add a reflection or discussion prompt so it gets a handout."
                 problems.append(Problem(page.display, page.title_line(), f"the page offers {PDF_FOLDER}/{name}, but no such PDF is made.", fix))
-        wanted = {file for where, _, file in (path.rpartition("/") for path, _ in model.offers(page.src)) if where == PDF_FOLDER and file in made}
+        rule = [file for where, _, file in (path.rpartition("/") for path, _ in model.offers(page.src)) if where == PDF_FOLDER]
+        # A page whose own file is made (its handout; the home page's reader) must offer all the rule gives it; a page
+        # without one (no prompts, so no handout) need not have a downloads box at all.
+        wanted = {file for file in rule if file in made} if rule and rule[0] in made else set()
         for name in sorted(wanted - offered):
             problems.append(
                 Problem(
