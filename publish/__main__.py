@@ -130,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         if engines.run(settings.engine, scratch / "source", built) != 0:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
-        # Every built page, read, repaired and parsed once, for the PDFs, the EPUB, the policy and the site check.
-        site = read_site(built)
+        # Every built page, read, repaired and parsed once, for the PDFs, the EPUB, the policy and the site check; the
+        # articles, which only the PDFs and the EPUB read, are kept only when they are made.
+        site = read_site(built, articles=not args.no_pdf)
         # The cohort's calendar, when its manifest has dates: before the worker, which lists it for offline use.
         write_calendar(built, model)
         if not args.no_pdf and not make_prints(site, model):

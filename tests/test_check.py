@@ -10,11 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import lxml.html
 import pytest
 from babel.dates import format_date
 from bs4 import BeautifulSoup
 from conftest import ROOT, run
+from lxml import etree
 
 from macros.course import load_model
 from macros.data import load_course
@@ -40,7 +40,7 @@ def test_each_built_page_is_read_and_parsed_once_for_the_policy_the_prints_and_t
     model = load_model(ROOT / "mkdocs.yml")
     parsed: list[bytes] = []
     read: list[Path] = []
-    parse, read_bytes = lxml.html.document_fromstring, Path.read_bytes
+    parse, read_bytes = etree.fromstring, Path.read_bytes
 
     def counted_parse(html: bytes, *args: Any, **kwargs: Any) -> Any:
         parsed.append(html)
@@ -50,7 +50,7 @@ def test_each_built_page_is_read_and_parsed_once_for_the_policy_the_prints_and_t
         read.append(path)
         return read_bytes(path)
 
-    monkeypatch.setattr(lxml.html, "document_fromstring", counted_parse)
+    monkeypatch.setattr(etree, "fromstring", counted_parse)
     monkeypatch.setattr(Path, "read_bytes", counted_read)
     site = read_site(built_copy)
     assert secure_site(site) == []
