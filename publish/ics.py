@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import icalendar
 import yaml
 from mkdocs.utils.meta import get_data
 from pydantic import ValidationError
@@ -183,6 +182,9 @@ def make_calendar(model: CourseModel) -> bytes | None:
     uncommitted = int(epoch) if epoch else int(head) if head else 0
     past = history(root, f"{COHORTS_DIR}/{build.cohort_id}.yml", [src for src, _ in pages], site_url) if head else []
     changes = revisions_of(now, past, uncommitted)
+
+    # Imported here: only a cohort with dates has a calendar, and icalendar takes longer to load than most builds use it.
+    import icalendar
 
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//{model.config['site_name'] or 'Course'}//Cohort calendar//EN")
