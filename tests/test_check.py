@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,14 @@ def test_the_course_sources_pass_make_check() -> None:
 
 def test_the_built_course_passes_the_site_check(site: Path) -> None:
     assert check_built_site(read_site(site), load_model(ROOT / "mkdocs.yml")) == []
+
+
+def test_a_site_read_without_articles_differs_only_in_the_articles(site: Path) -> None:
+    # python -m publish --no-pdf reads the site so: what the policy and the site check take from each page is the same.
+    full, lean = read_site(site), read_site(site, articles=False)
+    assert full.pages.keys() == lean.pages.keys()
+    assert all(page.article is not None for address, page in full.pages.items() if page.data.strip())
+    assert all(lean.pages[address] == replace(page, article=None) for address, page in full.pages.items())
 
 
 def test_each_built_page_is_read_and_parsed_once_for_the_policy_the_prints_and_the_site_check(built_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
