@@ -57,6 +57,8 @@ TARGETS = {
     "large_preview_seconds": 1.5,
     "check_seconds": 1.0,
 }
+# The table's rows by their letter, as the README names them: the builds measured in rounds, and the two previews.
+ROWS = {"a": "floor", "b": "site", "c": "full", "d": "peer", "e": "preview", "f": "large_preview", "g": "check"}
 
 
 @dataclass(frozen=True)
@@ -343,8 +345,10 @@ def keep(table: str, numbers: dict[str, object], readme: Path = README) -> None:
     readme.write_text(text, encoding="utf-8")
 
 
-def run_bench(modules: int, rounds: int, deadline: float, work: Path = WORK) -> tuple[str, dict[str, object]]:
-    """Every step in turn; a step that fails is kept as a row with its error, so the table is always made."""
+def run_bench(modules: int, rounds: int, deadline: float, work: Path = WORK, rows: str = "".join(ROWS)) -> tuple[str, dict[str, object]]:
+    """Every step in turn (or only the rows named by their letters); a step that fails is kept as a row with its error,
+    so the table is always made."""
+    keys = {ROWS[row] for row in rows}
     load_before = os.getloadavg()[0]
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONDONTWRITEBYTECODE="1")
     print(f"Writing a synthetic course of {modules} modules...", flush=True)
@@ -355,16 +359,18 @@ def run_bench(modules: int, rounds: int, deadline: float, work: Path = WORK) -> 
         course = None
         unwritten = f"the synthetic course could not be written: {_error(error)}"
         print(f"  {unwritten}", flush=True)
-        results = [Runs(v, failed=unwritten) for v in variants(SyntheticCourse(work / "course", modules, 0, 0), work / "out", publish_makes_pdfs())]
+        found = variants(SyntheticCourse(work / "course", modules, 0, 0), work / "out", "full" in keys and publish_makes_pdfs())
+        results = [Runs(v, failed=unwritten) for v in found if v.key in keys]
     else:
         print(f"Measuring ({rounds} rounds)...", flush=True)
-        results = measure(variants(course, work / "out", publish_makes_pdfs()), rounds, deadline, work)
+        found = variants(course, work / "out", "full" in keys and publish_makes_pdfs())
+        results = measure([v for v in found if v.key in keys], rounds, deadline, work)
     real = "(e) Preview: `make serve` (`mkdocs serve --dirty`) on the real course, one page saved → page served changed"
-    previews = [_preview("preview", real, ROOT, EDITED_PAGE, PREVIEW_EDITS, work, env)]
+    previews = [_preview("preview", real, ROOT, EDITED_PAGE, PREVIEW_EDITS, work, env)] if "preview" in keys else []
     large = f"(f) Preview: `make serve` (`mkdocs serve --dirty`) on the synthetic course ({modules} modules), one module saved → page served changed"
-    if course is None:
+    if "large_preview" in keys and course is None:
         previews.append(Preview("large_preview", large, None, "the synthetic course could not be written"))
-    else:
+    elif "large_preview" in keys and course is not None:
         previews.append(_preview("large_preview", large, course.ours, LARGE_PREVIEW_PAGE, LARGE_PREVIEW_EDITS, work, env))
     return report(modules, course, results, previews, (load_before, os.getloadavg()[0]))
 
@@ -386,16 +392,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of alternating runs; each variant's median is over its runs (default: 3)")
     parser.add_argument("--started", type=float, help="when `make bench` started (epoch seconds), so installs count against the 15 minutes")
     parser.add_argument("--no-keep", action="store_true", help="print the table only; leave bench/results/ and the README alone")
+    parser.add_argument(
+        "--rows",
+        default="".join(ROWS),
+        help="only these rows, by their letters, e.g. --rows abg for the floor, the site build and make check (default: all); "
+        "the table is then printed only, never kept",
+    )
     args = parser.parse_args(argv)
-    if not PEER_PYTHON.exists():
+    unknown = sorted(set(args.rows) - set(ROWS))
+    if unknown or not args.rows:
+        parser.error(f"--rows takes letters among {''.join(ROWS)}, not {''.join(unknown) or 'nothing'}")
+    if "d" in args.rows and not PEER_PYTHON.exists():
         print("mkdocs-to-pdf is not installed: run `make bench`, which installs it into .venv-bench/.", file=sys.stderr)
         return 1
     started = time.perf_counter()
     deadline = (args.started or time.time()) + LIMIT_SECONDS - RESERVE_SECONDS
-    table, numbers = run_bench(args.modules, args.rounds, deadline)
+    table, numbers = run_bench(args.modules, args.rounds, deadline, rows=args.rows)
     print()
     print(table)
-    if not args.no_keep:
+    if not args.no_keep and set(args.rows) == set(ROWS):
         keep(table, numbers)
         print(f"Kept in {RESULTS.relative_to(ROOT)}/latest.md and the README's performance section.")
     print(f"make bench took {time.perf_counter() - started:.0f} s.")

@@ -7,10 +7,10 @@ never pick up a half-built site.
 from __future__ import annotations
 
 import argparse
+import gc
 import shutil
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from macros.checks import in_reading_order
@@ -46,7 +46,9 @@ def make_prints(site: BuiltSite, model: CourseModel) -> bool:
     name = cohort.name if cohort is not None else None
     dates = (cohort.dates or None) if cohort is not None else None
     try:
-        # Imported here so that --no-pdf never loads WeasyPrint.
+        # Imported here so that --no-pdf never loads WeasyPrint (nor the thread pool only the slides use).
+        from concurrent.futures import ThreadPoolExecutor
+
         from publish.epub import build_epub
         from publish.pdf import build_pdfs
         from publish.slides import prepare_slides
@@ -97,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     add_build_arguments(parser)
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs (reader, handouts, workbook), the EPUB reader and the slides for a faster build")
     args = parser.parse_args(argv)
+    # A build is one run of this process, and what it has loaded lives to its end: frozen, the collector no longer
+    # walks it in each full collection (MkDocs' build makes many objects of its own) nor again when the process ends.
+    gc.freeze()
 
     try:
         # What the machine lacks is said at once, before a minute of building would end on it.
@@ -129,11 +134,13 @@ def main(argv: list[str] | None = None) -> int:
             # Every problem at once, file by file; nothing was built.
             print(format_problems(in_reading_order(problems)), file=sys.stderr)
             return 1
+        gc.freeze()  # the model and its checked pages, too, live to the end of the build
         if engines.run(settings.engine, scratch / "source", built) != 0:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
-        # Every built page, read, repaired and parsed once, for the PDFs, the EPUB, the policy and the site check.
-        site = read_site(built)
+        # Every built page, read, repaired and parsed once, for the PDFs, the EPUB, the policy and the site check; the
+        # articles, which only the PDFs and the EPUB read, are kept only when they are made.
+        site = read_site(built, articles=not args.no_pdf)
         # The cohort's calendar, when its manifest has dates: before the worker, which lists it for offline use.
         write_calendar(built, model)
         if not args.no_pdf and not make_prints(site, model):

@@ -27,8 +27,9 @@ from publish.html5 import repair_markup
 RUN_TYPES = frozenset({"", "text/javascript", "module", "application/javascript"})
 # The attributes whose values say which records a page shows (macros/checks/built.py, unused records).
 RECORD_ATTRIBUTES = ("data-finding", "data-prompt", "data-source", "id")
-# libxml2's table of ids is never asked (the ids are read from the attributes below), so it is not built.
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", collect_ids=False)
+# libxml2's table of ids is never asked (the ids are read from the attributes below), so it is not built. lxml's plain
+# HTML parser, not lxml.html's: the same tree, without a lookup of lxml.html's element class for each element visited.
+_PARSER = etree.HTMLParser(encoding="utf-8", collect_ids=False)
 # Every id on a page and every attribute that says which record a page shows, in one pass.
 _RECORDS = etree.XPath("|".join(f"//@{attribute}" for attribute in RECORD_ATTRIBUTES))
 # The page's content: Material's content article if there is one, else the first article.
@@ -86,25 +87,35 @@ Judged = dict[tuple[str, tuple[tuple[str, str], ...], bool], tuple[Refusal, ...]
 def _refused(root: etree._Element, article: etree._Element | None, judged: Judged) -> tuple[Refused | StrayScript, ...]:
     """What the allow-list refuses on one page: its content (the <article>) as a page's source is judged, the theme
     around it with the theme's own additions, and any inline script beyond those the site's templates write."""
-    content = set(article.iter()) if article is not None else set()
+    # The article's elements come one after another in document order: counting them tells content from theme
+    # without a set of the article's elements to look each element up in.
+    size = sum(1 for _ in article.iter(etree.Element)) if article is not None else 0
+    inside = 0
     found: list[Refused | StrayScript] = []
     scripts: Counter[tuple[str, str]] = Counter()
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue  # comments and processing instructions
-        theme = element not in content
-        if element.tag == "script" and element.get("src") is None and (element.get("type") or "").lower() in RUN_TYPES:
+    for element in root.iter(etree.Element):  # elements only: no comments or processing instructions
+        if inside:
+            inside -= 1
+            theme = False
+        elif element is article:
+            inside = size - 1
+            theme = False
+        else:
+            theme = True
+        tag = element.tag
+        if tag == "script" and element.get("src") is None and (element.get("type") or "").lower() in RUN_TYPES:
             parent = element.getparent()
             place = (str(parent.tag), (parent.get("class") or "").split(" ")[0]) if parent is not None else ("", "")
             scripts[place] += 1
             if scripts[place] > THEME_INLINE_SCRIPTS.get(place, 0):
                 found.append(StrayScript(place))
-        attributes = tuple((str(name), str(value)) for name, value in element.items())
-        key = (element.tag, attributes, theme)
+        attributes = tuple(element.items())
+        key = (tag, attributes, theme)
         refused = judged.get(key)
         if refused is None:
-            refused = judged[key] = tuple(refusals(element.tag, list(attributes), theme=theme))
-        found += [Refused(element.tag, tuple(name for name, _ in attributes), theme, refusal) for refusal in refused]
+            refused = judged[key] = tuple(refusals(tag, list(attributes), theme=theme))
+        if refused:
+            found += [Refused(tag, tuple(name for name, _ in attributes), theme, refusal) for refusal in refused]
     return tuple(found)
 
 
@@ -114,19 +125,18 @@ def _targets(article: etree._Element) -> tuple[tuple[tuple[str, str], ...], tupl
     return targets, tuple(str(image.get("src") or "") for image in article.iter("img") if image.get("alt") is None)
 
 
-def parse_page(address: str, data: bytes, judged: Judged) -> BuiltPage:
+def parse_page(address: str, data: bytes, judged: Judged, *, article: bool = True) -> BuiltPage:
     """One page's bytes, parsed once into what the policy, the PDFs, the EPUB and the site check take from it.
 
-    judged holds what the allow-list said of elements already seen, to be shared by the pages of one site.
+    judged holds what the allow-list said of elements already seen, to be shared by the pages of one site. article:
+    whether to keep the content article's HTML, which only the PDFs and the EPUB read (a build without them skips it).
     """
     if not data.strip():
         return BuiltPage(address, data)
-    root = lxml.html.document_fromstring(data, parser=_PARSER)
+    root = etree.fromstring(data, _PARSER)
     scripts = tuple(script.text or "" for script in root.iter("script") if script.get("src") is None and (script.get("type") or "").lower() in RUN_TYPES)
     first = next(root.iter("article"), None)
     targets, no_alt = _targets(first if first is not None else root)
-    found = _CONTENT(root)
-    chosen = next((node for node in found if "md-content__inner" in (node.get("class") or "").split()), found[0]) if found else root.find("body")
     return BuiltPage(
         address,
         data,
@@ -135,8 +145,15 @@ def parse_page(address: str, data: bytes, judged: Judged) -> BuiltPage:
         targets=targets,
         no_alt=no_alt,
         refused=_refused(root, first, judged),
-        article=lxml.html.tostring(chosen, encoding="unicode", with_tail=False) if chosen is not None else None,
+        article=_article(root) if article else None,
     )
+
+
+def _article(root: etree._Element) -> str | None:
+    """The content article's HTML, or the body's if the page has none."""
+    found = _CONTENT(root)
+    chosen = next((node for node in found if "md-content__inner" in (node.get("class") or "").split()), found[0]) if found else root.find("body")
+    return lxml.html.tostring(chosen, encoding="unicode", with_tail=False) if chosen is not None else None
 
 
 @dataclass
@@ -152,11 +169,14 @@ class BuiltSite:
         (self.root / page.address).write_bytes(data)
 
 
-def read_site(root: Path) -> BuiltSite:
-    """Read and parse every HTML page under root once, each repaired as it is read (publish/html5.py)."""
+def read_site(root: Path, *, articles: bool = True) -> BuiltSite:
+    """Read and parse every HTML page under root once, each repaired as it is read (publish/html5.py).
+
+    articles=False leaves out each page's article (BuiltPage.article is None): for a build that makes no PDFs or EPUB.
+    """
     pages = {}
     judged: Judged = {}
     for path in sorted(root.rglob("*.html")):
         address = path.relative_to(root).as_posix()
-        pages[address] = parse_page(address, repair_markup(path.read_bytes()), judged)
+        pages[address] = parse_page(address, repair_markup(path.read_bytes()), judged, article=articles)
     return BuiltSite(root, pages)

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import icalendar
 import yaml
 from mkdocs.utils.meta import get_data
 from pydantic import ValidationError
@@ -199,6 +198,9 @@ def make_calendar(model: CourseModel) -> bytes | None:
     sources = [(session, [src for src, _ in pages]) for session, pages in sessions]
     past = history(root, f"{COHORTS_DIR}/{build.cohort_id}.yml", sources, site_url, model.settings.docs_shown) if head else []
     changes = revisions_of(now, past, uncommitted)
+
+    # Imported here: only a cohort with dates has a calendar, and icalendar takes longer to load than most builds use it.
+    import icalendar
 
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//{model.config['site_name'] or 'Course'}//Cohort calendar//EN")

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import material
-from PIL import Image
 
 from macros.course import CourseModel
 from macros.errors import Problem, line_in
@@ -72,6 +71,8 @@ def find_logo(site: Path, theme: dict[str, Any]) -> tuple[str, Path]:
 
 def draw_picture(picture: Path, colour: str, size: int, out: Path) -> None:
     """A raster logo (PNG, JPEG) centred on the theme colour, inside the maskable safe zone."""
+    from PIL import Image  # only a raster logo needs it; an SVG logo is drawn by cairosvg
+
     with Image.open(picture) as opened:
         logo = opened.convert("RGBA")
     logo.thumbnail((int(size * 0.6), int(size * 0.6)))

@@ -111,6 +111,25 @@ def test_a_course_that_cannot_be_written_still_gives_every_row(tmp_path: Path, m
     assert "| Target | Measured | Holds |" in table
 
 
+def test_rows_named_by_their_letters_are_the_only_ones_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_course(modules: int, out: Path) -> None:
+        raise RuntimeError("the synthetic course did not build")
+
+    def no_preview(*args: object) -> None:
+        raise AssertionError("no preview was asked for")
+
+    monkeypatch.setattr(bench_main, "write_course", broken_course)
+    monkeypatch.setattr(bench_main, "measure_preview", no_preview)
+    table, numbers = bench_main.run_bench(5, 1, time.time() + 600, tmp_path, rows="bg")
+    assert [row.split(" | ")[0] for row in table.splitlines() if row.startswith("| (")] == [
+        "| (b) Our site build, `python -m publish --no-pdf`",
+        "| (g) `make check` on the same course, `python -m macros.check`",
+    ]
+    assert set(numbers["variants"]) == {"site", "check"} and numbers["previews"] == {}  # type: ignore[arg-type]
+    with pytest.raises(SystemExit):
+        bench_main.main(["--rows", "abz"])
+
+
 def test_a_preview_whose_server_exits_says_so_without_raising(tmp_path: Path) -> None:
     project = tmp_path / "project"
     (project / "docs").mkdir(parents=True)

@@ -7,14 +7,15 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import lxml.html
 import pytest
 from babel.dates import format_date
 from bs4 import BeautifulSoup
 from conftest import ROOT, run
+from lxml import etree
 
 from macros.checks.built import check_built_site
 from macros.course import load_model
@@ -36,11 +37,19 @@ def test_the_built_course_passes_the_site_check(site: Path) -> None:
     assert check_built_site(read_site(site), load_model(ROOT / "mkdocs.yml")) == []
 
 
+def test_a_site_read_without_articles_differs_only_in_the_articles(site: Path) -> None:
+    # python -m publish --no-pdf reads the site so: what the policy and the site check take from each page is the same.
+    full, lean = read_site(site), read_site(site, articles=False)
+    assert full.pages.keys() == lean.pages.keys()
+    assert all(page.article is not None for address, page in full.pages.items() if page.data.strip())
+    assert all(lean.pages[address] == replace(page, article=None) for address, page in full.pages.items())
+
+
 def test_each_built_page_is_read_and_parsed_once_for_the_policy_the_prints_and_the_site_check(built_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     model = load_model(ROOT / "mkdocs.yml")
     parsed: list[bytes] = []
     read: list[Path] = []
-    parse, read_bytes = lxml.html.document_fromstring, Path.read_bytes
+    parse, read_bytes = etree.fromstring, Path.read_bytes
 
     def counted_parse(html: bytes, *args: Any, **kwargs: Any) -> Any:
         parsed.append(html)
@@ -50,7 +59,7 @@ def test_each_built_page_is_read_and_parsed_once_for_the_policy_the_prints_and_t
         read.append(path)
         return read_bytes(path)
 
-    monkeypatch.setattr(lxml.html, "document_fromstring", counted_parse)
+    monkeypatch.setattr(etree, "fromstring", counted_parse)
     monkeypatch.setattr(Path, "read_bytes", counted_read)
     site = read_site(built_copy)
     assert secure_site(site) == []

@@ -6,13 +6,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup, Tag
 from mkdocs.structure.files import File
 
 from macros.course import CourseModel, CoursePage, NavEntry, PageSize, walk_nav
 from macros.errors import ContentError, Problem, line_of
 from publish.built import BuiltSite
+
+if TYPE_CHECKING:
+    # BeautifulSoup is imported where an article is parsed: the site build and check import this module for its
+    # addresses (page_url, built_path) and never parse an article, so they need not load it.
+    from bs4 import Tag
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class SitePage:
 
     def release(self) -> None:
         """Keep the article as text only and let its parsed tree go (the PDFs are composed): an empty article remains."""
+        from bs4 import BeautifulSoup
+
         self.released = self.text
         self.article = BeautifulSoup("<article></article>", "lxml").article  # type: ignore[assignment]
 
@@ -125,6 +132,8 @@ def first_askers(pages: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
 
 def _article(text: str) -> Tag | None:
     """The page's content article (publish/built.py found it), as a tree the print path can change."""
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(text, "lxml")
     return soup.article or soup.body
 
