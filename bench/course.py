@@ -172,6 +172,10 @@ class CourseWriter:
                         copies.append({**by_id[record_id], "id": self.record_id(number, record_id)})
             text = yaml.safe_dump(copies, sort_keys=False, allow_unicode=True, width=1000)
             (data_dir / name).write_text(text, encoding="utf-8")
+        # The modules are the first session's pages (its nav section is "Modules" here).
+        sessions = yaml.safe_load((real / "sessions.yml").read_text(encoding="utf-8"))[:1]
+        sessions[0]["section"] = "Modules"
+        (data_dir / "sessions.yml").write_text(yaml.safe_dump(sessions, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8")
 
     def module_source(self, number: int) -> tuple[str, str]:
         """Module `number`'s Markdown before padding, and its title."""
