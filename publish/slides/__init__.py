@@ -7,6 +7,7 @@ macros/render.py); layout.py places and measures every word once; pdf.py and ppt
 from __future__ import annotations
 
 import datetime
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +15,12 @@ from pathlib import Path
 from macros.course import CourseModel
 from macros.downloads import SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
 from macros.last_updated import build_moment
+from publish.cache import PrintCache
 from publish.pdf.site import SiteSettings, settings_of
 
 from .deck import build_deck
 from .layout import LaidSlide, lay_out
-from .pdf import write_pdf
+from .pdf import STYLESHEET, slides_html, write_pdf
 from .pptx import write_pptx
 
 
@@ -43,14 +45,28 @@ class SlidesToWrite:
     subject: str
     made: datetime.datetime
 
-    def write(self) -> BuiltSlides:
-        """Write the PDF and the PowerPoint file into the folder."""
+    def write(self, cache: PrintCache | None = None) -> BuiltSlides:
+        """Write the PDF and the PowerPoint file into the folder: from the cache (publish/cache.py) when what makes them is unchanged."""
         started = time.perf_counter()
+        cache = cache or PrintCache(None)
         self.folder.mkdir(parents=True, exist_ok=True)
-        write_pdf(self.laid, self.settings, self.folder.parent, self.folder / SLIDES_PDF, self.title, self.subject)
+        html = slides_html(self.laid, self.settings, self.title, self.subject)
         details = {"title": self.title, "subject": self.subject, "author": self.settings.author, "language": self.settings.language, "moment": self.made}
-        write_pptx(self.laid, self.folder / SLIDES_PPTX, **details)
-        return BuiltSlides(self.folder / SLIDES_PDF, self.folder / SLIDES_PPTX, len(self.laid), time.perf_counter() - started)
+        # The PowerPoint file is made from the laid-out slides and its details; the PDF from its HTML and stylesheet.
+        key = cache.key("slides", html, STYLESHEET.read_text(encoding="utf-8"), repr(self.laid), repr(sorted(details.items())))
+        name = f"{SLIDES_FOLDER}/{SLIDES_PDF}"
+        files = {SLIDES_PDF: self.folder / SLIDES_PDF, SLIDES_PPTX: self.folder / SLIDES_PPTX}
+        entry = cache.load(key, name)
+        if entry is None:
+            write_pdf(html, self.folder.parent, files[SLIDES_PDF])
+            write_pptx(self.laid, files[SLIDES_PPTX], **details)
+            cache.store(key, name, {file: path.read_bytes() for file, path in files.items()})
+        else:
+            for file, path in files.items():
+                partial = path.with_name(f".{path.name}.partial")
+                partial.write_bytes(entry.files[file])
+                os.replace(partial, path)
+        return BuiltSlides(files[SLIDES_PDF], files[SLIDES_PPTX], len(self.laid), time.perf_counter() - started)
 
 
 def prepare_slides(site_dir: Path, model: CourseModel) -> SlidesToWrite:
