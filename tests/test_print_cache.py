@@ -1,5 +1,6 @@
-"""The print cache (publish/cache.py): an edit reprints exactly what `make changes` says it reaches, the result is the
-clean build's bytes, and a damaged, half-written or outgrown cache is never trusted."""
+"""The print cache (publish/cache.py): an edit (a page's prose, a record, the nav) reprints exactly what `make changes`
+says it reaches, the result is the clean build's bytes, a change of settings, library or print code changes every key,
+and a damaged, half-written or outgrown cache is never trusted."""
 
 from __future__ import annotations
 
@@ -45,14 +46,18 @@ def contents(site: Path) -> dict[str, bytes]:
 
 
 def edit(project: Path) -> dict[Path, str]:
-    """An edit of two kinds: a sentence added to the last page's prose, and a prompt (a record several pages show) reworded."""
+    """An edit of three kinds: a sentence added to the last page's prose, a prompt (a record several pages show) reworded,
+    and the page that asks it renamed in the nav."""
     pages = [src for _, src in nav_pages()]
     prose = project / "docs" / pages[-1]
     prompts = project / "docs" / "data" / "prompts.yml"
+    config = project / "mkdocs.yml"
     first = yaml.safe_load(prompts.read_text(encoding="utf-8"))[0]
+    asker = next(src for src in pages if f'("{first["id"]}")' in (project / "docs" / src).read_text(encoding="utf-8"))
     edited = {
         prose: prose.read_text(encoding="utf-8") + "\nA sentence added to this page's prose.\n",
         prompts: prompts.read_text(encoding="utf-8").replace(first["text"], first["text"] + " Say why.", 1),
+        config: re.sub(rf"^(\s+- ).+(: {re.escape(asker)})$", r"\1Renamed in the nav\2", config.read_text(encoding="utf-8"), count=1, flags=re.M),
     }
     assert all(path.read_text(encoding="utf-8") != text for path, text in edited.items())
     return edited
