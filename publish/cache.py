@@ -213,8 +213,9 @@ class PrintCache:
             _remove(place)
             # A folder renamed into place: the entry appears whole or not at all.
             os.rename(scratch, place)
-        except OSError:
-            # Another build stored the same entry first, or the disk is full: this build's files are in place either way.
+        except (OSError, ValueError):
+            # Another build stored the same entry first, the disk is full, or a loaded file lay outside root: this
+            # build's files are in place either way, and the document is printed again next time.
             pass
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
