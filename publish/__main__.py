@@ -75,13 +75,16 @@ def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache | None = 
         with ThreadPoolExecutor(max_workers=1) as pool:
             slides = pool.submit(slides_to_write.write, cache)
             for pdf in build_pdfs(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache):
-                print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {pdf.seconds:.1f} s")
+                took = "from the print cache" if pdf.name in cache.reused else f"{pdf.seconds:.1f} s"
+                print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {took}")
             book = build_epub(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache)
             print(f"  {book.path.relative_to(built)}: {book.chapters} chapters, {book.seconds:.1f} s")
             made = slides.result()
         print(f"  {made.pdf.relative_to(built)} and {made.pptx.name}: {made.slides} slides, {made.seconds:.1f} s")
         if cache.folder is not None:
-            print(f"  print cache: {len(cache.printed)} printed, {len(cache.reused)} reused" + (" (--fresh: none read)" if cache.fresh else ""))
+            damaged = sorted(name for name, why in cache.why.items() if why == "damaged entry")
+            said = f"; damaged entries printed again: {', '.join(damaged)}" if damaged else ""
+            print(f"  print cache: {len(cache.printed)} printed, {len(cache.reused)} reused" + (" (--fresh: none read)" if cache.fresh else said))
     except ContentError as error:
         print(format_problems(error.problems), file=sys.stderr)
         return False

@@ -147,6 +147,8 @@ class PrintCache:
     printed: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
+    # Why each document printed was not taken from the cache: new input, a damaged entry, a loaded file changed, fresh.
+    why: dict[str, str] = field(default_factory=dict)
 
     def key(self, kind: str, *parts: str | bytes) -> str:
         """The key of one document: its kind and composed input, with the build's settings and the machine."""
@@ -164,6 +166,7 @@ class PrintCache:
     def load(self, key: str, name: str, root: Path | None = None) -> Entry | None:
         """The entry under key if it is whole and every file it loaded under root is unchanged; else None (it is printed again)."""
         if self.folder is None or self.fresh:
+            self.why[name] = "fresh" if self.fresh else "no cache"
             return None
         place = self._entry(key)
         try:
@@ -176,19 +179,24 @@ class PrintCache:
                 if _hash(data) != digest:
                     raise ValueError(f"{file_name} does not match its hash")
                 files[file_name] = data
+            loads = {str(path): str(digest) for path, digest in manifest["loads"].items()}
+            meta = dict(manifest["meta"])
         except FileNotFoundError:
+            self.why[name] = "new input"
             return None
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             # Damaged or half-written: never used, and removed so it is written again whole.
+            self.why[name] = "damaged entry"
             _remove(place)
             return None
-        for path, digest in manifest.get("loads", {}).items():
+        for path, digest in loads.items():
             loaded = (root or Path("/")) / path
             if not loaded.is_file() or _hash(loaded.read_bytes()) != digest:
+                self.why[name] = f"{path} changed"
                 return None
         self.used.add(key)
         self.reused.append(name)
-        return Entry(files, manifest.get("meta", {}))
+        return Entry(files, meta)
 
     def store(
         self, key: str, name: str, files: dict[str, bytes], meta: dict[str, Any] | None = None, loads: Iterable[Path] = (), root: Path | None = None
@@ -232,7 +240,8 @@ class PrintCache:
                 builds = []
         except (OSError, ValueError):
             builds = []
-        this = {"settings": self.settings, "fresh": self.fresh, "printed": self.printed, "reused": self.reused, "entries": sorted(self.used)}
+        why = {name: self.why.get(name, "new input") for name in self.printed}
+        this = {"settings": self.settings, "fresh": self.fresh, "printed": self.printed, "why": why, "reused": self.reused, "entries": sorted(self.used)}
         builds = [*builds, this][-KEEP_BUILDS:]
         _write_atomic(record, json.dumps(builds, indent=1))
         keep = {key for build in builds if isinstance(build, dict) for key in build.get("entries", [])}

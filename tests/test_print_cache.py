@@ -121,6 +121,7 @@ def test_a_damaged_entry_is_printed_again_never_used(cache: PrintCache, damage: 
         other = cache.key("pdf", "<p>Other</p>")
         manifest.write_text(manifest.read_text(encoding="utf-8").replace(key, other), encoding="utf-8")
     assert cache.load(key, "a.pdf") is None
+    assert cache.why["a.pdf"] == ("new input" if damage == "no manifest" else "damaged entry")
     # Removed, so the reprint is stored whole in its place.
     assert not place.exists() or damage == "no manifest"
     cache.store(key, "a.pdf", {"pdf": b"%PDF-1.7 a whole file"})
@@ -146,6 +147,7 @@ def test_an_entry_is_used_only_while_the_files_it_loaded_are_unchanged(cache: Pr
     assert cache.load(key, "a.pdf", site) is not None
     picture.write_bytes(b"another picture")
     assert cache.load(key, "a.pdf", site) is None
+    assert cache.why["a.pdf"] == "images/a.png changed"
 
 
 def test_fresh_reads_nothing_but_stores_what_it_prints(cache: PrintCache) -> None:
