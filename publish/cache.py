@@ -116,8 +116,10 @@ def machine_fingerprint() -> str:
     """The part of every key that is the same for a whole build: Python, Pango, the libraries, the fonts and our print code."""
     digest = hashlib.sha256()
     digest.update(json.dumps({"python": sys.version, "pango": _pango_version(), "libraries": library_versions()}, sort_keys=True).encode())
+    # Our code by its place in the project, so a checkout elsewhere (another CI runner's) has the same keys.
     for path in [*_font_files(), *_files(PRINT_CODE)]:
-        digest.update(str(path).encode() + b"\0")
+        named = path.relative_to(HERE.parent) if path.is_relative_to(HERE.parent) else path
+        digest.update(str(named).encode() + b"\0")
         try:
             digest.update(_hash(path.read_bytes()).encode())
         except OSError:
