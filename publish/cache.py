@@ -217,7 +217,7 @@ class PrintCache:
                 stored[file_name] = (str(index), _hash(data))
             where = root or Path("/")
             loaded = {str(path.relative_to(where)): _hash(path.read_bytes()) for path in sorted(set(loads))}
-            (scratch / "manifest.json").write_text(json.dumps({"key": key, "files": stored, "meta": meta or {}, "loads": loaded}), encoding="utf-8")
+            (scratch / "manifest.json").write_text(json.dumps({"key": key, "name": name, "files": stored, "meta": meta or {}, "loads": loaded}), encoding="utf-8")
             place = self._entry(key)
             place.parent.mkdir(parents=True, exist_ok=True)
             _remove(place)

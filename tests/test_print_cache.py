@@ -81,10 +81,17 @@ def test_an_edit_reprints_what_make_changes_names_and_gives_the_clean_builds_byt
         path.write_text(text, encoding="utf-8")
     assert build(project, tmp_path / "before") == named, report
     # The edit again: every document from the cache (the clean build's entries, never the ones just printed for the
-    # course before the edit), and the whole site byte for byte the clean build's.
+    # course before the edit) but one whose entry was damaged, and the whole site byte for byte the clean build's.
     for path, text in edit(project).items():
         path.write_text(text, encoding="utf-8")
-    assert build(project, tmp_path / "after") == set()
+    damaged = sorted(path.name for path in (tmp_path / "clean" / "pdf").glob("handout-*.pdf") if path.name not in named)[-1]
+    for manifest in (project / FOLDER / "entries").glob("*/*/manifest.json"):
+        if json.loads(manifest.read_text(encoding="utf-8"))["name"] == damaged:
+            for stored in manifest.parent.iterdir():
+                if stored != manifest:
+                    stored.write_bytes(stored.read_bytes()[:-1])
+    assert build(project, tmp_path / "after") == {damaged}
+    assert last_build(project / FOLDER)["why"] == {damaged: "damaged entry"}
     assert contents(tmp_path / "after") == contents(tmp_path / "clean")
 
 
