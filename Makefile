@@ -57,8 +57,9 @@ SELECT  := $(WITH_CONFIG) $(if $(COHORT),--cohort $(COHORT)) $(if $(EDITION),--e
 ENGINE ?= mkdocs
 ENGINE_STAMP := $(if $(filter zensical,$(ENGINE)),$(ZENSICAL_STAMP))
 
+# Printed documents whose inputs did not change come from the print cache (.build/cache/print/); FRESH=1 prints all again.
 site: $(STAMP) system-packages $(ENGINE_STAMP)
-	$(PY) -m publish $(SELECT) --engine $(ENGINE)
+	$(PY) -m publish $(SELECT) --engine $(ENGINE)$(if $(FRESH), --fresh)
 
 serve: $(STAMP) $(ENGINE_STAMP)
 	$(PY) -m publish.serve $(SELECT) --engine $(ENGINE)

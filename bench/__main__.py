@@ -2,8 +2,10 @@
 
 Writes a course of N modules (bench.course), then measures, alternating the
 variants in each round: (a) plain Material on the macro-expanded Markdown, the
-floor; (b) our site build; (c) our full build with every PDF; (d) mkdocs-to-pdf
-on the same Markdown, the peer; (g) `make check` on the synthetic course; and
+floor; (b) our site build; (c) our full build with every PDF, nothing from the
+print cache; right after it, (h) one module's paragraph edited and (i) the course
+record edited, each then built again with the print cache (publish/cache.py);
+(d) mkdocs-to-pdf on the same Markdown, the peer; (g) `make check` on the synthetic course; and
 afterwards the preview, from saving one page to the server returning it changed,
 on the real course (e) and on the synthetic course (f). Prints a Markdown table
 and keeps it in bench/results/ and in the README's performance section.
@@ -23,12 +25,17 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import yaml
 from pypdf import PdfReader
 
-from .course import SyntheticCourse, write_course
+from publish.cache import FOLDER as CACHE_FOLDER
+from publish.cache import last_build
+
+from .course import SyntheticCourse, _prose, module_name, write_course
 from .measure import Measurement, run_measured
 from .preview import EDITED_PAGE, PreviewResult, measure_preview
 
@@ -56,6 +63,7 @@ TARGETS = {
     "preview_seconds": 0.5,
     "large_preview_seconds": 1.5,
     "check_seconds": 1.0,
+    "edit_vs_floor": 2.0,
 }
 # The table's rows by their letter, as the README names them: the builds measured in rounds, and the two previews.
 ROWS = {"a": "floor", "b": "site", "c": "full", "d": "peer", "e": "preview", "f": "large_preview", "g": "check"}
@@ -70,6 +78,8 @@ class Variant:
     command: list[str]
     cwd: Path
     pdf_dir: Path | None = None  # where its PDFs land, if it makes any
+    # Run before each measured run with the round's number: the edit a rebuild is timed after ((h), (i)).
+    prepare: Callable[[int], None] | None = None
 
 
 @dataclass
@@ -80,6 +90,7 @@ class Runs:
     runs: list[Measurement] = field(default_factory=list)
     pdf_pages: int = 0
     failed: str = ""  # why a run failed (its exit status and log, or the error); the variant is not run again
+    reprinted: list[int] = field(default_factory=list)  # documents the print cache printed again, per run ((h), (i))
 
     def median(self, attribute: str) -> float:
         return statistics.median(getattr(run, attribute) for run in self.runs) if self.runs else float("nan")
@@ -107,9 +118,19 @@ def variants(course: SyntheticCourse, out: Path, with_pdf: bool) -> list[Variant
         full = out / "full"
         found.append(
             Variant(
-                "full", "(c) Our full build with every PDF, `python -m publish`", [python, "-m", "publish", "--site-dir", str(full)], course.ours, full / "pdf"
+                "full",
+                "(c) Our full build with every PDF, `python -m publish --fresh` (nothing from the print cache)",
+                [python, "-m", "publish", "--fresh", "--site-dir", str(full)],
+                course.ours,
+                full / "pdf",
             )
         )
+        # Right after (c), whose prints fill the cache: an edit, then `python -m publish` again.
+        again = [python, "-m", "publish", "--site-dir", str(out / "again")]
+        found += [
+            Variant("edit", "(h) One module's paragraph edited after a full build, then `python -m publish`", again, course.ours, None, edit_paragraph(course)),
+            Variant("record", "(i) The course record (on every module's PDFs) edited, then `python -m publish`", again, course.ours, None, edit_record(course)),
+        ]
     peer_site = course.peer.parent / "site"
     found.append(
         Variant(
@@ -122,6 +143,36 @@ def variants(course: SyntheticCourse, out: Path, with_pdf: bool) -> list[Variant
     )
     found.append(Variant("check", "(g) `make check` on the same course, `python -m macros.check`", [python, "-m", "macros.check"], course.ours))
     return found
+
+
+def edit_paragraph(course: SyntheticCourse) -> Callable[[int], None]:
+    """(h): a sentence added to the first paragraph of the first module, new in each round."""
+    page = course.ours / "docs" / module_name(1)
+
+    def edit(number: int) -> None:
+        text = page.read_text(encoding="utf-8")
+        first = _prose(text)[0]
+        page.write_text(text.replace(first, f"{first} Edited in round {number}.", 1), encoding="utf-8")
+
+    return edit
+
+
+def edit_record(course: SyntheticCourse) -> Callable[[int], None]:
+    """(i): the course's title (every PDF's running header and cover, every EPUB chapter's book) changed, new in each round."""
+    record = course.ours / "docs" / "data" / "course.yml"
+
+    def edit(number: int) -> None:
+        data = yaml.safe_load(record.read_text(encoding="utf-8"))
+        text = record.read_text(encoding="utf-8")
+        title = str(data["title"])
+        record.write_text(text.replace(title, f"{title.split(' (round')[0]} (round {number})", 1), encoding="utf-8")
+
+    return edit
+
+
+def reprinted(project: Path) -> int:
+    """How many documents the latest build in project printed rather than took from the print cache."""
+    return len(last_build(project / CACHE_FOLDER)["printed"])
 
 
 def publish_makes_pdfs() -> bool:
@@ -159,6 +210,8 @@ def measure(found: list[Variant], rounds: int, deadline: float, work: Path = WOR
                 continue
             log = work / "logs" / f"{entry.variant.key}-{number}.log"
             try:
+                if entry.variant.prepare is not None:
+                    entry.variant.prepare(number)
                 result = run_measured(entry.variant.command, entry.variant.cwd, env, log)
             except OSError as error:
                 entry.failed = _error(error)
@@ -170,6 +223,8 @@ def measure(found: list[Variant], rounds: int, deadline: float, work: Path = WOR
                 print(f"  {entry.variant.key} failed ({entry.failed}):\n{log.read_text(errors='replace')[-2000:]}", flush=True)
                 continue
             entry.runs.append(result)
+            if entry.variant.prepare is not None:
+                entry.reprinted.append(reprinted(entry.variant.cwd))
             print(f"  round {number} {entry.variant.key:6} {result.seconds:7.1f} s  {result.cpu_seconds:7.1f} s CPU  {result.peak_mb:6.0f} MB", flush=True)
     # Counted after every run: reading the PDFs grows this process, and a child's peak memory starts from its parent's.
     for entry in results:
@@ -264,6 +319,8 @@ def report(
         seconds = entry.median("seconds")
         rate = rates.get(entry.variant.key, nan)
         note = f" (then failed: {entry.failed})" if entry.failed else ""
+        if entry.reprinted:
+            note += f"; documents reprinted: {', '.join(map(str, entry.reprinted))}"
         lines.append(
             f"| {entry.variant.label}{note} | {_fmt(seconds, ' s')} | {len(entry.runs)} | {_fmt(entry.median('cpu_seconds'), ' s')} "
             f"| {_fmt(entry.peak_mb, ' MB', 0)} | {entry.pdf_pages or '–'} | {_fmt(rate) if rate == rate else '–'} | {_fmt(seconds / floor, '×', 2)} |"
@@ -292,6 +349,7 @@ def report(
             seen.get("large_preview", nan) <= TARGETS["large_preview_seconds"],
         ),
         (f"`make check` ≤ 1 s at {modules} modules", _fmt(check_seconds, " s", 2), check_seconds <= TARGETS["check_seconds"]),
+        ("A paragraph edited, then a build ≤ 2× the floor", _fmt(median("edit") / floor, "×", 2), median("edit") / floor <= TARGETS["edit_vs_floor"]),
     ]
     lines += ["", "| Target | Measured | Holds |", "| --- | --- | --- |"]
     lines += [f"| {name} | {value} | {'yes' if held else 'no'} |" for name, value, held in checks]
@@ -312,7 +370,14 @@ def report(
         "words": course.words if course else None,
         "load_average": list(load),
         "variants": {
-            r.variant.key: {"label": r.variant.label, "pdf_pages": r.pdf_pages, "failed": r.failed, "runs": [asdict(m) for m in r.runs]} for r in results
+            r.variant.key: {
+                "label": r.variant.label,
+                "pdf_pages": r.pdf_pages,
+                "failed": r.failed,
+                "reprinted": r.reprinted,
+                "runs": [asdict(m) for m in r.runs],
+            }
+            for r in results
         },
         "previews": {p.key: {"label": p.label, "error": p.failure, "result": asdict(p.result) if p.result else None} for p in previews},
         "targets": {name: {"measured": value, "holds": held} for name, value, held in checks},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import shutil
 import sys
 import tempfile
@@ -21,6 +22,8 @@ from macros.course import CourseModel, load_model
 from macros.errors import ContentError, format_problems
 from publish import engines
 from publish.built import BuiltSite, read_site
+from publish.cache import FOLDER as CACHE_FOLDER
+from publish.cache import PrintCache
 from publish.csp import secure_site
 from publish.ics import write_calendar
 from publish.offline import make_offline
@@ -38,8 +41,24 @@ def default_site_dir(cohort: str, edition: str, engine: str = engines.DEFAULT_EN
     return Path("-".join(["site", *parts]))
 
 
-def make_prints(site: BuiltSite, model: CourseModel) -> bool:
-    """Write the PDFs (site/pdf/), the EPUB reader (site/epub/) and the slides (site/slides/) into the built site; False, after saying why, if not."""
+def print_cache(model: CourseModel, *, fresh: bool = False) -> PrintCache:
+    """The build's print cache (publish/cache.py), under the project, keyed also by the settings that change every document."""
+    settings = model.settings
+    chosen = {
+        "cohort": settings.cohort_id,
+        "edition": settings.edition,
+        "page_size": settings.page_size,
+        "site_url": settings.site_url or "",
+        "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", ""),
+    }
+    return PrintCache(settings.root / CACHE_FOLDER, chosen, fresh=fresh)
+
+
+def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache | None = None) -> bool:
+    """Write the PDFs (site/pdf/), the EPUB reader (site/epub/) and the slides (site/slides/) into the built site; False, after saying why, if not.
+
+    A document whose inputs are unchanged since a build that printed it is taken from the print cache."""
+    cache = cache or PrintCache(None)
     built = site.root
     build = model.build
     cohort = build.cohort
@@ -57,20 +76,27 @@ def make_prints(site: BuiltSite, model: CourseModel) -> bool:
         # worker processes leave this one idle (the thread writes only slides/).
         slides_to_write = prepare_slides(built, model)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            slides = pool.submit(slides_to_write.write)
-            for pdf in build_pdfs(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition):
-                print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {pdf.seconds:.1f} s")
-            book = build_epub(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition)
+            slides = pool.submit(slides_to_write.write, cache)
+            for pdf in build_pdfs(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache):
+                took = "from the print cache" if pdf.name in cache.reused else f"{pdf.seconds:.1f} s"
+                print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {took}")
+            book = build_epub(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache)
             print(f"  {book.path.relative_to(built)}: {book.chapters} chapters, {book.seconds:.1f} s")
             decks = slides.result()
         for made in decks:
             print(f"  {made.pdf.relative_to(built)} and {made.pptx.name}: {made.slides} slides, {made.seconds:.1f} s")
+        if cache.folder is not None:
+            damaged = sorted(name for name, why in cache.why.items() if why == "damaged entry")
+            said = f"; damaged entries printed again: {', '.join(damaged)}" if damaged else ""
+            print(f"  print cache: {len(cache.printed)} printed, {len(cache.reused)} reused" + (" (--fresh: none read)" if cache.fresh else said))
     except ContentError as error:
         print(format_problems(error.problems), file=sys.stderr)
         return False
     except MachineError as error:
         print(error, file=sys.stderr)
         return False
+    finally:
+        cache.close()
     return True
 
 
@@ -98,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site-dir", type=Path, help="where the finished site goes (default: site, or site-<cohort>-<edition> for the others)")
     add_build_arguments(parser)
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs (reader, handouts, workbook), the EPUB reader and the slides for a faster build")
+    parser.add_argument("--fresh", action="store_true", help="print every document again, reading nothing from the print cache (.build/cache/print/)")
     args = parser.parse_args(argv)
     # A build is one run of this process, and what it has loaded lives to its end: frozen, the collector no longer
     # walks it in each full collection (MkDocs' build makes many objects of its own) nor again when the process ends.
@@ -143,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         site = read_site(built, articles=not args.no_pdf)
         # The cohort's calendar, when its manifest has dates: before the worker, which lists it for offline use.
         write_calendar(built, model)
-        if not args.no_pdf and not make_prints(site, model):
+        if not args.no_pdf and not make_prints(site, model, print_cache(model, fresh=args.fresh)):
             print(f"The PDFs and the EPUB reader could not be made; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         # Every page gets its Content-Security-Policy once its HTML is final, and before the worker hashes it.

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 
 import bench.__main__ as bench_main
-from bench.__main__ import Preview, Variant, measure, report
+from bench.__main__ import Preview, Variant, edit_paragraph, edit_record, measure, report
 from bench.course import CourseWriter, SyntheticCourse, visible_words, write_course
 from bench.preview import PreviewResult, measure_preview
 from macros.checks.sources import check_sources
@@ -103,7 +103,15 @@ def test_a_course_that_cannot_be_written_still_gives_every_row(tmp_path: Path, m
     monkeypatch.setattr(bench_main, "write_course", broken_course)
     monkeypatch.setattr(bench_main, "measure_preview", broken_preview)
     table, _ = bench_main.run_bench(5, 1, time.time() + 600, tmp_path)
-    for label in ("(a) Plain Material", "(b) Our site build", "(c) Our full build", "(d) mkdocs-to-pdf", "(g) `make check`"):
+    labels = (
+        "(a) Plain Material",
+        "(b) Our site build",
+        "(c) Our full build",
+        "(h) One module's paragraph edited",
+        "(i) The course record",
+        "(d) mkdocs-to-pdf",
+    )
+    for label in (*labels, "(g) `make check`"):
         row = next(row for row in table.splitlines() if row.startswith(f"| {label}"))
         assert "| failed: the synthetic course could not be written: RuntimeError: the synthetic course did not build |" in row
     assert "failed: TimeoutError: the preview did not log the rebuild within 60 s" in table
@@ -147,3 +155,22 @@ def test_the_preview_times_an_edit_of_the_real_course_until_the_page_is_served(t
     assert result.rebuilds[0] >= 1 and len(result.rebuilt) == 1
     # The scratch copy was edited and put back; the real page never was.
     assert "Benchmark edit" not in (ROOT / "docs" / "what-to-expect.md").read_text(encoding="utf-8")
+
+
+def test_the_edits_before_a_rebuild_change_the_course_anew_each_round_and_keep_it_valid(course: SyntheticCourse) -> None:
+    module = course.ours / "docs" / "module-001.md"
+    record = course.ours / "docs" / "data" / "course.yml"
+    before = {path: path.read_text(encoding="utf-8") for path in (module, record)}
+    try:
+        seen = [tuple(path.read_text(encoding="utf-8") for path in before)]
+        for number in (1, 2):
+            edit_paragraph(course)(number)
+            edit_record(course)(number)
+            seen.append(tuple(path.read_text(encoding="utf-8") for path in before))
+        assert len({texts[0] for texts in seen}) == len({texts[1] for texts in seen}) == 3
+        assert "Edited in round 2." in module.read_text(encoding="utf-8")
+        assert load_model(course.ours / "mkdocs.yml").require().course.title.endswith("(round 2)")
+        assert not check_sources(load_model(course.ours / "mkdocs.yml"))
+    finally:
+        for path, text in before.items():
+            path.write_text(text, encoding="utf-8")

@@ -404,7 +404,8 @@ def test_renaming_a_page_in_the_navigation_is_reported(repo: Path) -> None:
         "Navigation (mkdocs.yml)",
         "  Changed: the navigation",
         "    entry 5: The session › 1 · What to expect (what-to-expect.md) → The session › 1 · What you can expect (what-to-expect.md)",
-        "    Seen in: the menu of every page; the course reader's contents and bookmarks (course-reader.pdf) and its e-book contents (course-reader.epub).",
+        "    Seen in: the menu of every page; the course reader's contents and bookmarks (course-reader.pdf) and its e-book contents (course-reader.epub);"
+        " the title of the handout handout-what-to-expect.pdf; the headings of the reflection workbook (reflection-workbook.pdf).",
     ]
 
 

@@ -25,7 +25,7 @@ from macros.last_updated import build_moment as moment
 from macros.slide import Line, Slide
 from publish.pdf.site import nav_pages, page_url, settings_of
 from publish.slides.layout import HEIGHT, LEADING, WIDTH, Box, lay_out, text_width
-from publish.slides.pdf import write_pdf
+from publish.slides.pdf import slides_html, write_pdf
 from publish.slides.pptx import EMU_PER_POINT, build_presentation
 
 MODEL = load_model(ROOT / "mkdocs.yml")
@@ -244,7 +244,7 @@ def test_text_of_any_length_shrinks_or_continues_and_is_never_cut(tmp_path: Path
             for other_name, other in boxes[index + 1 :]:
                 assert not box.overlaps(other), (each.number, name, other_name)
     pdf = tmp_path / "long.pdf"
-    write_pdf(laid, SETTINGS, tmp_path, pdf, "Long", "Long")
+    write_pdf(slides_html(laid, SETTINGS, "Long", "Long"), tmp_path, pdf)
     assert len(PdfReader(pdf).pages) == len(laid)
     assert_pdf_text_in_bounds(pdf)
     deck = Presentation(io.BytesIO(build_presentation(laid, title="t", subject="s", author="a", language="en", moment=moment(ROOT))))

@@ -134,3 +134,19 @@ def test_the_pull_request_reports_its_changes_to_the_summary_and_previews_the_fa
     check = next(step for step in steps if step.get("run") == "make check")
     assert report["if"] == "${{ !cancelled() }}"
     assert steps.index(check) < steps.index(report) < steps.index(guide) < steps.index(upload)
+
+
+def test_the_pull_request_build_restores_and_saves_the_print_cache_keyed_on_the_lock_files() -> None:
+    from publish.cache import FOLDER
+
+    [job] = load(GITHUB / "workflows" / "pull-request.yml")["jobs"].values()
+    steps = job["steps"]
+    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    site = next(step for step in steps if step.get("run") == "make site")
+    assert steps.index(cache) < steps.index(site)
+    assert cache["with"]["path"] == FOLDER.as_posix()
+    for lock in ("requirements.txt", "package-lock.json"):
+        assert (ROOT / lock).is_file()
+        assert lock in cache["with"]["key"] and lock in cache["with"]["restore-keys"]
+    # Only a pull request's own check uses it: the deploy prints everything afresh.
+    assert "actions/cache@" not in (GITHUB / "workflows" / "deploy.yml").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from typing import Any
 
 from macros.cohort import COHORTS_DIR, Cohort
 from macros.data import COURSE_FILE, DATA_DIR, LIST_FILES, CourseData
-from macros.downloads import READER_EPUB, READER_PDF
+from macros.downloads import READER_EPUB, READER_PDF, WORKBOOK_PDF, handout_pdf
 from macros.renames import fix_for, likely_successor
 
 from .diff import Line, aligned, field_lines, new_record_lines
@@ -328,6 +328,11 @@ def compare(base: Side, head: Side, base_label: str) -> Report:
     if base.menu != head.menu:
         entry = Entry("Changed", "the navigation", lines=field_lines({"menu": base.menu}, {"menu": head.menu}, words_for={"menu": "entries"}))
         entry.seen = [f"the menu of every page; the course reader's contents and bookmarks ({READER_PDF}) and its e-book contents ({READER_EPUB})"]
+        # A page's title in the nav also heads its handout and its prompts in the workbook.
+        renamed = [src for src in head.order if src in base.pages and src in head.handouts and base.title(src) != head.title(src)]
+        entry.seen += [f"the title of the handout {handout_pdf(src)}" for src in renamed]
+        if renamed:
+            entry.seen.append(f"the headings of the reflection workbook ({WORKBOOK_PDF})")
         nav_section.entries.append(entry)
     cohorts_section = Section(f"Cohort manifests ({COHORTS_DIR}/)")
     compare_cohorts(base, head, cohorts_section)

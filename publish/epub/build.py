@@ -32,6 +32,7 @@ from macros.errors import ContentError, Problem
 from macros.last_updated import build_moment
 from macros.models import Course
 from publish.built import BuiltSite
+from publish.cache import PrintCache
 from publish.pdf import content
 from publish.pdf.compose import EDITION_LABELS, PrintedCohort, PrintedSessions, print_setup, sessions_of
 from publish.pdf.site import SitePage, SiteSettings, load_pages
@@ -216,9 +217,12 @@ class EpubBuilder:
             "kind": "epub",
         }
 
-    def write(self, target: Path) -> BuiltEpub:
-        """Write the book to target (through a partial file beside it, so a failure leaves nothing half-written)."""
+    def write(self, target: Path, cache: PrintCache | None = None) -> BuiltEpub:
+        """Write the book to target (through a partial file beside it, so a failure leaves nothing half-written).
+
+        Each chapter's XHTML is taken from the cache (publish/cache.py) when the HTML it is made from is unchanged."""
         started = time.perf_counter()
+        cache = cache or PrintCache(None)
         chapters = self.chapters()
         title = f"{self.course.title}: Course reader" + (f" · {EDITION_LABELS[self.edition]}" if EDITION_LABELS[self.edition] else "")
         context = self._context(title)
@@ -233,7 +237,7 @@ class EpubBuilder:
         for chapter in chapters:
             online = self.settings.site_url + chapter.page.url if self.settings.site_url else None
             html = page_template.render(**context, page_title=chapter.page.title, html=Markup(chapter.article.decode_contents()), online=online)
-            documents[chapter.file] = to_xhtml(html, language)
+            documents[chapter.file] = _chapter_xhtml(cache, f"{READER_EPUB}:{chapter.file}", html, language)
         # When the book says it was made, and the time of every file in it: the same sources give the same bytes.
         made = build_moment(self.settings.config_path.parent)
         package = TEMPLATES.get_template("package.opf").render(
@@ -285,6 +289,17 @@ class EpubBuilder:
         return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "|".join([self.settings.site_url or self.settings.site_name, cohort, self.edition])))
 
 
+def _chapter_xhtml(cache: PrintCache, name: str, html: str, language: str) -> str:
+    """A chapter's XHTML, from the cache when its HTML and language are unchanged, else made and stored."""
+    key = cache.key("epub-chapter", html, language)
+    entry = cache.load(key, name)
+    if entry is not None:
+        return entry.files["xhtml"].decode("utf-8")
+    xhtml = to_xhtml(html, language)
+    cache.store(key, name, {"xhtml": xhtml.encode("utf-8")})
+    return xhtml
+
+
 def _summary(images: bool) -> str:
     """The accessibility summary: what the book offers a reader who cannot see it, or needs to change how it looks."""
     parts = [
@@ -304,6 +319,7 @@ def build_epub(
     cohort_name: str | None = None,
     cohort_dates: str | None = None,
     edition: Edition = "participant",
+    cache: PrintCache | None = None,
 ) -> BuiltEpub:
     """Write the EPUB course reader into the site's epub/ from the built pages; raises ContentError naming what to fix."""
     settings, course, cohort = print_setup(model, cohort_name, cohort_dates)
@@ -311,4 +327,4 @@ def build_epub(
     problems = builder.check_offered(model)
     if problems:
         raise ContentError(problems)
-    return builder.write(site.root / EPUB_FOLDER / READER_EPUB)
+    return builder.write(site.root / EPUB_FOLDER / READER_EPUB, cache)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from macros.course import CourseModel
 from macros.downloads import PDF_FOLDER
 from macros.errors import ContentError, Problem
 from publish.built import BuiltSite
+from publish.cache import PrintCache
 
 from . import content, speedup
 from .compose import Document, PdfBuilder, check_downloads, page_css, print_setup, sessions_of
@@ -84,9 +85,12 @@ def build_pdfs(
     cohort_name: str | None = None,
     cohort_dates: str | None = None,
     edition: Edition = "participant",
+    cache: PrintCache | None = None,
 ) -> list[BuiltPdf]:
     """Write the reader, a handout per page with prompts and the workbook (and each session's reader and workbook, when the
-    course has several sessions) into the site's pdf/; raises ContentError."""
+    course has several sessions) into the site's pdf/; raises ContentError.
+
+    A document whose key is in the cache (publish/cache.py) is taken from it instead of printed."""
     settings, course, cohort = print_setup(model, cohort_name, cohort_dates)
     stylesheet = STYLESHEET.read_text(encoding="utf-8")
     stylesheet_problems = [stylesheet_problem(m) for m in stylesheet_warnings(stylesheet)]
@@ -99,10 +103,21 @@ def build_pdfs(
         raise ContentError(problems)
     folder = site.root / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    return _render_parallel(builder, folder, stylesheet)
+    return _render_parallel(builder, folder, stylesheet, cache or PrintCache(None))
 
 
-def _render_parallel(builder: PdfBuilder, folder: Path, stylesheet: str) -> list[BuiltPdf]:
+def _from_cache(cache: PrintCache, key: str, render_job: RenderJob, root: Path) -> Future[Printed] | None:
+    """The document from the cache, written to its partial file as a worker would have, or None to print it."""
+    entry = cache.load(key, render_job.name, root)
+    if entry is None:
+        return None
+    (Path(render_job.folder) / f".{render_job.name}.partial").write_bytes(entry.files["pdf"])
+    done: Future[Printed] = Future()
+    done.set_result(Printed(int(entry.meta["pages"]), 0.0, [], []))
+    return done
+
+
+def _render_parallel(builder: PdfBuilder, folder: Path, stylesheet: str, cache: PrintCache) -> list[BuiltPdf]:
     """Print every document in two worker processes, longest first; PDFs move into place in document order.
 
     Two workers keep both cores busy to the end: the reader (the longest, printed in parts) goes first, then the
@@ -115,12 +130,20 @@ def _render_parallel(builder: PdfBuilder, folder: Path, stylesheet: str) -> list
     context = multiprocessing.get_context("spawn")
     documents: list[Document] = []
     futures = []
+    # Each document's cache key, and whether it was printed here (then it is stored once it has passed).
+    keys: list[tuple[str, bool]] = []
+    root = builder.site_dir.resolve()
     try:
         # Only the workers use the faster page references (for the pinned pydyf; publish/pdf/speedup.py).
         with ProcessPoolExecutor(max_workers=PRINT_WORKERS, mp_context=context, initializer=speedup.install) as pool:
             try:
                 for document in builder.compose():
-                    futures.append(pool.submit(print_job, job(builder, document, folder, stylesheet)))
+                    render_job = job(builder, document, folder, stylesheet)
+                    key = cache.key("pdf", render_job.html, render_job.stylesheet, render_job.page_css)
+                    # The pool starts its workers on the first document to print: none when every one is in the cache.
+                    cached = _from_cache(cache, key, render_job, root)
+                    futures.append(cached or pool.submit(print_job, render_job))
+                    keys.append((key, cached is None))
                     # What the template needed is printed now; keep only what messages name.
                     documents.append(replace(document, context={}))
                 builder.release()
@@ -128,7 +151,13 @@ def _render_parallel(builder: PdfBuilder, folder: Path, stylesheet: str) -> list
             finally:
                 for future in futures:
                     future.cancel()
-        return [finish(document, folder, result) for document, result in zip(documents, printed, strict=True)]
+        made = []
+        for document, (key, fresh), result in zip(documents, keys, printed, strict=True):
+            pdf = finish(document, folder, result)
+            if fresh:
+                cache.store(key, document.name, {"pdf": pdf.path.read_bytes()}, {"pages": pdf.pages}, map(Path, result.loaded), root)
+            made.append(pdf)
+        return made
     finally:
         for document in documents:
             (folder / f".{document.name}.partial").unlink(missing_ok=True)

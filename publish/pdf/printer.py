@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -37,6 +37,8 @@ class SiteFetcher(URLFetcher):
         super().__init__(allowed_protocols={"file", "data"})
         self.root = root.resolve()
         self.refused: list[str] = []
+        # Every file read, so the print cache can tell when one changes (publish/cache.py).
+        self.loaded: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith("data:"):
@@ -44,6 +46,7 @@ class SiteFetcher(URLFetcher):
         if url.startswith("file:"):
             path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
             if path.is_relative_to(self.root) and path.is_file():
+                self.loaded.append(str(path))
                 return super().fetch(url, headers)
         self.refused.append(url)
         raise ValueError(f"{url} is outside the built site")
@@ -103,6 +106,8 @@ class Printed:
     seconds: float
     refused: list[str]
     messages: list[str]
+    # The files of the site it read (images), for the print cache.
+    loaded: list[str] = field(default_factory=list)
 
 
 def print_job(job: RenderJob) -> Printed:
@@ -134,7 +139,7 @@ def print_job(job: RenderJob) -> Printed:
             del rendered
     gc.collect()
     release_memory()
-    return Printed(pages, time.perf_counter() - started, list(fetcher.refused), list(messages))
+    return Printed(pages, time.perf_counter() - started, list(fetcher.refused), list(messages), sorted(set(fetcher.loaded)))
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ macros/render.py); layout.py places and measures every word once; pdf.py and ppt
 from __future__ import annotations
 
 import datetime
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +15,12 @@ from pathlib import Path
 from macros.course import CourseModel
 from macros.downloads import SLIDES_FOLDER, decks_of, slides_files
 from macros.last_updated import build_moment
+from publish.cache import PrintCache
 from publish.pdf.site import SiteSettings, settings_of
 
 from .deck import build_deck
 from .layout import LaidSlide, lay_out
-from .pdf import write_pdf
+from .pdf import STYLESHEET, slides_html, write_pdf
 from .pptx import write_pptx
 
 
@@ -52,16 +54,30 @@ class SlidesToWrite:
     subject: str
     made: datetime.datetime
 
-    def write(self) -> list[BuiltSlides]:
-        """Write each deck's PDF and PowerPoint file into the folder."""
+    def write(self, cache: PrintCache | None = None) -> list[BuiltSlides]:
+        """Write each deck's PDF and PowerPoint file into the folder: from the cache (publish/cache.py) when what makes them is unchanged."""
+        cache = cache or PrintCache(None)
         self.folder.mkdir(parents=True, exist_ok=True)
         built = []
         for deck in self.decks:
             started = time.perf_counter()
-            write_pdf(deck.laid, self.settings, self.folder.parent, self.folder / deck.pdf, deck.title, self.subject)
+            html = slides_html(deck.laid, self.settings, deck.title, self.subject)
             details = {"title": deck.title, "subject": self.subject, "author": self.settings.author, "language": self.settings.language, "moment": self.made}
-            write_pptx(deck.laid, self.folder / deck.pptx, **details)
-            built.append(BuiltSlides(self.folder / deck.pdf, self.folder / deck.pptx, len(deck.laid), time.perf_counter() - started))
+            # The PowerPoint file is made from the laid-out slides and its details; the PDF from its HTML and stylesheet.
+            key = cache.key("slides", html, STYLESHEET.read_text(encoding="utf-8"), repr(deck.laid), repr(sorted(details.items())))
+            name = f"{SLIDES_FOLDER}/{deck.pdf}"
+            files = {deck.pdf: self.folder / deck.pdf, deck.pptx: self.folder / deck.pptx}
+            entry = cache.load(key, name)
+            if entry is None:
+                write_pdf(html, self.folder.parent, files[deck.pdf])
+                write_pptx(deck.laid, files[deck.pptx], **details)
+                cache.store(key, name, {file: path.read_bytes() for file, path in files.items()})
+            else:
+                for file, path in files.items():
+                    partial = path.with_name(f".{path.name}.partial")
+                    partial.write_bytes(entry.files[file])
+                    os.replace(partial, path)
+            built.append(BuiltSlides(files[deck.pdf], files[deck.pptx], len(deck.laid), time.perf_counter() - started))
         return built
 
 

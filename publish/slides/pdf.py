@@ -49,12 +49,16 @@ def _data_uri(media_type: str, data: bytes) -> str:
     return f"data:{media_type};base64," + base64.b64encode(data).decode("ascii")
 
 
-def write_pdf(laid: list[LaidSlide], settings: SiteSettings, site_dir: Path, target: Path, title: str, subject: str) -> int:
-    """Print the laid-out slides to target; returns the page count. Raises ContentError on a WeasyPrint warning."""
+def slides_html(laid: list[LaidSlide], settings: SiteSettings, title: str, subject: str) -> str:
+    """The laid-out slides as one HTML document for the printer."""
     pictures = {s.number: _data_uri("image/svg+xml", bare_svg(s.slide.picture).encode()) for s in laid if s.picture_box is not None}
     codes = {s.number: qr_code(s.slide.address).svg_data_uri(border=4, dark="#000", light="#fff") for s in laid if s.qr_box is not None and s.slide.address}
     context: dict[str, Any] = {"slides": laid, "pictures": pictures, "codes": codes, "groups": groups, "settings": settings, "kind": "slides"}
-    html = TEMPLATES.get_template("slides.html").render(title=title, subject=subject, **context)
+    return TEMPLATES.get_template("slides.html").render(title=title, subject=subject, **context)
+
+
+def write_pdf(html: str, site_dir: Path, target: Path) -> int:
+    """Print the slides' HTML (slides_html) to target; returns the page count. Raises ContentError on a WeasyPrint warning."""
     printed = print_job(RenderJob(target.name, html, str(site_dir), STYLESHEET.read_text(encoding="utf-8"), "", str(target.parent)))
     partial = target.parent / f".{target.name}.partial"
     lacks = [lack for lack in map(lack_in_warning, printed.messages) if lack is not None]

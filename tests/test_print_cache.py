@@ -1,0 +1,209 @@
+"""The print cache (publish/cache.py): an edit (a page's prose, a record, the nav) reprints exactly what `make changes`
+says it reaches, the result is the clean build's bytes, a change of settings, library or print code changes every key,
+and a damaged, half-written or outgrown cache is never trusted."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import copy_project, nav_pages, run
+
+from macros.downloads import SLIDES_PDF, SLIDES_PPTX
+from publish import cache as print_cache
+from publish.cache import FOLDER, KEEP_BUILDS, PrintCache, last_build
+from publish.changes import changes, render_report
+
+# What a document is called in the report and the files it names, from what the cache records.
+DOCUMENT = re.compile(r"[\w.-]+\.(?:pdf|epub|pptx)")
+GIT_USER = ["-c", "user.name=Course Editor", "-c", "user.email=editor@example.org"]
+
+
+def git(repo: Path, *args: str) -> None:
+    result = subprocess.run(["git", *GIT_USER, *args], cwd=repo, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def build(project: Path, site: Path, *flags: str) -> set[str]:
+    """Build the project's site like `make site`; the documents this build printed (not taken from the cache)."""
+    result = run([sys.executable, "-m", "publish", "--site-dir", str(site), *flags], cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    printed: set[str] = set()
+    for name in last_build(project / FOLDER)["printed"]:
+        # An EPUB chapter is part of the book; the slides are one PDF and one PowerPoint file.
+        base = name.split(":")[0].rsplit("/", 1)[-1]
+        printed |= {SLIDES_PDF, SLIDES_PPTX} if base == SLIDES_PDF else {base}
+    return printed
+
+
+def contents(site: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(site)): path.read_bytes() for path in sorted(site.rglob("*")) if path.is_file()}
+
+
+def edit(project: Path) -> dict[Path, str]:
+    """An edit of three kinds: a sentence added to the last page's prose, a prompt (a record several pages show) reworded,
+    and the page that asks it renamed in the nav."""
+    pages = [src for _, src in nav_pages()]
+    prose = project / "docs" / pages[-1]
+    prompts = project / "docs" / "data" / "prompts.yml"
+    config = project / "mkdocs.yml"
+    first = yaml.safe_load(prompts.read_text(encoding="utf-8"))[0]
+    asker = next(src for src in pages if f'("{first["id"]}")' in (project / "docs" / src).read_text(encoding="utf-8"))
+    edited = {
+        prose: prose.read_text(encoding="utf-8") + "\nA sentence added to this page's prose.\n",
+        prompts: prompts.read_text(encoding="utf-8").replace(first["text"], first["text"] + " Say why.", 1),
+        config: re.sub(rf"^(\s+- ).+(: {re.escape(asker)})$", r"\1Renamed in the nav\2", config.read_text(encoding="utf-8"), count=1, flags=re.M),
+    }
+    assert all(path.read_text(encoding="utf-8") != text for path, text in edited.items())
+    return edited
+
+
+def test_an_edit_reprints_what_make_changes_names_and_gives_the_clean_builds_bytes(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "course")
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "The course as it is")
+    original = {path: path.read_text(encoding="utf-8") for path in edit(project)}
+    # The edited course, built with nothing cached: the clean build.
+    for path, text in edit(project).items():
+        path.write_text(text, encoding="utf-8")
+    build(project, tmp_path / "clean", "--fresh")
+    report = render_report(changes(project, "HEAD"), "text")
+    named = set(DOCUMENT.findall(report))
+    assert named, report
+    # Back to the committed course: what it reprints is what the edit reached, as make changes names it.
+    for path, text in original.items():
+        path.write_text(text, encoding="utf-8")
+    assert build(project, tmp_path / "before") == named, report
+    # The edit again: every document from the cache (the clean build's entries, never the ones just printed for the
+    # course before the edit) but one whose entry was damaged, and the whole site byte for byte the clean build's.
+    for path, text in edit(project).items():
+        path.write_text(text, encoding="utf-8")
+    damaged = sorted(path.name for path in (tmp_path / "clean" / "pdf").glob("handout-*.pdf") if path.name not in named)[-1]
+    for manifest in (project / FOLDER / "entries").glob("*/*/manifest.json"):
+        if json.loads(manifest.read_text(encoding="utf-8"))["name"] == damaged:
+            for stored in manifest.parent.iterdir():
+                if stored != manifest:
+                    stored.write_bytes(stored.read_bytes()[:-1])
+    assert build(project, tmp_path / "after") == {damaged}
+    assert last_build(project / FOLDER)["why"] == {damaged: "damaged entry"}
+    assert contents(tmp_path / "after") == contents(tmp_path / "clean")
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> PrintCache:
+    return PrintCache(tmp_path / "cache", {"cohort": "generic"})
+
+
+def test_a_stored_entry_is_reused_whole(cache: PrintCache) -> None:
+    key = cache.key("pdf", "<p>Hello</p>", "css")
+    cache.store(key, "a.pdf", {"pdf": b"%PDF-1.7 a"}, {"pages": 1})
+    entry = cache.load(key, "a.pdf")
+    assert entry is not None
+    assert (entry.files, entry.meta) == ({"pdf": b"%PDF-1.7 a"}, {"pages": 1})
+    assert (cache.printed, cache.reused) == (["a.pdf"], ["a.pdf"])
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "cut short", "no manifest", "garbled manifest", "another key's manifest"])
+def test_a_damaged_entry_is_printed_again_never_used(cache: PrintCache, damage: str) -> None:
+    key = cache.key("pdf", "<p>Hello</p>")
+    cache.store(key, "a.pdf", {"pdf": b"%PDF-1.7 a whole file"})
+    place = cache.folder / "entries" / key[:2] / key  # type: ignore[operator]
+    manifest = place / "manifest.json"
+    stored = place / json.loads(manifest.read_text(encoding="utf-8"))["files"]["pdf"][0]
+    if damage == "flip a byte":
+        stored.write_bytes(b"%PDF-1.7 a whole filf")
+    elif damage == "cut short":
+        stored.write_bytes(b"%PDF-1.7 a wh")
+    elif damage == "no manifest":
+        manifest.unlink()
+    elif damage == "garbled manifest":
+        manifest.write_text('{"key": ', encoding="utf-8")
+    else:
+        other = cache.key("pdf", "<p>Other</p>")
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace(key, other), encoding="utf-8")
+    assert cache.load(key, "a.pdf") is None
+    assert cache.why["a.pdf"] == ("new input" if damage == "no manifest" else "damaged entry")
+    # Removed, so the reprint is stored whole in its place.
+    assert not place.exists() or damage == "no manifest"
+    cache.store(key, "a.pdf", {"pdf": b"%PDF-1.7 a whole file"})
+    assert cache.load(key, "a.pdf") is not None
+
+
+def test_an_interrupted_store_leaves_no_entry(cache: PrintCache) -> None:
+    key = cache.key("pdf", "<p>Hello</p>")
+    # What a build stopped mid-write leaves: a scratch folder, never renamed into place.
+    scratch = cache.folder / "scratch" / f"{key}.1.x"  # type: ignore[operator]
+    scratch.mkdir(parents=True)
+    (scratch / "0").write_bytes(b"%PDF-1.7 half")
+    assert cache.load(key, "a.pdf") is None
+
+
+def test_an_entry_is_used_only_while_the_files_it_loaded_are_unchanged(cache: PrintCache, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "images").mkdir(parents=True)
+    picture = site / "images" / "a.png"
+    picture.write_bytes(b"one picture")
+    key = cache.key("pdf", '<img src="images/a.png">')
+    cache.store(key, "a.pdf", {"pdf": b"%PDF"}, loads=[picture], root=site)
+    assert cache.load(key, "a.pdf", site) is not None
+    picture.write_bytes(b"another picture")
+    assert cache.load(key, "a.pdf", site) is None
+    assert cache.why["a.pdf"] == "images/a.png changed"
+
+
+def test_fresh_reads_nothing_but_stores_what_it_prints(cache: PrintCache) -> None:
+    key = cache.key("pdf", "x")
+    cache.store(key, "a.pdf", {"pdf": b"old"})
+    fresh = PrintCache(cache.folder, cache.settings, fresh=True)
+    assert fresh.load(key, "a.pdf") is None
+    fresh.store(key, "a.pdf", {"pdf": b"new"})
+    entry = cache.load(key, "a.pdf")
+    assert entry is not None and entry.files == {"pdf": b"new"}
+
+
+def test_the_key_covers_the_settings_the_libraries_the_fonts_and_the_print_code(cache: PrintCache, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = cache.key("pdf", "<p>Hello</p>", "css")
+    assert cache.key("pdf", "<p>Hello!</p>", "css") != before
+    assert cache.key("pdf", "<p>Hello</p>", "css;") != before
+    for setting in ({"cohort": "summer-institute-2025"}, {"cohort": "generic", "edition": "facilitator"}, {"cohort": "generic", "page_size": "a4"}):
+        assert PrintCache(cache.folder, setting).key("pdf", "<p>Hello</p>", "css") != before
+    # A new version of a library (simulated): every key changes, so everything is printed again.
+    real = print_cache.metadata.version
+    monkeypatch.setattr(print_cache.metadata, "version", lambda name: "999.0" if name == "weasyprint" else real(name))
+    print_cache.machine_fingerprint.cache_clear()
+    assert cache.key("pdf", "<p>Hello</p>", "css") != before
+    monkeypatch.undo()
+    print_cache.machine_fingerprint.cache_clear()
+    assert cache.key("pdf", "<p>Hello</p>", "css") == before
+    # Our print code (print.css, the templates, the printer) changed: every key changes too.
+    code = tmp_path / "printer.py"
+    code.write_text("one", encoding="utf-8")
+    monkeypatch.setattr(print_cache, "PRINT_CODE", (code,))
+    print_cache.machine_fingerprint.cache_clear()
+    first = cache.key("pdf", "<p>Hello</p>", "css")
+    code.write_text("two", encoding="utf-8")
+    print_cache.machine_fingerprint.cache_clear()
+    assert cache.key("pdf", "<p>Hello</p>", "css") != first
+    monkeypatch.undo()
+    print_cache.machine_fingerprint.cache_clear()
+
+
+def test_entries_no_recent_build_used_are_pruned(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    first = PrintCache(folder)
+    old = first.key("pdf", "old")
+    first.store(old, "old.pdf", {"pdf": b"old"})
+    first.close()
+    for number in range(KEEP_BUILDS):
+        build = PrintCache(folder)
+        build.store(build.key("pdf", str(number)), f"{number}.pdf", {"pdf": b"new"})
+        build.close()
+        assert (PrintCache(folder).load(old, "old.pdf") is None) == (number == KEEP_BUILDS - 1)
+    assert len(list((folder / "entries").glob("*/*"))) == KEEP_BUILDS
+    assert len(json.loads((folder / "builds.json").read_text(encoding="utf-8"))) == KEEP_BUILDS
