@@ -41,11 +41,15 @@ def run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProces
     return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, check=False)
 
 
+# The session's builds print every document (--fresh): what the tests read was printed by the code under test, never
+# taken from the print cache an earlier run left (they still store it, so a `make site` after them is quick).
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real course, built once with the same command as `make site`."""
+    """The real course, built once with the same command as `make site`, printing everything."""
     out = tmp_path_factory.mktemp("built") / "site"
-    result = run([sys.executable, "-m", "publish", "--site-dir", str(out)], cwd=ROOT)
+    result = run([sys.executable, "-m", "publish", "--fresh", "--site-dir", str(out)], cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 
@@ -58,7 +62,7 @@ SAMPLE_COHORT = "summer-institute-2025"
 def facilitator_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample cohort's facilitator edition, built once with `make site COHORT=... EDITION=facilitator`."""
     out = tmp_path_factory.mktemp("facilitator") / "site"
-    result = run([sys.executable, "-m", "publish", "--cohort", SAMPLE_COHORT, "--edition", "facilitator", "--site-dir", str(out)], cwd=ROOT)
+    result = run([sys.executable, "-m", "publish", "--fresh", "--cohort", SAMPLE_COHORT, "--edition", "facilitator", "--site-dir", str(out)], cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 
@@ -75,7 +79,7 @@ def cohort_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     links to the live pages); the generic `site` has neither, so each is compared with it.
     """
     out = tmp_path_factory.mktemp("cohort") / "site"
-    result = run([sys.executable, "-m", "publish", "--cohort", SAMPLE_COHORT, "--site-dir", str(out)], cwd=ROOT, SITE_URL=SITE_URL)
+    result = run([sys.executable, "-m", "publish", "--fresh", "--cohort", SAMPLE_COHORT, "--site-dir", str(out)], cwd=ROOT, SITE_URL=SITE_URL)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 
