@@ -1,10 +1,12 @@
 """A synthetic course of N modules, made from the real pages and data, for the benchmarks.
 
-Module i is a copy of one real content page (nav order, round-robin); from the
-second round on, its findings and prompts get their own records (ids suffixed
+Module i is a copy of one real content page of the first session or of the whole
+course (nav order, round-robin); the modules are the first session's pages (its nav
+section is "Modules"). From the second round on, its findings and prompts get their own records (ids suffixed
 `-m007`, so every real record is still shown once), plus a table and an
 admonition, padded with the course's own prose to about 800 visible words. The
-other real pages (home, resources, schedule...) are copied once. "Ours" is a copy
+other real pages (home, resources, schedule...) are copied once, and every other
+session keeps its own nav section, pages and records as they are. "Ours" is a copy
 of the project (as the tests' `project` fixture makes) with these pages as docs/
 and the real mkdocs.yml with a new nav, so `python -m publish` runs on it
 unchanged. The floor (plain Material) and the peer (mkdocs-to-pdf) INHERIT that
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -28,7 +31,7 @@ from typing import Any
 import yaml
 from mkdocs.utils.yaml import yaml_load
 
-from macros.course import nav_entries, walk_nav
+from macros.course import NavEntry, nav_entries, nav_sections, walk_nav
 from macros.pages import split_source
 
 from .capture import OUT_VARIABLE
@@ -42,7 +45,7 @@ NAV_BLOCK = re.compile(r"^nav:[ \t]*\n(?:(?:[ \t]+|- ).*\n|[ \t]*\n)*", re.M)
 WORDS_PER_MODULE = 800
 # Macro calls whose id names a per-module record; a page with one is a content page.
 ID_CALL = re.compile(r'(\{\{\s*(?:finding|reflection|discussion)\(\s*")([a-z0-9-]+)("\s*\)\s*\}\})')
-PAGE_LINK = re.compile(r"\]\(([a-z0-9/-]+\.md)(#[^)\s]*)?\)")
+PAGE_LINK = re.compile(r"\]\(([a-z0-9./-]+\.md)(#[^)\s]*)?\)")
 HEADING = re.compile(r"^# (.+)$", re.M)
 WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
 TAG = re.compile(r"<[^>]+>")
@@ -75,10 +78,20 @@ class SyntheticCourse:
         return self.root / "peer" / "mkdocs.yml"
 
 
+def real_nav(config: Path = REAL_CONFIG) -> tuple[NavEntry, ...]:
+    return nav_entries(yaml_load(config.read_text(encoding="utf-8"))["nav"])
+
+
 def nav_pages(config: Path = REAL_CONFIG) -> list[tuple[str, str]]:
     """(title, page) for every page in the real nav, in reading order (the course model's own nav walk)."""
-    nav = nav_entries(yaml_load(config.read_text(encoding="utf-8"))["nav"])
-    return [(entry.title, str(entry.src)) for entry in walk_nav(nav) if str(entry.src).endswith(".md")]
+    return [(entry.title, str(entry.src)) for entry in walk_nav(real_nav(config)) if str(entry.src).endswith(".md")]
+
+
+def as_written(entry: NavEntry) -> Any:
+    """A nav entry as mkdocs.yml writes it."""
+    if entry.src is None:
+        return {entry.title: [as_written(child) for child in entry.children]}
+    return {entry.title: entry.src} if entry.named else entry.src
 
 
 def visible_words(markdown: str) -> int:
@@ -105,9 +118,17 @@ class CourseWriter:
         self.modules = modules
         self.out = out
         self.real_docs = real_docs
+        self.nav = real_nav()
+        self.sessions: list[dict[str, Any]] = yaml.safe_load((real_docs / "data" / "sessions.yml").read_text(encoding="utf-8")) or []
+        # The sections of the sessions after the first: kept whole, their pages never made into modules.
+        self.kept_sections = {str(session["section"]) for session in self.sessions[1:]}
+        sections = {str(session["section"]) for session in self.sessions}
+        kept = {
+            str(entry.src) for entry, within in nav_sections(self.nav) if next((title for title in within if title in sections), None) in self.kept_sections
+        }
         pages = nav_pages()
         texts = {page: (real_docs / page).read_text(encoding="utf-8") for _, page in pages}
-        self.templates = [page for _, page in pages if ID_CALL.search(texts[page])]
+        self.templates = [page for _, page in pages if page not in kept and ID_CALL.search(texts[page])]
         self.singles = [(title, page) for title, page in pages if page not in self.templates]
         self.sources = texts
         self.filler = [p for name in self.templates for p in _prose(texts[name])]
@@ -127,9 +148,14 @@ class CourseWriter:
         target = first + self.templates.index(page)
         return module_name(target) if target <= self.modules else "index.md"
 
-    def relink(self, number: int, text: str, depth: int = 0) -> str:
-        up = "../" * depth
-        return PAGE_LINK.sub(lambda m: f"]({up}{self.link_target(number, m.group(1))}{m.group(2) or ''})", text)
+    def relink(self, number: int, text: str, page: str, written: str) -> str:
+        """Links of the real `page`, as the synthetic page `written` (in the same folder or at the top) must give them."""
+
+        def link(match: re.Match[str]) -> str:
+            target = self.link_target(number, posixpath.normpath(posixpath.join(posixpath.dirname(page), match.group(1))))
+            return f"]({posixpath.relpath(target, posixpath.dirname(written) or '.')}{match.group(2) or ''})"
+
+        return PAGE_LINK.sub(link, text)
 
     def write(self) -> SyntheticCourse:
         shutil.rmtree(self.out, ignore_errors=True)
@@ -145,17 +171,27 @@ class CourseWriter:
             # Links from a single page go to the first round of modules.
             target = docs / page
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(self.relink(1, self.sources[page], depth=page.count("/")), encoding="utf-8")
-        nav: list[Any] = []
-        for title, page in self.singles:
-            nav.append({title: page})
-            if page == "index.md":
-                nav.append({"Modules": [{f"{n} · {t}": module_name(n)} for n, t in enumerate(titles, start=1)]})
-        self.write_configs(nav)
+            target.write_text(self.relink(1, self.sources[page], page, page), encoding="utf-8")
+        modules = {"Modules": [{f"{n} · {t}": module_name(n)} for n, t in enumerate(titles, start=1)]}
+        self.write_configs(self.synthetic_nav(self.nav, modules))
         floor_docs = self.out / "floor" / "docs"
         self.expand(floor_docs)
         words = self.pad(docs, floor_docs)
         return SyntheticCourse(self.out, self.modules, self.modules + len(self.singles), words)
+
+    def synthetic_nav(self, entries: tuple[NavEntry, ...], modules: dict[str, Any]) -> list[Any]:
+        """The single pages in reading order, Modules after the home page, each later session's section as it is."""
+        nav: list[Any] = []
+        for entry in entries:
+            if entry.src is None and entry.title in self.kept_sections:
+                nav.append(as_written(entry))
+            elif entry.src is None:
+                nav += self.synthetic_nav(entry.children, modules)
+            elif entry.src not in self.templates and entry.src.endswith(".md"):
+                nav.append({entry.title: entry.src})
+                if entry.src == "index.md":
+                    nav.append(modules)
+        return nav
 
     def write_data(self, data_dir: Path) -> None:
         """The real records, plus one copy per module of each finding and prompt its page shows."""
@@ -172,9 +208,8 @@ class CourseWriter:
                         copies.append({**by_id[record_id], "id": self.record_id(number, record_id)})
             text = yaml.safe_dump(copies, sort_keys=False, allow_unicode=True, width=1000)
             (data_dir / name).write_text(text, encoding="utf-8")
-        # The modules are the first session's pages (its nav section is "Modules" here).
-        sessions = yaml.safe_load((real / "sessions.yml").read_text(encoding="utf-8"))[:1]
-        sessions[0]["section"] = "Modules"
+        # The modules are the first session's pages (its nav section is "Modules" here); the others keep theirs.
+        sessions = [{**session, "section": "Modules"} if index == 0 else session for index, session in enumerate(self.sessions)]
         (data_dir / "sessions.yml").write_text(yaml.safe_dump(sessions, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8")
 
     def module_source(self, number: int) -> tuple[str, str]:
@@ -185,7 +220,7 @@ class CourseWriter:
         meta["title"] = title
         body = HEADING.sub(lambda m: f"# Module {number}: {m.group(1)}", body, count=1)
         body = ID_CALL.sub(lambda m: m.group(1) + self.record_id(number, m.group(2)) + m.group(3), body)
-        body = self.relink(number, body)
+        body = self.relink(number, body, self.template_of(number), module_name(number))
         body = body.rstrip("\n") + "\n\n" + self.glance(number, meta)
         head = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
         return f"---\n{head}---\n\n{body}", title

@@ -28,8 +28,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, copy_project, pages_in_docs, run, squash
+from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, copy_project, nav_titles, pages_in_docs, run, squash
 
+from macros.course import load_model
 from macros.data import load_course
 from publish.pdf.site import page_url
 
@@ -299,7 +300,12 @@ def test_journal_page_gathers_exports_prints_and_clears_after_confirmation(visit
     prompt = DATA.prompts[REFLECTION]
     entry = f"### {prompt.title}\n\n> {prompt.text}\n\n<!-- answer: {REFLECTION} -->\n{ANSWER}\n<!-- end of answer: {REFLECTION} -->\n"
     assert entry in exported
-    assert exported.index("## 1 · What to expect\n") < exported.index(entry) < exported.index("## 2 · How to make progress\n")
+    # Under its page's heading: the page's title in the nav, after its session's heading when the course has several.
+    model = load_model(ROOT / "mkdocs.yml")
+    session = model.session_of("what-to-expect.md") if len(model.sessions) > 1 else None
+    heading = f"## {session.heading} · " if session else "## "
+    start = exported.index(f"{heading}{nav_titles()['what-to-expect.md']}\n")
+    assert entry in exported[start:].split("\n## ", 1)[0]
     for other in DATA.prompts.values():
         if other.kind == "reflection":
             assert f"### {other.title}" in exported, other.id

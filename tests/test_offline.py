@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, copy_project, run
+from conftest import ROOT, copy_project, nav_pages, nav_tree, run
 from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 from pypdf import PdfReader
@@ -38,12 +38,14 @@ from test_browser import AXE_TAGS, PHONE, QuietHandler, assert_focus_visible, ax
 
 from macros.data import load_course
 from publish.offline import draw_picture
+from publish.pdf.site import page_url
 
 pytestmark = pytest.mark.browser
 
 DATA = load_course(ROOT / "docs")
 REFLECTIONS = [p for p in DATA.prompts.values() if p.kind == "reflection"]
-PARTS = ["pre-work/", "framing/", "schedule/", "what-to-expect/", "how-to-make-progress/", "where-to-begin/", "synthesis/", "resources/"]
+# The parts a reader marks as done, by address: every page inside a section of the nav (overrides/main.html), of every session.
+PARTS = [page_url(src) for _, value in nav_tree() if not isinstance(value, str) for _, src in nav_pages(value)]
 ANSWER = "Accountability: two departments still report to different deputy mayors."
 NEW_TEXT = "This sentence exists only in the second deploy."
 
@@ -309,7 +311,7 @@ def test_after_one_visit_every_page_search_journal_progress_and_an_opened_pdf_wo
         page.locator('.cw-reflection[data-prompt="your-top-challenge"]').get_by_label("Your private notes").fill(ANSWER)
         assert "Saved in this browser" in page.locator('.cw-reflection[data-prompt="your-top-challenge"]').get_by_role("status").inner_text()
         page.get_by_label("Mark as done").check()
-        assert page.locator(".cw-done").get_by_role("status").inner_text() == "Marked as done. 1 of 8 parts done."
+        assert page.locator(".cw-done").get_by_role("status").inner_text() == f"Marked as done. 1 of {len(PARTS)} parts done."
 
         # The PDF opened before opens again.
         again = page.goto(server.address + "pdf/course-reader.pdf")
@@ -450,7 +452,7 @@ def test_progress_marks_unmarks_and_counts_by_keyboard_and_passes_axe(tab: Calla
     assert_focus_visible(page)
     page.keyboard.press("Space")
     assert box.is_checked()
-    assert said.inner_text() == "Marked as done. 1 of 8 parts done."
+    assert said.inner_text() == f"Marked as done. 1 of {len(PARTS)} parts done."
     assert stored(page) == {"cw-journal/generic/#done": '["what-to-expect/"]'}
     # The navigation marks the part, once, in a way a screen reader says.
     marked = page.locator(".md-nav--primary a.md-nav__link:has(.cw-done-mark)")
@@ -462,18 +464,20 @@ def test_progress_marks_unmarks_and_counts_by_keyboard_and_passes_axe(tab: Calla
     page.goto(address + "where-to-begin/")
     tab_to(page, ".cw-done input")
     page.keyboard.press("Space")
-    assert said.inner_text() == "Marked as done. 2 of 8 parts done."
+    assert said.inner_text() == f"Marked as done. 2 of {len(PARTS)} parts done."
     page.keyboard.press("Space")
-    assert said.inner_text() == "Marked as not done. 1 of 8 parts done."
+    assert said.inner_text() == f"Marked as not done. 1 of {len(PARTS)} parts done."
 
     page.goto(address)
     summary = page.locator(".cw-progress")
     assert summary.get_by_role("heading", name="Your progress").is_visible()
-    assert summary.locator(".cw-progress-count").inner_text() == "1 of 8 parts done."
-    states = dict(zip(summary.locator("li a").all_inner_texts(), summary.locator("li .cw-progress-state").all_inner_texts(), strict=True))
-    assert states["1 · What to expect"] == "Done"
-    assert [s for t, s in states.items() if t != "1 · What to expect"] == ["Not done yet"] * 7
-    assert page.locator(".cw-nav-progress").inner_text() == "1 of 8 parts done."
+    assert summary.locator(".cw-progress-count").inner_text() == f"1 of {len(PARTS)} parts done."
+    # Every part listed once (under its session's heading when there are several), by its address.
+    listed = summary.locator("li[data-part]").evaluate_all("items => items.map(item => item.dataset.part)")
+    states = dict(zip(listed, summary.locator("li[data-part] .cw-progress-state").all_inner_texts(), strict=True))
+    assert sorted(listed) == sorted(PARTS)
+    assert states == {url: "Done" if url == "what-to-expect/" else "Not done yet" for url in PARTS}
+    assert page.locator(".cw-nav-progress").inner_text() == f"1 of {len(PARTS)} parts done."
     assert not axe_violations(page)
     # The home page and My reflections are not parts.
     page.goto(address + "my-reflections/")
@@ -521,7 +525,11 @@ def test_journal_export_clear_import_restores_every_answer_and_mark_exactly(tab:
     before = stored(page)
     assert len(before) == len(TRICKY) + 1
     first = export(page).read_text(encoding="utf-8")
-    assert "3 of 8 parts done." in first and "- [x] Pre-work <!-- part: pre-work/ -->" in first and "- [ ] Resources <!-- part: resources/ -->" in first
+    assert (
+        f"3 of {len(PARTS)} parts done." in first
+        and "- [x] Pre-work <!-- part: pre-work/ -->" in first
+        and "- [ ] Resources <!-- part: resources/ -->" in first
+    )
     prompt = DATA.prompts["your-top-challenge"]
     assert f"### {prompt.title}\n\n> {prompt.text}\n\n<!-- answer: your-top-challenge -->\n{ANSWER}\n<!-- end of answer: your-top-challenge -->\n" in first
     saved = tmp_path / "my-reflections.md"
@@ -552,7 +560,7 @@ def test_journal_export_clear_import_restores_every_answer_and_mark_exactly(tab:
     import_file(page, saved)
     assert tools_status(page).inner_text() == "“my-reflections.md” holds nothing that is not already saved here. Nothing was changed."
     page.goto(address)
-    assert page.locator(".cw-progress-count").inner_text() == "3 of 8 parts done."
+    assert page.locator(".cw-progress-count").inner_text() == f"3 of {len(PARTS)} parts done."
     assert not page.errors, page.errors
 
 
