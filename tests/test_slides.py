@@ -357,8 +357,8 @@ def test_the_home_page_and_the_facilitators_schedule_offer_the_slides(site: Path
                     assert (built / SLIDES_FOLDER / name).resolve() in targets, (built.name, src, name)
     schedule = BeautifulSoup((site / page_url(SCHEDULE_PAGE) / "index.html").read_text(encoding="utf-8"), "lxml")
     assert not schedule.select(f'.cw-downloads a[href*="{SLIDES_FOLDER}/"]')
-    # The facilitator guide names every deck's files.
-    guide = squash(" ".join(page.extract_text() or "" for page in PdfReader(facilitator_site / "pdf" / GUIDE_PDF).pages[:3]))
+    # The facilitator guide names every deck's files (a long name may break after one of its hyphens).
+    guide = re.sub(r"-\s+", "-", " ".join(page.extract_text() or "" for page in PdfReader(facilitator_site / "pdf" / GUIDE_PDF).pages[:3]))
     for deck in DECKS:
         for name in slides_files(deck):
             assert f"{SLIDES_FOLDER}/{name}" in guide, name
