@@ -12,9 +12,10 @@ from bs4 import BeautifulSoup
 from conftest import ROOT, nav_pages, pages_in_docs, run, soup_of, squash
 from pptx import Presentation
 from pypdf import PdfReader
+from test_slides import deck_files
 
 from macros.data import load_course
-from macros.downloads import GUIDE_PDF, PDF_FOLDER, READER_PDF, SCHEDULE_PAGE, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
+from macros.downloads import GUIDE_PDF, PDF_FOLDER, READER_PDF, SCHEDULE_PAGE, SLIDES_FOLDER
 from macros.notes import note_spans
 
 # Text the facilitator edition adds outside the notes' own words: the logistics table and the banner.
@@ -133,15 +134,17 @@ def pptx_text(path: Path) -> tuple[str, str]:
 
 def test_no_participant_slides_hold_facilitator_text(site: Path, cohort_site: Path, facilitator_site: Path) -> None:
     for built in (site, cohort_site):
-        shown, notes = pptx_text(built / SLIDES_FOLDER / SLIDES_PPTX)
-        assert notes == "", built.name
-        assert not any(slide.has_notes_slide for slide in Presentation(str(built / SLIDES_FOLDER / SLIDES_PPTX)).slides), built.name
-        for text in (shown, pdf_text(built / SLIDES_FOLDER / SLIDES_PDF)):
-            assert text.strip()
-            for sentence in [*facilitator_sentences(), *FACILITATOR_ONLY, "Facilitator notes"]:
-                assert sentence not in text, f"{built.name}/{SLIDES_FOLDER}: {sentence!r}"
+        # Every deck the course has (one per session when it has several).
+        for _, pdf_file, pptx_file in deck_files(built):
+            shown, notes = pptx_text(pptx_file)
+            assert notes == "", (built.name, pptx_file.name)
+            assert not any(slide.has_notes_slide for slide in Presentation(str(pptx_file)).slides), (built.name, pptx_file.name)
+            for text in (shown, pdf_text(pdf_file)):
+                assert text.strip()
+                for sentence in [*facilitator_sentences(), *FACILITATOR_ONLY, "Facilitator notes"]:
+                    assert sentence not in text, f"{built.name}/{SLIDES_FOLDER}/{pdf_file.name}: {sentence!r}"
     # The facilitator edition's speaker notes do hold them: the test above would catch a leak.
-    _, notes = pptx_text(facilitator_site / SLIDES_FOLDER / SLIDES_PPTX)
+    notes = " ".join(pptx_text(pptx_file)[1] for _, _, pptx_file in deck_files(facilitator_site))
     assert sum(sentence in notes for sentence in facilitator_sentences()) > len(facilitator_sentences()) / 2
 
 

@@ -25,6 +25,7 @@ from test_browser import (
     axe_source,
     serve,
 )
+from test_slides import deck_files
 
 from publish.engines import ZENSICAL
 from publish.pdf.site import page_url
@@ -147,8 +148,9 @@ def test_zensical_shows_every_finding_item_and_prompt_and_indexes_every_page(zen
 def test_zensical_site_has_the_pdfs_journal_and_timer(zensical_site: Path) -> None:
     assert (zensical_site / "pdf" / "course-reader.pdf").is_file()
     assert (zensical_site / "pdf" / "reflection-workbook.pdf").is_file()
-    # The slides are made from the sources, whatever engine built the pages.
-    assert (zensical_site / "slides" / "session-slides.pdf").is_file() and (zensical_site / "slides" / "session-slides.pptx").is_file()
+    # The slides are made from the sources, whatever engine built the pages: every deck, both files.
+    for _, pdf_file, pptx_file in deck_files(zensical_site):
+        assert pdf_file.is_file() and pptx_file.is_file(), pdf_file.name
     html = (zensical_site / "what-to-expect" / "index.html").read_text(encoding="utf-8")
     assert "assets/journal.js" in html and "assets/timer.js" in html
     assert '<meta name="course-cohort" content="generic">' in html

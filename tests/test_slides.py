@@ -1,4 +1,5 @@
-"""The session's slides (issue 20): both files in every build, the deck's order and words, notes, bounds, LibreOffice."""
+"""The session's slides (issue 20): both files of every deck in every build (one deck per session when the course has
+several), each deck's order and words, notes, bounds, LibreOffice."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from pypdf import PdfReader
 from macros.course import load_model
 from macros.data import load_course
 from macros.diagrams import learning_cycle
-from macros.downloads import GUIDE_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
+from macros.downloads import GUIDE_PDF, SCHEDULE_PAGE, SLIDES_FOLDER, decks_of, slides_files
 from macros.last_updated import build_moment as moment
+from macros.models import Session
 from macros.slide import Line, Slide
 from publish.pdf.site import nav_pages, page_url, settings_of
 from publish.slides.layout import HEIGHT, LEADING, WIDTH, Box, lay_out, text_width
@@ -34,12 +36,17 @@ A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 DATA = load_course(ROOT / "docs")
 
 
-def pdf_of(site: Path) -> Path:
-    return site / SLIDES_FOLDER / SLIDES_PDF
+# The course's decks: its one deck (None), or one per session when it has several (macros/downloads.py).
+DECKS = decks_of(MODEL.sessions)
 
 
-def pptx_of(site: Path) -> Any:
-    return Presentation(str(site / SLIDES_FOLDER / SLIDES_PPTX))
+def deck_files(site: Path) -> list[tuple[Session | None, Path, Path]]:
+    """Each deck of the course with its two files in a built site: (its session, the PDF, the PowerPoint file)."""
+    return [(deck, *(site / SLIDES_FOLDER / name for name in slides_files(deck))) for deck in DECKS]
+
+
+def pptx_of(path: Path) -> Any:
+    return Presentation(str(path))
 
 
 def titles_in_pptx(deck: Any) -> list[str]:
@@ -53,14 +60,15 @@ def pdf_pages_text(pdf: Path) -> list[str]:
     return [squash(page) for page in out.split("\f")][: len(PdfReader(pdf).pages)]
 
 
-def slide_pages() -> list[str]:
-    """The nav's pages the slides show: every printable page but the home page and pages with `slides: false`."""
+def slide_pages(deck: Session | None) -> list[str]:
+    """The nav's pages a deck shows: every printable page but the home page and pages with `slides: false`; of a deck of
+    one session, that session's pages only."""
     from mkdocs.utils.meta import get_data
 
     kept = []
     for src, _ in nav_pages(SETTINGS.nav):
         meta = get_data((ROOT / "docs" / src).read_text(encoding="utf-8"))[1]
-        if src != "index.md" and meta.get("slides") is not False:
+        if src != "index.md" and meta.get("slides") is not False and (deck is None or MODEL.session_of(src) == deck):
             kept.append(src)
     return kept
 
@@ -73,28 +81,43 @@ def calls_on(src: str, name: str) -> list[str]:
 
 def test_every_build_writes_both_files_with_the_same_slides(site: Path, facilitator_site: Path) -> None:
     for built in (site, facilitator_site):
-        pdf = PdfReader(pdf_of(built))
-        deck = pptx_of(built)
-        assert len(pdf.pages) == len(deck.slides) > 10
-        assert all((float(p.mediabox.width), float(p.mediabox.height)) == (WIDTH, HEIGHT) for p in pdf.pages)
-        assert (deck.slide_width, deck.slide_height) == (round(WIDTH * EMU_PER_POINT), round(HEIGHT * EMU_PER_POINT))
-        # The PDF is titled and tagged like the other PDFs, and each slide's title is a bookmark.
-        assert pdf.metadata is not None and pdf.metadata.title and "slides" in pdf.metadata.title.lower()
-        assert "/StructTreeRoot" in pdf.trailer["/Root"]
-        titles = titles_in_pptx(deck)
-        pages = pdf_pages_text(pdf_of(built))
-        for number, (title, page) in enumerate(zip(titles, pages, strict=True), start=1):
-            assert title and title in page, (number, title, page[:200])
+        files = deck_files(built)
+        # Each deck's two files, and nothing else in the folder.
+        assert sorted(path.name for path in (built / SLIDES_FOLDER).iterdir()) == sorted(path.name for _, *both in files for path in both)
+        for session, pdf_file, pptx_file in files:
+            assert_both_files_hold_the_same_slides(session, pdf_file, pptx_file)
+
+
+def assert_both_files_hold_the_same_slides(session: Session | None, pdf_file: Path, pptx_file: Path) -> None:
+    """A deck's PDF and PowerPoint file: the same number of slides, of the slides' size, each PDF page showing its slide's title."""
+    pdf = PdfReader(pdf_file)
+    deck = pptx_of(pptx_file)
+    # A title slide, at least one slide for each of its pages and a closing slide.
+    assert len(pdf.pages) == len(deck.slides) >= len(slide_pages(session)) + 2, pdf_file.name
+    assert all((float(p.mediabox.width), float(p.mediabox.height)) == (WIDTH, HEIGHT) for p in pdf.pages)
+    assert (deck.slide_width, deck.slide_height) == (round(WIDTH * EMU_PER_POINT), round(HEIGHT * EMU_PER_POINT))
+    # The PDF is titled and tagged like the other PDFs, and each slide's title is a bookmark.
+    assert pdf.metadata is not None and pdf.metadata.title and "slides" in pdf.metadata.title.lower()
+    assert "/StructTreeRoot" in pdf.trailer["/Root"]
+    titles = titles_in_pptx(deck)
+    pages = pdf_pages_text(pdf_file)
+    for number, (title, page) in enumerate(zip(titles, pages, strict=True), start=1):
+        assert title and title in page, (pdf_file.name, number, title, page[:200])
 
 
 def test_the_slides_follow_the_nav_and_show_the_records_words(site: Path) -> None:
-    titles = titles_in_pptx(pptx_of(site))
-    text = squash(" ".join(pdf_pages_text(pdf_of(site))))
-    assert titles[0] == squash(DATA.course.title)
+    for deck, pdf_file, pptx_file in deck_files(site):
+        assert_the_deck_follows_the_nav(deck, titles_in_pptx(pptx_of(pptx_file)), squash(" ".join(pdf_pages_text(pdf_file))))
+
+
+def assert_the_deck_follows_the_nav(deck: Session | None, titles: list[str], text: str) -> None:
+    """A deck opens on its session's title (the course's one session's), closes on the closing name, and shows its pages'
+    records in the nav's order, with their words."""
+    assert titles[0] == squash((deck or MODEL.sessions[0]).title)
     # The deck closes on the name in closing_credit (docs/data/course.yml).
     assert titles[-1] == squash(DATA.course.closing_credit or DATA.course.title)
     position = 0
-    for src in slide_pages():
+    for src in slide_pages(deck):
         # Each page's records in the page's order: findings by their titles, cases and studies by theirs.
         expected = [DATA.findings[i].title for i in calls_on(src, "finding")]
         expected += [DATA.sources[i].title for i in calls_on(src, "case") + calls_on(src, "study")]
@@ -123,17 +146,23 @@ def test_the_slides_follow_the_nav_and_show_the_records_words(site: Path) -> Non
 
 def test_the_facilitator_pptx_has_speaker_notes_and_the_participant_pptx_none(site: Path, cohort_site: Path, facilitator_site: Path) -> None:
     for built in (site, cohort_site):
-        assert not any(slide.has_notes_slide for slide in pptx_of(built).slides), built
-    deck = pptx_of(facilitator_site)
-    notes = squash(" ".join(slide.notes_slide.notes_text_frame.text for slide in deck.slides if slide.has_notes_slide))
+        for _, _, pptx_file in deck_files(built):
+            assert not any(slide.has_notes_slide for slide in pptx_of(pptx_file).slides), pptx_file
     from test_editions import facilitator_notes
 
-    for src, title, lines in facilitator_notes():
-        if src in slide_pages():
-            assert squash(title) in notes, (src, title)
-            for line in lines:
-                assert squash(re.sub(r"[*_`]", "", line)) in notes, (src, line)
-    assert sum(slide.has_notes_slide for slide in deck.slides) > len(deck.slides) / 2
+    with_notes = slides = 0
+    for session, _, pptx_file in deck_files(facilitator_site):
+        deck = pptx_of(pptx_file)
+        notes = squash(" ".join(slide.notes_slide.notes_text_frame.text for slide in deck.slides if slide.has_notes_slide))
+        # Each facilitator note of the deck's pages is in its speaker notes, title and words.
+        for src, title, lines in facilitator_notes():
+            if src in slide_pages(session):
+                assert squash(title) in notes, (pptx_file.name, src, title)
+                for line in lines:
+                    assert squash(re.sub(r"[*_`]", "", line)) in notes, (pptx_file.name, src, line)
+        with_notes += sum(slide.has_notes_slide for slide in deck.slides)
+        slides += len(deck.slides)
+    assert with_notes > slides / 2
 
 
 def _word_boxes(pdf: Path) -> list[list[tuple[Box, str, int]]]:
@@ -205,8 +234,9 @@ def assert_pptx_text_in_bounds(deck: Any) -> None:
 
 def test_no_text_runs_off_a_slide_or_over_another(site: Path, facilitator_site: Path, cohort_site: Path) -> None:
     for built in (site, facilitator_site, cohort_site):
-        assert_pdf_text_in_bounds(pdf_of(built))
-        assert_pptx_text_in_bounds(pptx_of(built))
+        for _, pdf_file, pptx_file in deck_files(built):
+            assert_pdf_text_in_bounds(pdf_file)
+            assert_pptx_text_in_bounds(pptx_of(pptx_file))
 
 
 def test_text_of_any_length_shrinks_or_continues_and_is_never_cut(tmp_path: Path) -> None:
@@ -253,8 +283,13 @@ def test_text_of_any_length_shrinks_or_continues_and_is_never_cut(tmp_path: Path
 
 
 def test_the_pptx_is_a_real_deck(facilitator_site: Path) -> None:
-    built = facilitator_site
-    deck = pptx_of(built)
+    for _, _, pptx_file in deck_files(facilitator_site):
+        assert_a_real_deck(pptx_file)
+
+
+def assert_a_real_deck(pptx_file: Path) -> None:
+    """Title first and slide number last on each slide, the slides' font, described pictures sharp enough, dates from the last commit."""
+    deck = pptx_of(pptx_file)
     for number, slide in enumerate(deck.slides, start=1):
         shapes = list(slide.shapes)
         # The title placeholder comes first in reading order, the slide number (PowerPoint's own field) last.
@@ -272,7 +307,7 @@ def test_the_pptx_is_a_real_deck(facilitator_site: Path) -> None:
     # Its dates and its zip entries' times are the last commit's, so the same sources give the same bytes.
     made = moment(ROOT)
     assert deck.core_properties.created == made.replace(tzinfo=None) == deck.core_properties.modified
-    with zipfile.ZipFile(built / SLIDES_FOLDER / SLIDES_PPTX) as archive:
+    with zipfile.ZipFile(pptx_file) as archive:
         # (a zip file records seconds in steps of two)
         when = made.timetuple()[:6]
         assert {info.date_time for info in archive.infolist()} == {(*when[:5], when[5] // 2 * 2)}
@@ -282,19 +317,22 @@ def test_discussions_carry_the_groups_for_facilitators_and_the_page_online_when_
 
     groups = load_model(ROOT / "mkdocs.yml", cohort="summer-institute-2025").build.cohort
     assert groups is not None
-    facilitator = squash(" ".join(pdf_pages_text(pdf_of(facilitator_site))))
-    participant = squash(" ".join(pdf_pages_text(pdf_of(cohort_site))))
+    facilitator = squash(" ".join(page for _, pdf_file, _ in deck_files(facilitator_site) for page in pdf_pages_text(pdf_file)))
+    online = squash(" ".join(page for _, pdf_file, _ in deck_files(cohort_site) for page in pdf_pages_text(pdf_file)))
     for group in groups.groups:
-        assert squash(group.name) in facilitator and squash(group.name) not in participant
-    deck = pptx_of(cohort_site)
-    codes = [s for slide in deck.slides for s in slide.shapes if s.shape_type == 13 and s.name == "QR code"]
-    discussions = [src for src in slide_pages() if calls_on(src, "discussion")]
-    assert len(codes) >= len(discussions)
-    online = squash(" ".join(pdf_pages_text(pdf_of(cohort_site))))
-    for src in discussions:
-        address = SITE_URL + page_url(src)
-        assert any(address in code._element.nvPicPr.cNvPr.get("descr") for code in codes), src
-        assert address.split("://", 1)[1] in online, src
+        assert squash(group.name) in facilitator and squash(group.name) not in online
+    codes = []
+    for session, pdf_file, pptx_file in deck_files(cohort_site):
+        # Each discussion of a deck's pages leads, by a code on its slide and the address written out, to its page online.
+        in_deck = [s for slide in pptx_of(pptx_file).slides for s in slide.shapes if s.shape_type == 13 and s.name == "QR code"]
+        discussions = [src for src in slide_pages(session) if calls_on(src, "discussion")]
+        assert len(in_deck) >= len(discussions), pptx_file.name
+        text = squash(" ".join(pdf_pages_text(pdf_file)))
+        for src in discussions:
+            address = SITE_URL + page_url(src)
+            assert any(address in code._element.nvPicPr.cNvPr.get("descr") for code in in_deck), (pptx_file.name, src)
+            assert address.split("://", 1)[1] in text, (pdf_file.name, src)
+        codes += in_deck
     # The codes read back as the page's address.
     if shutil.which("zbarimg"):
         code = codes[0]
@@ -305,25 +343,34 @@ def test_discussions_carry_the_groups_for_facilitators_and_the_page_online_when_
 
 
 def test_the_home_page_and_the_facilitators_schedule_offer_the_slides(site: Path, facilitator_site: Path) -> None:
-    for built, pages in ((site, ["index.md"]), (facilitator_site, ["index.md", "schedule.md"])):
-        for src in pages:
+    # The home page offers every deck; the facilitators' Schedule page its session's deck (every deck when it is in no
+    # session, the one deck of a course of one session).
+    scheduled = MODEL.session_of(SCHEDULE_PAGE) if len(DECKS) > 1 else None
+    on_schedule = [deck for deck in DECKS if scheduled is None or deck == scheduled]
+    for built, pages in ((site, [("index.md", DECKS)]), (facilitator_site, [("index.md", DECKS), (SCHEDULE_PAGE, on_schedule)])):
+        for src, decks in pages:
             page = built / page_url(src) / "index.html"
             links = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml").select(".cw-downloads a[href]")
             targets = {(page.parent / str(a["href"])).resolve() for a in links}
-            for name in (SLIDES_PDF, SLIDES_PPTX):
-                assert (built / SLIDES_FOLDER / name).resolve() in targets, (built.name, src, name)
-    schedule = BeautifulSoup((site / page_url("schedule.md") / "index.html").read_text(encoding="utf-8"), "lxml")
+            for deck in decks:
+                for name in slides_files(deck):
+                    assert (built / SLIDES_FOLDER / name).resolve() in targets, (built.name, src, name)
+    schedule = BeautifulSoup((site / page_url(SCHEDULE_PAGE) / "index.html").read_text(encoding="utf-8"), "lxml")
     assert not schedule.select(f'.cw-downloads a[href*="{SLIDES_FOLDER}/"]')
-    guide = squash(" ".join(page.extract_text() or "" for page in PdfReader(facilitator_site / "pdf" / GUIDE_PDF).pages[:3]))
-    assert f"{SLIDES_FOLDER}/{SLIDES_PPTX}" in guide and f"{SLIDES_FOLDER}/{SLIDES_PDF}" in guide
+    # The facilitator guide names every deck's files (a long name may break after one of its hyphens).
+    guide = re.sub(r"-\s+", "-", " ".join(page.extract_text() or "" for page in PdfReader(facilitator_site / "pdf" / GUIDE_PDF).pages[:3]))
+    for deck in DECKS:
+        for name in slides_files(deck):
+            assert f"{SLIDES_FOLDER}/{name}" in guide, name
 
 
 def test_libreoffice_opens_the_pptx_with_the_same_slides_as_the_pdf(facilitator_site: Path, tmp_path: Path) -> None:
     soffice = shutil.which("soffice")
     if soffice is None:
         pytest.fail("LibreOffice is missing: `make test` installs it (apt-get install -y --no-install-recommends libreoffice-impress).")
-    source = tmp_path / SLIDES_PPTX
-    shutil.copy(facilitator_site / SLIDES_FOLDER / SLIDES_PPTX, source)
+    # Every deck converted by one LibreOffice run.
+    decks = deck_files(facilitator_site)
+    sources = [Path(shutil.copy(pptx_file, tmp_path)) for _, _, pptx_file in decks]
     result = subprocess.run(
         [
             soffice,
@@ -334,20 +381,20 @@ def test_libreoffice_opens_the_pptx_with_the_same_slides_as_the_pdf(facilitator_
             "pdf",
             "--outdir",
             str(tmp_path),
-            str(source),
+            *map(str, sources),
         ],
         capture_output=True,
         text=True,
         check=False,
         timeout=180,
     )
-    converted = tmp_path / SLIDES_PPTX.replace(".pptx", ".pdf")
-    assert converted.is_file(), result.stdout + result.stderr
-    ours = pdf_pages_text(pdf_of(facilitator_site))
-    theirs = pdf_pages_text(converted)
-    assert len(theirs) == len(ours)
-    for number, (title, page) in enumerate(zip(titles_in_pptx(pptx_of(facilitator_site)), theirs, strict=True), start=1):
-        assert title in page, (number, title, page[:200])
+    for source, (_, pdf_file, pptx_file) in zip(sources, decks, strict=True):
+        converted = source.with_suffix(".pdf")
+        assert converted.is_file(), result.stdout + result.stderr
+        theirs = pdf_pages_text(converted)
+        assert len(theirs) == len(pdf_pages_text(pdf_file)), pptx_file.name
+        for number, (title, page) in enumerate(zip(titles_in_pptx(pptx_of(pptx_file)), theirs, strict=True), start=1):
+            assert title in page, (pptx_file.name, number, title, page[:200])
 
 
 def test_faculty_keep_a_section_or_a_page_off_the_slides(project: Path) -> None:
