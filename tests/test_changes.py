@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_project, nav_titles, run
+from conftest import ROOT, copy_project, nav_pages, nav_titles, nav_tree, run
 
 from publish.changes import changes, main, render_report
 
@@ -410,13 +410,19 @@ def test_renaming_a_page_in_the_navigation_is_reported(repo: Path) -> None:
 
 
 def test_a_page_in_a_nested_section_is_named_with_every_section_it_is_in(repo: Path) -> None:
+    # "After the session" moves, where it stands in the nav, into the end of the section before it (the last session's).
+    tree = nav_tree()
+    before, within = tree[[title for title, _ in tree].index("After the session") - 1]
+    assert isinstance(within, list), "the entry before “After the session” is a section"
+    last = nav_pages(within)[-1][1]
+    entry = [src for _, src in nav_pages()].index("resources.md") + 1
     edit(repo, "mkdocs.yml", "  - After the session:\n      - Resources: resources.md\n", "")
-    edit(repo, "mkdocs.yml", "synthesis.md\n", "synthesis.md\n      - After the session:\n          - Resources: resources.md\n")
+    edit(repo, "mkdocs.yml", f"{last}\n", f"{last}\n      - After the session:\n          - Resources: resources.md\n")
     commit(repo, "Resources in a section of the session")
     assert report(repo)[2:] == [
         "Navigation (mkdocs.yml)",
         "  Changed: the navigation",
-        "    entry 9: After the session › Resources (resources.md) → The session › After the session › Resources (resources.md)",
+        f"    entry {entry}: After the session › Resources (resources.md) → {before} › After the session › Resources (resources.md)",
         "    Seen in: the menu of every page; the course reader's contents and bookmarks (course-reader.pdf) and its e-book contents (course-reader.epub).",
     ]
 
