@@ -17,14 +17,12 @@ from bs4 import BeautifulSoup
 from conftest import FIXTURES, ROOT, SAMPLE_COHORT, copy_project, run, soup_of, time_every_part
 from ical.calendar import Calendar
 from ical.calendar_stream import IcsCalendarStream
-from mkdocs.utils.meta import get_data
 from test_offline import worker_list
 
 from macros.checks.built import check_built_site
 from macros.cohort import Build, read_manifest
-from macros.course import load_model, nav_entries, walk_nav
-from macros.nav import parse_config
-from macros.schedule import PARTS, load_segments, minutes_in, run_of_show
+from macros.course import load_model
+from macros.schedule import PARTS, load_segments, run_of_show
 from publish.built import read_site
 from publish.ics import make_calendar
 
@@ -72,21 +70,22 @@ def dated_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def expected_parts(project: Path) -> list[tuple[str, str, int, int]]:
-    """Each part of the session as the schedule times it for the fixture cohort: (page, part, minutes from the start, minutes)."""
+def expected_parts(project: Path) -> list[tuple[str, str, datetime.datetime, int]]:
+    """Each part of each session as the schedule times it for the fixture cohort, on the session's own day (its `day:`,
+    counted from the cohort's start date) from the cohort's start time: (page, part, when it starts, minutes)."""
     cohort, _ = read_manifest(project / "cohorts" / f"{COHORT}.yml")
-    assert cohort is not None
-    _, config = parse_config((project / "mkdocs.yml").read_text(encoding="utf-8"))
-    pages = []
-    for entry in walk_nav(nav_entries(config["nav"])):
-        path = project / "docs" / str(entry.src)
-        if path.is_file():
-            meta = get_data(path.read_text(encoding="utf-8"))[1]
-            if minutes_in(meta) is not None:
-                pages.append((str(entry.src), meta))
-    show = run_of_show(load_segments(pages, cohort.minutes_for()))
-    assert not show.missing
-    return [(slot.segment.src, slot.part, slot.start or 0, slot.minutes or 0) for slot in show.slots]
+    assert cohort is not None and cohort.start_date is not None and cohort.clock is not None and cohort.time_zone is not None
+    assert not cohort.sessions, "the fixture cohort gives no session its own date or start time"
+    model = load_model(project / "mkdocs.yml")
+    parts = []
+    for session, pages in model.session_groups():
+        day = cohort.start_date + datetime.timedelta(days=(session.day if session is not None else 1) - 1)
+        opening = datetime.datetime.combine(day, cohort.clock, tzinfo=zoneinfo.ZoneInfo(cohort.time_zone))
+        # Each session's own schedule: its segments numbered from 1, timed from its own start.
+        show = run_of_show(load_segments([(page.src_path, page.meta) for page in pages], cohort.minutes_for()))
+        assert not show.missing
+        parts += [(slot.segment.src, slot.part, opening + datetime.timedelta(minutes=slot.start or 0), slot.minutes or 0) for slot in show.slots]
+    return parts
 
 
 def test_the_home_and_schedule_pages_offer_the_calendar_the_build_wrote(dated_site: Path) -> None:
@@ -116,12 +115,10 @@ def test_the_calendar_reads_back_with_a_day_each_and_every_part_in_the_cohorts_z
     assert [event.summary for event in days] == ["Test Cohort With Dates, day 1 of 2", "Test Cohort With Dates, day 2 of 2"]
     assert {event.location for event in calendar.events} == {"Testville Hall"}
     assert {event.description for event in days} == {SITE_URL}
-    # The session's parts on the first day, each from its clock time to the next's, leading to its page.
-    opening = datetime.datetime(2030, 7, 15, 9, 30, tzinfo=zone)
+    # Each session's parts on its own day, each from its clock time to the next's, leading to its page.
     expected = expected_parts(project)
-    assert [(event.dtstart, event.dtend) for event in parts] == [
-        (opening + datetime.timedelta(minutes=start), opening + datetime.timedelta(minutes=start + length)) for _, _, start, length in expected
-    ]
+    assert [(event.dtstart, event.dtend) for event in parts] == [(start, start + datetime.timedelta(minutes=length)) for _, _, start, length in expected]
+    assert parts[0].dtstart == datetime.datetime(2030, 7, 15, 9, 30, tzinfo=zone)
     assert [event.description for event in parts] == [SITE_URL + src.removesuffix(".md") + "/" for src, _, _, _ in expected]
     assert [str(event.summary).rsplit(": ", 1)[1] for event in parts] == [PARTS[part] for _, part, _, _ in expected]
     assert len({event.uid for event in calendar.events}) == len(calendar.events)
@@ -198,10 +195,13 @@ def test_uids_stay_and_sequence_rises_only_for_the_events_that_change(project: P
 def test_a_calendar_no_page_offers_stops_the_build(dated_site: Path, tmp_path: Path) -> None:
     copy = tmp_path / "site"
     shutil.copytree(dated_site, copy, ignore=shutil.ignore_patterns("assets", "search"))
-    for page in (copy / "index.html", copy / "schedule" / "index.html"):
+    # Every page that offers the calendar (the home page, each session's schedule) stops offering it.
+    for page in copy.rglob("*.html"):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
-        for link in soup.select(".cw-calendar"):
+        offers = soup.select(".cw-calendar")
+        for link in offers:
             link.decompose()
-        page.write_text(str(soup), encoding="utf-8")
+        if offers:
+            page.write_text(str(soup), encoding="utf-8")
     problems = [str(p) for p in check_built_site(read_site(copy), load_model(dated_site.parent / "mkdocs.yml", cohort=COHORT))]
     assert f"docs/index.md:8: the cohort's calendar `calendar/{COHORT}.ics` is in the built site, but no page offers it." in "\n".join(problems)

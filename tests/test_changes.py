@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_project, nav_titles, run
+from conftest import ROOT, copy_project, nav_pages, nav_titles, nav_tree, run
 
+from macros.course import load_model
 from publish.changes import changes, main, render_report
 
 GIT_USER = ["-c", "user.name=Course Editor", "-c", "user.email=editor@example.org"]
@@ -268,14 +269,19 @@ def test_a_cohort_manifest_change_is_seen_in_that_cohorts_site(repo: Path) -> No
 
 
 def test_a_start_time_alone_is_seen_only_in_the_facilitator_schedule(repo: Path) -> None:
-    # Participants see clock times only once every part has its minutes; facilitators are told the start time is missing.
+    # Participants see clock times only once every part has its minutes; facilitators are told the start time is missing,
+    # on every page that shows a session's schedule.
+    model = load_model(ROOT / "mkdocs.yml")
+    shown = [page.title for page in model.nav_pages if "schedule" in [spec.name for spec, _, _ in model.checked(page.src_path).checker.calls]]
+    assert shown
+    titles = ", ".join(f"“{title}”" for title in shown[:-1]) + " and " * (len(shown) > 1) + f"“{shown[-1]}”"
     edit(repo, "cohorts/summer-institute-2025.yml", NAME_LINE, NAME_LINE + '\nstart_time: "09:00"')
     commit(repo, "Set the cohort's start time")
     assert report(repo)[2:] == [
         "Cohort manifests (cohorts/)",
         "  Changed: the cohort manifest cohorts/summer-institute-2025.yml",
         "    start time (added): 09:00",
-        "    Seen in: the summer-institute-2025 cohort's site (make site COHORT=summer-institute-2025): the facilitator edition of “Schedule”;"
+        f"    Seen in: the summer-institute-2025 cohort's site (make site COHORT=summer-institute-2025): the facilitator edition of {titles};"
         " the facilitator guide (facilitator-guide.pdf).",
     ]
 
@@ -410,13 +416,19 @@ def test_renaming_a_page_in_the_navigation_is_reported(repo: Path) -> None:
 
 
 def test_a_page_in_a_nested_section_is_named_with_every_section_it_is_in(repo: Path) -> None:
+    # "After the session" moves, where it stands in the nav, into the end of the section before it (the last session's).
+    tree = nav_tree()
+    before, within = tree[[title for title, _ in tree].index("After the session") - 1]
+    assert isinstance(within, list), "the entry before “After the session” is a section"
+    last = nav_pages(within)[-1][1]
+    entry = [src for _, src in nav_pages()].index("resources.md") + 1
     edit(repo, "mkdocs.yml", "  - After the session:\n      - Resources: resources.md\n", "")
-    edit(repo, "mkdocs.yml", "synthesis.md\n", "synthesis.md\n      - After the session:\n          - Resources: resources.md\n")
+    edit(repo, "mkdocs.yml", f"{last}\n", f"{last}\n      - After the session:\n          - Resources: resources.md\n")
     commit(repo, "Resources in a section of the session")
     assert report(repo)[2:] == [
         "Navigation (mkdocs.yml)",
         "  Changed: the navigation",
-        "    entry 9: After the session › Resources (resources.md) → The session › After the session › Resources (resources.md)",
+        f"    entry {entry}: After the session › Resources (resources.md) → {before} › After the session › Resources (resources.md)",
         "    Seen in: the menu of every page; the course reader's contents and bookmarks (course-reader.pdf) and its e-book contents (course-reader.epub).",
     ]
 

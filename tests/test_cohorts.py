@@ -16,16 +16,20 @@ from mkdocs.utils.meta import get_data
 from pypdf import PdfReader
 
 from macros.cohort import read_manifest
-from macros.downloads import PDF_FOLDER, READER_PDF
+from macros.course import load_model
+from macros.downloads import PDF_FOLDER, READER_PDF, SCHEDULE_PAGE
 from macros.render import render_schedule
 from macros.schedule import SEGMENT_PARTS, RunOfShow, Segment, format_duration, page_key, parts_of, run_of_show, schedule_pages
 
 SAMPLE, _ = read_manifest(ROOT / "cohorts" / f"{SAMPLE_COHORT}.yml")
-# Each page of the schedule (a page whose front matter has `minutes:`) in the nav's order, whatever sessions the course has:
-# (its key in a cohort's manifest, its nav title, its parts, its own minutes).
 OWN_MINUTES = schedule_pages(ROOT / "docs")
+# The Schedule page shows its own session's schedule, whatever sessions the course has: each page of that session's schedule
+# (a page whose front matter has `minutes:`) in the nav's order, as (its key in a cohort's manifest, its nav title, its parts, its own minutes).
+((_, SCHEDULED),) = load_model(ROOT / "mkdocs.yml").session_groups(here=SCHEDULE_PAGE)
 SESSION = [
-    (page_key(src), title, parts_of(OWN_MINUTES[page_key(src)]), OWN_MINUTES[page_key(src)]) for title, src in nav_pages() if page_key(src) in OWN_MINUTES
+    (page_key(page.src_path), page.title, parts_of(OWN_MINUTES[page_key(page.src_path)]), OWN_MINUTES[page_key(page.src_path)])
+    for page in SCHEDULED
+    if page_key(page.src_path) in OWN_MINUTES
 ]
 # The nav section (a session) each page is in, by its title; a page outside any section is its own.
 SECTION_OF = {src: title for title, value in nav_tree() for _, src in (nav_pages(value) if isinstance(value, list) else [(title, value)])}

@@ -165,7 +165,11 @@ def test_a_session_tied_to_no_nav_section_or_an_unknown_theme_and_a_scheduled_pa
     out = check.stdout + check.stderr
     assert check.returncode == 1, out
     assert "docs/extra.md:4: this page is part of a session's schedule (it has `minutes:`), but it is in no session's section of the nav." in out
-    assert "Fix: move it in mkdocs.yml's nav under a session's section ('The session'), or remove `minutes:` from its front matter." in out
+    data = load_model(config).data
+    assert data is not None
+    # Every session's section, as docs/data/sessions.yml lists the sessions.
+    named = ", ".join(f"'{session.section}'" for session in data.sessions.values())
+    assert f"Fix: move it in mkdocs.yml's nav under a session's section ({named}), or remove `minutes:` from its front matter." in out
 
 
 def test_a_cohorts_session_starts_and_a_session_beyond_its_dates_are_named_with_file_line_and_fix(project: Path) -> None:

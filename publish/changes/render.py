@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from mkdocs.utils.meta import get_data
 
 from macros.cohort import Build, Cohort, current_build
-from macros.course import CoursePage
+from macros.course import CourseModel, CoursePage
 from macros.data import CourseData
 from macros.library import RESOURCES_PAGE, SLIDE_FORMS, PageContext, current
 from publish.pdf.content import prompt_blocks
@@ -27,16 +27,30 @@ PARTICIPANT = Build()
 FACILITATOR = Build(edition="facilitator")
 
 
+def _as_was(page: CoursePage, earlier: dict[str, Page]) -> CoursePage:
+    """A page as other pages' macros read it (the journal, the schedule): earlier holds pages as they were."""
+    was = earlier.get(page.src_path)
+    return replace(page, text=was.text, meta=get_data(was.text)[1]) if was is not None else page
+
+
 def _nav(side: Side, earlier: dict[str, Page]) -> list[CoursePage]:
-    """The nav's pages as other pages' macros read them (the journal, the schedule): earlier holds pages as they were."""
-    return [
-        replace(page, text=earlier[page.src_path].text, meta=get_data(earlier[page.src_path].text)[1]) if page.src_path in earlier else page
-        for page in side.nav
-    ]
+    """The nav's pages as other pages' macros read them: earlier holds pages as they were."""
+    return [_as_was(page, earlier) for page in side.nav]
 
 
-def _context(side: Side, page: Page, data: CourseData, earlier: dict[str, Page], nav: list[CoursePage]) -> PageContext:
-    """The page as macros see it, with the nav's pages (_nav): earlier holds pages as they were."""
+def _model(side: Side, earlier: dict[str, Page]) -> CourseModel | None:
+    """The side's course model as the build hands it to macros (its sessions: each schedule is its own session's, numbered
+    from 1), with the pages of earlier as they were: the journal reads their calls again, the others keep their checks."""
+    model = side.model
+    if model is None or not earlier:
+        return model
+    then = replace(model, pages={src: _as_was(page, earlier) for src, page in model.pages.items()}, _checked={})
+    then.carry_checks(model, [src for src in model.pages if src not in earlier])
+    return then
+
+
+def _context(side: Side, page: Page, data: CourseData, earlier: dict[str, Page], nav: list[CoursePage], model: CourseModel | None) -> PageContext:
+    """The page as macros see it, with the nav's pages (_nav) and the course model (_model): earlier holds pages as they were."""
     return PageContext(
         data=data,
         src_path=page.src,
@@ -44,6 +58,7 @@ def _context(side: Side, page: Page, data: CourseData, earlier: dict[str, Page],
         meta=dict(earlier.get(page.src, page).meta),
         resources_url=side.address(RESOURCES_PAGE) if RESOURCES_PAGE in side.pages else "resources/",
         pages=nav,
+        course=model,
     )
 
 
@@ -61,8 +76,9 @@ def render_calls(
     shown: Rendered = {}
     earlier = earlier or {}
     nav = _nav(side, earlier)
+    model = _model(side, earlier)
     for page in side.pages.values():
-        context = _context(side, page, data, earlier, nav)
+        context = _context(side, page, data, earlier, nav, model)
         for index, (spec, args, line) in enumerate(page.calls):
             for build in (FACILITATOR,) if line in page.note_lines else (PARTICIPANT, FACILITATOR):
                 if cohort is not None:
