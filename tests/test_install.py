@@ -89,7 +89,9 @@ def base_system() -> frozenset[str]:
 
 def mapped_files(maps: str) -> set[str]:
     """The files a process has mapped, less those no package owns by design (caches, the project, the venvs)."""
-    own = tuple(str(p) for p in {Path(sys.prefix), Path(sys.base_prefix), ROOT} if str(p) != "/")
+    # A process maps a file by its real path: a virtual environment may be a link to one elsewhere.
+    roots = (Path(sys.prefix), Path(sys.base_prefix), ROOT)
+    own = tuple(str(p) for p in {*roots, *(root.resolve() for root in roots)} if str(p) != "/")
     files = set()
     for line in maps.splitlines():
         parts = line.split(None, 5)

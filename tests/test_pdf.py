@@ -22,8 +22,9 @@ from pypdf.generic import Destination
 from macros.course import load_model
 from macros.data import load_course
 from macros.diagrams import PAPER_DRAWING
-from macros.downloads import GUIDE_PDF, READER_PDF, WORKBOOK_PDF, handout_pdf
+from macros.downloads import GUIDE_PDF, HOME_PAGE, READER_PDF, WORKBOOK_PDF, handout_pdf, printed_sessions, reader_pdf, workbook_pdf
 from macros.errors import ContentError
+from macros.models import Session
 from macros.schedule import SEGMENT_PARTS, page_key, parts_of, schedule_pages
 from publish.built import read_site
 from publish.pdf import build, stylesheet_warnings
@@ -35,7 +36,10 @@ from publish.pdf.site import SitePage, page_url, settings_of
 DATA = load_course(ROOT / "docs")
 # Every page of the schedule, keyed as a cohort names it, with its `minutes:`.
 SCHEDULE = schedule_pages(ROOT / "docs")
-SETTINGS = settings_of(load_model(ROOT / "mkdocs.yml"))
+MODEL = load_model(ROOT / "mkdocs.yml")
+SETTINGS = settings_of(MODEL)
+# The sessions with a reader and a workbook of their own (each of several; none of one, whose are the course's).
+OWN = printed_sessions(MODEL.sessions)
 
 
 def _printed(entries: list[NavEntry]) -> list[NavEntry]:
@@ -81,13 +85,31 @@ def first_asked(site: Path) -> dict[str, list[str]]:
     return pages
 
 
+def session_of(name: str) -> Session | None:
+    """The session a printed document is for, as its cover, its head and its title name it: a session's reader or
+    workbook, or a handout of its page; None for the whole programme's. A course of one session is that session's."""
+    if len(MODEL.sessions) == 1:
+        return MODEL.sessions[0]
+    for session in OWN:
+        if name in own_files(session):
+            return session
+    return next((MODEL.session_of(src) for _, src in printed_pages() if handout_pdf(src) == name), None)
+
+
+def own_files(session: Session | None) -> list[str]:
+    """A session's own reader and workbook, in a course of several sessions (none otherwise)."""
+    return [reader_pdf(session), workbook_pdf(session)] if session in OWN else []
+
+
 def test_make_site_writes_every_pdf_and_the_site_links_to_each(site: Path) -> None:
     handouts = first_asked(site)
     # Every segment asks its own prompts, so each has a handout.
     assert {src for _, src in printed_pages() if parts_of(SCHEDULE.get(page_key(src), {})) == SEGMENT_PARTS} <= set(handouts)
-    expected = {READER_PDF, WORKBOOK_PDF, *(handout_pdf(src) for src in handouts)}
-    assert {p.name for p in (site / "pdf").glob("*.pdf")} == expected
-    for src, names in [("index.md", [READER_PDF, WORKBOOK_PDF]), *((src, [handout_pdf(src)]) for src in handouts)]:
+    # The programme's reader and workbook, each session's of several, and the handouts.
+    readers = [READER_PDF, WORKBOOK_PDF, *(name for session in OWN for name in own_files(session))]
+    assert {p.name for p in (site / "pdf").glob("*.pdf")} == {*readers, *(handout_pdf(src) for src in handouts)}
+    # The home page offers every reader and workbook; a handout's page its handout, and its session's reader and workbook.
+    for src, names in [(HOME_PAGE, readers), *((src, [handout_pdf(src), *own_files(MODEL.session_of(src))]) for src in handouts)]:
         page = site / page_url(src) / "index.html"
         links = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml").select(".cw-downloads a[href]")
         targets = {(page.parent / str(a["href"])).resolve() for a in links}
@@ -219,7 +241,8 @@ def test_metadata_language_tags_and_fonts(site: Path) -> None:
     for path in sorted((site / "pdf").glob("*.pdf")):
         reader = PdfReader(path)
         meta = reader.metadata
-        assert meta is not None and meta.title and meta.title.startswith(DATA.course.title), path.name
+        session = session_of(path.name)
+        assert meta is not None and meta.title and meta.title.startswith(session.title if session else DATA.course.title), path.name
         assert meta.author == DATA.course.centre, path.name
         assert meta.subject, path.name
         root = reader.trailer["/Root"]
@@ -232,7 +255,8 @@ def test_metadata_language_tags_and_fonts(site: Path) -> None:
                 descriptor = (descendant["/DescendantFonts"][0].get_object() if "/DescendantFonts" in descendant else descendant)["/FontDescriptor"]
                 assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), f"{path.name}: font not embedded"
     reader = PdfReader(site / "pdf" / READER_PDF)
-    assert reader.metadata is not None and reader.metadata.title == f"{DATA.course.title}: Course reader"
+    programme = session_of(READER_PDF)
+    assert reader.metadata is not None and reader.metadata.title == f"{programme.title if programme else DATA.course.title}: Course reader"
     # Cover, contents, then at least a page per page of the nav.
     assert len(reader.pages) >= len(printed_pages()) + 2
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
@@ -257,11 +281,20 @@ def test_reader_links_stay_inside_the_pdf(site: Path) -> None:
 
 
 def test_cover_names_the_course_session_host_and_faculty(site: Path) -> None:
-    cover = pdf_text(site / "pdf" / READER_PDF)[0]
-    course, session = DATA.course, next(iter(DATA.sessions.values()))
-    for words in (session.title, session.subtitle or "", session.name, course.centre, *(f.name for f in session.faculty)):
-        assert squash(words) in cover, words
-    assert "Cohort" not in cover
+    # Each reader's cover names its session (the programme's, of one session, that session), the host and its faculty; the
+    # programme's of several names the course, every session's faculty and no one session.
+    course = DATA.course
+    for name in (READER_PDF, *map(reader_pdf, OWN)):
+        cover = pdf_text(site / "pdf" / name)[0]
+        session = session_of(name)
+        if session is not None:
+            words = [session.title, session.subtitle or "", session.name, *(f.name for f in session.faculty)]
+        else:
+            words = [course.title, course.subtitle or "", *(f.name for s in MODEL.sessions for f in s.faculty)]
+            assert not [s.name for s in MODEL.sessions if squash(s.name) in cover], name
+        for shown in (*words, course.centre):
+            assert squash(shown) in cover, (name, shown)
+        assert "Cohort" not in cover
 
 
 def test_a_cohort_build_prints_its_cohort_on_covers_and_handout_heads(cohort_site: Path) -> None:
@@ -304,8 +337,10 @@ def test_a_page_that_has_prompts_but_no_handout_link_is_named(built_copy: Path) 
     with pytest.raises(ContentError) as error:
         build_pdfs(read_site(built_copy), model=load_model(ROOT / "mkdocs.yml"))
     line = next(n for n, text in enumerate((ROOT / "docs/where-to-begin.md").read_text(encoding="utf-8").splitlines(), start=1) if text.startswith("# "))
+    # One problem, naming every file the page should offer: its handout, and its session's reader and workbook of several.
     assert str(error.value).count("Fix:") == 1
-    assert f"docs/where-to-begin.md:{line}: the page does not offer pdf/handout-where-to-begin.pdf." in str(error.value)
+    lacking = ", ".join(f"pdf/{name}" for name in [handout_pdf("where-to-begin.md"), *own_files(MODEL.session_of("where-to-begin.md"))])
+    assert f"docs/where-to-begin.md:{line}: the page does not offer {lacking}." in str(error.value)
     assert "Fix: add the line {{ downloads() }} below the page's objectives" in str(error.value)
 
 
@@ -491,7 +526,9 @@ OPENS_WITHIN = 24  # points below the top of the content area: what opens a page
 DPI = 30
 
 
-INK = bytes.maketrans(bytes(range(256)), bytes(35 if value < 160 else 46 for value in range(256)))  # '#' for ink, '.' for paper
+# '#' for ink, '.' for paper. Ink is whatever is darker than white: at this resolution a writing line (0.75pt) prints
+# as a pale grey, and the lines under a prompt are what fills its page.
+INK = bytes.maketrans(bytes(range(256)), bytes(35 if value < 250 else 46 for value in range(256)))
 
 
 def page_bottoms(pdf: Path, top: float, bottom: float) -> list[float]:

@@ -133,8 +133,13 @@ def test_each_session_has_its_own_reader_and_workbook_holding_exactly_its_pages_
     workbook = " ".join(printed.text(workbook_pdf(last)))
     data = printed.model.require()
     mine = {prompt for src in printed.pages_of(last) for prompt in printed.prompts_on(src)}
+    # Another session's prompt may be worded as one of these (a session copied from another): only its own words tell it.
+    words = {squash(data.prompts[prompt].text) for prompt in mine}
     for prompt in data.prompts.values():
-        assert (squash(prompt.text) in workbook) == (prompt.id in mine), prompt.id
+        if prompt.id in mine:
+            assert squash(prompt.text) in workbook, prompt.id
+        elif squash(prompt.text) not in words:
+            assert squash(prompt.text) not in workbook, prompt.id
 
 
 def test_covers_and_handout_heads_name_their_own_session(printed: Printed) -> None:

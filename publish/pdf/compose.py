@@ -346,13 +346,14 @@ def check_downloads(builder: PdfBuilder, made: set[str], model: CourseModel) -> 
         rule = [file for where, _, file in (path.rpartition("/") for path, _ in model.offers(page.src)) if where == PDF_FOLDER]
         # A page whose own file is made (its handout; the home page's reader) must offer all the rule gives it; a page
         # without one (no prompts, so no handout) need not have a downloads box at all.
-        wanted = {file for file in rule if file in made} if rule and rule[0] in made else set()
-        for name in sorted(wanted - offered):
+        # What it lacks is one problem with one fix, whatever the number of files (a session's page offers its reader and workbook too).
+        missing = [file for file in rule if file in made and file not in offered] if rule and rule[0] in made else []
+        if missing:
             problems.append(
                 Problem(
                     page.display,
                     page.title_line(),
-                    f"the page does not offer {PDF_FOLDER}/{name}.",
+                    "the page does not offer " + ", ".join(f"{PDF_FOLDER}/{name}" for name in missing) + ".",
                     "add the line {{ downloads() }} below the page's objectives (or its first paragraph).",
                 )
             )
