@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, copy_project, nav_pages, nav_titles, nav_tree, run
 
-from macros.course import load_model
+from macros.course import load_model, prints
+from macros.downloads import READER_EPUB, SLIDES_FOLDER, printed_sessions, reader_pdf, slides_files, workbook_pdf
 from publish.changes import changes, main, render_report
 
 GIT_USER = ["-c", "user.name=Course Editor", "-c", "user.email=editor@example.org"]
@@ -482,3 +483,32 @@ def test_a_reflection_renamed_retired_or_dropped_is_listed_first_with_what_happe
     assert lines[start + 3] == f"  Removed without a word: reflection “{dropped.title}” ({dropped.id})"
     assert f"add `formerly: [{dropped.id}]` to prompt '{dropped.id}-now'" in lines[start + 4]
     assert any(f"({dropped.id}): readers who answered it would find their answer only" in line for line in lines[:start])
+
+
+def test_a_change_to_a_page_of_the_last_session_names_that_sessions_reader_workbook_and_slides(repo: Path) -> None:
+    # Any course: with several sessions, a session's page is printed in its session's own reader, workbook and deck
+    # (and the course reader and workbook); with one, in the course's, under today's names.
+    model = load_model(repo / "mkdocs.yml")
+    session = model.sessions[-1]
+    own = printed_sessions(model.sessions)
+    mine = session if own else None
+    page = [p for p in model.session_pages(session) if '{{ reflection("' in (p.text or "") and prints(p.meta) and p.meta.get("slides") is not False][-1]
+    prompts = repo / "docs/data/prompts.yml"
+    prompts.write_text(
+        prompts.read_text(encoding="utf-8") + '\n- id: added-for-the-test\n  kind: reflection\n  title: "Added"\n  text: "What will you try first?"\n',
+        encoding="utf-8",
+    )
+    path = repo / "docs" / page.src_path
+    path.write_text(
+        path.read_text(encoding="utf-8") + '\n## A heading added\n\nA sentence added under it.\n\n{{ reflection("added-for-the-test") }}\n', encoding="utf-8"
+    )
+    commit(repo, "Add a section to a page of the last session")
+    lines = report(repo)
+    at = lines.index(f"  Changed: the page “{page.title}” (docs/{page.src_path})")
+    seen = next(line for line in lines[at:] if line.startswith("    Seen in: "))
+    pdf, pptx = slides_files(mine)
+    expected = [f"({reader_pdf()}, {READER_EPUB})", f"({workbook_pdf()})", f"({reader_pdf(mine)}", f"({workbook_pdf(mine)})", f"({SLIDES_FOLDER}/{pdf}, {pptx})"]
+    assert all(name in seen for name in expected), seen
+    assert f"the speaker notes of the facilitator edition's slides ({pptx})" in seen, seen
+    others = [name for other in own if other != session for name in (reader_pdf(other), workbook_pdf(other), *slides_files(other))]
+    assert not any(name in seen for name in others), seen
