@@ -75,10 +75,18 @@ def describe(side: Side, seen: Seen) -> list[str]:
             # The EPUB reader holds the same pages as the PDF one.
             places.append(f"the course reader ({READER_PDF}, {READER_EPUB})")
         # In a course of several sessions, a page of a session is printed in its session's reader as well.
-        places += [f"the {session.name} reader ({reader_pdf(session)})" for session in side.own if any(src in side.printable and side.session_of(src) == session for src in pages)]
+        places += [
+            f"the {session.name} reader ({reader_pdf(session)})"
+            for session in side.own
+            if any(src in side.printable and side.session_of(src) == session for src in pages)
+        ]
         if any(src in side.handouts for src in seen.prompts):
             places.append(f"the reflection workbook ({WORKBOOK_PDF})")
-        places += [f"the {session.name} workbook ({workbook_pdf(session)})" for session in side.own if any(src in side.handouts and side.session_of(src) == session for src in seen.prompts)]
+        places += [
+            f"the {session.name} workbook ({workbook_pdf(session)})"
+            for session in side.own
+            if any(src in side.handouts and side.session_of(src) == session for src in seen.prompts)
+        ]
     decks = decks_of(side.model.sessions) if side.model is not None else [None]
     for deck in decks:
         slides = [src for src in side.order if src in seen.slides and deck in side.decks(src)]

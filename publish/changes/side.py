@@ -16,12 +16,11 @@ from macros.cohort import Cohort
 from macros.course import CourseModel, CoursePage, load_model, model_of_config, nav_sections, prints
 from macros.data import CourseData
 from macros.downloads import printed_sessions
-from macros.models import Session
 from macros.library import Macro
+from macros.models import Session
 from macros.notes import OPENING, note_spans
 from macros.pages import split_source
 from macros.templates import PageChecker
-
 from publish.slides.deck import decks_showing
 
 from .render import Rendered, handout_pages, render_calls
