@@ -11,10 +11,53 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, copy_project, nav_pages, nav_titles, nav_tree, run
 
-from macros.course import load_model
+from macros.course import load_model, prints
+from macros.downloads import READER_EPUB, SLIDES_FOLDER, decks_of, printed_sessions, reader_pdf, slides_files, workbook_pdf
+from macros.models import Session
 from publish.changes import changes, main, render_report
 
 GIT_USER = ["-c", "user.name=Course Editor", "-c", "user.email=editor@example.org"]
+
+
+# What prints a page, from the course's model: the course reader and workbook and, in a course of several sessions, the
+# page's session's own; the deck that shows it (publish/slides/deck.py). With one session, today's files.
+MODEL = load_model(ROOT / "mkdocs.yml")
+OWN = printed_sessions(MODEL.sessions)
+
+
+def _sessions(srcs: tuple[str, ...]) -> list[Session]:
+    return [session for session in OWN if any(MODEL.session_of(src) == session for src in srcs)]
+
+
+def reader(*srcs: str) -> str:
+    """Where pages' change shows in print: the course reader, and each of their sessions' own readers."""
+    return f"the course reader ({reader_pdf()}, {READER_EPUB})" + "".join(f"; the {s.name} reader ({reader_pdf(s)})" for s in _sessions(srcs))
+
+
+def workbook(*srcs: str) -> str:
+    return f"the reflection workbook ({workbook_pdf()})" + "".join(f"; the {s.name} workbook ({workbook_pdf(s)})" for s in _sessions(srcs))
+
+
+def _decks(srcs: tuple[str, ...]) -> list[tuple[Session | None, list[str]]]:
+    """Each deck that shows some of the pages (every page of the one session; a session's own pages of several), with them."""
+    found = [(deck, [src for src in srcs if deck is None or MODEL.session_of(src) == deck]) for deck in decks_of(MODEL.sessions)]
+    return [(deck, on) for deck, on in found if on]
+
+
+def slides(*srcs: str) -> str:
+    """The slides of the pages, after "; ", for each deck that shows some of them (nothing when none does)."""
+    titles = nav_titles()
+    parts = []
+    for deck, on in _decks(srcs):
+        named = [f"“{titles[src]}”" for src in on]
+        which = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+        pdf, pptx = slides_files(deck)
+        parts.append(f"; the slides of {which} ({SLIDES_FOLDER}/{pdf}, {pptx})")
+    return "".join(parts)
+
+
+def notes(*srcs: str) -> str:
+    return "".join(f"; the speaker notes of the facilitator edition's slides ({slides_files(deck)[1]})" for deck, _ in _decks(srcs))
 
 
 def git(repo: Path, *args: str) -> str:
@@ -84,8 +127,8 @@ def test_changing_one_key_action_names_the_item_and_where_it_shows(repo: Path) -
         "Findings (docs/data/findings.yml)",
         "  Changed: finding “Five key actions that contribute to a virtuous learning cycle” (five-key-actions)",
         "    item 3: Engage the community in all stages → Engage the wider community at every stage",
-        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf, course-reader.epub)"
-        "; the slides of “2 · How to make progress” (slides/session-slides.pdf, session-slides.pptx).",
+        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; "
+        f"{reader('how-to-make-progress.md')}{slides('how-to-make-progress.md')}.",
     ]
 
 
@@ -99,8 +142,8 @@ def test_rewording_a_paragraph_shows_the_words_that_changed(repo: Path) -> None:
         "  Changed: the page “1 · What to expect” (docs/what-to-expect.md)",
         "    line 30, under “The case: Hartford, Connecticut”: The first case is Hartford, CT: struggling to"
         " [-collaborate-] {+work together+} on opportunities for youth. As you …",
-        "    Seen in: the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf, course-reader.epub)"
-        "; the speaker notes of the facilitator edition's slides (session-slides.pptx).",
+        "    Seen in: the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; "
+        f"{reader('what-to-expect.md')}{notes('what-to-expect.md')}.",
     ]
 
 
@@ -119,7 +162,7 @@ def test_adding_a_prompt_shows_it_on_its_page_the_journal_the_handout_and_the_wo
         '{{ reflection("sketch-an-entry-point") }}\n\n{{ reflection("first-step-back-home") }}',
     )
     commit(repo, "Add a reflection on the first step")
-    workbook = "the reflection workbook (reflection-workbook.pdf)"
+    where_to_begin = f"{reader('where-to-begin.md')}; {workbook('where-to-begin.md')}"
     assert report(repo) == [
         header(repo, 2),
         "",
@@ -129,13 +172,12 @@ def test_adding_a_prompt_shows_it_on_its_page_the_journal_the_handout_and_the_wo
         "    title: Your first step",
         "    text: Which entry point will you raise first with your partners back home?",
         "    Seen in: the pages “3 · Where to begin”, “My reflections” and “Macro reference”; the search; the handout handout-where-to-begin.pdf;"
-        f" the course reader (course-reader.pdf, course-reader.epub); {workbook}.",
+        f" {where_to_begin}.",
         "",
         "Pages (docs/)",
         "  Changed: the page “3 · Where to begin” (docs/where-to-begin.md)",
         '    line 69, under “The Entry Points study” (added): {{ reflection("first-step-back-home") }}',
-        "    Seen in: the pages “3 · Where to begin” and “My reflections”; the search; the handout handout-where-to-begin.pdf;"
-        f" the course reader (course-reader.pdf, course-reader.epub); {workbook}.",
+        f"    Seen in: the pages “3 · Where to begin” and “My reflections”; the search; the handout handout-where-to-begin.pdf; {where_to_begin}.",
     ]
 
 
@@ -157,7 +199,7 @@ def test_removing_a_cited_source_says_where_it_was_and_the_check_still_fails(rep
         "Sources (docs/data/sources.yml)",
         "  Removed: source “Leading Change” (kotter-leading-change)",
         f"    It was seen in: the pages “{nav_titles()['framing.md']}”, “Resources” and “Macro reference”; the search; the handout handout-framing.pdf;"
-        f" the course reader (course-reader.pdf, course-reader.epub); the slides of “{nav_titles()['framing.md']}” and “Resources” (slides/session-slides.pdf, session-slides.pptx).",
+        f" {reader('framing.md', 'resources.md')}{slides('framing.md', 'resources.md')}.",
         f'    docs/framing.md:{line} still calls cite("kotter-leading-change"): make check fails until that line is changed.',
     ]
     check = run([sys.executable, "-m", "macros.check"], cwd=repo)
@@ -180,8 +222,7 @@ def test_editing_a_facilitator_note_is_flagged_and_seen_only_by_facilitators(rep
         "Pages (docs/)",
         "  Changed: the page “2 · How to make progress” (docs/how-to-make-progress.md)",
         f"    line {line}, facilitator note “Running the setbacks discussion”: … key actions in view of the {{+whole+}} room while it answers. Then ask …",
-        "    Seen in: the facilitator edition of “2 · How to make progress”; the facilitator guide (facilitator-guide.pdf)"
-        "; the speaker notes of the facilitator edition's slides (session-slides.pptx).",
+        f"    Seen in: the facilitator edition of “2 · How to make progress”; the facilitator guide (facilitator-guide.pdf){notes('how-to-make-progress.md')}.",
     ]
 
 
@@ -200,8 +241,8 @@ def test_changing_a_quotation_is_flagged_for_a_second_look(repo: Path) -> None:
         "Sources (docs/data/sources.yml)",
         f"  Changed: {louisville}",
         "    quotation, paragraph 4: ‘Are we not moving fast enough or is it just me?’ → ‘Are we not moving fast enough, or is it just me?’",
-        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf, course-reader.epub)"
-        "; the slides of “2 · How to make progress” (slides/session-slides.pdf, session-slides.pptx).",
+        "    Seen in: the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; "
+        f"{reader('how-to-make-progress.md')}{slides('how-to-make-progress.md')}.",
     ]
 
 
@@ -226,12 +267,11 @@ def test_an_affiliation_and_one_of_several_venues_are_citation_changes(repo: Pat
         "Sources (docs/data/sources.yml)",
         f"  Changed: {bologna}",
         "    affiliation: [-Associate-] Professor, University Medical School & Harvard T.H. Chan School of Public Health",
-        "    Seen in: the page “Resources”; the search; the course reader (course-reader.pdf, course-reader.epub)"
-        f"; the slides of “{nav_titles()['framing.md']}” (slides/session-slides.pdf, session-slides.pptx).",
+        f"    Seen in: the page “Resources”; the search; {reader('resources.md')}{slides('framing.md')}.",
         f"  Changed: {entry_points}",
         "    venue 2 (removed): Stanford Social Innovation Review",
-        "    Seen in: the pages “3 · Where to begin” and “Resources”; the search; the handout handout-where-to-begin.pdf; the course reader (course-reader.pdf, course-reader.epub)"
-        "; the slides of “3 · Where to begin” (slides/session-slides.pdf, session-slides.pptx).",
+        "    Seen in: the pages “3 · Where to begin” and “Resources”; the search; the handout handout-where-to-begin.pdf; "
+        f"{reader('where-to-begin.md', 'resources.md')}{slides('where-to-begin.md')}.",
     ]
 
 
@@ -241,15 +281,14 @@ def test_a_discussion_shows_in_the_facilitator_logistics_and_minutes_in_the_sche
     commit(repo, "Retitle a discussion; time the Hartford case")
     lines = report(repo)
     assert (
-        "    Seen in: the pages “1 · What to expect” and “Macro reference”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf, course-reader.epub);"
-        " the reflection workbook (reflection-workbook.pdf); the slides of “1 · What to expect” (slides/session-slides.pdf, session-slides.pptx);"
-        " the facilitator edition of “Schedule”; the facilitator guide (facilitator-guide.pdf); the speaker notes of the facilitator edition's slides (session-slides.pptx)."
+        "    Seen in: the pages “1 · What to expect” and “Macro reference”; the search; the handout handout-what-to-expect.pdf; "
+        f"{reader('what-to-expect.md', 'macro-reference.md')}; {workbook('what-to-expect.md')}{slides('what-to-expect.md')};"
+        f" the facilitator edition of “Schedule”; the facilitator guide (facilitator-guide.pdf){notes('what-to-expect.md')}."
     ) in lines
     assert lines[-3:] == [
         "  Changed: the page “1 · What to expect” (docs/what-to-expect.md)",
         "    front matter, minutes, case (added): 15",
-        "    Seen in: the page “Schedule”; the search; the course reader (course-reader.pdf, course-reader.epub);"
-        " the slides of “Schedule” (slides/session-slides.pdf, session-slides.pptx); the facilitator guide (facilitator-guide.pdf).",
+        f"    Seen in: the page “Schedule”; the search; {reader('schedule.md')}{slides('schedule.md')}; the facilitator guide (facilitator-guide.pdf).",
     ]
 
 
@@ -263,8 +302,7 @@ def test_a_cohort_manifest_change_is_seen_in_that_cohorts_site(repo: Path) -> No
         "    minutes, “1 · What to expect”, case (added): 15",
         "    minutes, “1 · What to expect”, insights (added): 20",
         "    Seen in: the summer-institute-2025 cohort's site (make site COHORT=summer-institute-2025): the page “Schedule”; the search;"
-        " the course reader (course-reader.pdf, course-reader.epub); the slides of “Schedule” (slides/session-slides.pdf, session-slides.pptx);"
-        " the facilitator guide (facilitator-guide.pdf).",
+        f" {reader('schedule.md')}{slides('schedule.md')}; the facilitator guide (facilitator-guide.pdf).",
     ]
 
 
@@ -300,16 +338,16 @@ def test_markdown_for_the_job_summary_marks_removed_and_added_words(repo: Path) 
         "",
         "- **Changed:** finding “Five key actions that contribute to a virtuous learning cycle” (five-key-actions)",
         "  - item 3: Engage the community ~~in all stages~~ → Engage the **wider** community **at every stage**",
-        "  - *Seen in:* the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; the course reader (course-reader.pdf, course-reader.epub)"
-        "; the slides of “2 · How to make progress” (slides/session-slides.pdf, session-slides.pptx).",
+        "  - *Seen in:* the page “2 · How to make progress”; the search; the handout handout-how-to-make-progress.pdf; "
+        f"{reader('how-to-make-progress.md')}{slides('how-to-make-progress.md')}.",
         "",
         "### Pages (docs/)",
         "",
         "- **Changed:** the page “1 · What to expect” (docs/what-to-expect.md)",
         "  - line 30, under “The case: Hartford, Connecticut”: The first case is Hartford, CT: struggling to"
         " ~~collaborate~~ **work together** on opportunities for youth. As you …",
-        "  - *Seen in:* the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; the course reader (course-reader.pdf, course-reader.epub)"
-        "; the speaker notes of the facilitator edition's slides (session-slides.pptx).",
+        "  - *Seen in:* the page “1 · What to expect”; the search; the handout handout-what-to-expect.pdf; "
+        f"{reader('what-to-expect.md')}{notes('what-to-expect.md')}.",
     ]
 
 
@@ -482,3 +520,38 @@ def test_a_reflection_renamed_retired_or_dropped_is_listed_first_with_what_happe
     assert lines[start + 3] == f"  Removed without a word: reflection “{dropped.title}” ({dropped.id})"
     assert f"add `formerly: [{dropped.id}]` to prompt '{dropped.id}-now'" in lines[start + 4]
     assert any(f"({dropped.id}): readers who answered it would find their answer only" in line for line in lines[:start])
+
+
+def test_a_change_to_a_page_of_the_last_session_names_that_sessions_reader_workbook_and_slides(repo: Path) -> None:
+    # Any course: with several sessions, a session's page is printed in its session's own reader, workbook and deck
+    # (and the course reader and workbook); with one, in the course's, under today's names.
+    model = load_model(repo / "mkdocs.yml")
+    session = model.sessions[-1]
+    own = printed_sessions(model.sessions)
+    mine = session if own else None
+    page = [p for p in model.session_pages(session) if '{{ reflection("' in (p.text or "") and prints(p.meta) and p.meta.get("slides") is not False][-1]
+    prompts = repo / "docs/data/prompts.yml"
+    prompts.write_text(
+        prompts.read_text(encoding="utf-8") + '\n- id: added-for-the-test\n  kind: reflection\n  title: "Added"\n  text: "What will you try first?"\n',
+        encoding="utf-8",
+    )
+    path = repo / "docs" / page.src_path
+    path.write_text(
+        path.read_text(encoding="utf-8") + '\n## A heading added\n\nA sentence added under it.\n\n{{ reflection("added-for-the-test") }}\n', encoding="utf-8"
+    )
+    commit(repo, "Add a section to a page of the last session")
+    lines = report(repo)
+    at = lines.index(f"  Changed: the page “{page.title}” (docs/{page.src_path})")
+    seen = next(line for line in lines[at:] if line.startswith("    Seen in: "))
+    pdf, pptx = slides_files(mine)
+    expected = [
+        f"({reader_pdf()}, {READER_EPUB})",
+        f"({workbook_pdf()})",
+        f"({reader_pdf(mine)}",
+        f"({workbook_pdf(mine)})",
+        f"({SLIDES_FOLDER}/{pdf}, {pptx})",
+    ]
+    assert all(name in seen for name in expected), seen
+    assert f"the speaker notes of the facilitator edition's slides ({pptx})" in seen, seen
+    others = [name for other in own if other != session for name in (reader_pdf(other), workbook_pdf(other), *slides_files(other))]
+    assert not any(name in seen for name in others), seen

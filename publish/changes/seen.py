@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup
 
-from macros.downloads import GUIDE_PDF, READER_EPUB, READER_PDF, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX, WORKBOOK_PDF, handout_pdf
+from macros.downloads import GUIDE_PDF, READER_EPUB, READER_PDF, SLIDES_FOLDER, WORKBOOK_PDF, decks_of, handout_pdf, reader_pdf, slides_files, workbook_pdf
 from publish.pdf.content import GUIDE_BLOCKS, prompt_blocks
 
 from .render import Rendered, split_mark
@@ -74,12 +74,26 @@ def describe(side: Side, seen: Seen) -> list[str]:
         if any(src in side.printable for src in pages):
             # The EPUB reader holds the same pages as the PDF one.
             places.append(f"the course reader ({READER_PDF}, {READER_EPUB})")
+        # In a course of several sessions, a page of a session is printed in its session's reader as well.
+        places += [
+            f"the {session.name} reader ({reader_pdf(session)})"
+            for session in side.own
+            if any(src in side.printable and side.session_of(src) == session for src in pages)
+        ]
         if any(src in side.handouts for src in seen.prompts):
             places.append(f"the reflection workbook ({WORKBOOK_PDF})")
-    slides = [src for src in side.order if src in seen.slides and side.on_slides(src)]
-    if slides or seen.covers:
-        which = f"the slides of {_join([quote(side.title(src)) for src in slides])}" if slides else "the title slide"
-        places.append(f"{which} ({SLIDES_FOLDER}/{SLIDES_PDF}, {SLIDES_PPTX})")
+        places += [
+            f"the {session.name} workbook ({workbook_pdf(session)})"
+            for session in side.own
+            if any(src in side.handouts and side.session_of(src) == session for src in seen.prompts)
+        ]
+    decks = decks_of(side.model.sessions) if side.model is not None else [None]
+    for deck in decks:
+        slides = [src for src in side.order if src in seen.slides and deck in side.decks(src)]
+        if slides or seen.covers:
+            which = f"the slides of {_join([quote(side.title(src)) for src in slides])}" if slides else "the title slide"
+            pdf, pptx = slides_files(deck)
+            places.append(f"{which} ({SLIDES_FOLDER}/{pdf}, {pptx})")
     if seen.covers:
         places.append(f"the covers and headings of every PDF, and the cover of {READER_EPUB}")
     notes = [src for src in side.order if src in seen.facilitator]
@@ -87,8 +101,9 @@ def describe(side: Side, seen: Seen) -> list[str]:
         places.append(f"the facilitator edition of {_join([quote(side.title(src)) for src in notes])}")
     if any(src in side.printable for src in seen.guide):
         places.append(f"the facilitator guide ({GUIDE_PDF})")
-    if any(side.on_slides(src) for src in seen.notes):
-        places.append(f"the speaker notes of the facilitator edition's slides ({SLIDES_PPTX})")
+    for deck in decks:
+        if any(deck in side.decks(src) for src in seen.notes):
+            places.append(f"the speaker notes of the facilitator edition's slides ({slides_files(deck)[1]})")
     if seen.cohort and places:
         # Everything listed is that cohort's build.
         places[0] = f"the {seen.cohort} cohort's site (make site COHORT={seen.cohort}): {places[0]}"

@@ -15,11 +15,13 @@ from macros.checks.rendered import check_front_matter
 from macros.cohort import Cohort
 from macros.course import CourseModel, CoursePage, load_model, model_of_config, nav_sections, prints
 from macros.data import CourseData
-from macros.downloads import HOME_PAGE
+from macros.downloads import printed_sessions
 from macros.library import Macro
+from macros.models import Session
 from macros.notes import OPENING, note_spans
 from macros.pages import split_source
 from macros.templates import PageChecker
+from publish.slides.deck import decks_showing
 
 from .render import Rendered, handout_pages, render_calls
 
@@ -88,9 +90,23 @@ class Side:
     def title(self, src: str) -> str:
         return self.pages[src].title if src in self.pages else src
 
-    def on_slides(self, src: str) -> bool:
-        """Whether the session's slides show the page (publish/slides/deck.py): a printable page but the home page, without `slides: false`."""
-        return src in self.printable and src != HOME_PAGE and src in self.pages and self.pages[src].meta.get("slides") is not False
+    def decks(self, src: str) -> list[Session | None]:
+        """The decks of slides that show the page, by publish/slides/deck.py's rule over the printable pages: the one deck
+        (None) with one session, its own session's with several; none for the home page, a page outside every session of
+        several, or one with `slides: false`."""
+        if src not in self.printable or src not in self.pages or self.model is None:
+            return []
+        return decks_showing(self.model, src, self.pages[src].meta)
+
+    @property
+    def own(self) -> list[Session]:
+        """The sessions with a reader, a workbook and a deck of their own (every session of several; none of one)."""
+        return printed_sessions(self.model.sessions) if self.model is not None else []
+
+    def session_of(self, src: str) -> Session | None:
+        """The session whose own reader and workbook print a page (None with one session, or outside every session)."""
+        session = self.model.session_of(src) if self.model is not None else None
+        return session if session in self.own else None
 
 
 def _blocks(lines: list[str], body_line: int, spans: list[tuple[int, int]]) -> list[Block]:

@@ -17,7 +17,7 @@ Kept off the slides: the home page (its records are the title slide), a page who
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +28,7 @@ import markdown
 from macros import render
 from macros.cohort import current_build
 from macros.course import CourseModel
-from macros.downloads import HOME_PAGE
+from macros.downloads import HOME_PAGE, decks_of
 from macros.errors import ContentError
 from macros.library import MACROS, RESOURCES_PAGE, SLIDE_FORMS, PageContext, current
 from macros.models import Session
@@ -227,16 +227,33 @@ class _PageSlides:
         self.pending.append(f"{title}: {text}" if text else title)
 
 
+def takes(model: CourseModel, src: str, session: Session | None = None) -> bool:
+    """Whether a deck takes a page of the printed nav, its front matter aside: never the home page; in a course of several
+    sessions, a session's deck only its own pages (None: the one deck, every page)."""
+    return src != HOME_PAGE and (session is None or model.session_of(src) == session)
+
+
+def shows(meta: Mapping[str, Any]) -> bool:
+    """Whether a page's front matter lets it on the slides (not `slides: false`)."""
+    return meta.get("slides") is not False
+
+
+def decks_showing(model: CourseModel, src: str, meta: Mapping[str, Any]) -> list[Session | None]:
+    """The decks (decks_of) that show a page of the printed nav: with one session its one deck (None), with several its
+    own session's; none for the home page, a page outside every session of several, or one with `slides: false`."""
+    return [deck for deck in decks_of(model.sessions) if takes(model, src, deck) and shows(meta)]
+
+
 def build_deck(settings: SiteSettings, model: CourseModel, session: Session | None = None) -> list[Slide]:
     """Every slide of the session in order: the title, each printed page's slides, the closing. In a course of several
     sessions, one session's deck: its title slide and its own pages' slides (None: the one session, every page)."""
     data = model.require()
     slides = [render.slide_title(data.course, session or model.sessions[0], model.build.cohort)]
     for src, title in nav_pages(settings.nav):
-        if src == HOME_PAGE or (session is not None and model.session_of(src) != session):
+        if not takes(model, src, session):
             continue
         page = _PageSlides(src, title, model, settings.site_url)
-        if page.meta.get("slides") is False:
+        if not shows(page.meta):
             continue
         slides += page.read()
     slides.append(render.slide_closing(data.course, settings.site_url))
