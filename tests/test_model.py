@@ -18,8 +18,9 @@ from macros.course import load_model
 from publish.__main__ import main
 
 
-def test_a_build_opens_each_page_data_file_manifest_and_mkdocs_yml_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Counted in this process, on every open() (Path.read_text and read_bytes open through io.open), during one build."""
+def count_opens(monkeypatch: pytest.MonkeyPatch) -> Counter[Path]:
+    """Count every open() in this process, by resolved path, until monkeypatch.undo() (Path.read_text and read_bytes
+    open through io.open)."""
     opened: Counter[Path] = Counter()
     real_open = builtins.open
 
@@ -30,6 +31,12 @@ def test_a_build_opens_each_page_data_file_manifest_and_mkdocs_yml_once(tmp_path
 
     monkeypatch.setattr(builtins, "open", counting_open)
     monkeypatch.setattr(io, "open", counting_open)
+    return opened
+
+
+def test_a_build_opens_each_page_data_file_manifest_and_mkdocs_yml_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted in this process, on every open() (Path.read_text and read_bytes open through io.open), during one build."""
+    opened = count_opens(monkeypatch)
     for name in (COHORT_VARIABLE, EDITION_VARIABLE, "COURSE_OFFLINE"):
         monkeypatch.delenv(name, raising=False)
     assert main(["--no-pdf", "--site-dir", str(tmp_path / "site")]) == 0
@@ -77,16 +84,7 @@ def test_mkdocs_build_by_hand_opens_mkdocs_yml_once(tmp_path: Path, monkeypatch:
     """`mkdocs build` run by hand: MkDocs loads mkdocs.yml, and the macros hook makes the model from that config without reading it again."""
     from mkdocs.__main__ import cli
 
-    opened: Counter[Path] = Counter()
-    real_open = builtins.open
-
-    def counting_open(file: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(file, (str, os.PathLike)):
-            opened[Path(file).resolve()] += 1
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", counting_open)
-    monkeypatch.setattr(io, "open", counting_open)
+    opened = count_opens(monkeypatch)
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
     with pytest.raises(SystemExit) as done:
         cli.main(["build", "--strict", "--quiet", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(tmp_path / "site")], prog_name="mkdocs")

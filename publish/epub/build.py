@@ -34,8 +34,8 @@ from macros.models import Course
 from publish.built import BuiltSite
 from publish.cache import PrintCache
 from publish.pdf import content
-from publish.pdf.compose import EDITION_LABELS, PrintedCohort, PrintedSessions, print_setup, sessions_of
-from publish.pdf.site import SitePage, SiteSettings, load_pages
+from publish.pdf.compose import EDITION_LABELS, PrintedCohort, PrintedEdition, PrintedSessions, print_setup, sessions_of
+from publish.pdf.site import SitePage, SiteSettings
 
 HERE = Path(__file__).resolve().parent
 PDF_TEMPLATES = HERE.parent / "pdf" / "templates"
@@ -115,19 +115,13 @@ def workbook_pointer(block: Tag, site_url: str | None) -> Tag:
     return line
 
 
-class EpubBuilder:
+class EpubBuilder(PrintedEdition):
     """Builds the EPUB course reader of one edition from one built site."""
 
     def __init__(
         self, site: BuiltSite, settings: SiteSettings, course: Course, sessions: PrintedSessions, cohort: PrintedCohort | None, edition: Edition
     ) -> None:
-        self.site_dir = site.root.resolve()
-        self.settings = settings
-        self.course = course
-        self.sessions = sessions
-        self.cohort = cohort
-        self.edition = edition
-        self.pages = load_pages(site, settings)
+        super().__init__(site, settings, course, sessions, cohort, edition)
         # image path inside the book -> (file on disk, media type)
         self.images: dict[str, tuple[Path, str]] = {}
 

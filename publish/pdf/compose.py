@@ -62,10 +62,18 @@ class PrintedHead:
 
 @dataclass(frozen=True)
 class PrintedSessions:
-    """The course's sessions as print groups by them: each in nav order, and the session of each page that has one."""
+    """The course's sessions as print groups by them, read from the build's course model: each in nav order, and the
+    session of each page that has one."""
 
-    sessions: list[Session]
-    of: dict[str, Session] = field(default_factory=dict)
+    model: CourseModel
+
+    @property
+    def sessions(self) -> list[Session]:
+        return self.model.sessions
+
+    def of(self, src: str) -> Session | None:
+        """The session a page is in (CourseModel.session_of)."""
+        return self.model.session_of(src)
 
     @property
     def own(self) -> list[Session]:
@@ -94,7 +102,7 @@ class PrintedSessions:
 
 def sessions_of(model: CourseModel) -> PrintedSessions:
     """The build's sessions, and each page's, from its course model."""
-    return PrintedSessions(model.sessions, {page.src_path: session for session in model.sessions for page in model.session_pages(session)})
+    return PrintedSessions(model)
 
 
 def _css_string(text: str) -> str:
@@ -139,20 +147,26 @@ class Document:
     images: dict[str, str] = field(default_factory=dict)
 
 
-class PdfBuilder:
-    """Builds every PDF of one edition from one built site."""
+class PrintedEdition:
+    """What every printed document of one edition starts from (the PDFs here, the EPUB in publish/epub): the built site's
+    pages as print reads them, the site's settings, the course record, its sessions, the cohort and the edition."""
 
     def __init__(
         self, site: BuiltSite, settings: SiteSettings, course: Course, sessions: PrintedSessions, cohort: PrintedCohort | None, edition: Edition
     ) -> None:
-        self.site_dir = site.root
+        self.site_dir = site.root.resolve()
         self.settings = settings
         self.course = course
         self.sessions = sessions
         self.cohort = cohort
         self.edition = edition
         self.pages = load_pages(site, settings)
-        self._handout_pages: list[SitePage] | None = None
+
+
+class PdfBuilder(PrintedEdition):
+    """Builds every PDF of one edition from one built site."""
+
+    _handout_pages: list[SitePage] | None = None
 
     def _common(self, kind: str, session: Session | None = None) -> dict[str, Any]:
         """What every template needs; the head names `session`, or the whole programme when it is None."""
@@ -189,7 +203,7 @@ class PdfBuilder:
 
     def _in(self, page: SitePage, session: Session | None) -> bool:
         """Whether a page belongs in a session's document (every page belongs in the whole programme's, session None)."""
-        return session is None or self.sessions.of.get(page.src) == session
+        return session is None or self.sessions.of(page.src) == session
 
     def reader(self, session: Session | None = None) -> Document:
         """The whole course in nav order, with cover and contents; or one session's pages (its nav section) in a course of several."""
@@ -234,7 +248,7 @@ class PdfBuilder:
         _, article, images = next(self._prepared([page], lines=True))
         _mark_headings(article, page, 1, page.title)
         part = {"html": Markup(article.decode_contents()), "anchor": page.key, "online": online(self.settings.site_url, page.url)}
-        context = {**self._common("handout", self.sessions.of.get(page.src)), "part": part}
+        context = {**self._common("handout", self.sessions.of(page.src)), "part": part}
         title = f"{context['head'].title}: Handout, {page.title}"
         subject = f"Handout for {page.title}, with its reflection and discussion prompts."
         return Document(handout_pdf(page.src), "handout.html", title, subject, context, [page], images)
@@ -273,7 +287,7 @@ class PdfBuilder:
         group: Session | None = None
         for page, article, page_images in self._prepared(noted, lines=False):
             images.update(page_images)
-            session = self.sessions.of.get(page.src) if self.sessions.own else None
+            session = self.sessions.of(page.src) if self.sessions.own else None
             if session is not None and session != group:
                 parts.append({"session": f"{session.name}: {session.title}", "anchor": f"session-{session.id}"})
             group = session
