@@ -79,6 +79,8 @@ def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache | None = 
             slides = pool.submit(slides_to_write.write, cache)
             for pdf in build_pdfs(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache):
                 took = "from the print cache" if pdf.name in cache.reused else f"{pdf.seconds:.1f} s"
+                if pdf.parts_reused:
+                    took += f" ({pdf.parts_printed} of {pdf.parts_printed + pdf.parts_reused} parts printed, the rest from the print cache)"
                 print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {took}")
             book = build_epub(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache)
             print(f"  {book.path.relative_to(built)}: {book.chapters} chapters, {book.seconds:.1f} s")

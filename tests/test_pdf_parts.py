@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from macros.course import load_model
 from publish.built import read_site
+from publish.cache import PrintCache
 from publish.pdf import parts
 from publish.pdf.build import STYLESHEET, job
 from publish.pdf.compose import PdfBuilder, print_setup, sessions_of
@@ -37,7 +38,13 @@ def describe(path: Path) -> dict[str, Any]:
             for item in items
         ]
 
+    # The struct elements of the document's tree: a page's marked content outside it (WeasyPrint tags a whole
+    # document's margin boxes so; the join draws them as pagination artifacts) is not met by an assistive tool.
+    in_tree: set[int] = set()
+
     def tree(node: Any) -> Any:
+        if hasattr(node, "idnum"):
+            in_tree.add(node.idnum)
         node = node.get_object()
         if isinstance(node, int):
             return node
@@ -64,6 +71,12 @@ def describe(path: Path) -> dict[str, Any]:
             )
     root = reader.trailer["/Root"]
     nums = root["/StructTreeRoot"]["/ParentTree"].get_object()["/Nums"]
+    structure = tree(root["/StructTreeRoot"]["/K"][0])
+
+    def marked(entry: Any) -> Any:
+        entry = entry.get_object()
+        return len([element for element in entry if element.idnum in in_tree]) if isinstance(entry, list) else "element"
+
     return {
         "pages": len(pages),
         "text": [page.extract_text() for page in pages],
@@ -72,8 +85,8 @@ def describe(path: Path) -> dict[str, Any]:
             (name, reader.get_destination_page_number(dest), round(float(dest.top or 0), 1)) for name, dest in reader.named_destinations.items()
         ),
         "links": links,
-        "structure": tree(root["/StructTreeRoot"]["/K"][0]),
-        "parent tree": [(nums[i], len(nums[i + 1]) if isinstance(nums[i + 1].get_object(), list) else "element") for i in range(0, len(nums), 2)],
+        "structure": structure,
+        "parent tree": [(nums[i], marked(nums[i + 1])) for i in range(0, len(nums), 2)],
         "struct parents": [page.get("/StructParents") for page in pages],
         "fonts": sorted({str(font.get_object()["/BaseFont"]).split("+")[-1] for page in pages for font in (page["/Resources"].get("/Font") or {}).values()}),
         "information": {key: str(value) for key, value in (reader.metadata or {}).items() if key not in ("/CreationDate", "/ModDate")},
@@ -105,14 +118,14 @@ def test_the_reader_in_parts_is_the_reader_whole(reader_job: Any, monkeypatch: p
     pieces = parts.split(reader_job.html)
     assert pieces is not None
     painted: list[int] = []
-    original_add = parts.JoinedPdf.add
+    original_add = parts.Joined.add
 
-    def counting_add(joined: parts.JoinedPdf, document: Any, start: int | None = None) -> None:
-        painted.append(len(document.pages))
-        original_add(joined, document, start)
+    def counting_add(joined: parts.Joined, piece: parts.Piece) -> None:
+        painted.append(len(piece.pages))
+        original_add(joined, piece)
 
     whole = describe(printed(reader_job, "whole.pdf", monkeypatch, supported=lambda: False))
-    monkeypatch.setattr(parts.JoinedPdf, "add", counting_add)
+    monkeypatch.setattr(parts.Joined, "add", counting_add)
     # Every page of the course its own part: the most joins the real course can have.
     in_parts = describe(printed(reader_job, "parts.pdf", monkeypatch, supported=lambda: True, PART_CHARS=1, MARGIN_PAGES=3))
     assert len(painted) > 5, "the reader must really have been printed in parts"
@@ -145,7 +158,7 @@ def test_another_weasyprint_prints_the_document_whole(reader_job: Any, tmp_path:
     original = parts.supported
     try:
         parts.supported = lambda version="": False  # type: ignore[assignment]
-        assert parts.print_parted(reader_job.html, refuse, [reader_job.stylesheet], refuse, str(tmp_path / "x.pdf")) is None
+        assert parts.print_parted(reader_job.html, refuse, [reader_job.stylesheet], refuse, str(tmp_path / "x.pdf"), parts.PartCache(PrintCache(None), "x.pdf")) is None
     finally:
         parts.supported = original
 

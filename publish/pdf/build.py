@@ -35,12 +35,18 @@ class BuiltPdf:
     title: str
     pages: int
     seconds: float
+    # A document printed in parts (the reader, the guide): its parts printed now, and those from the print cache.
+    parts_printed: int = 0
+    parts_reused: int = 0
 
 
-def job(builder: PdfBuilder, document: Document, folder: Path, stylesheet: str) -> RenderJob:
-    """What a worker process needs to print one document: plain, picklable values only."""
+def job(builder: PdfBuilder, document: Document, folder: Path, stylesheet: str, cache: PrintCache | None = None) -> RenderJob:
+    """What a worker process needs to print one document: plain, picklable values only (the print cache by its folder)."""
     css = page_css(builder.settings, builder.running(document))
-    return RenderJob(document.name, builder.html(document), str(builder.site_dir), stylesheet, css, str(folder))
+    folder_of_cache = str(cache.folder) if cache is not None and cache.folder is not None else None
+    settings = tuple(sorted(cache.settings.items())) if cache is not None else ()
+    fresh = cache.fresh if cache is not None else False
+    return RenderJob(document.name, builder.html(document), str(builder.site_dir), stylesheet, css, str(folder), folder_of_cache, settings, fresh)
 
 
 def finish(document: Document, folder: Path, printed: Printed) -> BuiltPdf:
@@ -61,7 +67,7 @@ def finish(document: Document, folder: Path, printed: Printed) -> BuiltPdf:
         partial.unlink(missing_ok=True)
         raise ContentError(problems)
     os.replace(partial, target)
-    return BuiltPdf(document.name, target, document.title, printed.pages, printed.seconds)
+    return BuiltPdf(document.name, target, document.title, printed.pages, printed.seconds, printed.parts_printed, printed.parts_reused)
 
 
 def render(builder: PdfBuilder, document: Document, folder: Path) -> BuiltPdf:
@@ -138,7 +144,7 @@ def _render_parallel(builder: PdfBuilder, folder: Path, stylesheet: str, cache: 
         with ProcessPoolExecutor(max_workers=PRINT_WORKERS, mp_context=context, initializer=speedup.install) as pool:
             try:
                 for document in builder.compose():
-                    render_job = job(builder, document, folder, stylesheet)
+                    render_job = job(builder, document, folder, stylesheet, cache)
                     key = cache.key("pdf", render_job.html, render_job.stylesheet, render_job.page_css)
                     # The pool starts its workers on the first document to print: none when every one is in the cache.
                     cached = _from_cache(cache, key, render_job, root)
@@ -153,6 +159,8 @@ def _render_parallel(builder: PdfBuilder, folder: Path, stylesheet: str, cache: 
                     future.cancel()
         made = []
         for document, (key, fresh), result in zip(documents, keys, printed, strict=True):
+            # The parts a worker took from the cache or stored there are this build's too (kept when the cache is pruned).
+            cache.used.update(result.entries)
             pdf = finish(document, folder, result)
             if fresh:
                 cache.store(key, document.name, {"pdf": pdf.path.read_bytes()}, {"pages": pdf.pages}, map(Path, result.loaded), root)

@@ -1,49 +1,53 @@
-"""A long document (the course reader) printed in parts and joined into one PDF, so memory stays flat as the course grows.
+"""A long document (the course reader, the facilitator guide) printed in parts, each part a PDF of its own, joined
+into one PDF: memory stays flat as the course grows, and a part whose input did not change comes from the print cache.
 
-WeasyPrint keeps every laid-out page of a document until its PDF is written, about 1 MB a page. Here the document is
-laid out a part at a time, each part painted into the one PDF and dropped before the next is laid out. A part begins
-where the document breaks the page anyway (a page of the course, or a nav section with its first page), so each
-part paginates as it would in the whole document. What depends on the whole is done once the parts are known:
+A part begins where the document breaks the page anyway (a page of the course, or a nav section with its first page),
+so each part paginates as it would in the whole document. Each part is laid out without margin boxes and written as a
+tagged PDF (PDF/UA-1) of its own, with what the whole needs of each of its pages kept beside it (its anchors,
+bookmarks, links, running string and page name); both are one entry of the print cache (publish/cache.py), keyed by
+exactly the part's HTML and stylesheets. What depends on the whole is made once the parts are known:
 
-- the contents' page numbers: the cover and contents are laid out last, with the numbers the parts gave their
-  anchors, into page slots kept for them at the front (their page count is taken first, with wide placeholders);
-- "Page N of M" and the running header: the parts are laid out without margin boxes; documents of empty pages, a
-  hundred at a time, each page with its page's running string, name and number and the whole's page count, give the
-  margin boxes, painted onto each page afterwards;
-- bookmarks, links between parts, named destinations, the PDF/UA structure tree and the fonts: collected page by
-  page in document order, written once at the end, as WeasyPrint writes them for a whole document. A page's finished
-  objects (its content streams, its structure elements) wait in a scratch file meanwhile, as the bytes they will be.
+- the contents' page numbers: the cover and contents (the front) are laid out last, with the numbers the parts gave
+  their anchors (the front's page count is taken first, with wide placeholders, so the parts' numbers are known);
+- "Page N of M" and the running header: documents of empty pages, a hundred at a time, each page with its page's
+  running string, name and number and the whole's page count, give the margin boxes; each margin page is drawn onto
+  its page as a pagination artifact (PDF/UA: running heads and page numbers are not the document's content);
+- the join (pikepdf, on qpdf): the pages in order; each part's structure elements under one Document element; the
+  parent tree numbered as WeasyPrint numbers a whole document (the pages, then the link annotations in page order);
+  the bookmarks; the named destinations, by which links between parts find their anchors; the information and XMP
+  metadata, from the front.
 
-This drives WeasyPrint's own painting, tagging and PDF functions (weasyprint.pdf), which are internal: it runs only
-with the WeasyPrint version it was checked against, and every other version (or a part whose pagination moved)
-prints the whole document at once instead. tests/test_pdf_parts.py compares both ways page by page.
+The front's two layouts and each margin document are cache entries too: an edit prints again the parts it reaches, the
+front when a contents number moves, and the margins only when a running header or the page count does. Reading the
+laid-out pages (their boxes' running strings) uses WeasyPrint internals: this runs only with the WeasyPrint version it
+was checked against, and every other version (or a front or margin document whose pagination moved) prints the whole
+document at once instead. tests/test_pdf_parts.py compares both ways page by page.
 """
 
 from __future__ import annotations
 
 import gc
 import html
+import io
 import logging
-import os
 import re
-import tempfile
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
-from typing import IO, Any
+from typing import Any
 
-import pydyf
+import pikepdf
 import weasyprint
-from tinycss2.color5 import D50, D65
-from weasyprint import CSS, DEFAULT_OPTIONS
+import weasyprint.pdf as weasyprint_pdf
+from pikepdf import Array, Dictionary, Name, OutlineItem
+from weasyprint import CSS
 from weasyprint.anchors import make_page_bookmark_tree
-from weasyprint.formatting_structure.boxes import MarginBox
 from weasyprint.matrix import Matrix
-from weasyprint.pdf import VARIANTS, _use_references, _w3c_date_to_pdf
-from weasyprint.pdf.anchors import add_annotations, add_forms, add_links, add_outlines
-from weasyprint.pdf.fonts import build_fonts_dictionary
-from weasyprint.pdf.stream import Stream
-from weasyprint.pdf.tags import _build_box_tree
+
+from publish.cache import PrintCache
 
 from .compose import PART_MARK
 from .machine import release_memory
@@ -51,15 +55,22 @@ from .machine import release_memory
 # The WeasyPrint whose internals this was checked against; pyproject.toml pins the same (a test compares them).
 CHECKED_VERSION = "70.0"
 # Parts are gathered to about this much HTML each: big enough that a part's fixed cost is small, small enough that
-# its laid-out pages stay well within memory (about 40 pages).
+# its laid-out pages stay well within memory (about 40 pages) and an edit prints little again.
 PART_CHARS = 100_000
 # The running string of the print stylesheet (publish/pdf/print.css: h1.page-title sets it).
 RUNNING = "segment"
-# While the parts are laid out, no margin boxes: they come from the margin document, once the page count is known.
-NO_MARGINS = CSS(string="@page { @top-left { content: none } @top-right { content: none } @bottom-center { content: none } }")
+# While the parts are laid out, no margin boxes: they come from the margin documents, once the page count is known.
+NO_MARGINS = "@page { @top-left { content: none } @top-right { content: none } @bottom-center { content: none } }"
 # Contents numbers before the real ones are known: as wide as any page number, so the contents paginate the same.
 PLACEHOLDER = "888"
 LOGGER = logging.getLogger("weasyprint")
+# What WeasyPrint says of a link whose anchor the document does not have (the join says it of the whole).
+NO_ANCHOR = "No anchor #%s for internal URI reference"
+# 72 PDF points per inch / 96 CSS pixels per inch.
+SCALE = 0.75
+# How a margin page is drawn onto its page: after the page's own content (whose transformation it undoes), as an artifact.
+MARGIN_NAME = "/CwMargin"
+DRAW_MARGIN = b"\nQ\n/Artifact <</Type /Pagination>> BDC\nq " + MARGIN_NAME.encode() + b" Do Q\nEMC\n"
 
 
 def supported(version: str = weasyprint.__version__) -> bool:
@@ -100,166 +111,214 @@ def split(document: str) -> Pieces | None:
     return Pieces(f"{before_body}<body{tag}>", front, parts, f"</body>{closing}")
 
 
-def contents_numbers(numbers: dict[str, int] | None) -> CSS:
+def contents_numbers(numbers: dict[str, int] | None) -> str:
     """The contents' page numbers as fixed text: the parts' numbers, or placeholders while the front is measured."""
     if numbers is None:
-        return CSS(string=f'.contents a::after {{ content: leader(" ") "{PLACEHOLDER}" }}')
-    rules = (f'.contents a[href="#{name}"]::after {{ content: leader(" ") "{number}" }}' for name, number in numbers.items())
-    return CSS(string="\n".join(rules))
+        return f'.contents a::after {{ content: leader(" ") "{PLACEHOLDER}" }}'
+    return "\n".join(f'.contents a[href="#{name}"]::after {{ content: leader(" ") "{number}" }}' for name, number in numbers.items())
 
 
-@dataclass
-class _Slot:
-    """What one page of the joined PDF keeps until the end: small values, never its boxes."""
+@dataclass(frozen=True)
+class PageInfo:
+    """What the whole needs of one page of a piece: small values, kept beside the piece's PDF in the cache."""
 
-    pdf_page: Any
-    rectangle: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
-    height: float = 0.0
-    bookmarks: list[Any] = field(default_factory=list)
-    anchors: list[tuple[str, float, float]] = field(default_factory=list)
-    internal_links: list[str] = field(default_factory=list)
-    mcids: list[Any] = field(default_factory=list)  # the struct element of each marked content id, in id order
-    elements: list[bytes] = field(default_factory=list)  # references to the page's top-level struct elements
-    annotations: list[tuple[Any, Any]] = field(default_factory=list)
+    height: float
+    anchors: list[tuple[str, float, float]]
+    bookmarks: list[tuple[int, str, tuple[float, float], str]]
+    links: list[str]  # the anchors its internal links lead to
     # The running string's first and last assignment on this page, if any, and the page's name.
-    first_running: str | None = None
-    last_running: str | None = None
-    page_name: str = ""
+    first_running: str | None
+    last_running: str | None
+    page_name: str
 
-
-class JoinedPdf:
-    """One PDF painted from several laid-out documents, as WeasyPrint's generate_pdf paints one (weasyprint/pdf/__init__.py)."""
-
-    def __init__(self, options: dict[str, Any], scratch: IO[bytes]) -> None:
-        self.options = options
-        self.scale = 0.75  # 72 PDF points per inch / 96 CSS pixels per inch
-        self.compress = not options["uncompressed_pdf"]
-        self.pdf = pdf = pydyf.PDF()
-        self.images: dict[str, Any] = {}
-        self.fonts: dict[str, Any] = {}
-        self.annot_files: dict[str, Any] = {}
-        self.slots: list[_Slot] = []
-        # Where finished objects wait for the PDF to be written.
-        self.scratch = scratch
-        color_space = pydyf.Dictionary(
-            {
-                "lab-d50": pydyf.Array(("/Lab", pydyf.Dictionary({"WhitePoint": pydyf.Array(D50), "Range": pydyf.Array((-125, 125, -125, 125))}))),
-                "lab-d65": pydyf.Array(("/Lab", pydyf.Dictionary({"WhitePoint": pydyf.Array(D65), "Range": pydyf.Array((-125, 125, -125, 125))}))),
-            }
-        )
-        pdf.add_object(color_space)
-        self.resources = pydyf.Dictionary(
-            {
-                "ExtGState": pydyf.Dictionary(),
-                "XObject": pydyf.Dictionary(),
-                "Pattern": pydyf.Dictionary(),
-                "Shading": pydyf.Dictionary(),
-                "ColorSpace": color_space.reference,
-            }
-        )
-        pdf.add_object(self.resources)
-        # The structure tree's root objects exist from the start: each page's elements point to them.
-        self.parent_tree = pydyf.Dictionary({"Nums": pydyf.Array()})
-        pdf.add_object(self.parent_tree)
-        self.structure_root = pydyf.Dictionary({"Type": "/StructTreeRoot", "ParentTree": self.parent_tree.reference})
-        pdf.add_object(self.structure_root)
-        self.structure = pydyf.Dictionary({"Type": "/StructElem", "S": "/Document", "K": pydyf.Array(), "P": self.structure_root.reference})
-        pdf.add_object(self.structure)
-        self.structure_root["K"] = pydyf.Array([self.structure.reference])
-        pdf.catalog["StructTreeRoot"] = self.structure_root.reference
-
-    def _new_slot(self) -> _Slot:
-        slot = _Slot(pydyf.Dictionary({"Type": "/Page", "Parent": self.pdf.pages.reference}))
-        self.pdf.add_page(slot.pdf_page)
-        self.slots.append(slot)
-        return slot
-
-    def _stream(self, slot: _Slot, tags: dict[Any, Any]) -> Stream:
-        """A content stream for the page in slot, sharing the document's fonts, resources and images."""
-        return Stream(self.fonts, slot.rectangle, self.resources, self.images, tags, {}, None, compress=self.compress)
-
-    def reserve(self, count: int) -> None:
-        """Page slots for pages laid out later (the front), so the pages after them get their final numbers now."""
-        for _ in range(count):
-            self._new_slot()
-
-    def add(self, document: Any, start: int | None = None) -> None:
-        """Paint a laid-out document's pages into the slots from start (reserved ones), or as new pages at the end."""
-        for offset, page in enumerate(document.pages):
-            if start is None:
-                slot = self._new_slot()
-                number = len(self.slots) - 1
-            else:
-                number = start + offset
-                slot = self.slots[number]
-            self._paint(document, page, number, slot)
-
-    def _paint(self, document: Any, page: Any, number: int, slot: _Slot) -> None:
-        """One page: its stream, links, content and tags, as generate_pdf and add_tags do for each page."""
-        scale = self.scale
-        matrix = Matrix(scale, 0, 0, -scale, 0, page.height * scale)
-        width = scale * (page.width + page.bleed["left"] + page.bleed["right"])
-        height = scale * (page.height + page.bleed["top"] + page.bleed["bottom"])
-        left, top = -scale * page.bleed["left"], -scale * page.bleed["top"]
-        right, bottom = left + width, top + height
-        tags: dict[Any, Any] = {}
-        slot.rectangle = (left / scale, top / scale, (right - left) / scale, (bottom - top) / scale)
-        first_object = len(self.pdf.objects)
-        stream = self._stream(slot, tags)
-        stream.transform(d=-1, f=(page.height * scale))
-        self.pdf.add_object(stream)
-        pdf_page = slot.pdf_page
-        pdf_page.update({"MediaBox": pydyf.Array([left, top, right, bottom]), "Contents": stream.reference, "Resources": self.resources.reference})
-        pdf_page["Tabs"] = "/S"
-        pdf_page["StructParents"] = number
-        slot.internal_links = [target for kind, target, _, _ in page.links if kind == "internal"]
-        # Anchors are named destinations written at the end (WeasyPrint's pdf_names); links point to names.
-        add_links((page.links, []), matrix, self.pdf, pdf_page, [], tags)
-        add_annotations(page.links, matrix, document, self.pdf, pdf_page, self.annot_files, self.compress)
-        add_forms(page.forms, matrix, self.pdf, pdf_page, self.resources, stream, document.font_config.font_map)
-        page.paint(stream, scale)
-        bleed = {key: value * 0.75 for key, value in page.bleed.items()}
-        trim = [left + bleed["left"], top + bleed["top"], right - bleed["right"], bottom - bleed["bottom"]]
-        pdf_page["TrimBox"] = pydyf.Array(trim)
-        pdf_page["BleedBox"] = pydyf.Array(
-            [trim[0] - min(10, bleed["left"]), trim[1] - min(10, bleed["top"]), trim[2] + min(10, bleed["right"]), trim[3] + min(10, bleed["bottom"])]
-        )
-        # Tagged now, while the page's boxes exist (add_tags tags each page the same way, after painting them all).
-        nums: dict[int, Any] = {}
+    @classmethod
+    def of(cls, page: Any) -> PageInfo:
+        first = last = None
         box = page._page_box
-        elements = list(_build_box_tree(box, self.structure, self.pdf, number, nums, slot.annotations, tags))
-        slot.mcids = [reference for _, reference in sorted(nums.items())]
-        slot.elements = [element.reference for element in elements]
-        slot.height = page.height
-        slot.bookmarks = list(page.bookmarks)
-        slot.anchors = [(name, x, y) for name, (x, y, _, _) in page.anchors.items()]
-        slot.page_name = box.page_type.name or ""
         for child in box.descendants():
             if child.string_set and child.string_set != "none":
                 for name, text in child.string_set:
                     if name == RUNNING:
-                        slot.first_running = text if slot.first_running is None else slot.first_running
-                        slot.last_running = text
-        self._freeze(first_object)
+                        first = text if first is None else first
+                        last = text
+        return cls(
+            page.height,
+            [(name, x, y) for name, (x, y, _, _) in page.anchors.items()],
+            [(level, label, (x, y), state) for level, label, (x, y), state in page.bookmarks],
+            [target for kind, target, _, _ in page.links if kind == "internal"],
+            first,
+            last,
+            box.page_type.name or "",
+        )
 
-    def _freeze(self, first: int) -> None:
-        """Keep the page's finished objects (its content stream, its structure elements) as their bytes from here on.
+    def as_json(self) -> list[Any]:
+        return [self.height, self.anchors, self.bookmarks, self.links, self.first_running, self.last_running, self.page_name]
 
-        Nothing changes them after their page: only the page itself (its margin stream comes later) and the link
-        annotations (numbered into the parent tree at the end) stay objects. Kept in a scratch file, they cost no
-        memory: this is what keeps the memory flat however long the document.
-        """
-        objects = self.pdf.objects
-        for index in range(first, len(objects)):
-            item = objects[index]
-            if isinstance(item, Stream) or (isinstance(item, pydyf.Dictionary) and item.get("Type") in ("/StructElem", "/OBJR")):
-                objects[index] = _Frozen(item, self.scratch)
+    @classmethod
+    def from_json(cls, data: list[Any]) -> PageInfo:
+        height, anchors, bookmarks, links, first, last, name = data
+        return cls(
+            float(height),
+            [(str(n), float(x), float(y)) for n, x, y in anchors],
+            [(int(level), str(label), (float(x), float(y)), str(state)) for level, label, (x, y), state in bookmarks],
+            [str(link) for link in links],
+            first,
+            last,
+            str(name),
+        )
+
+    @property
+    def matrix(self) -> Matrix:
+        """From the page's CSS pixels (y down) to PDF points (y up)."""
+        return Matrix(SCALE, 0, 0, -SCALE, 0, self.height * SCALE)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One printed piece of the document (a part, the front, a margin document): its PDF and what the whole needs of its pages."""
+
+    pdf: bytes
+    pages: list[PageInfo]
+
+
+@dataclass
+class PartCache:
+    """The print cache as one document's pieces use it, in the process that prints them.
+
+    A piece is stored only if WeasyPrint said nothing and refused nothing while printing it (anything it says fails the
+    build, and a stored piece would hide it from the next); with the files of the site it read, so a changed image
+    prints it again. `entries` are the keys this document used, for the build to keep (PrintCache.close)."""
+
+    cache: PrintCache
+    name: str  # the document's, for the entries' names
+    root: Path | None = None  # the built site, where the files a piece reads lie
+    loaded: list[str] = field(default_factory=list)  # the fetcher's files read, growing as pieces are laid out
+    said: Callable[[], int] = lambda: 0  # how many things WeasyPrint has said and refused so far
+    printed: int = 0
+    reused: int = 0
+
+    @property
+    def entries(self) -> list[str]:
+        return sorted(self.cache.used)
+
+    def piece(self, kind: str, inputs: list[str], make: Callable[[], Piece]) -> Piece:
+        """The piece made from inputs: from the cache, or made now (and stored if nothing was said)."""
+        key = self.cache.key(f"pdf-{kind}", *inputs)
+        name = f"{self.name} ({kind})"
+        entry = self.cache.load(key, name, self.root)
+        if entry is not None:
+            self.reused += 1
+            return Piece(entry.files["pdf"], [PageInfo.from_json(page) for page in entry.meta["pages"]])
+        loaded, said = len(self.loaded), self.said()
+        made = make()
+        self.printed += 1
+        if self.said() == said:
+            self.cache.store(key, name, {"pdf": made.pdf}, {"pages": [page.as_json() for page in made.pages]}, map(Path, self.loaded[loaded:]), self.root)
+        return made
+
+
+class Repaginated(Exception):
+    """A page count moved between passes (the contents with their real numbers, or a margin document)."""
+
+
+def _every_link(pages: list[Any]) -> Iterator[tuple[list[Any], list[tuple[str, float, float]]]]:
+    """Each page's links and new anchors, as weasyprint.pdf.anchors.resolve_links gives them, keeping the links whose
+    anchor this piece lacks: it may be in another part, and the join checks every link (Joined.write)."""
+    seen: set[str] = set()
+    for page in pages:
+        anchors = []
+        for name, (x, y, _, _) in page.anchors.items():
+            if name not in seen:
+                seen.add(name)
+                anchors.append((name, x, y))
+        yield list(page.links), anchors
+
+
+@contextmanager
+def _links_to_other_parts() -> Iterator[None]:
+    """While a part is written, WeasyPrint keeps its links to other parts (it drops a link whose anchor it lacks)."""
+    original = weasyprint_pdf.resolve_links
+    weasyprint_pdf.resolve_links = _every_link
+    try:
+        yield
+    finally:
+        weasyprint_pdf.resolve_links = original
+
+
+def _printed(document: Any, tagged: bool = True) -> Piece:
+    """A laid-out piece as a PDF of its own (tagged, PDF/UA-1, unless it is a margin document) with its pages' information."""
+    pages = [PageInfo.of(page) for page in document.pages]
+    with _links_to_other_parts():
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1") if tagged else document.write_pdf()
+    return Piece(pdf, pages)
+
+
+class Joined:
+    """The pieces joined into one PDF with pikepdf, as WeasyPrint writes a whole document (weasyprint/pdf/__init__.py).
+
+    The parts come in first, the front (laid out with their numbers) last, so the pages are copied only when all are
+    known: the front's, then the parts', then each margin drawn onto its page."""
+
+    def __init__(self, front_pages: int) -> None:
+        self.front_pages = front_pages
+        self.pieces: list[Piece] = []
+        # Every page's information in document order; the front's stand-ins until the front is known.
+        self.pages: list[PageInfo] = [PageInfo(0.0, [], [], [], None, None, "")] * front_pages
+        self.pdf = pikepdf.new()
+        self.sources: list[pikepdf.Pdf] = []  # open until the join is written: its objects are copied from them then
+        self.page_entries: list[Array] = []  # each page's marked content, as struct elements in id order
+        self.annotations: list[tuple[Any, Any]] = []  # each link annotation with its struct element
+        self.elements: list[Any] = []  # the top-level struct elements, in page order
+
+    def add(self, piece: Piece) -> None:
+        """A part, after those added before."""
+        self.pieces.append(piece)
+        self.pages += piece.pages
+
+    def add_front(self, front: Piece) -> None:
+        """The front, before every part; its page count is the one the parts were numbered after."""
+        if len(front.pages) != self.front_pages:
+            raise Repaginated
+        self.pieces.insert(0, front)
+        self.pages[: self.front_pages] = front.pages
+
+    def _copy(self, piece: Piece) -> None:
+        """A piece's pages at the end of the PDF, with their structure, links and marked content."""
+        source = self._open(piece)
+        tree = source.Root.StructTreeRoot
+        kids = list(tree.K[0].K)
+        for kid in kids:
+            # Their parent is the piece's document element: not copied, the join's own is theirs.
+            del kid["/P"]
+        nums = tree.ParentTree.Nums
+        mapping = {int(nums[index]): nums[index + 1] for index in range(0, len(nums), 2)}
+        first = len(self.pdf.pages)
+        with warnings.catch_warnings():
+            # pikepdf warns that named destinations are not copied with pages: the join writes them (write()).
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            self.pdf.pages.extend(source.pages)
+        for number in range(first, len(self.pdf.pages)):
+            page = self.pdf.pages[number].obj
+            self.page_entries.append(Array([self._copied(element) for element in mapping[int(page.StructParents)]]))
+            page.StructParents = number
+            for annotation in page.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    self.annotations.append((annotation, self._copied(mapping[int(annotation.StructParent)])))
+        self.elements += [self.pdf.copy_foreign(kid) for kid in kids]
+
+    def _open(self, piece: Piece) -> pikepdf.Pdf:
+        source = pikepdf.open(io.BytesIO(piece.pdf))
+        self.sources.append(source)
+        return source
+
+    def _copied(self, item: Any) -> Any:
+        return self.pdf.copy_foreign(item) if item.is_indirect else item
 
     def anchor_pages(self) -> dict[str, int]:
         """Each anchor's page number (1-based); the first occurrence of a name wins, as in WeasyPrint."""
         found: dict[str, int] = {}
-        for number, slot in enumerate(self.slots):
-            for name, _, _ in slot.anchors:
+        for number, page in enumerate(self.pages):
+            for name, _, _ in page.anchors:
                 found.setdefault(name, number + 1)
         return found
 
@@ -268,142 +327,100 @@ class JoinedPdf:
         else the last before) and with its name; from the second batch on, led by pages that stand in for the pages
         before (so none of the batch is the :first page, each keeps its left or right side, and each its number)."""
         pages, last = [], None
-        for number, slot in enumerate(self.slots[:end]):
-            shown = slot.first_running if slot.first_running is not None else last
-            last = slot.last_running if slot.last_running is not None else last
+        for number, page in enumerate(self.pages[:end]):
+            shown = page.first_running if page.first_running is not None else last
+            last = page.last_running if page.last_running is not None else last
             if number < start:
                 continue
             attributes = ' class="cw-margin-page"'
             if shown is not None:
                 attributes += f' data-running="{html.escape(shown, quote=True)}"'
-            if slot.page_name:
-                attributes += f' style="page: {slot.page_name}"'
+            if page.page_name:
+                attributes += f' style="page: {page.page_name}"'
             pages.append(f"<div{attributes}></div>")
-        standing_in = 0 if start == 0 else 2 - start % 2
-        return '<div class="cw-margin-page cw-margin-before"></div>\n' * standing_in + "\n".join(pages)
+        return '<div class="cw-margin-page cw-margin-before"></div>\n' * _standing_in(start) + "\n".join(pages)
 
-    def add_margins(self, document: Any, start: int, end: int) -> None:
-        """Paint the margin boxes of a margin document's pages (after those standing in) onto pages start to end, each after
-        the page's content in a second content stream, tagged after the page's own marked content."""
-        laid_out = document.pages[0 if start == 0 else 2 - start % 2 :]
-        if len(laid_out) != end - start:
-            raise Repaginated
-        for number, page in enumerate(laid_out, start=start):
-            slot = self.slots[number]
-            first_object = len(self.pdf.objects)
-            # WeasyPrint numbers marked content by the count so far: go on from the page's own.
-            placeholders = [object() for _ in slot.mcids]
-            tags = dict.fromkeys(placeholders)
-            # The page's second content stream: PDF joins a page's streams, so the page's own transformation holds here too.
-            stream = self._stream(slot, tags)
-            self.pdf.add_object(stream)
-            slot.pdf_page["Contents"] = pydyf.Array([slot.pdf_page["Contents"], stream.reference])
-            page.paint(stream, self.scale)
-            for placeholder in placeholders:
-                del tags[placeholder]
-            nums: dict[int, Any] = {}
-            for box in page._page_box.children:
-                if isinstance(box, MarginBox):
-                    # Like add_tags: margin boxes are tagged but kept out of the document's tree.
-                    for _ in _build_box_tree(box, self.structure, self.pdf, number, nums, slot.annotations, tags):
-                        pass
-            slot.mcids += [reference for _, reference in sorted(nums.items())]
-            self._freeze(first_object)
+    def _draw_margins(self, margins: Piece, start: int) -> None:
+        """Draw a margin document's pages (after those standing in) onto the pages from start, each as a pagination artifact."""
+        source = self._open(margins)
+        for number, margin in enumerate(source.pages[_standing_in(start) :], start=start):
+            page = self.pdf.pages[number]
+            # The page's resources are shared by its piece's pages: this page gets its own, with its margin.
+            resources = Dictionary(page.obj.Resources)
+            resources.XObject = Dictionary(resources.get("/XObject", Dictionary()))
+            resources.XObject[MARGIN_NAME] = self.pdf.copy_foreign(margin.as_form_xobject())
+            page.obj.Resources = resources
+            page.contents_add(pikepdf.Stream(self.pdf, b"q\n"), prepend=True)
+            page.contents_add(pikepdf.Stream(self.pdf, DRAW_MARGIN))
 
-    def write(self, target: str, metadata: Any) -> None:
-        """Outlines, information, fonts, names and tags for the whole, then the file, as generate_pdf and write_pdf end."""
-        pdf, options = self.pdf, self.options
+    def write(self, target: str, margins: list[tuple[Piece, int]]) -> None:
+        """The pages with their margins, the structure tree, named destinations, bookmarks and the front's information, then the file."""
+        pdf = self.pdf
+        for piece in self.pieces:
+            self._copy(piece)
+        for margin, start in margins:
+            self._draw_margins(margin, start)
         known = self.anchor_pages()
-        for slot in self.slots:
-            for name in slot.internal_links:
+        for page in self.pages:
+            for name in page.links:
                 if name not in known:
-                    LOGGER.error("No anchor #%s for internal URI reference", name)
-        root: list[Any] = []
-        skipped: list[int] = []
-        last_by_depth = [root]
-        previous = 0
-        for number, slot in enumerate(self.slots):
-            matrix = Matrix(a=self.scale, d=-self.scale, f=slot.height * self.scale)
-            previous = make_page_bookmark_tree(slot, skipped, last_by_depth, previous, number, matrix)
-        add_outlines(pdf, root)
-        pdf.info["Producer"] = pydyf.String(f"WeasyPrint {weasyprint.__version__}")
-        for key, value in (("Title", metadata.title), ("Subject", metadata.description), ("Creator", metadata.generator)):
-            if value:
-                pdf.info[key] = pydyf.String(value)
-        if metadata.authors:
-            pdf.info["Author"] = pydyf.String(", ".join(metadata.authors))
-        if metadata.keywords:
-            pdf.info["Keywords"] = pydyf.String(", ".join(metadata.keywords))
-        if metadata.created:
-            pdf.info["CreationDate"] = pydyf.String(_w3c_date_to_pdf(metadata.created, "created"))
-        if metadata.modified:
-            pdf.info["ModDate"] = pydyf.String(_w3c_date_to_pdf(metadata.modified, "modified"))
-        if metadata.lang:
-            pdf.catalog["Lang"] = pydyf.String(metadata.lang)
-        fonts = build_fonts_dictionary(pdf, self.fonts, self.compress, not options["full_fonts"], options)
-        pdf.add_object(fonts)
-        self.resources["Font"] = fonts.reference
-        _use_references(pdf, self.resources, self.images, {})
-        names, seen = [], set()
-        for slot in self.slots:
-            matrix = Matrix(self.scale, 0, 0, -self.scale, 0, slot.height * self.scale)
-            for name, x, y in slot.anchors:
+                    LOGGER.error(NO_ANCHOR, name)
+        root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+        document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=root, K=Array(self.elements)))
+        for element in self.elements:
+            element.P = document
+        nums = Array()
+        for number, entry in enumerate(self.page_entries):
+            nums.extend([number, entry])
+        for index, (annotation, element) in enumerate(self.annotations, start=len(self.pages)):
+            annotation.StructParent = index
+            nums.extend([index, element])
+        root.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
+        root.K = Array([document])
+        pdf.Root.StructTreeRoot = root
+        names: list[tuple[str, int, float, float]] = []
+        seen: set[str] = set()
+        for number, page in enumerate(self.pages):
+            for name, x, y in page.anchors:
                 if name not in seen:
                     seen.add(name)
-                    names.append([name, pydyf.Array([slot.pdf_page.reference, "/XYZ", *matrix.transform_point(x, y), 0])])
+                    names.append((name, number, *page.matrix.transform_point(x, y)))
+        destinations = Array()
+        for name, number, x, y in sorted(names):
+            destinations.extend([pikepdf.String(name), Array([pdf.pages[number].obj, Name.XYZ, x, y, 0])])
         if names:
-            array = pydyf.Array()
-            for name, destination in sorted(names):
-                array.append(pydyf.String(name))
-                array.append(destination)
-            pdf.catalog["Names"] = pydyf.Dictionary({"Dests": pydyf.Dictionary({"Names": array})})
-        self._finish_tags()
-        variant, _ = VARIANTS[options["pdf_variant"]]
-        # The PDF/UA variant only writes the metadata (weasyprint/pdf/pdfua.py); it does not read the page streams.
-        variant(pdf, SimpleNamespace(metadata=metadata), [], [], self.compress)
-        with open(target, "wb") as file:
-            pdf.write(file, options["pdf_version"], options["pdf_identifier"], self.compress)
+            pdf.Root.Names = Dictionary(Dests=Dictionary(Names=destinations))
+        self._outline()
+        opening = self.sources[0]
+        for key in ("/Lang", "/ViewerPreferences", "/MarkInfo", "/Metadata"):
+            if key in opening.Root:
+                pdf.Root[key] = pdf.copy_foreign(opening.make_indirect(opening.Root[key]))
+        pdf.docinfo = pdf.copy_foreign(opening.make_indirect(opening.docinfo))
+        pdf.save(target, deterministic_id=True, fix_metadata_version=False, min_version=str(opening.pdf_version))
+        for source in self.sources:
+            source.close()
 
-    def _finish_tags(self) -> None:
-        """The document element's kids and the parent tree, in page order, as add_tags ends."""
-        nums = self.parent_tree["Nums"]
-        for number, slot in enumerate(self.slots):
-            nums.extend([number, pydyf.Array(slot.mcids)])
-            self.structure["K"].extend(slot.elements)
-        annotations = [pair for slot in self.slots for pair in slot.annotations]
-        for index, (reference, annotation) in enumerate(annotations, start=len(self.slots)):
-            nums.extend([index, reference])
-            annotation["StructParent"] = index
-        self.pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
-        self.pdf.catalog["MarkInfo"] = pydyf.Dictionary({"Marked": "true"})
-        if "Lang" not in self.pdf.catalog:
-            LOGGER.error('Missing required "lang" attribute at the root of the document')
-            self.pdf.catalog["Lang"] = pydyf.String()
+    def _outline(self) -> None:
+        """The bookmarks of every page, in one tree, as WeasyPrint makes it for a whole document."""
+        tree: list[Any] = []
+        skipped: list[int] = []
+        last_by_depth = [tree]
+        previous = 0
+        for number, page in enumerate(self.pages):
+            previous = make_page_bookmark_tree(SimpleNamespace(bookmarks=page.bookmarks), skipped, last_by_depth, previous, number, page.matrix)
 
+        def items(nodes: list[Any]) -> list[OutlineItem]:
+            found = []
+            for label, (number, x, y), children, state in nodes:
+                item = OutlineItem(label, number, "XYZ", left=x, top=y, zoom=0)
+                item.children.extend(items(children))
+                item.is_closed = state == "closed"
+                found.append(item)
+            return found
 
-class _Frozen(pydyf.Object):
-    """A finished PDF object as the bytes pydyf would write for it, kept in a scratch file until the PDF is written."""
-
-    def __init__(self, original: pydyf.Object, scratch: IO[bytes]) -> None:
-        super().__init__()
-        self.number, self.generation, self.free = original.number, original.generation, original.free
-        data = original.data
-        self._scratch, self._at, self._length = scratch, scratch.seek(0, os.SEEK_END), len(data)
-        scratch.write(data)
-        self._compressible = original.compressible
-
-    @property
-    def data(self) -> bytes:
-        self._scratch.seek(self._at)
-        return self._scratch.read(self._length)
-
-    @property
-    def compressible(self) -> bool:
-        return self._compressible
-
-
-class Repaginated(Exception):
-    """A page count moved between passes (the contents with their real numbers, or the margin document)."""
+        if tree:
+            with self.pdf.open_outline() as outline:
+                outline.root.extend(items(tree))
 
 
 # A margin document's pages: each sets the running string its page shows; those standing in for earlier pages count them.
@@ -420,43 +437,58 @@ MARGIN_PAGES = 100
 PAGE_COUNT = re.compile(r"counter\(\s*pages\s*\)")
 
 
-def print_parted(document: str, render: Callable[[str, list[CSS]], Any], stylesheets: list[str], parse: Callable[[str], CSS], target: str) -> int | None:
+def print_parted(
+    document: str, render: Callable[[str, list[CSS]], Any], stylesheets: list[str], parse: Callable[[str], CSS], target: str, cache: PartCache
+) -> int | None:
     """Print a composed document in parts into target: its page count, or None when it must be printed whole instead.
 
     render(html, sheets) lays out one document with the caller's base URL, fetcher and font configuration;
-    stylesheets are the document's own, and parse(text) makes (or reuses) a parsed stylesheet.
+    stylesheets are the document's own, and parse(text) makes (or reuses) a parsed stylesheet. Each piece comes from
+    the cache when its input is unchanged.
     """
     pieces = split(document) if supported() else None
     if pieces is None:
         return None
-    sheets = [parse(text) for text in stylesheets]
-    options = dict(DEFAULT_OPTIONS, pdf_variant="pdf/ua-1")
-    options.update(VARIANTS["pdf/ua-1"][1])
-    front_document = pieces.document(pieces.front)
-    front_pages = len(render(front_document, [*sheets, NO_MARGINS, contents_numbers(None)]).pages)
-    with tempfile.TemporaryFile() as scratch:
-        joined = JoinedPdf(options, scratch)
-        joined.reserve(front_pages)
-        for part in pieces.parts:
-            joined.add(render(pieces.document(part), [*sheets, NO_MARGINS]))
-            # The part's boxes hold reference cycles: free them now, and give the memory back, before the next is laid out.
+
+    def made(html_text: str, extra: list[str], sheets: list[str] = stylesheets, tagged: bool = True) -> Callable[[], Piece]:
+        def make() -> Piece:
+            laid_out = render(html_text, [*map(parse, sheets), *(CSS(string=text) for text in extra)])
+            piece = _printed(laid_out, tagged)
+            del laid_out
+            # The boxes hold reference cycles: free them now, and give the memory back, before the next is laid out.
             gc.collect()
             release_memory()
-        front = render(front_document, [*sheets, NO_MARGINS, contents_numbers(joined.anchor_pages())])
-        if len(front.pages) != front_pages:
-            return None
-        joined.add(front, start=0)
-        metadata = front.metadata
-        del front
-        total = len(joined.slots)
-        counted = [parse(PAGE_COUNT.sub(f'"{total}"', text)) for text in stylesheets]
-        try:
-            for start in range(0, total, MARGIN_PAGES):
-                end = min(start + MARGIN_PAGES, total)
-                margins = render(pieces.document(joined.margin_pages(start, end)), [*counted, CSS(string=MARGIN_CSS % {"before": start})])
-                joined.add_margins(margins, start, end)
-                del margins
-        except Repaginated:
-            return None
-        joined.write(target, metadata)
-        return len(joined.slots)
+            return piece
+
+        return make
+
+    front_document = pieces.document(pieces.front)
+    measuring = [NO_MARGINS, contents_numbers(None)]
+    measured = cache.piece("front-measure", [front_document, *stylesheets, *measuring], made(front_document, measuring))
+    joined = Joined(len(measured.pages))
+    for part in pieces.parts:
+        part_document = pieces.document(part)
+        joined.add(cache.piece("part", [part_document, *stylesheets, NO_MARGINS], made(part_document, [NO_MARGINS])))
+    numbered = [NO_MARGINS, contents_numbers(joined.anchor_pages())]
+    try:
+        joined.add_front(cache.piece("front", [front_document, *stylesheets, *numbered], made(front_document, numbered)))
+        total = len(joined.pages)
+        counted = [PAGE_COUNT.sub(f'"{total}"', text) for text in stylesheets]
+        margins = []
+        for start in range(0, total, MARGIN_PAGES):
+            end = min(start + MARGIN_PAGES, total)
+            margin_document = pieces.document(joined.margin_pages(start, end))
+            extra = [MARGIN_CSS % {"before": start}]
+            margin = cache.piece("margins", [margin_document, *counted, *extra], made(margin_document, extra, counted, tagged=False))
+            if len(margin.pages) - _standing_in(start) != end - start:
+                raise Repaginated
+            margins.append((margin, start))
+    except Repaginated:
+        return None
+    joined.write(target, margins)
+    return total
+
+
+def _standing_in(start: int) -> int:
+    """How many pages of a margin document stand in for the pages before its batch (none for the first)."""
+    return 0 if start == 0 else 2 - start % 2

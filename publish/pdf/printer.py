@@ -24,10 +24,11 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from macros.errors import Problem
+from publish.cache import PrintCache
 
 from .fit import fitted
 from .machine import release_memory
-from .parts import print_parted
+from .parts import PartCache, print_parted
 
 
 class SiteFetcher(URLFetcher):
@@ -96,6 +97,11 @@ class RenderJob:
     stylesheet: str
     page_css: str
     folder: str
+    # The print cache a document printed in parts takes its unchanged parts from (publish/cache.py): its folder (None: no
+    # cache), the build's settings, and whether the build reads nothing from it (--fresh).
+    cache_folder: str | None = None
+    cache_settings: tuple[tuple[str, str], ...] = ()
+    fresh: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,11 @@ class Printed:
     messages: list[str]
     # The files of the site it read (images), for the print cache.
     loaded: list[str] = field(default_factory=list)
+    # A document printed in parts: how many parts (and front and margin documents) were printed and how many came from
+    # the cache, and the cache entries it used, for the build to keep.
+    parts_printed: int = 0
+    parts_reused: int = 0
+    entries: list[str] = field(default_factory=list)
 
 
 def print_job(job: RenderJob) -> Printed:
@@ -131,7 +142,9 @@ def print_job(job: RenderJob) -> Printed:
         return fitted(lay_out, stylesheets)
 
     with weasyprint_warnings() as messages:
-        pages = print_parted(job.html, render, [job.stylesheet, job.page_css], _stylesheet, str(partial))
+        cache = PrintCache(Path(job.cache_folder) if job.cache_folder else None, dict(job.cache_settings), fresh=job.fresh)
+        parts = PartCache(cache, job.name, site_dir.resolve(), fetcher.loaded, lambda: len(messages) + len(fetcher.refused))
+        pages = print_parted(job.html, render, [job.stylesheet, job.page_css], _stylesheet, str(partial), parts)
         if pages is None:
             rendered = render(job.html, [_stylesheet(job.stylesheet), _stylesheet(job.page_css)])
             pages = len(rendered.pages)
@@ -139,7 +152,16 @@ def print_job(job: RenderJob) -> Printed:
             del rendered
     gc.collect()
     release_memory()
-    return Printed(pages, time.perf_counter() - started, list(fetcher.refused), list(messages), sorted(set(fetcher.loaded)))
+    return Printed(
+        pages,
+        time.perf_counter() - started,
+        list(fetcher.refused),
+        list(messages),
+        sorted(set(fetcher.loaded)),
+        parts.printed,
+        parts.reused,
+        parts.entries,
+    )
 
 
 @functools.lru_cache(maxsize=1)
