@@ -11,8 +11,10 @@ SHA-256 of exactly what makes it:
   publish/slides, this file);
 - the settings: cohort, edition, page size, site address, SOURCE_DATE_EPOCH.
 
-So a page's edit reprints the documents that show it; the reader, whose contents' page numbers follow from every
-part, is one entry: a part that grows moves the numbers, and the whole reader is printed again.
+So a page's edit reprints the documents that show it. A long document (the reader, the guide) is printed in parts
+(publish/pdf/parts.py), and each part, its front (cover and contents) and its margin documents are entries too: an edit
+prints again the parts it reaches, the front when a contents number moves, the margins only when a running header or
+the page count does, and the document is joined again from the rest.
 
 An entry is a folder under entries/ holding its files and a manifest of their SHA-256; it is written in a scratch
 folder and renamed into place, so an interrupted build leaves whole entries or none. An entry whose files do not
