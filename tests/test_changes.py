@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_project, nav_pages, nav_titles, nav_tree, run
+from conftest import ROOT, copy_project, move_docs, nav_pages, nav_titles, nav_tree, run
 
 from macros.course import load_model, prints
 from macros.downloads import READER_EPUB, SLIDES_FOLDER, decks_of, printed_sessions, reader_pdf, slides_files, workbook_pdf
@@ -555,3 +555,23 @@ def test_a_change_to_a_page_of_the_last_session_names_that_sessions_reader_workb
     assert f"the speaker notes of the facilitator edition's slides ({pptx})" in seen, seen
     others = [name for other in own if other != session for name in (reader_pdf(other), workbook_pdf(other), *slides_files(other))]
     assert not any(name in seen for name in others), seen
+
+
+def test_make_changes_config_compares_that_configs_docs_folder_and_names_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert '\t@$(PY) -m publish.changes $(if $(BASE),--base "$(BASE)") $(WITH_CONFIG)\n' in (ROOT / "Makefile").read_text(encoding="utf-8")
+    course = copy_project(tmp_path / "course")
+    config = move_docs(course)
+    git(course, "init", "-q", "-b", "main")
+    git(course, "add", "-A")
+    git(course, "commit", "-qm", "The course, from another config")
+    title, src = nav_pages()[-1]
+    page = course / "content" / src
+    page.write_text(page.read_text(encoding="utf-8") + "\nA sentence added to this page.\n", encoding="utf-8")
+    prompts = course / "content" / "data" / "prompts.yml"
+    text = prompts.read_text(encoding="utf-8")
+    prompts.write_text(text.replace('  text: "', '  text: "Reworded. ', 1), encoding="utf-8")
+    assert main(["--root", str(course), "--base", "HEAD", "--config", config.name, "--format", "text"]) == 0
+    out = capsys.readouterr().out
+    assert "Prompts (content/data/prompts.yml)\n  Changed: prompt " in out, out
+    assert f"  Changed: the page “{title}” (content/{src})" in out, out
+    assert "docs/" not in out, out
