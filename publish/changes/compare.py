@@ -9,13 +9,12 @@ from typing import Any
 
 from macros.cohort import Cohort
 from macros.data import COURSE_FILE, DATA_DIR, LIST_FILES, CourseData
-from macros.downloads import READER_EPUB, READER_PDF, WORKBOOK_PDF, handout_pdf
 from macros.renames import fix_for, likely_successor
 
 from .diff import Line, aligned, field_lines, new_record_lines
 from .render import asked, render_calls
 from .report import Entry, Report, Section, quote
-from .seen import Seen, describe, differences
+from .seen import Seen, describe, differences, nav_printed
 from .side import Block, Side
 
 KIND_TITLES = {"finding": "Findings", "prompt": "Prompts", "source": "Sources", "session": "Sessions"}
@@ -127,7 +126,7 @@ def compare_course(base: Side, head: Side, section: Section) -> None:
     entry = Entry("Changed", "the course record")
     entry.lines = field_lines(_dump(before), _dump(after))
     seen = differences(head, render_calls(head, replace(head.data, course=before)), head.shown)
-    seen.covers = before.title != after.title
+    seen.course = (before, after)
     entry.seen = describe(head, seen)
     section.entries.append(entry)
 
@@ -325,12 +324,7 @@ def compare(base: Side, head: Side, base_label: str) -> Report:
     nav_section = Section(f"Navigation ({head.config})")
     if base.menu != head.menu:
         entry = Entry("Changed", "the navigation", lines=field_lines({"menu": base.menu}, {"menu": head.menu}, words_for={"menu": "entries"}))
-        entry.seen = [f"the menu of every page; the course reader's contents and bookmarks ({READER_PDF}) and its e-book contents ({READER_EPUB})"]
-        # A page's title in the nav also heads its handout and its prompts in the workbook.
-        renamed = [src for src in head.order if src in base.pages and src in head.handouts and base.title(src) != head.title(src)]
-        entry.seen += [f"the title of the handout {handout_pdf(src)}" for src in renamed]
-        if renamed:
-            entry.seen.append(f"the headings of the reflection workbook ({WORKBOOK_PDF})")
+        entry.seen = ["the menu of every page", *nav_printed(base, head)]
         nav_section.entries.append(entry)
     cohorts_section = Section(f"Cohort manifests ({head.cohorts_dir}/)")
     compare_cohorts(base, head, cohorts_section)

@@ -15,12 +15,12 @@ from macros.checks.rendered import check_front_matter
 from macros.cohort import COHORTS_DIR, Cohort
 from macros.course import CourseModel, CoursePage, load_model, model_of_config, nav_sections, prints
 from macros.data import CourseData
-from macros.downloads import printed_sessions
 from macros.library import Macro
 from macros.models import Session
 from macros.notes import OPENING, note_spans
 from macros.pages import split_source
 from macros.templates import PageChecker
+from publish.pdf.compose import PrintedSessions, sessions_of
 from publish.slides.deck import decks_showing
 
 from .render import Rendered, handout_pages, render_calls
@@ -126,14 +126,11 @@ class Side:
         return decks_showing(self.model, src, self.pages[src].meta)
 
     @property
-    def own(self) -> list[Session]:
-        """The sessions with a reader, a workbook and a deck of their own (every session of several; none of one)."""
-        return printed_sessions(self.model.sessions) if self.model is not None else []
-
-    def session_of(self, src: str) -> Session | None:
-        """The session whose own reader and workbook print a page (None with one session, or outside every session)."""
-        session = self.model.session_of(src) if self.model is not None else None
-        return session if session in self.own else None
+    def printed(self) -> PrintedSessions:
+        """The side's sessions as print groups by them: whose readers and workbooks it makes and which pages each holds
+        (publish/pdf/compose.py, the map the PDFs are composed by)."""
+        assert self.model is not None  # a side without a model has no pages
+        return sessions_of(self.model)
 
 
 def _blocks(lines: list[str], body_line: int, spans: list[tuple[int, int]]) -> list[Block]:
