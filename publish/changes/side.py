@@ -101,8 +101,9 @@ class Side:
     @property
     def parts(self) -> tuple[str, ...]:
         """What a comparison reads of a revision: the pages, the data, the nav and the cohort manifests, and the theme
-        overrides beside the config (MkDocs' config checks that the folder it names is there)."""
-        overrides = self._from_root((self.root / self.config).parent / OVERRIDES_DIR)
+        overrides the config names (MkDocs' config checks that the folder is there; overrides/ beside it by default)."""
+        custom = self.model.config["theme"].custom_dir if self.model is not None else None
+        overrides = self._from_root(Path(custom) if custom else (self.root / self.config).parent / OVERRIDES_DIR)
         return (f"{self.docs}/", f"{self.cohorts_dir}/", f"{overrides}/", self.config)
 
     def address(self, src: str) -> str:
