@@ -47,7 +47,8 @@ zensical: $(ZENSICAL_STAMP)
 # make site COHORT=summer-institute-2025 EDITION=facilitator; without them, the generic participant site in site/.
 COHORT  ?=
 EDITION ?=
-# Another MkDocs config, with its own docs_dir, nav and settings (make site CONFIG=path/to/mkdocs.yml; site, serve, check, pdf).
+# Another MkDocs config, with its own docs_dir, nav and settings (make site CONFIG=path/to/mkdocs.yml; site, serve, check, pdf,
+# changes, new-session).
 CONFIG  ?=
 WITH_CONFIG := $(if $(CONFIG),--config $(CONFIG))
 SELECT  := $(WITH_CONFIG) $(if $(COHORT),--cohort $(COHORT)) $(if $(EDITION),--edition $(EDITION))
@@ -103,7 +104,7 @@ check: $(STAMP)
 .PHONY: changes
 BASE ?=
 changes: $(STAMP)
-	@$(PY) -m publish.changes $(if $(BASE),--base "$(BASE)")
+	@$(PY) -m publish.changes $(if $(BASE),--base "$(BASE)") $(WITH_CONFIG)
 
 lint: $(STAMP)
 	$(BIN)/ruff check macros publish tests bench
@@ -115,7 +116,7 @@ lint: $(STAMP)
 # After adding or changing a macro: refresh the generated macro table in CONTRIBUTING.md.
 # A new session: its folder under docs/, its record and its nav section, with placeholders make check names until replaced.
 new-session: $(STAMP)
-	@$(PY) -m macros.scaffold "$(NAME)"
+	@$(PY) -m macros.scaffold "$(NAME)" $(WITH_CONFIG)
 
 reference: $(STAMP)
 	$(PY) -m macros.check --write-reference CONTRIBUTING.md

@@ -12,7 +12,7 @@ from markupsafe import escape
 from mkdocs.utils import get_relative_url
 
 from .cohort import current_build
-from .library import current, macro
+from .library import OWN_PAGE, current, macro
 from .models import Session
 
 PDF_FOLDER = "pdf"
@@ -136,7 +136,7 @@ def render_downloads(links: list[tuple[str, str]]) -> str:
     return f'<div class="admonition abstract cw-downloads">\n<p class="admonition-title">{title}</p>\n<ul>{"".join(items)}</ul>\n</div>'
 
 
-@macro(None, "downloads()")
+@macro(None, "downloads()", reads=OWN_PAGE)
 def downloads() -> str:
     """Links to this page's files: the course reader (PDF and EPUB), workbook and slides on the home page, the page's handout elsewhere.
 

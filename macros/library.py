@@ -7,6 +7,7 @@ it is what the macro reference shows.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -66,14 +67,31 @@ class PageContext:
 current: ContextVar[PageContext] = ContextVar("current_page")
 
 
+# What a macro reads of the other pages of the course, beyond the data, the build (cohort, edition) and the page that
+# calls it: a function of another page's text whose value changes whenever what the macro shows of that page may
+# change. The live preview (publish/preview.py) rebuilds a page that calls the macro when this value changed for a
+# saved page; a macro that reads nothing of other pages declares OWN_PAGE. Every macro declares one (see macro()).
+PageReads = Callable[[str], object]
+OWN_PAGE = None
+
+
+class _Undeclared:
+    """The value of macro()'s `reads` when the macro does not declare what it reads."""
+
+
+UNDECLARED = _Undeclared()
+
+
 @dataclass(frozen=True)
 class Macro:
-    """A macro, and what its first argument must name (checked before any page renders)."""
+    """A macro, what its first argument must name (checked before any page renders) and what it reads of other pages."""
 
     name: str
     function: Callable[..., str]
     takes: IdKind | None
     example: str
+    # OWN_PAGE (None), or what the macro reads of each other page (PageReads).
+    reads: PageReads | None
 
     @property
     def summary(self) -> str:
@@ -92,12 +110,47 @@ MACROS: dict[str, Macro] = {}
 SLIDE_FORMS: dict[str, Callable[..., list[Slide]]] = {}
 
 
-def macro(takes: IdKind | None, example: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
+def macro(takes: IdKind | None, example: str, *, reads: PageReads | _Undeclared | None = UNDECLARED) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Register a macro a page may call. `reads` declares what it reads of other pages: OWN_PAGE, or a PageReads."""
+
     def register(function: Callable[..., str]) -> Callable[..., str]:
-        MACROS[function.__name__] = Macro(function.__name__, function, takes, example)
+        if isinstance(reads, _Undeclared):
+            raise TypeError(
+                f"the macro {function.__name__}() ({function.__module__}) does not say what it reads of other pages. Fix: write "
+                "@macro(..., reads=OWN_PAGE) when it shows only the data, the build and the page that calls it, or "
+                "@macro(..., reads=f) where f(text) gives what it shows of another page's text (like reflections_in); "
+                "the live preview rebuilds the pages that call it from this (macros/library.py, Macro.reads)."
+            )
+        MACROS[function.__name__] = Macro(function.__name__, function, takes, example, reads)
         return function
 
     return register
+
+
+# A macro call as the checker allows it (templates.py: only calls, by name, inside {{ }}); over-matching only reads more.
+_EXPRESSION = re.compile(r"\{[{%](.*?)[}%]\}", re.S)
+_CALLED = re.compile(r"([A-Za-z_]\w*)\s*\(")
+_H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
+
+
+def macros_called(text: str) -> set[str]:
+    """Every name called like a macro inside the page's {{ }} or {% %}."""
+    return {name for expression in _EXPRESSION.findall(text) for name in _CALLED.findall(expression)}
+
+
+def page_header(text: str) -> tuple[str | None, str | None]:
+    """What other pages may show of a page (the nav, the schedule, the search): its front matter as written and its first level-one heading."""
+    from .pages import split_source  # pages.py imports this module
+
+    front, _, body, _ = split_source(text)
+    heading = _H1.search(body)
+    return front, heading.group(1) if heading else None
+
+
+def works_called(text: str) -> list[str]:
+    """Every macro call of a page but a prompt's, as written: a prompt shows no work, so a reflection added or moved
+    changes no list of the works the pages show."""
+    return [expression for expression in _EXPRESSION.findall(text) if not set(_CALLED.findall(expression)) & {"reflection", "discussion"}]
 
 
 def slides_of(page_form: Callable[..., str]) -> Callable[[Callable[..., list[Slide]]], Callable[..., list[Slide]]]:
@@ -110,7 +163,7 @@ def slides_of(page_form: Callable[..., str]) -> Callable[[Callable[..., list[Sli
     return register
 
 
-@macro("finding", 'finding("five-key-actions")')
+@macro("finding", 'finding("five-key-actions")', reads=OWN_PAGE)
 def finding(id: str) -> str:
     """A research finding or framework as a card, with its source."""
     page = current.get()
@@ -136,7 +189,7 @@ DRAWINGS: dict[str, tuple[Literal["cycle", "triangle"], str | None]] = {
 }
 
 
-@macro("cycle", 'cycle("five-key-actions")')
+@macro("cycle", 'cycle("five-key-actions")', reads=OWN_PAGE)
 def cycle(id: str) -> str:
     """A finding drawn as a cycle above its list: each item in a box, an arrow from each into the cycle named by the finding's title."""
     page = current.get()
@@ -152,7 +205,7 @@ def cycle_slides(id: str) -> list[Slide]:
     return [render.slide_finding(record, page.data.sources[record.source], picture=diagrams.learning_cycle(record))]
 
 
-@macro(None, "key_actions()")
+@macro(None, "key_actions()", reads=OWN_PAGE)
 def key_actions() -> str:
     """The five key actions that feed a virtuous learning cycle (Pulido-Gomez et al.), drawn as a cycle above the list."""
     return cycle(KEY_ACTIONS)
@@ -163,7 +216,7 @@ def key_actions_slides() -> list[Slide]:
     return cycle_slides(KEY_ACTIONS)
 
 
-@macro(None, "entry_point_criteria()")
+@macro(None, "entry_point_criteria()", reads=OWN_PAGE)
 def entry_point_criteria() -> str:
     """What makes an entry point: meaningful, actionable, acceptable and provisional."""
     return finding("entry-point-criteria")
@@ -189,7 +242,7 @@ def _triangle(id: str, stage: int | None, *, paper: bool = False) -> tuple[Findi
     return record, items, title, diagrams.strategic_triangle(record, items, title, stage if stage > 1 else None, paper=paper), stage
 
 
-@macro("triangle", 'triangle("strategic-triangle", stage=3)')
+@macro("triangle", 'triangle("strategic-triangle", stage=3)', reads=OWN_PAGE)
 def triangle(id: str, stage: int | None = None) -> str:
     """A finding drawn as a triangle above its list: three named groups at its corners, the rest at its centre; up to a stage if given."""
     page = current.get()
@@ -215,7 +268,7 @@ def triangle_slides(id: str, stage: int | None = None) -> list[Slide]:
     return [render.slide_finding(record, source, items, new_stage=fresh, heading=title, picture=picture, unnamed=diagrams.TRIANGLE_CENTRE)]
 
 
-@macro("stage", "strategic_triangle(3)")
+@macro("stage", "strategic_triangle(3)", reads=OWN_PAGE)
 def strategic_triangle(stage: int = 3) -> str:
     """The key challenges for a collaborative team as built up to the given stage (1 to 3), drawn as a triangle above the list."""
     return triangle(TRIANGLE, stage)
@@ -226,13 +279,13 @@ def strategic_triangle_slides(stage: int = 3) -> list[Slide]:
     return triangle_slides(TRIANGLE, stage)
 
 
-@macro("reflection", 'reflection("your-top-challenge")')
+@macro("reflection", 'reflection("your-top-challenge")', reads=OWN_PAGE)
 def reflection(id: str) -> str:
     """A private reflection prompt; on the site it gets a writing box saved only in the reader's browser."""
     return render.render_prompt(current.get().data.prompts[id])
 
 
-@macro("discussion", 'discussion("dealing-with-setbacks")')
+@macro("discussion", 'discussion("dealing-with-setbacks")', reads=OWN_PAGE)
 def discussion(id: str) -> str:
     """A small-group discussion prompt with its time box."""
     return render.render_prompt(current.get().data.prompts[id])
@@ -265,7 +318,7 @@ def reflections_in(source: str) -> list[str]:
     return reflections_called_on(tree)
 
 
-@macro(None, "all_reflections()")
+@macro(None, "all_reflections()", reads=reflections_in)
 def all_reflections() -> str:
     """Every reflection prompt of the course in course order, under the page that asks it, each with the reader's saved answer."""
     page = current.get()
@@ -299,7 +352,7 @@ def _part_of(src: str) -> str:
     return str(render.escape(section)) if section else "The course"
 
 
-@macro("source", 'cite("entry-points-study")')
+@macro("source", 'cite("entry-points-study")', reads=OWN_PAGE)
 def cite(id: str) -> str:
     """A short citation inside a sentence, linked to the full reference on the Resources page."""
     page = current.get()
@@ -311,7 +364,7 @@ def cite_slides(id: str) -> list[Slide]:
     return [render.slide_source(current.get().data.sources[id])]
 
 
-@macro("case", 'case("hartford-case")')
+@macro("case", 'case("hartford-case")', reads=OWN_PAGE)
 def case(id: str) -> str:
     """A case card: its title and what the session gives of the case, in its order (its place only if the title lacks it)."""
     return render.render_case(current.get().data.sources[id])
@@ -323,7 +376,7 @@ def case_slides(id: str) -> list[Slide]:
     return render.slide_case(page.data.sources[id], page.heading)
 
 
-@macro("quote", 'quote("louisville-case")')
+@macro("quote", 'quote("louisville-case")', reads=OWN_PAGE)
 def quote(id: str) -> str:
     """The brief, attributed quotation that belongs to a case."""
     return render.render_quote(current.get().data.sources[id])
@@ -335,7 +388,7 @@ def quote_slides(id: str) -> list[Slide]:
     return [render.slide_quote(page.data.sources[id], page.heading)]
 
 
-@macro("epilogue", 'epilogue("louisville-case")')
+@macro("epilogue", 'epilogue("louisville-case")', reads=OWN_PAGE)
 def epilogue(id: str) -> str:
     """What happened next in a case."""
     return render.render_epilogue(current.get().data.sources[id])
@@ -346,7 +399,7 @@ def epilogue_slides(id: str) -> list[Slide]:
     return [render.slide_epilogue(current.get().data.sources[id])]
 
 
-@macro("study", 'study("learning-journey-or-blame-game")')
+@macro("study", 'study("learning-journey-or-blame-game")', reads=OWN_PAGE)
 def study(id: str) -> str:
     """A study's research question and methods, with its citation."""
     page = current.get()
@@ -358,7 +411,7 @@ def study_slides(id: str) -> list[Slide]:
     return [render.slide_study(current.get().data.sources[id])]
 
 
-@macro("theme", 'resource_list("collaborative-governance")')
+@macro("theme", 'resource_list("collaborative-governance")', reads=works_called)
 def resource_list(theme: str) -> str:
     """Full references of the works the course cites under one resource theme (on a page of no session, by session when there are several)."""
     page = current.get()
@@ -401,20 +454,20 @@ def resource_list_slides(theme: str) -> list[Slide]:
     return [render.slide_reference_list([s for s in page.data.sources.values() if s.theme == theme], page.heading or theme)]
 
 
-@macro(None, "objectives()")
+@macro(None, "objectives()", reads=OWN_PAGE)
 def objectives() -> str:
     """The guiding question and learning objectives from this page's front matter."""
     meta = current.get().meta
     return render.render_objectives(meta.get("question"), list(meta.get("objectives", [])))
 
 
-@macro(None, "key_points()")
+@macro(None, "key_points()", reads=OWN_PAGE)
 def key_points() -> str:
     """The key points from this page's front matter, under a 'Key points' heading."""
     return render.render_key_points(list(current.get().meta.get("key_points", [])))
 
 
-@macro(None, "faculty()")
+@macro(None, "faculty()", reads=OWN_PAGE)
 def faculty() -> str:
     """The session's faculty with their roles (on a page of no session, every session's faculty)."""
     context = current.get()
@@ -424,13 +477,13 @@ def faculty() -> str:
     return render.render_faculty(list(people.values()))
 
 
-@macro(None, "reach()")
+@macro(None, "reach()", reads=OWN_PAGE)
 def reach() -> str:
     """The session's figures (mayors, officials, countries), each number with what it counts, as the session gives them."""
     return render.render_reach(current.get().data.course)
 
 
-@macro(None, "closing_credit()")
+@macro(None, "closing_credit()", reads=OWN_PAGE)
 def closing_credit() -> str:
     """The name the session closes with, from `closing_credit:` in docs/data/course.yml."""
     return render.render_closing_credit(current.get().data.course)
@@ -480,7 +533,7 @@ def _valid_ids(data: CourseData, takes: IdKind) -> set[str]:
 # Cohorts and editions (issue 6): the cohort banner, the run of show and, for facilitators, the discussion logistics.
 
 
-@macro(None, "cohort()")
+@macro(None, "cohort()", reads=OWN_PAGE)
 def cohort() -> str:
     """The cohort this site is for: its name, and the dates (with "Add to calendar"), place, facilitators and cities it sets (nothing in the generic course)."""
     build = current_build.get()
@@ -489,7 +542,7 @@ def cohort() -> str:
     return render.render_cohort(build.cohort_id, build.cohort, get_relative_url(build.calendar, current.get().url or ".") if build.calendar else None)
 
 
-@macro("session", 'schedule("opening")')
+@macro("session", 'schedule("opening")', reads=page_header)
 def schedule(session: str | None = None) -> str:
     """A session's parts with their minutes, clock times once the cohort gives them and "Add to calendar"; no id: this page's session, or all."""
     # On a page of no session, every session is shown, each under a heading of its name and title.
@@ -526,7 +579,7 @@ def schedule_slides(session: str | None = None) -> list[Slide]:
     return [render.slide_plan(show, current.get().heading) for _, show in _runs_of_show(session)]
 
 
-@macro(None, "discussion_logistics()")
+@macro(None, "discussion_logistics()", reads=OWN_PAGE)
 def discussion_logistics() -> str:
     """Facilitator edition only (empty for participants): each discussion's time box and format, and the cohort's small groups."""
     build = current_build.get()

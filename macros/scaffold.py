@@ -1,14 +1,16 @@
 """make new-session NAME=<id>: a new session's folder, record and nav section, with placeholders to replace.
 
-`python -m macros.scaffold <id>` writes docs/<id>/index.md (the session's overview, showing its schedule) and
-docs/<id>/first-segment.md (one segment), appends the session's record to docs/data/sessions.yml, and adds its
-section to mkdocs.yml's nav (before "After the session" when the nav has it, else at its end). Every text it cannot
+`python -m macros.scaffold <id> [--config path/to/mkdocs.yml]` writes docs/<id>/index.md (the session's overview,
+showing its schedule) and docs/<id>/first-segment.md (one segment), appends the session's record to
+docs/data/sessions.yml, and adds its section to mkdocs.yml's nav (before "After the session" when the nav has it, else
+at its end); docs/ is the config's docs_dir. Every text it cannot
 know is a placeholder starting with PLACEHOLDER; `make check` and every build name each one left, with its file and
 line (placeholder_problems), so a scaffolded session cannot be published until its own words replace them.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from pathlib import Path
@@ -89,18 +91,31 @@ def nav_section(session_id: str) -> str:
     )
 
 
-def scaffold(root: Path, session_id: str) -> list[str]:
-    """Write the new session into the project at root; the files written or changed. Raises ValueError naming what to fix."""
+def docs_folder(config_file: Path) -> Path:
+    """The config's docs_dir as MkDocs reads it (beside the config; `docs` when it names none), without loading the rest."""
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.utils.yaml import yaml_load
+
+    named = yaml_load(config_file.read_text(encoding="utf-8")).get("docs_dir") or MkDocsConfig.docs_dir.default
+    return config_file.parent / named
+
+
+def scaffold(config_file: Path, session_id: str) -> list[str]:
+    """Write the new session into the project of config_file (its docs_dir, data and nav); the files written or changed,
+    from the config's folder. Raises ValueError naming what to fix."""
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", session_id):
         raise ValueError(f"'{session_id}' cannot be a session id. Fix: use lower-case words joined by hyphens, e.g. make new-session NAME=second-session.")
-    docs, sessions, config = root / "docs" / session_id, root / "docs" / DATA_DIR / SESSIONS_FILE, root / "mkdocs.yml"
+    root = config_file.parent
+    folder = docs_folder(config_file)
+    shown = folder.relative_to(root).as_posix() if folder.is_relative_to(root) else folder.as_posix()
+    docs, sessions = folder / session_id, folder / DATA_DIR / SESSIONS_FILE
     if docs.exists():
-        raise ValueError(f"docs/{session_id}/ already exists. Fix: choose another NAME, or add pages to that folder by hand.")
+        raise ValueError(f"{shown}/{session_id}/ already exists. Fix: choose another NAME, or add pages to that folder by hand.")
     if re.search(rf"^- id: {re.escape(session_id)}\s*$", sessions.read_text(encoding="utf-8"), re.MULTILINE):
-        raise ValueError(f"docs/data/{SESSIONS_FILE} already has a session '{session_id}'. Fix: choose another NAME.")
-    text = config.read_text(encoding="utf-8")
+        raise ValueError(f"{shown}/{DATA_DIR}/{SESSIONS_FILE} already has a session '{session_id}'. Fix: choose another NAME.")
+    text = config_file.read_text(encoding="utf-8")
     if "\nnav:\n" not in text:
-        raise ValueError("mkdocs.yml has no `nav:`. Fix: restore mkdocs.yml from git.")
+        raise ValueError(f"{config_file.name} has no `nav:`. Fix: restore {config_file.name} from git.")
     if BEFORE in text:
         text = text.replace(BEFORE, nav_section(session_id) + BEFORE, 1)
     else:
@@ -113,18 +128,18 @@ def scaffold(root: Path, session_id: str) -> list[str]:
     (docs / "index.md").write_text(OVERVIEW, encoding="utf-8")
     (docs / "first-segment.md").write_text(SEGMENT, encoding="utf-8")
     sessions.write_text(sessions.read_text(encoding="utf-8").rstrip("\n") + "\n" + record(session_id), encoding="utf-8")
-    config.write_text(text, encoding="utf-8")
-    return [f"docs/{session_id}/index.md", f"docs/{session_id}/first-segment.md", f"docs/{DATA_DIR}/{SESSIONS_FILE}", "mkdocs.yml"]
+    config_file.write_text(text, encoding="utf-8")
+    return [f"{shown}/{session_id}/index.md", f"{shown}/{session_id}/first-segment.md", f"{shown}/{DATA_DIR}/{SESSIONS_FILE}", config_file.name]
 
 
 def placeholder_problems(model: CourseModel) -> list[Problem]:
     """Each placeholder `make new-session` wrote that is still in a page, in mkdocs.yml or in a session's record."""
     # mkdocs.yml's text is read for its lines only when the nav holds a placeholder (a build reads mkdocs.yml once).
     in_nav = any(PLACEHOLDER in title for entry, within in nav_sections(model.nav) for title in (entry.title, *within))
-    found: list[tuple[str, str]] = [("mkdocs.yml", model.config_text)] if in_nav else []
+    found: list[tuple[str, str]] = [(model.settings.config_file.name, model.config_text)] if in_nav else []
     found += [(page.display, page.text or "") for page in model.pages.values()]
     if model.data is not None:
-        found.append((f"docs/{DATA_DIR}/{SESSIONS_FILE}", model.data.sessions_text))
+        found.append((f"{model.settings.docs_shown}/{DATA_DIR}/{SESSIONS_FILE}", model.data.sessions_text))
     problems = []
     for file, text in found:
         for number, line in enumerate(text.splitlines(), 1):
@@ -141,15 +156,19 @@ def placeholder_problems(model: CourseModel) -> list[Problem]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or not argv[0]:
+    parser = argparse.ArgumentParser(prog="python -m macros.scaffold", description=__doc__.splitlines()[0])
+    parser.add_argument("name", nargs="?", default="", help="the new session's id")
+    parser.add_argument("--config", default="mkdocs.yml", type=Path, help="the MkDocs config, with its docs_dir and nav (default: mkdocs.yml)")
+    args = parser.parse_args(argv)
+    if not args.name:
         print("Give the new session's id: make new-session NAME=<id> (lower-case words joined by hyphens).", file=sys.stderr)
         return 2
     try:
-        written = scaffold(Path.cwd(), argv[0])
+        written = scaffold(args.config, args.name)
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    print(f"Added the session '{argv[0]}':", *(f"  {path}" for path in written), sep="\n")
+    print(f"Added the session '{args.name}':", *(f"  {path}" for path in written), sep="\n")
     print(f"Replace every `{PLACEHOLDER}` with the session's own words; `make check` names each one left, with its line.")
     return 0
 

@@ -4,8 +4,9 @@ MkDocs' dirty mode skips every page whose File.is_modified() is false. Here that
 rebuild from what changed since the last build that succeeded, comparing the files themselves:
 
 - the saved pages are rebuilt, each through the same hook, checker and sandbox as any build;
-- a page that gathers other pages (its source calls a macro that reads them: all_reflections(), schedule(), or any
-  macro not known to read only its own page and the data) is rebuilt too when what it reads of a saved page changed;
+- a page that gathers other pages (its source calls a macro that reads them: all_reflections(), schedule(), each macro
+  declaring what it reads of other pages in macros/library.py, Macro.reads) is rebuilt too when what it reads of a
+  saved page changed, and so is a page calling a name that is no macro;
 - everything is rebuilt, from an emptied site folder as a plain `mkdocs serve` does, on the first build, after a page
   is added, removed or renamed, when a saved page's front matter or title changes (the nav, the schedule and the
   search show them on other pages), and when anything else changes: mkdocs.yml, docs/data/ or any other file in
@@ -21,9 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from mkdocs.plugins import event_priority
 
 if TYPE_CHECKING:
     from macros.course import CourseModel
+    from macros.library import PageReads
 
 log = logging.getLogger("mkdocs.plugins.course_preview")
 # MkDocs loads a hook by its path: the project's packages (macros) must be importable however mkdocs was started.
@@ -41,80 +41,8 @@ _PROJECT = str(Path(__file__).resolve().parent.parent)
 if _PROJECT not in sys.path:
     sys.path.append(_PROJECT)
 
-# Macros whose output depends on nothing but the data, the build (cohort, edition) and the calling page itself
-# (its source, front matter and URL): each reads only current.get().data/.meta/.url/.href and current_build
-# (macros/library.py, downloads.py, reference.py). tests/test_preview.py holds every registered macro to one
-# of these two lists.
-SELF_CONTAINED = frozenset(
-    {
-        "finding",
-        "key_actions",
-        "entry_point_criteria",
-        "strategic_triangle",
-        "cycle",
-        "triangle",
-        "reflection",
-        "discussion",
-        "cite",
-        "case",
-        "quote",
-        "epilogue",
-        "study",
-        "objectives",
-        "key_points",
-        "faculty",
-        "reach",
-        "closing_credit",
-        "cohort",
-        "discussion_logistics",
-        "downloads",
-        "macro_reference",
-    }
-)
-
-
-def _reflection_ids(text: str) -> object:
-    from macros.library import reflections_in
-
-    return reflections_in(text)
-
-
-def _front_matter(text: str) -> object:
-    return _header(text)
-
-
-def _works_called(text: str) -> object:
-    # Every macro call but a prompt's: a prompt shows no work, so a reflection added or moved leaves Resources as it was.
-    return [expression for expression in _EXPRESSION.findall(text) if not set(_CALLED.findall(expression)) & {"reflection", "discussion"}]
-
-
-# Macros that read other pages, and what they read of each: all_reflections() the reflection() calls of every page
-# in the nav (its titles and addresses come from mkdocs.yml, which rebuilds everything); schedule() every page's
-# front matter (a change to which rebuilds everything anyway); resource_list() on a page of no session, with more than one
-# session, the macro calls of every session's pages (which works each shows). A page calling a macro in neither list is
-# rebuilt after every save.
-GATHERING: dict[str, Callable[[str], object]] = {"all_reflections": _reflection_ids, "schedule": _front_matter, "resource_list": _works_called}
-
-# A macro call as the checker allows it (templates.py: only calls, by name, inside {{ }}); over-matching only rebuilds more.
-_EXPRESSION = re.compile(r"\{[{%](.*?)[}%]\}", re.S)
-_CALLED = re.compile(r"([A-Za-z_]\w*)\s*\(")
-_H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
 # The warning MkDocs logs on every dirty build; under --strict it would abort each one, and here it is not true.
 DIRTY_WARNING = "A 'dirty' build is being performed"
-
-
-def _header(text: str) -> tuple[str | None, str | None]:
-    """What other pages may show of a page: its front matter (as written) and its first level-one heading."""
-    from macros.pages import split_source
-
-    front, _, body, _ = split_source(text)
-    heading = _H1.search(body)
-    return front, heading.group(1) if heading else None
-
-
-def macros_called(text: str) -> set[str]:
-    """Every name called like a macro inside the page's {{ }} or {% %}."""
-    return {name for expression in _EXPRESSION.findall(text) for name in _CALLED.findall(expression)}
 
 
 @dataclass
@@ -185,6 +113,18 @@ def _inputs(config: Any, pages: set[str]) -> dict[str, tuple[int, int]]:
     return found
 
 
+def gathered(text: str) -> list[PageReads] | None:
+    """What the macros a page calls read of other pages, as each declares it (macros/library.py, Macro.reads); None when
+    it calls a name that is no macro (the build reports it), which might read anything."""
+    from macros import pages  # noqa: F401  (loads every module that registers a macro)
+    from macros.library import MACROS, OWN_PAGE, macros_called
+
+    called = sorted(macros_called(text))
+    if any(name not in MACROS for name in called):
+        return None
+    return [reads for reads in (MACROS[name].reads for name in called) if reads is not OWN_PAGE]
+
+
 def plan(built: Built | None, pages: dict[str, str], others: dict[str, tuple[int, int]], config: bytes) -> tuple[set[str] | None, str]:
     """Which pages to rebuild (None: all of them) and why, from the last good build and the sources now."""
     if built is None:
@@ -196,22 +136,19 @@ def plan(built: Built | None, pages: dict[str, str], others: dict[str, tuple[int
     if built.others != others:
         changed = sorted(set(built.others.items()) ^ set(others.items()))
         return None, f"{changed[0][0]} changed"
+    from macros.library import page_header
+
     saved = [src for src, text in pages.items() if built.pages[src] != text]
     for src in saved:
-        if _header(built.pages[src]) != _header(pages[src]):
+        if page_header(built.pages[src]) != page_header(pages[src]):
             return None, f"the front matter or title of {src} changed"
     rebuild = set(saved)
     for src, text in pages.items():
-        if src in rebuild:
+        if src in rebuild or not saved:
             continue
-        gathers = macros_called(text) - SELF_CONTAINED
-        if not gathers or not saved:
-            continue
-        for name in gathers:
-            reads = GATHERING.get(name)
-            if reads is None or any(reads(built.pages[s]) != reads(pages[s]) for s in saved):
-                rebuild.add(src)
-                break
+        reading = gathered(text)
+        if reading is None or any(reads(built.pages[s]) != reads(pages[s]) for reads in reading for s in saved):
+            rebuild.add(src)
     if not saved:
         return rebuild, "no page changed"
     gathering = sorted(rebuild - set(saved))

@@ -106,6 +106,17 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def move_docs(project: Path, folder: str = "content", config: str = "course.yml") -> Path:
+    """Make a project copy another config's (make site|check|changes|new-session CONFIG=...): docs/ moved to folder, and
+    mkdocs.yml to config naming it as its docs_dir. The config's path."""
+    (project / "docs").rename(project / folder)
+    text = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "\ndocs_dir: docs\n" in text
+    (project / config).write_text(text.replace("\ndocs_dir: docs\n", f"\ndocs_dir: {folder}\n"), encoding="utf-8")
+    (project / "mkdocs.yml").unlink()
+    return project / config
+
+
 # The fictional second session (tests/fixtures/session): what faculty add for a session, kept out of the published course.
 FIXTURE_SESSION = FIXTURES / "session"
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_project, nav_pages, nav_titles, nav_tree, run
+from conftest import ROOT, add_fixture_session, copy_project, move_docs, nav_pages, nav_titles, nav_tree, run
 
 from macros.course import load_model, prints
-from macros.downloads import READER_EPUB, SLIDES_FOLDER, decks_of, printed_sessions, reader_pdf, slides_files, workbook_pdf
+from macros.downloads import READER_EPUB, SLIDES_FOLDER, decks_of, handout_pdf, printed_sessions, reader_pdf, slides_files, workbook_pdf
 from macros.models import Session
 from publish.changes import changes, main, render_report
 
@@ -555,3 +556,55 @@ def test_a_change_to_a_page_of_the_last_session_names_that_sessions_reader_workb
     assert f"the speaker notes of the facilitator edition's slides ({pptx})" in seen, seen
     others = [name for other in own if other != session for name in (reader_pdf(other), workbook_pdf(other), *slides_files(other))]
     assert not any(name in seen for name in others), seen
+
+
+def test_make_changes_config_compares_that_configs_docs_folder_and_names_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert '\t@$(PY) -m publish.changes $(if $(BASE),--base "$(BASE)") $(WITH_CONFIG)\n' in (ROOT / "Makefile").read_text(encoding="utf-8")
+    course = copy_project(tmp_path / "course")
+    config = move_docs(course)
+    git(course, "init", "-q", "-b", "main")
+    git(course, "add", "-A")
+    git(course, "commit", "-qm", "The course, from another config")
+    title, src = nav_pages()[-1]
+    page = course / "content" / src
+    page.write_text(page.read_text(encoding="utf-8") + "\nA sentence added to this page.\n", encoding="utf-8")
+    prompts = course / "content" / "data" / "prompts.yml"
+    text = prompts.read_text(encoding="utf-8")
+    prompts.write_text(text.replace('  text: "', '  text: "Reworded. ', 1), encoding="utf-8")
+    assert main(["--root", str(course), "--base", "HEAD", "--config", config.name, "--format", "text"]) == 0
+    out = capsys.readouterr().out
+    assert "Prompts (content/data/prompts.yml)\n  Changed: prompt " in out, out
+    assert f"  Changed: the page “{title}” (content/{src})" in out, out
+    assert "docs/" not in out, out
+
+
+def test_with_two_sessions_a_renamed_page_and_the_course_title_reach_the_documents_that_print_them(tmp_path: Path) -> None:
+    """With a second session (tests/fixtures/session): a page renamed in the nav reaches its session's reader and workbook
+    as well as the course's; the course's title reaches only what shows the whole programme's head, since each
+    session's reader, workbook, handouts and deck show that session's title."""
+    course = add_fixture_session(copy_project(tmp_path / "course"))
+    git(course, "init", "-q", "-b", "main")
+    git(course, "add", "-A")
+    git(course, "commit", "-qm", "The course with a second session")
+    model = load_model(course / "mkdocs.yml")
+    assert model.data is not None
+    session = next(each for each in model.sessions if each.id == "fictional-test-session")
+    edit(course, "mkdocs.yml", '"1 · Fictional first segment"', '"1 · Fictional first segment, renamed"')
+    title = model.data.course.title
+    edit(course, "docs/data/course.yml", f'title: "{title}"', f'title: "{title}, renamed"')
+    lines = report(course, base="HEAD")
+
+    def seen(entry: str) -> str:
+        return next(line for line in lines[lines.index(entry) :] if line.startswith("    Seen in: "))
+
+    nav = seen("  Changed: the navigation")
+    assert all(name in nav for name in (f"({reader_pdf()})", f"({reader_pdf(session)})", f"({workbook_pdf()})", f"({workbook_pdf(session)})")), nav
+    others = [each for each in model.sessions if each != session]
+    assert not any(name in nav for each in others for name in (reader_pdf(each), workbook_pdf(each))), nav
+    record = seen("  Changed: the course record")
+    assert f"the cover of the course reader ({reader_pdf()})" in record and f"the cover of the reflection workbook ({workbook_pdf()})" in record, record
+    assert not any(name in record for each in model.sessions for name in (reader_pdf(each), workbook_pdf(each))), record
+    assert "the title slide" not in record, record
+    # The handouts of pages of no session alone show the programme's head.
+    handouts = {handout_pdf(src): src for src in model.pages}
+    assert all(model.session_of(handouts[name]) is None for name in re.findall(r"handout-[\w-]+\.pdf", record)), record

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, run
+from conftest import ROOT, move_docs, run
 
 from macros.cohort import COHORT_VARIABLE, EDITION_VARIABLE
 from macros.course import load_model
@@ -95,12 +95,7 @@ def test_mkdocs_build_by_hand_opens_mkdocs_yml_once(tmp_path: Path, monkeypatch:
 
 def test_another_config_with_its_own_docs_folder_is_honoured(project: Path) -> None:
     """`--config` (make site/check/serve/pdf CONFIG=...): the config's docs_dir is where every page, data file and message is."""
-    (project / "docs").rename(project / "content")
-    text = (project / "mkdocs.yml").read_text(encoding="utf-8")
-    assert "\ndocs_dir: docs\n" in text
-    (project / "course.yml").write_text(text.replace("\ndocs_dir: docs\n", "\ndocs_dir: content\n"), encoding="utf-8")
-    (project / "mkdocs.yml").unlink()
-    model = load_model(project / "course.yml")
+    model = load_model(move_docs(project))
     assert model.problems == [] and model.pages and all(page.display == f"content/{src}" for src, page in model.pages.items())
 
     built = run([sys.executable, "-m", "publish", "--no-pdf", "--config", "course.yml", "--site-dir", str(project / "out")], cwd=project)

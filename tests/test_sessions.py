@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURE_SESSION, FIXTURES, ROOT, add_fixture_session, copy_project, run, soup_of, squash, time_every_part
+from conftest import FIXTURE_SESSION, FIXTURES, ROOT, add_fixture_session, copy_project, move_docs, run, soup_of, squash, time_every_part
 from ical.calendar_stream import IcsCalendarStream
 
 from macros.cohort import read_manifest
 from macros.course import load_model
 from macros.models import Session
+from macros.scaffold import placeholder_problems
 from publish.pdf.site import page_url
 
 # A two-day cohort for the fixture session's build: the opening on day 1 at the cohort's start time, the fixture session
@@ -214,7 +215,7 @@ def test_make_new_session_scaffolds_a_session_that_check_refuses_until_each_plac
     from macros.scaffold import PLACEHOLDER, main
 
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert 'new-session: $(STAMP)\n\t@$(PY) -m macros.scaffold "$(NAME)"' in makefile
+    assert 'new-session: $(STAMP)\n\t@$(PY) -m macros.scaffold "$(NAME)" $(WITH_CONFIG)\n' in makefile
     made = run([sys.executable, "-m", "macros.scaffold", "second-test-session"], cwd=project)
     assert made.returncode == 0, made.stdout + made.stderr
     written = [project / "docs" / "second-test-session" / "index.md", project / "docs" / "second-test-session" / "first-segment.md"]
@@ -316,11 +317,37 @@ def test_a_new_session_goes_at_the_end_of_a_nav_without_after_the_session_and_a_
     (tmp_path / "docs" / "data" / "sessions.yml").write_text("- id: opening\n", encoding="utf-8")
     config = tmp_path / "mkdocs.yml"
     config.write_text("site_name: A\nnav:\n  - Home: index.md\ntheme:\n  name: material\n", encoding="utf-8")
-    scaffold(tmp_path, "second")
+    scaffold(config, "second")
     text = config.read_text(encoding="utf-8")
     assert text.index("  - Home: index.md\n") < text.index("      - second/index.md\n") < text.index("theme:\n")
     assert (tmp_path / "docs" / "data" / "sessions.yml").read_text(encoding="utf-8").startswith("- id: opening\n\n- id: second\n")
     config.write_text("site_name: A\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"mkdocs.yml has no `nav:`. Fix: restore mkdocs.yml from git."):
-        scaffold(tmp_path, "third")
+        scaffold(config, "third")
     assert not (tmp_path / "docs" / "third").exists()
+
+
+def test_make_new_session_config_puts_the_session_in_that_configs_docs_folder_nav_and_data(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from macros.scaffold import PLACEHOLDER, main
+
+    config = move_docs(project)
+    monkeypatch.chdir(project)
+    assert main(["second-test-session", "--config", config.name]) == 0
+    assert capsys.readouterr().out.splitlines()[1:5] == [
+        "  content/second-test-session/index.md",
+        "  content/second-test-session/first-segment.md",
+        "  content/data/sessions.yml",
+        f"  {config.name}",
+    ]
+    model = load_model(config)
+    assert {"second-test-session/index.md", "second-test-session/first-segment.md"} <= set(model.pages)
+    assert model.data is not None and "second-test-session" in model.data.sessions
+    # make check names each placeholder in that config's files, and only there.
+    named = {problem.path for problem in placeholder_problems(model)}
+    assert named == {"content/second-test-session/index.md", "content/second-test-session/first-segment.md", "content/data/sessions.yml", config.name}
+    assert all(PLACEHOLDER in problem.message for problem in placeholder_problems(model))
+    assert not (project / "docs").exists()
+    assert main(["second-test-session", "--config", config.name]) == 2
+    assert capsys.readouterr().err.strip() == "content/second-test-session/ already exists. Fix: choose another NAME, or add pages to that folder by hand."

@@ -24,24 +24,23 @@ import sys
 import tempfile
 from pathlib import Path
 
-from macros.cohort import COHORTS_DIR
 from macros.revision import RevisionError, export, resolve_base
 
 from .compare import compare
 from .report import Format, Report, render_report
-from .side import load_side
-
-# What a comparison reads from each revision: the pages, the data, the nav and the cohort manifests, and the theme
-# overrides mkdocs.yml names (MkDocs' config checks that they are there).
-PARTS = ("docs/", f"{COHORTS_DIR}/", "overrides/", "mkdocs.yml")
+from .side import CONFIG_FILE, load_side
 
 
-def changes(root: Path, base: str | None) -> Report:
-    """Compare the working tree under root with a base revision; raises RevisionError."""
+def changes(root: Path, base: str | None, config: str = CONFIG_FILE) -> Report:
+    """Compare the working tree under root with a base revision, each read from its config at root/config (make changes
+    CONFIG=...: its docs_dir, nav and data); raises RevisionError."""
     commit, label = resolve_base(root, base)
+    # A revision is written out by paths from the checkout: the config's too.
+    config = Path(config).resolve().relative_to(root).as_posix() if Path(config).is_absolute() else Path(config).as_posix()
+    head = load_side(root, config)
     with tempfile.TemporaryDirectory(prefix="changes-") as folder:
-        export(root, commit, Path(folder), PARTS)
-        return compare(load_side(Path(folder)), load_side(root), label)
+        export(root, commit, Path(folder), head.parts)
+        return compare(load_side(Path(folder), config), head, label)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,10 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         "--format", choices=("text", "markdown"), help="text for a terminal, markdown for a job summary (default: markdown when GITHUB_STEP_SUMMARY is set)"
     )
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the checkout to compare (default: this folder)")
+    parser.add_argument("--config", default=CONFIG_FILE, help=f"the MkDocs config, from the checkout (default: {CONFIG_FILE})")
     args = parser.parse_args(argv)
     style: Format = args.format or ("markdown" if os.environ.get("GITHUB_STEP_SUMMARY") else "text")
     try:
-        report = changes(args.root.resolve(), args.base or None)
+        report = changes(args.root.resolve(), args.base or None, args.config)
     except RevisionError as error:
         print(error, file=sys.stderr)
         return 1

@@ -7,19 +7,15 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from macros.cohort import COHORTS_DIR, Cohort
+from macros.cohort import Cohort
 from macros.data import COURSE_FILE, DATA_DIR, LIST_FILES, CourseData
-from macros.downloads import READER_EPUB, READER_PDF, WORKBOOK_PDF, handout_pdf
 from macros.renames import fix_for, likely_successor
 
 from .diff import Line, aligned, field_lines, new_record_lines
 from .render import asked, render_calls
 from .report import Entry, Report, Section, quote
-from .seen import Seen, describe, differences
+from .seen import Seen, describe, differences, nav_printed
 from .side import Block, Side
-
-DATA_DIR_SHOWN = f"docs/{DATA_DIR}"
-
 
 KIND_TITLES = {"finding": "Findings", "prompt": "Prompts", "source": "Sources", "session": "Sessions"}
 
@@ -72,7 +68,7 @@ def _variant(data: CourseData, kind: str, record_id: str, record: Any | None) ->
 
 def _still_called(side: Side, record_id: str) -> list[str]:
     return [
-        f'docs/{page.src}:{line} still calls {spec.name}("{record_id}"): make check fails until that line is changed.'
+        f'{side.docs}/{page.src}:{line} still calls {spec.name}("{record_id}"): make check fails until that line is changed.'
         for page in side.pages.values()
         for spec, args, line in page.calls
         if args and args[0] == record_id and spec.takes is not None
@@ -122,7 +118,7 @@ def _record_flags(kind: str, before: Any | None, after: Any | None) -> list[str]
 
 
 def compare_course(base: Side, head: Side, section: Section) -> None:
-    """The course record (docs/data/course.yml), field by field."""
+    """The course record (data/course.yml in the docs folder), field by field."""
     assert base.data is not None and head.data is not None
     before, after = base.data.course, head.data.course
     if before == after:
@@ -130,7 +126,7 @@ def compare_course(base: Side, head: Side, section: Section) -> None:
     entry = Entry("Changed", "the course record")
     entry.lines = field_lines(_dump(before), _dump(after))
     seen = differences(head, render_calls(head, replace(head.data, course=before)), head.shown)
-    seen.covers = before.title != after.title
+    seen.course = (before, after)
     entry.seen = describe(head, seen)
     section.entries.append(entry)
 
@@ -146,7 +142,7 @@ def _cohort_fields(side: Side, cohort: Cohort) -> dict[str, Any]:
 def compare_cohorts(base: Side, head: Side, section: Section) -> None:
     """Cohort manifests added, removed or changed; where each change shows in that cohort's own site."""
     for cohort_id in sorted(set(base.cohorts) | set(head.cohorts)):
-        path = f"{COHORTS_DIR}/{cohort_id}.yml"
+        path = f"{head.cohorts_dir}/{cohort_id}.yml"
         if cohort_id not in head.cohorts:
             section.entries.append(Entry("Removed", f"the cohort manifest {path}"))
             continue
@@ -220,7 +216,7 @@ def compare_pages(base: Side, head: Side, section: Section) -> None:
     """Pages added, removed or changed: front matter field by field, the body paragraph by paragraph."""
     for src in [*head.order, *(s for s in base.order if s not in head.pages)]:
         old, new = base.pages.get(src), head.pages.get(src)
-        name = f"the page {quote(head.title(src) if new else base.title(src))} (docs/{src})"
+        name = f"the page {quote(head.title(src) if new else base.title(src))} ({head.docs}/{src})"
         if new is None:
             section.entries.append(Entry("Removed", name))
             continue
@@ -297,8 +293,9 @@ def compare_answers(before: CourseData, after: CourseData, section: Section) -> 
 def compare(base: Side, head: Side, base_label: str) -> Report:
     """Everything that differs between two sides, as a report."""
     report = Report(base_label)
-    data_sections = [Section(f"{KIND_TITLES[kind]} ({DATA_DIR_SHOWN}/{name})") for name, (kind, _) in LIST_FILES.items()]
-    course_section = Section(f"The course record ({DATA_DIR_SHOWN}/{COURSE_FILE})")
+    data_shown = f"{head.docs}/{DATA_DIR}"
+    data_sections = [Section(f"{KIND_TITLES[kind]} ({data_shown}/{name})") for name, (kind, _) in LIST_FILES.items()]
+    course_section = Section(f"The course record ({data_shown}/{COURSE_FILE})")
     if base.data is not None and head.data is not None:
         for (_, (kind, _)), section in zip(LIST_FILES.items(), data_sections, strict=True):
             compare_records(base, head, section, kind)
@@ -315,26 +312,21 @@ def compare(base: Side, head: Side, base_label: str) -> Report:
                     f"without where they show. {fixes[which]}"
                 )
         for (name, _), section in zip(LIST_FILES.items(), data_sections, strict=True):
-            entry = _text_entry(base, head, f"{DATA_DIR_SHOWN}/{name}", f"{DATA_DIR_SHOWN}/{name}")
+            entry = _text_entry(base, head, f"{data_shown}/{name}", f"{data_shown}/{name}")
             if entry is not None:
                 section.entries.append(entry)
-        entry = _text_entry(base, head, f"{DATA_DIR_SHOWN}/{COURSE_FILE}", f"{DATA_DIR_SHOWN}/{COURSE_FILE}")
+        entry = _text_entry(base, head, f"{data_shown}/{COURSE_FILE}", f"{data_shown}/{COURSE_FILE}")
         if entry is not None:
             course_section.entries.append(entry)
     by_kind = dict(zip([kind for kind, _ in LIST_FILES.values()], data_sections, strict=True))
-    pages_section = Section("Pages (docs/)")
+    pages_section = Section(f"Pages ({head.docs}/)")
     compare_pages(base, head, pages_section)
-    nav_section = Section("Navigation (mkdocs.yml)")
+    nav_section = Section(f"Navigation ({head.config})")
     if base.menu != head.menu:
         entry = Entry("Changed", "the navigation", lines=field_lines({"menu": base.menu}, {"menu": head.menu}, words_for={"menu": "entries"}))
-        entry.seen = [f"the menu of every page; the course reader's contents and bookmarks ({READER_PDF}) and its e-book contents ({READER_EPUB})"]
-        # A page's title in the nav also heads its handout and its prompts in the workbook.
-        renamed = [src for src in head.order if src in base.pages and src in head.handouts and base.title(src) != head.title(src)]
-        entry.seen += [f"the title of the handout {handout_pdf(src)}" for src in renamed]
-        if renamed:
-            entry.seen.append(f"the headings of the reflection workbook ({WORKBOOK_PDF})")
+        entry.seen = ["the menu of every page", *nav_printed(base, head)]
         nav_section.entries.append(entry)
-    cohorts_section = Section(f"Cohort manifests ({COHORTS_DIR}/)")
+    cohorts_section = Section(f"Cohort manifests ({head.cohorts_dir}/)")
     compare_cohorts(base, head, cohorts_section)
     answers_section = Section("Readers' answers (reflection prompts renamed or removed)")
     if base.data is not None and head.data is not None:

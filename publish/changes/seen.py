@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from bs4 import BeautifulSoup
 
 from macros.downloads import GUIDE_PDF, READER_EPUB, READER_PDF, SLIDES_FOLDER, WORKBOOK_PDF, decks_of, handout_pdf, reader_pdf, slides_files, workbook_pdf
+from macros.models import Course, Session
+from publish.pdf.compose import course_fields_printed, guide_title
 from publish.pdf.content import GUIDE_BLOCKS, prompt_blocks
+from publish.slides.deck import course_slides
 
 from .render import Rendered, split_mark
 from .report import quote
@@ -27,6 +30,8 @@ class Seen:
     notes: set[str] = field(default_factory=set)
     covers: bool = False
     cohort: str | None = None
+    # The course record as it was and as it is, when it changed: the covers, heads and slides that print it.
+    course: tuple[Course, Course] | None = None
 
 
 def differences(side: Side, before: Rendered, after: Rendered) -> Seen:
@@ -57,6 +62,63 @@ def differences(side: Side, before: Rendered, after: Rendered) -> Seen:
     return seen
 
 
+def reader_named(session: Session | None) -> str:
+    """A reader as the report names it: the course's (the EPUB holds the same pages), or a session's own."""
+    return f"the course reader ({READER_PDF}, {READER_EPUB})" if session is None else f"the {session.name} reader ({reader_pdf(session)})"
+
+
+def workbook_named(session: Session | None) -> str:
+    return f"the reflection workbook ({WORKBOOK_PDF})" if session is None else f"the {session.name} workbook ({workbook_pdf(session)})"
+
+
+def record_printed(side: Side, before: Course, after: Course) -> list[str]:
+    """Where print shows a change of the course record besides its macros' output, by print's own rules: each PDF whose
+    head (PrintedSessions.head) changed, or every PDF when a field their templates print changed; the facilitator
+    guide's title; each deck whose title, title slide or closing slide (course_slides) changed."""
+    assert side.model is not None
+    printed = side.printed
+    every = any(getattr(before, name) != getattr(after, name) for name in course_fields_printed())
+
+    def reaches(session: Session | None) -> bool:
+        return every or printed.head(before, session) != printed.head(after, session)
+
+    # The e-book's cover and title are made again on every build; its chapters, which the print cache keeps, show no record.
+    places = [f"the cover of the {'course' if each is None else each.name} reader ({reader_pdf(each)})" for each in printed.documents if reaches(each)]
+    places += [f"the cover of {workbook_named(each)}" for each in printed.documents if reaches(each)]
+    places += [f"the head of the handout {handout_pdf(src)}" for src in side.order if src in side.handouts and reaches(printed.of(src))]
+    if reaches(None) or guide_title(before) != guide_title(after):
+        places.append(f"the cover of the facilitator guide ({GUIDE_PDF}, facilitator edition)")
+    address = side.model.settings.site_url
+    for deck in decks_of(side.model.sessions):
+        old, new = course_slides(before, side.model, deck, address), course_slides(after, side.model, deck, address)
+        parts = [part for part, was, now in zip(("the title of the slides", "the title slide", "the closing slide"), old, new, strict=True) if was != now]
+        if parts:
+            pdf, pptx = slides_files(deck)
+            places.append(f"{_join(parts)} ({SLIDES_FOLDER}/{pdf}, {pptx})")
+    return places
+
+
+def nav_printed(base: Side, head: Side) -> list[str]:
+    """Where print shows a change of the nav, by print's own rules: each reader whose contents (its part of the printed
+    nav, PrintedSessions.nav_of) changed, the e-book's with the course reader's; the handout and the workbooks
+    (PrintedSessions.holds) of each page whose title changed."""
+    if base.model is None or head.model is None:
+        return []
+    printed, was = head.printed, {each.id: each for each in base.printed.own}
+    places = []
+    for each in printed.documents:
+        before = None if each is None else was.get(each.id)
+        # A session new in the nav had no reader before.
+        earlier = base.printed.nav_of(base.model.printed_nav, before) if each is None or before is not None else ()
+        if earlier != printed.nav_of(head.model.printed_nav, each):
+            pdf = f"({reader_pdf(each)})" if each is not None else f"({READER_PDF}) and its e-book contents ({READER_EPUB})"
+            places.append(f"the {'course' if each is None else each.name} reader's contents and bookmarks {pdf}")
+    renamed = [src for src in head.order if src in base.pages and src in head.handouts and base.title(src) != head.title(src)]
+    places += [f"the title of the handout {handout_pdf(src)}" for src in renamed]
+    places += [f"the headings of {workbook_named(each)}" for each in printed.documents if any(printed.holds(each, src) for src in renamed)]
+    return places
+
+
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
@@ -71,22 +133,10 @@ def describe(side: Side, seen: Seen) -> list[str]:
         if any(side.pages[src].searchable for src in pages):
             places.append("the search")
         places += [f"the handout {handout_pdf(src)}" for src in pages if src in side.handouts]
-        if any(src in side.printable for src in pages):
-            # The EPUB reader holds the same pages as the PDF one.
-            places.append(f"the course reader ({READER_PDF}, {READER_EPUB})")
-        # In a course of several sessions, a page of a session is printed in its session's reader as well.
-        places += [
-            f"the {session.name} reader ({reader_pdf(session)})"
-            for session in side.own
-            if any(src in side.printable and side.session_of(src) == session for src in pages)
-        ]
-        if any(src in side.handouts for src in seen.prompts):
-            places.append(f"the reflection workbook ({WORKBOOK_PDF})")
-        places += [
-            f"the {session.name} workbook ({workbook_pdf(session)})"
-            for session in side.own
-            if any(src in side.handouts and side.session_of(src) == session for src in seen.prompts)
-        ]
+        # The course reader and workbook hold every page; in a course of several sessions, each session's its own pages.
+        printed = side.printed
+        places += [reader_named(each) for each in printed.documents if any(src in side.printable and printed.holds(each, src) for src in pages)]
+        places += [workbook_named(each) for each in printed.documents if any(src in side.handouts and printed.holds(each, src) for src in seen.prompts)]
     decks = decks_of(side.model.sessions) if side.model is not None else [None]
     for deck in decks:
         slides = [src for src in side.order if src in seen.slides and deck in side.decks(src)]
@@ -96,6 +146,8 @@ def describe(side: Side, seen: Seen) -> list[str]:
             places.append(f"{which} ({SLIDES_FOLDER}/{pdf}, {pptx})")
     if seen.covers:
         places.append(f"the covers and headings of every PDF, and the cover of {READER_EPUB}")
+    if seen.course is not None:
+        places += record_printed(side, *seen.course)
     notes = [src for src in side.order if src in seen.facilitator]
     if notes:
         places.append(f"the facilitator edition of {_join([quote(side.title(src)) for src in notes])}")

@@ -12,18 +12,23 @@ from typing import Any
 import yaml
 
 from macros.checks.rendered import check_front_matter
-from macros.cohort import Cohort
+from macros.cohort import COHORTS_DIR, Cohort
 from macros.course import CourseModel, CoursePage, load_model, model_of_config, nav_sections, prints
 from macros.data import CourseData
-from macros.downloads import printed_sessions
 from macros.library import Macro
 from macros.models import Session
 from macros.notes import OPENING, note_spans
 from macros.pages import split_source
 from macros.templates import PageChecker
+from publish.pdf.compose import PrintedSessions, sessions_of
 from publish.slides.deck import decks_showing
 
 from .render import Rendered, handout_pages, render_calls
+
+# What a side reads without CONFIG=: MkDocs' own defaults (its config file, its docs_dir) and the theme's overrides.
+CONFIG_FILE = "mkdocs.yml"
+DOCS_DIR = "docs"
+OVERRIDES_DIR = "overrides"
 
 
 @dataclass
@@ -77,6 +82,29 @@ class Side:
     asked: dict[str, list[str]] = field(default_factory=dict)
     # The side's course model, as a build at that revision makes it (None when its mkdocs.yml does not load).
     model: CourseModel | None = None
+    # The MkDocs config read, from root (make changes CONFIG=...; mkdocs.yml by default).
+    config: str = CONFIG_FILE
+
+    def _from_root(self, folder: Path) -> str:
+        return folder.relative_to(self.root).as_posix() if folder.is_relative_to(self.root) else str(folder)
+
+    @property
+    def docs(self) -> str:
+        """The docs folder as an author sees it from root: the config's docs_dir ('docs' by default)."""
+        return self._from_root(self.model.settings.docs_dir) if self.model is not None else DOCS_DIR
+
+    @property
+    def cohorts_dir(self) -> str:
+        """The cohort manifests' folder from root: cohorts/ beside the config."""
+        return self._from_root((self.root / self.config).parent / COHORTS_DIR)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """What a comparison reads of a revision: the pages, the data, the nav and the cohort manifests, and the theme
+        overrides the config names (MkDocs' config checks that the folder is there; overrides/ beside it by default)."""
+        custom = self.model.config["theme"].custom_dir if self.model is not None else None
+        overrides = self._from_root(Path(custom) if custom else (self.root / self.config).parent / OVERRIDES_DIR)
+        return (f"{self.docs}/", f"{self.cohorts_dir}/", f"{overrides}/", self.config)
 
     def address(self, src: str) -> str:
         """A page's URL from the site's root, by MkDocs' rules for the side's config."""
@@ -99,14 +127,11 @@ class Side:
         return decks_showing(self.model, src, self.pages[src].meta)
 
     @property
-    def own(self) -> list[Session]:
-        """The sessions with a reader, a workbook and a deck of their own (every session of several; none of one)."""
-        return printed_sessions(self.model.sessions) if self.model is not None else []
-
-    def session_of(self, src: str) -> Session | None:
-        """The session whose own reader and workbook print a page (None with one session, or outside every session)."""
-        session = self.model.session_of(src) if self.model is not None else None
-        return session if session in self.own else None
+    def printed(self) -> PrintedSessions:
+        """The side's sessions as print groups by them: whose readers and workbooks it makes and which pages each holds
+        (publish/pdf/compose.py, the map the PDFs are composed by)."""
+        assert self.model is not None  # a side without a model has no pages
+        return sessions_of(self.model)
 
 
 def _blocks(lines: list[str], body_line: int, spans: list[tuple[int, int]]) -> list[Block]:
@@ -144,13 +169,13 @@ def _blocks(lines: list[str], body_line: int, spans: list[tuple[int, int]]) -> l
     return blocks
 
 
-def _model(root: Path) -> CourseModel | None:
-    """The side's course model (macros/course.py, the build's own loader). When its mkdocs.yml does not load, the pages
-    and data MkDocs finds in docs/ without it (no nav); None when there are none."""
+def _model(root: Path, config: str) -> CourseModel | None:
+    """The side's course model (macros/course.py, the build's own loader). When its config does not load, the pages
+    and data MkDocs finds in docs/ beside it without it (no nav); None when there are none."""
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    config_file = root / "mkdocs.yml"
+    config_file = root / config
     try:
         return load_model(config_file)
     except (MkDocsException, OSError, yaml.YAMLError):
@@ -162,11 +187,11 @@ def _model(root: Path) -> CourseModel | None:
         return None
 
 
-def load_side(root: Path) -> Side:
-    """Read the course under root (a checkout, or a revision written out by revision.export) as the build does: its
-    course model, each page's macro calls and paragraphs, and what every call shows."""
+def load_side(root: Path, config: str = CONFIG_FILE) -> Side:
+    """Read the course under root (a checkout, or a revision written out by revision.export) as the build does, from the
+    config at root/config: its course model, each page's macro calls and paragraphs, and what every call shows."""
     root = root.resolve()
-    model = _model(root)
+    model = _model(root, config)
     data = model.data if model is not None else None
     problem: str | None = None
     if model is not None and data is None:
@@ -203,7 +228,7 @@ def load_side(root: Path) -> Side:
         else []
     )
     cohorts = {cohort_id: cohort for cohort_id, (cohort, _) in model.manifests.items()} if model is not None else {}
-    side = Side(root, data, problem, pages, order, printable, cohorts, nav=nav, menu=menu, model=model)
+    side = Side(root, data, problem, pages, order, printable, cohorts, nav=nav, menu=menu, model=model, config=config)
     if data is not None:
         side.shown = render_calls(side, data)
         side.handouts = set(handout_pages(side))

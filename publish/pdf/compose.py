@@ -9,12 +9,13 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from bs4 import Tag
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes
 from markupsafe import Markup
 
 from macros.cohort import Edition
@@ -80,6 +81,20 @@ class PrintedSessions:
         """The sessions with a reader, a workbook and a deck of their own (every session of several; none of one)."""
         return printed_sessions(self.sessions)
 
+    @property
+    def documents(self) -> list[Session | None]:
+        """Whose readers and workbooks print makes: the whole programme's (None), then each session's own. `make changes`
+        names them by this map and the next three methods, the ones print composes them by."""
+        return [None, *self.own]
+
+    def holds(self, session: Session | None, src: str) -> bool:
+        """Whether a page prints in a session's reader and workbook (every page in the whole programme's, None)."""
+        return session is None or self.of(src) == session
+
+    def nav_of(self, nav: tuple[NavEntry, ...], session: Session | None) -> tuple[NavEntry, ...]:
+        """What a reader's contents follow: the whole nav for the programme's (None), a session's section for its own."""
+        return nav if session is None else self.section(nav, session)
+
     def head(self, course: Course, session: Session | None) -> PrintedHead:
         """The head of a session's document; for what is the whole programme's (the course reader, a page of no session),
         the one session's own when there is one, else the course's title with every session's faculty."""
@@ -98,6 +113,21 @@ class PrintedSessions:
                 if found:
                     return found
         return ()
+
+
+@cache
+def course_fields_printed() -> frozenset[str]:
+    """The course record's fields the PDFs' templates print of `course` (covers and handout heads), read from the templates."""
+    found: set[str] = set()
+    for name in TEMPLATES.list_templates():
+        tree = TEMPLATES.parse((HERE / "templates" / name).read_text(encoding="utf-8"))
+        found |= {node.attr for node in tree.find_all(nodes.Getattr) if isinstance(node.node, nodes.Name) and node.node.name == "course"}
+    return frozenset(found)
+
+
+def guide_title(course: Course) -> str:
+    """The facilitator guide's title."""
+    return f"{course.title}: Facilitator guide"
 
 
 def sessions_of(model: CourseModel) -> PrintedSessions:
@@ -201,14 +231,10 @@ class PdfBuilder(PrintedEdition):
             content.rewrite_links(article, page, links)
             yield page, article, images
 
-    def _in(self, page: SitePage, session: Session | None) -> bool:
-        """Whether a page belongs in a session's document (every page belongs in the whole programme's, session None)."""
-        return session is None or self.sessions.of(page.src) == session
-
     def reader(self, session: Session | None = None) -> Document:
         """The whole course in nav order, with cover and contents; or one session's pages (its nav section) in a course of several."""
-        pages = [page for page in self.pages if self._in(page, session)]
-        nav = self.settings.nav if session is None else self.sessions.section(self.settings.nav, session)
+        pages = [page for page in self.pages if self.sessions.holds(session, page.src)]
+        nav = self.sessions.nav_of(self.settings.nav, session)
         prepared = self._prepared(pages, lines=False)
         images: dict[str, str] = {}
         parts: list[dict[str, Any]] = []
@@ -255,7 +281,7 @@ class PdfBuilder(PrintedEdition):
 
     def workbook(self, session: Session | None = None) -> Document:
         """Every prompt in course order (or one session's, in a course of several), each with ruled writing space; discussions keep their time box."""
-        pages = [page for page in self.handout_pages() if self._in(page, session)]
+        pages = [page for page in self.handout_pages() if self.sessions.holds(session, page.src)]
         parts = []
         asked: set[str] = set()
         for page in pages:
@@ -293,7 +319,7 @@ class PdfBuilder(PrintedEdition):
             group = session
             html = _unmarked("\n".join(str(block) for block in article.select(content.GUIDE_BLOCKS)))
             parts.append({"session": None, "title": page.title, "anchor": page.key, "html": html, "level": 2 if session is not None else 1})
-        title = f"{self.course.title}: Facilitator guide"
+        title = guide_title(self.course)
         subject = "The run of show, the discussion logistics and every facilitator note, in course order."
         # The slides this edition presents from (each session's deck of several): linked online when the site's address is known, named otherwise.
         site_url = self.settings.site_url
@@ -303,20 +329,16 @@ class PdfBuilder(PrintedEdition):
 
     def document_names(self) -> list[str]:
         """The file name of every PDF of this edition, in the order compose() makes them."""
-        own = self.sessions.own
+        documents = self.sessions.documents
         guide = [GUIDE_PDF] if self.edition == "facilitator" else []
-        readers = [reader_pdf(), *map(reader_pdf, own)]
-        workbooks = [workbook_pdf(), *map(workbook_pdf, own)]
-        return [*readers, *workbooks, *guide, *(handout_pdf(page.src) for page in self.handout_pages())]
+        return [*map(reader_pdf, documents), *map(workbook_pdf, documents), *guide, *(handout_pdf(page.src) for page in self.handout_pages())]
 
     def compose(self) -> Iterator[Document]:
         """Every PDF of this edition, one at a time, longest first, so printing can start before the rest is composed: the
         course reader, each session's (in a course of several), the workbooks likewise, the guide, the handouts."""
-        yield self.reader()
-        for session in self.sessions.own:
+        for session in self.sessions.documents:
             yield self.reader(session)
-        yield self.workbook()
-        for session in self.sessions.own:
+        for session in self.sessions.documents:
             yield self.workbook(session)
         if self.edition == "facilitator":
             yield self.guide()

@@ -18,7 +18,7 @@ from macros.last_updated import build_moment
 from publish.cache import PrintCache
 from publish.pdf.site import SiteSettings, settings_of
 
-from .deck import build_deck
+from .deck import build_deck, deck_title
 from .layout import LaidSlide, lay_out
 from .pdf import STYLESHEET, slides_html, write_pdf
 from .pptx import write_pptx
@@ -90,7 +90,7 @@ def prepare_slides(site_dir: Path, model: CourseModel) -> SlidesToWrite:
     decks = []
     for session in decks_of(model.sessions):
         laid = lay_out(build_deck(settings, model, session))
-        title = f"{session.title if session is not None else data.course.title}: Session slides{cohort}"
+        title = f"{deck_title(data.course, session)}: Session slides{cohort}"
         decks.append(Deck(*slides_files(session), laid, title))
     edition = " Facilitator edition, with speaker notes." if build.facilitator else ""
     subject = f"The slides of the session, in its order, from the course's pages and records.{edition}"

@@ -31,7 +31,7 @@ from macros.course import CourseModel
 from macros.downloads import HOME_PAGE, decks_of
 from macros.errors import ContentError
 from macros.library import MACROS, RESOURCES_PAGE, SLIDE_FORMS, PageContext, current
-from macros.models import Session
+from macros.models import Course, Session
 from macros.notes import OPENING, note_spans
 from macros.slide import Slide, SlideKind
 from publish.pdf.site import SiteSettings, nav_pages
@@ -244,11 +244,23 @@ def decks_showing(model: CourseModel, src: str, meta: Mapping[str, Any]) -> list
     return [deck for deck in decks_of(model.sessions) if takes(model, src, deck) and shows(meta)]
 
 
+def deck_title(course: Course, session: Session | None) -> str:
+    """A deck's title (its files' title, before the cohort's name): its session's, or the course's for the one deck (None)."""
+    return session.title if session is not None else course.title
+
+
+def course_slides(course: Course, model: CourseModel, session: Session | None, address: str | None) -> tuple[str, Slide, Slide]:
+    """What a deck shows of the course record: its title, its title slide and its closing slide (make changes compares
+    them, with the record as it was and as it is, to name the decks a change of the record reaches)."""
+    title_slide = render.slide_title(course, session or model.sessions[0], model.build.cohort)
+    return deck_title(course, session), title_slide, render.slide_closing(course, address)
+
+
 def build_deck(settings: SiteSettings, model: CourseModel, session: Session | None = None) -> list[Slide]:
     """Every slide of the session in order: the title, each printed page's slides, the closing. In a course of several
     sessions, one session's deck: its title slide and its own pages' slides (None: the one session, every page)."""
-    data = model.require()
-    slides = [render.slide_title(data.course, session or model.sessions[0], model.build.cohort)]
+    _, title_slide, closing = course_slides(model.require().course, model, session, settings.site_url)
+    slides = [title_slide]
     for src, title in nav_pages(settings.nav):
         if not takes(model, src, session):
             continue
@@ -256,5 +268,5 @@ def build_deck(settings: SiteSettings, model: CourseModel, session: Session | No
         if not shows(page.meta):
             continue
         slides += page.read()
-    slides.append(render.slide_closing(data.course, settings.site_url))
+    slides.append(closing)
     return slides
