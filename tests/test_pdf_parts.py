@@ -176,3 +176,37 @@ def test_a_part_mark_written_in_a_page_cannot_cut_the_reader(reader_job: Any) ->
 
     assert parts.PART_MARK not in _unmarked(f"<p>before</p>{parts.PART_MARK}<p>after</p>")
     assert parts.split("<html><body><p>no marks</p></body></html>") is None
+
+
+def test_an_edit_prints_again_the_part_it_reaches_and_the_joined_pdf_is_the_clean_builds(
+    reader_job: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part that grows moves every later page number: the later parts come from the cache all the same (a part's PDF
+    does not depend on where it starts), the front and the margins are printed again, and the joined PDF is, byte for
+    byte, the one a build with nothing cached prints."""
+    monkeypatch.setattr(parts, "PART_CHARS", 20_000)
+    pieces = parts.split(reader_job.html)
+    assert pieces is not None and len(pieces.parts) >= 3, "the reader must be printed in several parts"
+    folder = tmp_path / "cache"
+
+    def print_reader(html: str, name: str, cached: bool) -> tuple[Any, bytes]:
+        job = type(reader_job)(**{**reader_job.__dict__, "html": html, "name": name, "cache_folder": str(folder) if cached else None})
+        result = print_job(job)
+        assert result.messages == [] and result.refused == []
+        return result, (Path(job.folder) / f".{name}.partial").read_bytes()
+
+    first, _ = print_reader(reader_job.html, "first.pdf", cached=True)
+    assert first.parts_reused == 0 and first.parts_printed > len(pieces.parts)
+    # The second part grows by two pages' worth of prose.
+    fragments = reader_job.html.split(parts.PART_MARK)
+    second = next(index for index, fragment in enumerate(fragments) if index and "</p>" in fragment and pieces.parts[1].startswith(fragment))
+    fragments[second] = fragments[second].replace("</p>", "</p>" + "<p>A paragraph added to this part of the reader.</p>" * 60, 1)
+    edited = parts.PART_MARK.join(fragments)
+    again, joined = print_reader(edited, "again.pdf", cached=True)
+    _, clean = print_reader(edited, "clean.pdf", cached=False)
+    assert again.pages > first.pages
+    margin_documents = -(-again.pages // parts.MARGIN_PAGES)
+    # Printed again: the grown part, the front (its contents numbers moved) and every margin document; nothing else.
+    assert again.parts_printed == 1 + 1 + margin_documents, again
+    assert again.parts_reused == len(pieces.parts) - 1 + 1  # the other parts, and the front as measured with placeholders
+    assert joined == clean, "the reader joined from cached parts must be the clean build's, byte for byte"

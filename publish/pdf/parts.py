@@ -285,34 +285,29 @@ class Joined:
     def _copy(self, piece: Piece) -> None:
         """A piece's pages at the end of the PDF, with their structure, links and marked content."""
         source = self._open(piece)
-        tree = source.Root.StructTreeRoot
-        kids = list(tree.K[0].K)
-        for kid in kids:
-            # Their parent is the piece's document element: not copied, the join's own is theirs.
-            del kid["/P"]
-        nums = tree.ParentTree.Nums
-        mapping = {int(nums[index]): nums[index + 1] for index in range(0, len(nums), 2)}
         first = len(self.pdf.pages)
         with warnings.catch_warnings():
             # pikepdf warns that named destinations are not copied with pages: the join writes them (write()).
             warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
             self.pdf.pages.extend(source.pages)
+        # The piece's whole structure tree in one copy, its elements pointing to the pages just copied; its root and
+        # document element are left unreferenced (not written): the join's own are its elements' parents.
+        tree = self.pdf.copy_foreign(source.Root.StructTreeRoot)
+        nums = tree.ParentTree.Nums
+        mapping = {int(nums[index]): nums[index + 1] for index in range(0, len(nums), 2)}
         for number in range(first, len(self.pdf.pages)):
             page = self.pdf.pages[number].obj
-            self.page_entries.append(Array([self._copied(element) for element in mapping[int(page.StructParents)]]))
+            self.page_entries.append(mapping[int(page.StructParents)])
             page.StructParents = number
             for annotation in page.get("/Annots", []):
                 if "/StructParent" in annotation:
-                    self.annotations.append((annotation, self._copied(mapping[int(annotation.StructParent)])))
-        self.elements += [self.pdf.copy_foreign(kid) for kid in kids]
+                    self.annotations.append((annotation, mapping[int(annotation.StructParent)]))
+        self.elements += list(tree.K[0].K)
 
     def _open(self, piece: Piece) -> pikepdf.Pdf:
         source = pikepdf.open(io.BytesIO(piece.pdf))
         self.sources.append(source)
         return source
-
-    def _copied(self, item: Any) -> Any:
-        return self.pdf.copy_foreign(item) if item.is_indirect else item
 
     def anchor_pages(self) -> dict[str, int]:
         """Each anchor's page number (1-based); the first occurrence of a name wins, as in WeasyPrint."""
