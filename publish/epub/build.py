@@ -89,9 +89,25 @@ class _Chapter:
     images: list[tuple[str, str, str]]
     svg: bool
 
-    def meta(self) -> dict[str, Any]:
-        """What the print cache keeps beside the XHTML."""
-        return {"token": self.token, "links": self.links, "ids": self.ids, "images": self.images, "svg": self.svg}
+    def files(self) -> dict[str, bytes]:
+        """What the print cache keeps of the chapter: its XHTML, and what assembling the book needs of it (both checked by their hash)."""
+        made = {"token": self.token, "links": self.links, "ids": self.ids, "images": self.images, "svg": self.svg}
+        return {"xhtml": self.xhtml.encode("utf-8"), "chapter": json.dumps(made).encode("utf-8")}
+
+    @classmethod
+    def cached(cls, page: SitePage, files: dict[str, bytes]) -> _Chapter:
+        """The chapter of page as files() kept it."""
+        made = json.loads(files["chapter"])
+        return cls(
+            page,
+            f"{page.key}.xhtml",
+            files["xhtml"].decode("utf-8"),
+            str(made["token"]),
+            [(str(key), str(fragment)) for key, fragment in made["links"]],
+            [str(anchor) for anchor in made["ids"]],
+            [(str(inside), str(path), str(kind)) for inside, path, kind in made["images"]],
+            bool(made["svg"]),
+        )
 
     def resolved(self, owner: dict[str, tuple[str, str]]) -> str:
         """The XHTML with each placeholder a link to its chapter's file, and to the anchor there when the book has it."""
@@ -211,17 +227,7 @@ class EpubBuilder(PrintedEdition):
             name = f"{READER_EPUB}:{page.key}.xhtml"
             entry = cache.load(key, name, self.site_dir)
             if entry is not None:
-                meta = entry.meta
-                chapter = _Chapter(
-                    page,
-                    f"{page.key}.xhtml",
-                    entry.files["xhtml"].decode("utf-8"),
-                    str(meta["token"]),
-                    [(str(k), str(f)) for k, f in meta["links"]],
-                    [str(i) for i in meta["ids"]],
-                    [(str(i), str(f), str(t)) for i, f, t in meta["images"]],
-                    bool(meta["svg"]),
-                )
+                chapter = _Chapter.cached(page, entry.files)
             else:
                 chapter, found = self._chapter(page, pages, f"epub-link-{key[:16]}", before, after)
                 problems += found
@@ -232,8 +238,7 @@ class EpubBuilder(PrintedEdition):
         if problems:
             raise ContentError(problems)
         for key, name, chapter in made:
-            files = {"xhtml": chapter.xhtml.encode("utf-8")}
-            cache.store(key, name, files, chapter.meta(), [self.site_dir / path for _, path, _ in chapter.images], self.site_dir)
+            cache.store(key, name, chapter.files(), loads=[self.site_dir / path for _, path, _ in chapter.images], root=self.site_dir)
         self.made = len(made)
         return chapters
 
