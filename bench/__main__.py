@@ -33,7 +33,7 @@ import yaml
 from pypdf import PdfReader
 
 from publish.cache import FOLDER as CACHE_FOLDER
-from publish.cache import last_build
+from publish.cache import documents, last_build
 
 from .course import SyntheticCourse, _prose, module_name, write_course
 from .measure import Measurement, run_measured
@@ -172,8 +172,8 @@ def edit_record(course: SyntheticCourse) -> Callable[[int], None]:
 
 
 def reprinted(project: Path) -> int:
-    """How many documents the latest build in project printed rather than took from the print cache."""
-    return len(last_build(project / CACHE_FOLDER)["printed"])
+    """How many documents the latest build in project printed rather than took from the print cache (the EPUB is one, whatever chapters of it were made)."""
+    return len(documents(last_build(project / CACHE_FOLDER)["printed"]))
 
 
 def publish_makes_pdfs() -> bool:

@@ -23,7 +23,7 @@ from macros.errors import ContentError, format_problems
 from publish import engines
 from publish.built import BuiltSite, read_site
 from publish.cache import FOLDER as CACHE_FOLDER
-from publish.cache import PrintCache
+from publish.cache import PrintCache, documents
 from publish.csp import secure_site
 from publish.ics import write_calendar
 from publish.offline import make_offline
@@ -83,14 +83,18 @@ def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache | None = 
                     took += f" ({pdf.parts_printed} of {pdf.parts_printed + pdf.parts_reused} parts printed, the rest from the print cache)"
                 print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {took}")
             book = build_epub(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache)
-            print(f"  {book.path.relative_to(built)}: {book.chapters} chapters, {book.seconds:.1f} s")
+            kept = book.chapters - book.made
+            print(f"  {book.path.relative_to(built)}: {book.chapters} chapters ({book.made} made, {kept} from the print cache), {book.seconds:.1f} s")
             decks = slides.result()
         for made in decks:
             print(f"  {made.pdf.relative_to(built)} and {made.pptx.name}: {made.slides} slides, {made.seconds:.1f} s")
         if cache.folder is not None:
             damaged = sorted(name for name, why in cache.why.items() if why == "damaged entry")
             said = f"; damaged entries printed again: {', '.join(damaged)}" if damaged else ""
-            print(f"  print cache: {len(cache.printed)} printed, {len(cache.reused)} reused" + (" (--fresh: none read)" if cache.fresh else said))
+            # Documents, not entries: the EPUB is printed when any of its chapters is, reused when all of them are.
+            printed = documents(cache.printed)
+            reused = [name for name in documents(cache.reused) if name not in printed]
+            print(f"  print cache: {len(printed)} printed, {len(reused)} reused" + (" (--fresh: none read)" if cache.fresh else said))
     except ContentError as error:
         print(format_problems(error.problems), file=sys.stderr)
         return False

@@ -263,6 +263,11 @@ class PrintCache:
                 pass
 
 
+def documents(names: Iterable[str]) -> list[str]:
+    """The documents some entries make, each once, in order: an entry named '<document>:<part>' (an EPUB chapter) is a part of its document."""
+    return list(dict.fromkeys(name.split(":", 1)[0] for name in names))
+
+
 def last_build(folder: Path) -> dict[str, Any]:
     """What the latest build recorded: its settings, the documents it printed and those it reused."""
     builds = json.loads((folder / "builds.json").read_text(encoding="utf-8"))

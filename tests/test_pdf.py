@@ -424,9 +424,7 @@ def test_content_tabs_print_as_labelled_sections() -> None:
         '<div class="tabbed-content"><div class="tabbed-block"><p>First view.</p></div><div class="tabbed-block"><p>Second view.</p></div></div>'
         '</div><details class="note"><summary>More</summary><p>Hidden on screen.</p></details></article>'
     )
-    article = BeautifulSoup(html, "lxml").article
-    assert article is not None
-    printed = printable(SitePage(src="x.md", url="x/", title="X", article=article))
+    printed = printable(SitePage(src="x.md", url="x/", title="X", html=html))
     assert [squash(s.get_text(" ")) for s in printed.select(".print-tab")] == ["Mayor First view.", "Team Second view."]
     assert printed.select_one(".admonition.note .admonition-title").get_text() == "More"  # type: ignore[union-attr]
     assert not printed.select("input, details")
@@ -439,9 +437,7 @@ def test_a_picture_drawn_for_paper_prints_that_drawing_and_the_epub_the_screen_o
         '<figure class="cw-diagram"><svg viewBox="0 0 3 4" role="img" aria-label="Q"><text>only</text></svg></figure></article>'
     )
     for paper, drawn in ((True, ["paper", "only"]), (False, ["screen", "only"])):
-        article = BeautifulSoup(html, "lxml").article
-        assert article is not None
-        printed = printable(SitePage(src="x.md", url="x/", title="X", article=article), paper=paper)
+        printed = printable(SitePage(src="x.md", url="x/", title="X", html=html), paper=paper)
         assert [svg.get_text() for svg in printed.select("figure svg")] == drawn
 
 

@@ -8,13 +8,14 @@ import json
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import copy_project, nav_pages, run
 
-from macros.downloads import SLIDES_PDF, SLIDES_PPTX
+from macros.downloads import EPUB_FOLDER, READER_EPUB, SLIDES_PDF, SLIDES_PPTX
 from publish import cache as print_cache
 from publish.cache import FOLDER, KEEP_BUILDS, PrintCache, last_build
 from publish.changes import changes, render_report
@@ -43,6 +44,13 @@ def build(project: Path, site: Path, *flags: str) -> set[str]:
 
 def contents(site: Path) -> dict[str, bytes]:
     return {str(path.relative_to(site)): path.read_bytes() for path in sorted(site.rglob("*")) if path.is_file()}
+
+
+def chapters(site: Path) -> dict[str, bytes]:
+    """The EPUB's chapters (its XHTML documents but the cover and the contents) by file name."""
+    with zipfile.ZipFile(site / EPUB_FOLDER / READER_EPUB) as book:
+        named = {Path(name).name: book.read(name) for name in book.namelist() if name.startswith("EPUB/text/")}
+    return {name: data for name, data in named.items() if name not in ("cover.xhtml", "nav.xhtml")}
 
 
 def edit(project: Path) -> dict[Path, str]:
@@ -80,6 +88,12 @@ def test_an_edit_reprints_what_make_changes_names_and_gives_the_clean_builds_byt
     for path, text in original.items():
         path.write_text(text, encoding="utf-8")
     assert build(project, tmp_path / "before") == named, report
+    # Of the EPUB, only the chapters the edit changed were made again (it changes no page's ids, so every other chapter
+    # of the two books is the same file); the rest came from the cache.
+    made = {name.split(":", 1)[1] for name in last_build(project / FOLDER)["printed"] if name.startswith(f"{READER_EPUB}:")}
+    clean, before = chapters(tmp_path / "clean"), chapters(tmp_path / "before")
+    assert made == {name for name in clean if clean[name] != before.get(name)}
+    assert made and len(made) < len(clean)
     # The edit again: every document from the cache (the clean build's entries, never the ones just printed for the
     # course before the edit) but one whose entry was damaged, and the whole site byte for byte the clean build's.
     for path, text in edit(project).items():

@@ -9,7 +9,9 @@ their own namespaces, and is written out as XML.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import time
 import uuid
 import xml.etree.ElementTree as ET
@@ -60,24 +62,87 @@ IMAGES = "images"
 
 @dataclass(frozen=True)
 class BuiltEpub:
-    """The EPUB written: where, how many chapters, and how long it took."""
+    """The EPUB written: where, how many chapters, how many of them were made (the others came from the print cache), and how long it took."""
 
     path: Path
     chapters: int
+    made: int
     seconds: float
 
 
 @dataclass
 class _Chapter:
-    """One page of the nav as a chapter: its file in text/, its title and its cleaned article."""
+    """One page of the nav as a chapter: its file in text/ and its XHTML, with what assembling the book needs of it.
+
+    The XHTML holds each link to a page of the book as a placeholder, `<token>-<n>` for the nth of `links`, so that a
+    chapter is the same whatever the other pages hold: the book resolves them (resolved()) against every chapter's `ids`.
+    """
 
     page: SitePage
     file: str
-    article: Tag
-    svg: bool = False
+    xhtml: str
+    token: str
+    # (page key, fragment) of each link to a page of the book, in the order of their placeholders.
+    links: list[tuple[str, str]]
+    ids: list[str]
+    # (path inside the book, file under the site, media type) of each image it shows.
+    images: list[tuple[str, str, str]]
+    svg: bool
+
+    def files(self) -> dict[str, bytes]:
+        """What the print cache keeps of the chapter: its XHTML, and what assembling the book needs of it (both checked by their hash)."""
+        made = {"token": self.token, "links": self.links, "ids": self.ids, "images": self.images, "svg": self.svg}
+        return {"xhtml": self.xhtml.encode("utf-8"), "chapter": json.dumps(made).encode("utf-8")}
+
+    @classmethod
+    def cached(cls, page: SitePage, files: dict[str, bytes]) -> _Chapter:
+        """The chapter of page as files() kept it."""
+        made = json.loads(files["chapter"])
+        return cls(
+            page,
+            f"{page.key}.xhtml",
+            files["xhtml"].decode("utf-8"),
+            str(made["token"]),
+            [(str(key), str(fragment)) for key, fragment in made["links"]],
+            [str(anchor) for anchor in made["ids"]],
+            [(str(inside), str(path), str(kind)) for inside, path, kind in made["images"]],
+            bool(made["svg"]),
+        )
+
+    def resolved(self, owner: dict[str, tuple[str, str]]) -> str:
+        """The XHTML with each placeholder a link to its chapter's file, and to the anchor there when the book has it."""
+
+        def link(match: re.Match[str]) -> str:
+            key, fragment = self.links[int(match.group(1))]
+            anchor = f"{key}--{fragment}" if fragment else key
+            page, anchor_id = owner.get(anchor) or owner[key]
+            return 'href="' + _escaped_attribute(f"{page}.xhtml" + (f"#{anchor_id}" if anchor_id else "")) + '"'
+
+        return re.sub(rf'href="{re.escape(self.token)}-(\d+)"', link, self.xhtml)
+
+
+class _BookLinks(content.Links):
+    """Links as one chapter makes them: a link to a page of the book becomes a placeholder, resolved when the book is assembled."""
+
+    def __init__(self, site_url: str | None, pages: dict[str, str], token: str) -> None:
+        super().__init__(site_url=site_url, pages=pages)
+        self.token = token
+        self.targets: list[tuple[str, str]] = []
+
+    def inside(self, key: str, fragment: str) -> str:
+        self.targets.append((key, fragment))
+        return f"{self.token}-{len(self.targets) - 1}"
+
+
+def _escaped_attribute(value: str) -> str:
+    """A value as ElementTree writes it in an attribute (to_xhtml writes the rest of the chapter)."""
+    written = ET.tostring(ET.Element("a", {"href": value}), encoding="unicode")
+    return written[len('<a href="') : -len('" />')]
 
 
 XMLNS_ATTRIBUTE = "{http://www.w3.org/2000/xmlns/}"
+# Where a chapter's article goes in the page template, to render the template around it once for the chapter's key.
+ARTICLE = "\x00article\x00"
 
 
 def to_xhtml(html: str, language: str) -> str:
@@ -95,10 +160,6 @@ def to_xhtml(html: str, language: str) -> str:
         if kind is not None:
             element.set(f"{{{OPS}}}type", kind)
     return '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def _has_svg(article: Tag) -> bool:
-    return article.find("svg") is not None
 
 
 def workbook_pointer(block: Tag, site_url: str | None) -> Tag:
@@ -124,56 +185,83 @@ class EpubBuilder(PrintedEdition):
         super().__init__(site, settings, course, sessions, cohort, edition)
         # image path inside the book -> (file on disk, media type)
         self.images: dict[str, tuple[Path, str]] = {}
+        # How many chapters were made rather than taken from the print cache.
+        self.made = 0
 
     def check_offered(self, model: CourseModel) -> list[Problem]:
         """Each page offers the EPUB where model.offers says it does (the home page), at its place in the site, and no page offers another EPUB."""
         problems = []
         made = f"{EPUB_FOLDER}/{READER_EPUB}"
         for page in self.pages:
+            wanted = [path for path, _ in model.offers(page.src) if path == made]
+            if not wanted and "application/epub+zip" not in page.html:
+                # No link to an EPUB on the page (its HTML would name the type), and none wanted: nothing to parse.
+                continue
             offered = set()
             for link in page.article.select('.cw-downloads a[href][type="application/epub+zip"]'):
                 target = urlsplit(urljoin(content.FAKE_ORIGIN + page.url, str(link["href"]))).path.lstrip("/")
                 offered.add(target)
                 if target != made:
                     problems.append(Problem(page.display, page.title_line(), f"the page offers {target}, but no such EPUB is made.", f"link to {made}."))
-            for wanted in [path for path, _ in model.offers(page.src) if path == made and path not in offered]:
+            for missing in [path for path in wanted if path not in offered]:
                 fix = "add the line {{ downloads() }} below the page's first paragraph."
-                problems.append(Problem(page.display, page.title_line(), f"the page does not offer {wanted}.", fix))
+                problems.append(Problem(page.display, page.title_line(), f"the page does not offer {missing}.", fix))
         return problems
 
-    def chapters(self) -> list[_Chapter]:
-        """Every page of the nav, cleaned as for print, with links and images pointing inside the book."""
-        links = content.Links(site_url=self.settings.site_url, pages={p.url: p.key for p in self.pages})
-        # Each page has a file of its own, so its ids stay as they are (references to them inside the page, like an
-        # SVG's aria-labelledby, keep working); links between pages name them as the PDFs do, '<page key>--<id>'.
-        owner: dict[str, tuple[str, str]] = {}
-        chapters, problems = [], []
+    def chapters(self, cache: PrintCache, context: dict[str, Any]) -> list[_Chapter]:
+        """Every page of the nav as a chapter: cleaned as for print, with links and images pointing inside the book.
+
+        Each is taken from the print cache (publish/cache.py) when what makes it is unchanged: the page's article, its
+        place and title, the page template around it, the pages the book holds and the images it shows; the others are
+        made here and stored once every chapter has passed its checks."""
+        pages = {p.url: p.key for p in self.pages}
+        book = json.dumps(pages, sort_keys=True)
+        page_template = TEMPLATES.get_template("page.html")
+        language = self.settings.language
+        chapters, made, problems = [], [], []
         for page in self.pages:
-            article = content.printable(page, paper=False)
-            owner[page.key] = (page.key, "")
-            for element in article.select("[id]"):
-                owner[f"{page.key}--{element['id']}"] = (page.key, str(element["id"]))
-            problems += self._images(article, page)
-            for block in content.prompt_blocks(article):
-                block.append(workbook_pointer(block, self.settings.site_url))
-            chapters.append(_Chapter(page, f"{page.key}.xhtml", article, _has_svg(article)))
+            online = self.settings.site_url + page.url if self.settings.site_url else None
+            # The page template around the article, which the key covers: its title, the book's language, its address online.
+            before, after = page_template.render(**context, page_title=page.title, html=Markup(ARTICLE), online=online).split(ARTICLE)
+            key = cache.key("epub-chapter", page.html, page.src, page.url, before, after, book, self.settings.site_url or "", language)
+            name = f"{READER_EPUB}:{page.key}.xhtml"
+            entry = cache.load(key, name, self.site_dir)
+            if entry is not None:
+                chapter = _Chapter.cached(page, entry.files)
+            else:
+                chapter, found = self._chapter(page, pages, f"epub-link-{key[:16]}", before, after)
+                problems += found
+                made.append((key, name, chapter))
+            for inside, path, media_type in chapter.images:
+                self.images[inside] = (self.site_dir / path, media_type)
+            chapters.append(chapter)
         if problems:
             raise ContentError(problems)
-        links.anchors = set(owner)
-        for chapter in chapters:
-            content.rewrite_links(chapter.article, chapter.page, links)
-            # In the PDF every page shares one document; here each has its own file.
-            for link in chapter.article.select('a[href^="#"]'):
-                found = owner.get(str(link["href"])[1:])
-                if found is not None:
-                    key, anchor = found
-                    link["href"] = f"{key}.xhtml" + (f"#{anchor}" if anchor else "")
+        for key, name, chapter in made:
+            cache.store(key, name, chapter.files(), loads=[self.site_dir / path for _, path, _ in chapter.images], root=self.site_dir)
+        self.made = len(made)
         return chapters
 
-    def _images(self, article: Tag, page: SitePage) -> list[Problem]:
-        """Point each image at its copy inside the book; an image from outside the site, or of a kind e-readers cannot show, is a problem."""
+    def _chapter(self, page: SitePage, pages: dict[str, str], token: str, before: str, after: str) -> tuple[_Chapter, list[Problem]]:
+        """One page made into a chapter, and the problems of its images."""
+        article = content.printable(page, paper=False)
+        # Each page has a file of its own, so its ids stay as they are (references to them inside the page, like an
+        # SVG's aria-labelledby, keep working); links between pages name them as the PDFs do, '<page key>--<id>'.
+        ids = [str(element["id"]) for element in article.select("[id]")]
+        problems, images = self._images(article, page)
+        for block in content.prompt_blocks(article):
+            block.append(workbook_pointer(block, self.settings.site_url))
+        links = _BookLinks(self.settings.site_url, pages, token)
+        content.rewrite_links(article, page, links)
+        xhtml = to_xhtml(before + article.decode_contents() + after, self.settings.language)
+        svg = article.find("svg") is not None
+        return _Chapter(page, f"{page.key}.xhtml", xhtml, token, links.targets, ids, images, svg), problems
+
+    def _images(self, article: Tag, page: SitePage) -> tuple[list[Problem], list[tuple[str, str, str]]]:
+        """Point each image at its copy inside the book: (path inside, file under the site, media type) of each; an
+        image from outside the site, or of a kind e-readers cannot show, is a problem."""
         written = content.resolve_images(article, page, self.site_dir)
-        problems = []
+        problems, images = [], []
         for image in article.select("img[src]"):
             url = str(image["src"])
             parts = urlsplit(url)
@@ -193,9 +281,9 @@ class EpubBuilder(PrintedEdition):
                 )
                 continue
             inside = quote(f"{IMAGES}/{path.relative_to(self.site_dir).as_posix()}")
-            self.images[inside] = (path, media_type)
+            images.append((inside, path.relative_to(self.site_dir).as_posix(), media_type))
             image["src"] = f"../{inside}"
-        return problems
+        return problems, images
 
     def _context(self, title: str) -> dict[str, Any]:
         # What the print templates' cover macro needs, and what every document of the book shows.
@@ -214,24 +302,26 @@ class EpubBuilder(PrintedEdition):
     def write(self, target: Path, cache: PrintCache | None = None) -> BuiltEpub:
         """Write the book to target (through a partial file beside it, so a failure leaves nothing half-written).
 
-        Each chapter's XHTML is taken from the cache (publish/cache.py) when the HTML it is made from is unchanged."""
+        Each chapter is taken from the print cache (publish/cache.py) when what makes it is unchanged (chapters())."""
         started = time.perf_counter()
         cache = cache or PrintCache(None)
-        chapters = self.chapters()
         title = f"{self.course.title}: Course reader" + (f" · {EDITION_LABELS[self.edition]}" if EDITION_LABELS[self.edition] else "")
         context = self._context(title)
         language = self.settings.language
+        chapters = self.chapters(cache, context)
         documents: dict[str, str] = {
             "cover.xhtml": to_xhtml(TEMPLATES.get_template("cover.html").render(**context), language),
             "nav.xhtml": to_xhtml(
                 TEMPLATES.get_template("nav.html").render(**context, toc=self._toc(self.settings.nav, chapters), first=chapters[0].file), language
             ),
         }
-        page_template = TEMPLATES.get_template("page.html")
+        # Links between chapters go to the anchor where the book has it, else to the top of its page, as in the PDFs.
+        owner: dict[str, tuple[str, str]] = {}
         for chapter in chapters:
-            online = self.settings.site_url + chapter.page.url if self.settings.site_url else None
-            html = page_template.render(**context, page_title=chapter.page.title, html=Markup(chapter.article.decode_contents()), online=online)
-            documents[chapter.file] = _chapter_xhtml(cache, f"{READER_EPUB}:{chapter.file}", html, language)
+            owner[chapter.page.key] = (chapter.page.key, "")
+            owner.update({f"{chapter.page.key}--{anchor}": (chapter.page.key, anchor) for anchor in chapter.ids})
+        for chapter in chapters:
+            documents[chapter.file] = chapter.resolved(owner)
         # When the book says it was made, and the time of every file in it: the same sources give the same bytes.
         made = build_moment(self.settings.config_path.parent)
         package = TEMPLATES.get_template("package.opf").render(
@@ -264,7 +354,7 @@ class EpubBuilder(PrintedEdition):
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
-        return BuiltEpub(target, len(chapters), time.perf_counter() - started)
+        return BuiltEpub(target, len(chapters), self.made, time.perf_counter() - started)
 
     def _toc(self, entries: tuple[NavEntry, ...], chapters: list[_Chapter]) -> list[dict[str, Any]]:
         """The nav as the book's table of contents: a page links to its chapter, a section holds its pages."""
@@ -281,17 +371,6 @@ class EpubBuilder(PrintedEdition):
         """A stable identifier: the same course, cohort and edition give the same book, so a reader's copy is updated, not duplicated."""
         cohort = self.cohort.name if self.cohort is not None else ""
         return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "|".join([self.settings.site_url or self.settings.site_name, cohort, self.edition])))
-
-
-def _chapter_xhtml(cache: PrintCache, name: str, html: str, language: str) -> str:
-    """A chapter's XHTML, from the cache when its HTML and language are unchanged, else made and stored."""
-    key = cache.key("epub-chapter", html, language)
-    entry = cache.load(key, name)
-    if entry is not None:
-        return entry.files["xhtml"].decode("utf-8")
-    xhtml = to_xhtml(html, language)
-    cache.store(key, name, {"xhtml": xhtml.encode("utf-8")})
-    return xhtml
 
 
 def _summary(images: bool) -> str:

@@ -53,6 +53,11 @@ class Links:
     pages: dict[str, str]
     anchors: set[str] = field(default_factory=set)
 
+    def inside(self, key: str, fragment: str) -> str:
+        """Where a link to a page of this PDF (its key) and an anchor in it goes: that anchor if it exists, else the page."""
+        anchor = f"{key}--{fragment}" if fragment else key
+        return "#" + (anchor if anchor in self.anchors else key)
+
 
 def open_tabs(article: Tag) -> None:
     """Turn each set of content tabs into labelled sections, so every tab prints with its label."""
@@ -174,8 +179,7 @@ def rewrite_links(article: Tag, page: SitePage, links: Links) -> None:
         path = path.removesuffix("index.html")
         key = links.pages.get(path)
         if key is not None:
-            anchor = f"{key}--{target.fragment}" if target.fragment else key
-            link["href"] = "#" + (anchor if anchor in links.anchors else key)
+            link["href"] = links.inside(key, target.fragment)
             continue
         if links.site_url:
             link["href"] = links.site_url + path + (f"#{target.fragment}" if target.fragment else "")

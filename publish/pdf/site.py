@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,16 +39,28 @@ class SiteSettings:
 
 @dataclass
 class SitePage:
-    """One built page: where it came from, where it lives, and its article parsed."""
+    """One built page: where it came from, where it lives, its article's HTML and, once asked for, the article parsed."""
 
     src: str
     url: str
     title: str
-    article: Tag = field(repr=False)
+    # The article's HTML as the built page holds it (publish/built.py).
+    html: str = field(repr=False)
     # The model's page it was built from (its source text, where it is shown), when it came from a build.
     source: CoursePage | None = field(default=None, repr=False)
     # The article as text, once the parsed tree is let go (release()).
     released: str | None = field(default=None, repr=False, init=False)
+
+    @cached_property
+    def article(self) -> Tag:
+        """The article parsed, as a tree the print path can change: made when first asked for (the EPUB's chapters taken
+        from the print cache never are)."""
+        from bs4 import BeautifulSoup
+
+        soup = BeautifulSoup(self.html, "lxml")
+        found = soup.article or soup.body
+        assert found is not None, "load_pages keeps only pages with an article"
+        return found
 
     @property
     def text(self) -> str:
@@ -130,14 +142,6 @@ def first_askers(pages: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
     return chosen
 
 
-def _article(text: str) -> Tag | None:
-    """The page's content article (publish/built.py found it), as a tree the print path can change."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(text, "lxml")
-    return soup.article or soup.body
-
-
 def nav_pages(entries: tuple[NavEntry, ...]) -> Iterator[tuple[str, str]]:
     """(source, nav title) of each page of the nav, in reading order; sections are walked into."""
     for entry in walk_nav(entries):
@@ -162,11 +166,10 @@ def load_pages(site: BuiltSite, settings: SiteSettings) -> list[SitePage]:
                 )
             )
             continue
-        article = _article(built.article) if built.article is not None else None
-        if article is None:
+        if built.article is None or not built.article.strip():
             problems.append(Problem(page.display, 1, "the built page has no content to print.", "make sure the page has text below its front matter."))
             continue
-        pages.append(SitePage(src=src, url=page.address, title=title, article=article, source=page))
+        pages.append(SitePage(src=src, url=page.address, title=title, html=built.article, source=page))
     if problems:
         raise ContentError(problems)
     return pages
