@@ -80,7 +80,7 @@ def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache | None = 
             for pdf in build_pdfs(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache):
                 took = "from the print cache" if pdf.name in cache.reused else f"{pdf.seconds:.1f} s"
                 if pdf.parts_reused:
-                    took += f" ({pdf.parts_printed} of {pdf.parts_printed + pdf.parts_reused} parts printed, the rest from the print cache)"
+                    took += f" ({pdf.parts_printed} of its parts, front and margins made, {pdf.parts_reused} from the print cache)"
                 print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {took}")
             book = build_epub(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache)
             kept = book.chapters - book.made
