@@ -26,12 +26,10 @@ from publish.html5 import repair_markup
 # Scripts the browser runs; a <script type="application/json"> is data, which a policy does not govern.
 RUN_TYPES = frozenset({"", "text/javascript", "module", "application/javascript"})
 # The attributes whose values say which records a page shows (macros/checks/built.py, unused records).
-RECORD_ATTRIBUTES = ("data-finding", "data-prompt", "data-source", "id")
+RECORD_ATTRIBUTES = frozenset({"data-finding", "data-prompt", "data-source", "id"})
 # libxml2's table of ids is never asked (the ids are read from the attributes below), so it is not built. lxml's plain
 # HTML parser, not lxml.html's: the same tree, without a lookup of lxml.html's element class for each element visited.
 _PARSER = etree.HTMLParser(encoding="utf-8", collect_ids=False)
-# Every id on a page and every attribute that says which record a page shows, in one pass.
-_RECORDS = etree.XPath("|".join(f"//@{attribute}" for attribute in RECORD_ATTRIBUTES))
 # The page's content: Material's content article if there is one, else the first article.
 _CONTENT = etree.XPath("//article[contains(concat(' ', normalize-space(@class), ' '), ' md-content__inner ')] | //article")
 
@@ -79,19 +77,22 @@ class BuiltPage:
         return [value for attribute, value in self.records if attribute == "id"]
 
 
-# What the allow-list says of one element: (tag, its attributes, whether it is the theme's) -> its refusals. Kept for
-# one reading of the site: every page repeats the theme's elements (the nav above all), so each is judged once.
-Judged = dict[tuple[str, tuple[tuple[str, str], ...], bool], tuple[Refusal, ...]]
+# What the allow-list says of one element, (tag, its attributes, whether it is the theme's) -> (its refusals, its
+# record attributes). Kept for one reading of the site: every page repeats the theme's elements (the nav above all), so
+# each is judged once.
+Judged = dict[tuple[str, tuple[tuple[str, str], ...], bool], tuple[tuple[Refusal, ...], tuple[tuple[str, str], ...]]]
 
 
-def _refused(root: etree._Element, article: etree._Element | None, judged: Judged) -> tuple[Refused | StrayScript, ...]:
-    """What the allow-list refuses on one page: its content (the <article>) as a page's source is judged, the theme
-    around it with the theme's own additions, and any inline script beyond those the site's templates write."""
+def _walk(root: etree._Element, article: etree._Element | None, judged: Judged) -> tuple[tuple[Refused | StrayScript, ...], tuple[tuple[str, str], ...]]:
+    """One walk over a page's elements: what the allow-list refuses (its content, the <article>, as a page's source is
+    judged, the theme around it with the theme's own additions, and any inline script beyond those the site's
+    templates write), and (attribute, value) of every id and record attribute, in document order."""
     # The article's elements come one after another in document order: counting them tells content from theme
     # without a set of the article's elements to look each element up in.
     size = sum(1 for _ in article.iter(etree.Element)) if article is not None else 0
     inside = 0
     found: list[Refused | StrayScript] = []
+    records: list[tuple[str, str]] = []
     scripts: Counter[tuple[str, str]] = Counter()
     for element in root.iter(etree.Element):  # elements only: no comments or processing instructions
         if inside:
@@ -111,12 +112,15 @@ def _refused(root: etree._Element, article: etree._Element | None, judged: Judge
                 found.append(StrayScript(place))
         attributes = tuple(element.items())
         key = (tag, attributes, theme)
-        refused = judged.get(key)
-        if refused is None:
-            refused = judged[key] = tuple(refusals(tag, list(attributes), theme=theme))
+        seen = judged.get(key)
+        if seen is None:
+            seen = judged[key] = (tuple(refusals(tag, list(attributes), theme=theme)), tuple(pair for pair in attributes if pair[0] in RECORD_ATTRIBUTES))
+        refused, shown = seen
         if refused:
             found += [Refused(tag, tuple(name for name, _ in attributes), theme, refusal) for refusal in refused]
-    return tuple(found)
+        if shown:
+            records += shown
+    return tuple(found), tuple(records)
 
 
 def _targets(article: etree._Element) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
@@ -137,14 +141,15 @@ def parse_page(address: str, data: bytes, judged: Judged, *, article: bool = Tru
     scripts = tuple(script.text or "" for script in root.iter("script") if script.get("src") is None and (script.get("type") or "").lower() in RUN_TYPES)
     first = next(root.iter("article"), None)
     targets, no_alt = _targets(first if first is not None else root)
+    refused, records = _walk(root, first, judged)
     return BuiltPage(
         address,
         data,
         scripts=scripts,
-        records=tuple((value.attrname, str(value)) for value in _RECORDS(root)),
+        records=records,
         targets=targets,
         no_alt=no_alt,
-        refused=_refused(root, first, judged),
+        refused=refused,
         article=_article(root) if article else None,
     )
 
