@@ -14,6 +14,7 @@ fit in memory together).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from lxml import etree
 
 from macros.allowlist import THEME_INLINE_SCRIPTS, Refusal, refusals
 from publish.html5 import repair_markup
+from publish.worker import Worker, serve
 
 # Scripts the browser runs; a <script type="application/json"> is data, which a policy does not govern.
 RUN_TYPES = frozenset({"", "text/javascript", "module", "application/javascript"})
@@ -174,14 +176,35 @@ class BuiltSite:
         (self.root / page.address).write_bytes(data)
 
 
-def read_site(root: Path, *, articles: bool = True) -> BuiltSite:
+def parse_files(root: Path, addresses: list[str], *, articles: bool) -> dict[str, BuiltPage]:
+    """Read and parse the pages at these addresses under root, each repaired as it is read (publish/html5.py)."""
+    judged: Judged = {}
+    return {address: parse_page(address, repair_markup((root / address).read_bytes()), judged, article=articles) for address in addresses}
+
+
+def parse_sent(messages: Iterator[tuple[Path, list[str], bool]]) -> dict[str, BuiltPage]:
+    """The worker (`python -m publish.built`): the pages of each (root, addresses, articles) it is sent, parsed."""
+    return {address: page for root, addresses, articles in messages for address, page in parse_files(root, addresses, articles=articles).items()}
+
+
+def read_site(root: Path, *, articles: bool = True, worker: Worker | None = None) -> BuiltSite:
     """Read and parse every HTML page under root once, each repaired as it is read (publish/html5.py).
 
     articles=False leaves out each page's article (BuiltPage.article is None): for a build that makes no PDFs or EPUB.
+    worker: a Worker of this module (publish/worker.py), which parses every other page meanwhile, on the second core.
+    Raises WorkerFailed when the worker ends without its pages.
     """
-    pages = {}
-    judged: Judged = {}
-    for path in sorted(root.rglob("*.html")):
-        address = path.relative_to(root).as_posix()
-        pages[address] = parse_page(address, repair_markup(path.read_bytes()), judged, article=articles)
-    return BuiltSite(root, pages)
+    addresses = [path.relative_to(root).as_posix() for path in sorted(root.rglob("*.html"))]
+    if worker is None:
+        return BuiltSite(root, parse_files(root, addresses, articles=articles))
+    worker.send((root, addresses[1::2], articles))
+    own = parse_files(root, addresses[::2], articles=articles)
+    theirs: dict[str, BuiltPage] = worker.result()
+    return BuiltSite(root, {address: own[address] if address in own else theirs[address] for address in addresses})
+
+
+if __name__ == "__main__":
+    # The worker: this module imported again by its own name, so the pages it sends back are publish.built's BuiltPage.
+    from publish.built import parse_sent
+
+    serve(parse_sent)
