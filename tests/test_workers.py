@@ -1,5 +1,6 @@
 """The work python -m publish hands to a second process (publish/worker.py) gives what this process would, and a worker
-that fails fails its step: the search index (publish/search.py) and the reading of the built site (publish/built.py)."""
+that fails fails its step: the search index (publish/search.py) and the reading of the built site (publish/built.py).
+make check's fork (macros/check.py) reports what it would alone, and its pages are checked here when the fork fails."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import pytest
 from material.plugins.search import plugin
 from mkdocs.structure.toc import get_toc
 
+from conftest import pages_in_docs
+
+from macros import check
 from publish.built import read_site
 from publish.search import indexed_in_worker
 from publish.worker import Worker, WorkerFailed
@@ -87,3 +91,23 @@ def test_a_site_reader_that_fails_fails_the_read(site: Path) -> None:
         worker.process.kill()
         with pytest.raises(WorkerFailed, match=r"`python -m publish.built` ended without its answer"):
             read_site(site, articles=False, worker=worker)
+
+
+def test_make_check_reports_every_page_s_problems_and_the_same_when_its_fork_fails(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A mistake on every page, so that the fork's pages and this process's pages both have problems to report.
+    for src in pages_in_docs():
+        page = project / "docs" / src
+        page.write_text(page.read_text(encoding="utf-8") + "\n{{ no_such_macro() }}\n", encoding="utf-8")
+    monkeypatch.chdir(project)
+    assert check.main([]) == 1
+    shared = capsys.readouterr().err
+    assert all(f"docs/{src}" in shared for src in pages_in_docs())
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise OSError("the fork could not send its problems")
+
+    monkeypatch.setattr(check.pickle, "dump", refuse)  # in the fork: it ends without sending anything
+    assert check.main([]) == 1
+    assert capsys.readouterr().err == shared
