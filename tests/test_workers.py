@@ -10,10 +10,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from conftest import pages_in_docs
 from material.plugins.search import plugin
 from mkdocs.structure.toc import get_toc
-
-from conftest import pages_in_docs
 
 from macros import check
 from publish.built import read_site
