@@ -8,7 +8,8 @@ its ids, links, images, records and what the allow-list refuses (macros/checks/b
 (publish/html5.py); a repaired page reaches the disk when its policy is written, so each page is written once.
 
 Each page is parsed with lxml once, and only what the steps need is kept (the whole trees of a large course would not
-fit in memory together).
+fit in memory together). python -m publish has every other page parsed by a worker process (publish/worker.py), on the
+machine's second core, while it parses the rest.
 """
 
 from __future__ import annotations
