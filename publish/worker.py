@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import pickle
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -33,7 +35,9 @@ class Worker:
 
     def __init__(self, module: str) -> None:
         self.module = module
-        self.process = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        # The project first on the worker's path, as it is on this process's, whatever folder or settings it runs with.
+        environment = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))))
+        self.process = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert self.process.stdin is not None and self.process.stdout is not None
         self.input, self.output = self.process.stdin, self.process.stdout
         with contextlib.suppress(OSError):  # a smaller pipe only makes the sender wait for the worker now and then
@@ -80,8 +84,13 @@ class Worker:
 
 
 def serve(handle: Callable[[Iterator[Any]], Any]) -> None:
-    """A worker's main: handle the messages read from this process's input; its answer goes to this process's output."""
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    """A worker's main: handle the messages read from this process's input; its answer goes to this process's output.
+
+    Anything else the worker prints goes to its error output, so that it cannot spoil the answer; Ctrl-C is left to the
+    build, which ends its workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    source, sink = sys.stdin.buffer, os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
 
     def messages() -> Iterator[Any]:
         while True:
