@@ -40,8 +40,10 @@ class Worker:
         self.process = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert self.process.stdin is not None and self.process.stdout is not None
         self.input, self.output = self.process.stdin, self.process.stdout
+        resize = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux's; elsewhere the pipe keeps its size
         with contextlib.suppress(OSError):  # a smaller pipe only makes the sender wait for the worker now and then
-            fcntl.fcntl(self.input.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+            if resize is not None:
+                fcntl.fcntl(self.input.fileno(), resize, PIPE_BYTES)
 
     def send(self, message: Any) -> None:
         """Hand the worker a message; raises WorkerFailed if it has ended."""
