@@ -8,6 +8,7 @@ are any. The source checks are fast enough to run on every save.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import pickle
 import sys
@@ -42,6 +43,9 @@ def pages_checked_meanwhile(model: CourseModel) -> Callable[[], list[Problem]]:
     sources = [page.src_path for page in model.pages.values() if page.text is not None]
     here, there = sources[::3], [src for number, src in enumerate(sources) if number % 3]
     read, write = os.pipe()
+    # What is loaded so far lives to the end: frozen, the collector leaves it alone, so the copy shares its memory
+    # instead of copying each page of it that a collection would touch.
+    gc.freeze()
     child = os.fork()
     if child == 0:  # the copy: check its pages, send their problems, and end without running anything of the parent's
         status = 1
