@@ -43,8 +43,8 @@ def pages_checked_meanwhile(model: CourseModel) -> Callable[[], list[Problem]]:
     sources = [page.src_path for page in model.pages.values() if page.text is not None]
     here, there = sources[::3], [src for number, src in enumerate(sources) if number % 3]
     read, write = os.pipe()
-    # What is loaded so far lives to the end: frozen, the collector leaves it alone, so the copy shares its memory
-    # instead of copying each page of it that a collection would touch.
+    # Frozen while the copy is made, the collector leaves what is loaded alone in the copy, which shares its memory
+    # instead of copying each page of it that a collection would touch; this process unfreezes it at once.
     gc.freeze()
     child = os.fork()
     if child == 0:  # the copy: check its pages, send their problems, and end without running anything of the parent's
@@ -56,6 +56,7 @@ def pages_checked_meanwhile(model: CourseModel) -> Callable[[], list[Problem]]:
             status = 0
         finally:
             os._exit(status)
+    gc.unfreeze()
     os.close(write)
 
     def finish() -> list[Problem]:
