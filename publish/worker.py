@@ -3,7 +3,7 @@
 Worker(module) starts `python -m <module>` (a small process: only that module's imports); each message sent to it is
 pickled to its input, and result() ends its input and takes the one answer it pickles back. The module's main calls
 serve(handle), where handle takes the messages as they arrive and returns the answer. A worker that fails raises
-WorkerFailed from result(); one left running (the build stopped early) is ended by stop().
+WorkerFailed from send() or result(); one left running (the build stopped early) is ended by stop().
 Used for Material's search index (publish/search.py) and for reading the built site (publish/built.py).
 """
 
