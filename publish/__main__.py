@@ -28,6 +28,7 @@ from publish.csp import secure_site
 from publish.ics import write_calendar
 from publish.offline import make_offline
 from publish.pdf.machine import MachineError, check_machine
+from publish.worker import Worker, WorkerFailed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -158,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     # Build beside the target so the final rename stays on one file system.
     scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent if target.parent.exists() else ROOT))
     built = scratch / "site"
+    # Half of the built site is read in a second process, on the machine's second core (publish/built.py); started
+    # now, so that it is ready when the engine is done.
+    reader = Worker("publish.built")
     try:
         try:
             engines.stage(model, scratch / "source")
@@ -173,7 +177,11 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         # Every built page, read, repaired and parsed once, for the PDFs, the EPUB, the policy and the site check; the
         # articles, which only the PDFs and the EPUB read, are kept only when they are made.
-        site = read_site(built, articles=not args.no_pdf)
+        try:
+            site = read_site(built, articles=not args.no_pdf, worker=reader)
+        except WorkerFailed as error:
+            print(f"The built site could not be read: {error}; {target.name}/ was left as it was.", file=sys.stderr)
+            return 1
         # The cohort's calendar, when its manifest has dates: before the worker, which lists it for offline use.
         write_calendar(built, model)
         if not args.no_pdf and not make_prints(site, model, print_cache(model, fresh=args.fresh)):
@@ -200,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         swap_into_place(built, target)
     finally:
+        reader.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"Built {target}")
     return 0

@@ -8,12 +8,14 @@ its ids, links, images, records and what the allow-list refuses (macros/checks/b
 (publish/html5.py); a repaired page reaches the disk when its policy is written, so each page is written once.
 
 Each page is parsed with lxml once, and only what the steps need is kept (the whole trees of a large course would not
-fit in memory together).
+fit in memory together). python -m publish has every other page parsed by a worker process (publish/worker.py), on the
+machine's second core, while it parses the rest.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,16 +24,15 @@ from lxml import etree
 
 from macros.allowlist import THEME_INLINE_SCRIPTS, Refusal, refusals
 from publish.html5 import repair_markup
+from publish.worker import Worker, serve
 
 # Scripts the browser runs; a <script type="application/json"> is data, which a policy does not govern.
 RUN_TYPES = frozenset({"", "text/javascript", "module", "application/javascript"})
 # The attributes whose values say which records a page shows (macros/checks/built.py, unused records).
-RECORD_ATTRIBUTES = ("data-finding", "data-prompt", "data-source", "id")
+RECORD_ATTRIBUTES = frozenset({"data-finding", "data-prompt", "data-source", "id"})
 # libxml2's table of ids is never asked (the ids are read from the attributes below), so it is not built. lxml's plain
 # HTML parser, not lxml.html's: the same tree, without a lookup of lxml.html's element class for each element visited.
 _PARSER = etree.HTMLParser(encoding="utf-8", collect_ids=False)
-# Every id on a page and every attribute that says which record a page shows, in one pass.
-_RECORDS = etree.XPath("|".join(f"//@{attribute}" for attribute in RECORD_ATTRIBUTES))
 # The page's content: Material's content article if there is one, else the first article.
 _CONTENT = etree.XPath("//article[contains(concat(' ', normalize-space(@class), ' '), ' md-content__inner ')] | //article")
 
@@ -79,19 +80,22 @@ class BuiltPage:
         return [value for attribute, value in self.records if attribute == "id"]
 
 
-# What the allow-list says of one element: (tag, its attributes, whether it is the theme's) -> its refusals. Kept for
-# one reading of the site: every page repeats the theme's elements (the nav above all), so each is judged once.
-Judged = dict[tuple[str, tuple[tuple[str, str], ...], bool], tuple[Refusal, ...]]
+# What the allow-list says of one element, (tag, its attributes, whether it is the theme's) -> (its refusals, its
+# record attributes). Kept for one reading of the site: every page repeats the theme's elements (the nav above all), so
+# each is judged once.
+Judged = dict[tuple[str, tuple[tuple[str, str], ...], bool], tuple[tuple[Refusal, ...], tuple[tuple[str, str], ...]]]
 
 
-def _refused(root: etree._Element, article: etree._Element | None, judged: Judged) -> tuple[Refused | StrayScript, ...]:
-    """What the allow-list refuses on one page: its content (the <article>) as a page's source is judged, the theme
-    around it with the theme's own additions, and any inline script beyond those the site's templates write."""
+def _walk(root: etree._Element, article: etree._Element | None, judged: Judged) -> tuple[tuple[Refused | StrayScript, ...], tuple[tuple[str, str], ...]]:
+    """One walk over a page's elements: what the allow-list refuses (its content, the <article>, as a page's source is
+    judged, the theme around it with the theme's own additions, and any inline script beyond those the site's
+    templates write), and (attribute, value) of every id and record attribute, in document order."""
     # The article's elements come one after another in document order: counting them tells content from theme
     # without a set of the article's elements to look each element up in.
     size = sum(1 for _ in article.iter(etree.Element)) if article is not None else 0
     inside = 0
     found: list[Refused | StrayScript] = []
+    records: list[tuple[str, str]] = []
     scripts: Counter[tuple[str, str]] = Counter()
     for element in root.iter(etree.Element):  # elements only: no comments or processing instructions
         if inside:
@@ -111,12 +115,15 @@ def _refused(root: etree._Element, article: etree._Element | None, judged: Judge
                 found.append(StrayScript(place))
         attributes = tuple(element.items())
         key = (tag, attributes, theme)
-        refused = judged.get(key)
-        if refused is None:
-            refused = judged[key] = tuple(refusals(tag, list(attributes), theme=theme))
+        seen = judged.get(key)
+        if seen is None:
+            seen = judged[key] = (tuple(refusals(tag, list(attributes), theme=theme)), tuple(pair for pair in attributes if pair[0] in RECORD_ATTRIBUTES))
+        refused, shown = seen
         if refused:
             found += [Refused(tag, tuple(name for name, _ in attributes), theme, refusal) for refusal in refused]
-    return tuple(found)
+        if shown:
+            records += shown
+    return tuple(found), tuple(records)
 
 
 def _targets(article: etree._Element) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
@@ -137,14 +144,15 @@ def parse_page(address: str, data: bytes, judged: Judged, *, article: bool = Tru
     scripts = tuple(script.text or "" for script in root.iter("script") if script.get("src") is None and (script.get("type") or "").lower() in RUN_TYPES)
     first = next(root.iter("article"), None)
     targets, no_alt = _targets(first if first is not None else root)
+    refused, records = _walk(root, first, judged)
     return BuiltPage(
         address,
         data,
         scripts=scripts,
-        records=tuple((value.attrname, str(value)) for value in _RECORDS(root)),
+        records=records,
         targets=targets,
         no_alt=no_alt,
-        refused=_refused(root, first, judged),
+        refused=refused,
         article=_article(root) if article else None,
     )
 
@@ -169,14 +177,35 @@ class BuiltSite:
         (self.root / page.address).write_bytes(data)
 
 
-def read_site(root: Path, *, articles: bool = True) -> BuiltSite:
+def parse_files(root: Path, addresses: list[str], *, articles: bool) -> dict[str, BuiltPage]:
+    """Read and parse the pages at these addresses under root, each repaired as it is read (publish/html5.py)."""
+    judged: Judged = {}
+    return {address: parse_page(address, repair_markup((root / address).read_bytes()), judged, article=articles) for address in addresses}
+
+
+def parse_sent(messages: Iterator[tuple[Path, list[str], bool]]) -> dict[str, BuiltPage]:
+    """The worker (`python -m publish.built`): the pages of each (root, addresses, articles) it is sent, parsed."""
+    return {address: page for root, addresses, articles in messages for address, page in parse_files(root, addresses, articles=articles).items()}
+
+
+def read_site(root: Path, *, articles: bool = True, worker: Worker | None = None) -> BuiltSite:
     """Read and parse every HTML page under root once, each repaired as it is read (publish/html5.py).
 
     articles=False leaves out each page's article (BuiltPage.article is None): for a build that makes no PDFs or EPUB.
+    worker: a Worker of this module (publish/worker.py), which parses every other page meanwhile, on the second core.
+    Raises WorkerFailed when the worker ends without its pages.
     """
-    pages = {}
-    judged: Judged = {}
-    for path in sorted(root.rglob("*.html")):
-        address = path.relative_to(root).as_posix()
-        pages[address] = parse_page(address, repair_markup(path.read_bytes()), judged, article=articles)
-    return BuiltSite(root, pages)
+    addresses = [path.relative_to(root).as_posix() for path in sorted(root.rglob("*.html"))]
+    if worker is None:
+        return BuiltSite(root, parse_files(root, addresses, articles=articles))
+    worker.send((root, addresses[1::2], articles))
+    own = parse_files(root, addresses[::2], articles=articles)
+    theirs: dict[str, BuiltPage] = worker.result()
+    return BuiltSite(root, {address: own[address] if address in own else theirs[address] for address in addresses})
+
+
+if __name__ == "__main__":
+    # The worker: this module imported again by its own name, so the pages it sends back are publish.built's BuiltPage.
+    from publish.built import parse_sent
+
+    serve(parse_sent)

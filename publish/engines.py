@@ -100,9 +100,13 @@ def _run_mkdocs(arguments: list[str], folder: Path) -> int:
     """
     from mkdocs.__main__ import cli
 
+    from publish.search import indexed_in_worker
+
     os.environ["NO_MKDOCS_2_WARNING"] = "1"
     try:
-        cli.main(arguments, prog_name="mkdocs")
+        # Material's search index is made in a second process while MkDocs writes the pages (publish/search.py).
+        with indexed_in_worker():
+            cli.main(arguments, prog_name="mkdocs")
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else int(done.code is not None)
     except Exception:  # a crash inside the engine fails the build, as the engine's own process would
