@@ -158,7 +158,10 @@ def test_another_weasyprint_prints_the_document_whole(reader_job: Any, tmp_path:
     original = parts.supported
     try:
         parts.supported = lambda version="": False  # type: ignore[assignment]
-        assert parts.print_parted(reader_job.html, refuse, [reader_job.stylesheet], refuse, str(tmp_path / "x.pdf"), parts.PartCache(PrintCache(None), "x.pdf")) is None
+        assert (
+            parts.print_parted(reader_job.html, refuse, [reader_job.stylesheet], refuse, str(tmp_path / "x.pdf"), parts.PartCache(PrintCache(None), "x.pdf"))
+            is None
+        )
     finally:
         parts.supported = original
 

@@ -266,7 +266,7 @@ class Joined:
         self.pages: list[PageInfo] = [PageInfo(0.0, [], [], [], None, None, "")] * front_pages
         self.pdf = pikepdf.new()
         self.sources: list[pikepdf.Pdf] = []  # open until the join is written: its objects are copied from them then
-        self.page_entries: list[Array] = []  # each page's marked content, as struct elements in id order
+        self.page_entries: list[Any] = []  # each page's marked content, as struct elements in id order
         self.annotations: list[tuple[Any, Any]] = []  # each link annotation with its struct element
         self.elements: list[Any] = []  # the top-level struct elements, in page order
 
@@ -341,8 +341,9 @@ class Joined:
         for number, margin in enumerate(source.pages[_standing_in(start) :], start=start):
             page = self.pdf.pages[number]
             # The page's resources are shared by its piece's pages: this page gets its own, with its margin.
-            resources = Dictionary(page.obj.Resources)
-            resources.XObject = Dictionary(resources.get("/XObject", Dictionary()))
+            resources = Dictionary(dict(page.obj.Resources.items()))
+            xobjects = resources.get("/XObject")
+            resources.XObject = Dictionary(dict(xobjects.items()) if xobjects is not None else {})
             resources.XObject[MARGIN_NAME] = self.pdf.copy_foreign(margin.as_form_xobject())
             page.obj.Resources = resources
             page.contents_add(pikepdf.Stream(self.pdf, b"q\n"), prepend=True)
@@ -364,13 +365,13 @@ class Joined:
         document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=root, K=Array(self.elements)))
         for element in self.elements:
             element.P = document
-        nums = Array()
+        nums: list[Any] = []
         for number, entry in enumerate(self.page_entries):
-            nums.extend([number, entry])
+            nums += [number, entry]
         for index, (annotation, element) in enumerate(self.annotations, start=len(self.pages)):
             annotation.StructParent = index
-            nums.extend([index, element])
-        root.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
+            nums += [index, element]
+        root.ParentTree = pdf.make_indirect(Dictionary(Nums=Array(nums)))
         root.K = Array([document])
         pdf.Root.StructTreeRoot = root
         names: list[tuple[str, int, float, float]] = []
@@ -390,7 +391,7 @@ class Joined:
         for key in ("/Lang", "/ViewerPreferences", "/MarkInfo", "/Metadata"):
             if key in opening.Root:
                 pdf.Root[key] = pdf.copy_foreign(opening.make_indirect(opening.Root[key]))
-        pdf.docinfo = pdf.copy_foreign(opening.make_indirect(opening.docinfo))
+        pdf.docinfo = pdf.copy_foreign(opening.make_indirect(opening.docinfo))  # type: ignore[assignment]
         pdf.save(target, deterministic_id=True, fix_metadata_version=False, min_version=str(opening.pdf_version))
         for source in self.sources:
             source.close()
