@@ -262,11 +262,11 @@ class PdfBuilder(PrintedEdition):
             article = content.printable(page)
             content.prefix_ids(article, page.key)
             # Links inside a prompt lead nowhere on paper.
-            for link in article.select("a[href]"):
+            for link in [element for element in content.elements(article) if element.name == "a" and "href" in element.attrs]:
                 link.unwrap()
             content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
             entries = []
-            for entry in article.select(".print-entry"):
+            for entry in [element for element in content.elements(article) if "print-entry" in content.classes(element)]:
                 prompt = str(entry.select_one("[data-prompt]")["data-prompt"])  # type: ignore[index]
                 if prompt not in asked:
                     asked.add(prompt)
@@ -281,7 +281,7 @@ class PdfBuilder(PrintedEdition):
         """Facilitator edition (issue 6): the run of show and logistics, then every facilitator note under its page; in a
         course of several sessions, each session's pages under its name."""
         # Only the pages with notes are in the guide: a link to another page leads online, or prints as text, as in a handout.
-        noted = [page for page in self.pages if page.article.select_one(content.GUIDE_BLOCKS) is not None]
+        noted = [page for page in self.pages if content.guide_blocks(page.article)]
         parts: list[dict[str, Any]] = []
         images: dict[str, str] = {}
         group: Session | None = None
@@ -291,7 +291,7 @@ class PdfBuilder(PrintedEdition):
             if session is not None and session != group:
                 parts.append({"session": f"{session.name}: {session.title}", "anchor": f"session-{session.id}"})
             group = session
-            html = _unmarked("\n".join(str(block) for block in article.select(content.GUIDE_BLOCKS)))
+            html = _unmarked("\n".join(str(block) for block in content.guide_blocks(article)))
             parts.append({"session": None, "title": page.title, "anchor": page.key, "html": html, "level": 2 if session is not None else 1})
         title = f"{self.course.title}: Facilitator guide"
         subject = "The run of show, the discussion logistics and every facilitator note, in course order."

@@ -21,14 +21,38 @@ SCREEN_ONLY = (
     "script, style, template, noscript, link, meta, base, form, textarea, input, button, select, iframe, object, embed, video, audio, "
     ".headerlink, .md-content__button, .md-source-file, .cw-downloads, .cw-calendar, .cw-journal-needs-script"
 )
+# The same, as the tag names and the classes it lists, to find them in one walk of a tree (screen_only).
+_SCREEN_TAGS = frozenset(item.strip() for item in SCREEN_ONLY.split(",") if not item.strip().startswith("."))
+_SCREEN_CLASSES = frozenset(item.strip()[1:] for item in SCREEN_ONLY.split(",") if item.strip().startswith("."))
 # What the facilitator guide gathers from each page of the facilitator edition: the run of show and the notes.
 GUIDE_BLOCKS = ".cw-schedule, .cw-facilitator"
+_GUIDE_CLASSES = frozenset(item.strip()[1:] for item in GUIDE_BLOCKS.split(","))
 # Attributes that could make WeasyPrint fetch or attach something, or that only scripts use.
 DROPPED_ATTRIBUTES = ("rel", "srcset", "sizes", "onload", "onerror", "onclick", "data-md-component")
 FAKE_ORIGIN = "https://site.invalid/"
 
 
 _FACTORY = BeautifulSoup("", "lxml")
+# How a CSS selector splits a class attribute written as one string (soupsieve's rule).
+_CLASS_WORDS = re.compile(r"[^ \t\r\n\f]+")
+
+
+def elements(tree: Tag) -> list[Tag]:
+    """Every element inside tree, in document order, gathered before any is changed: what tree.select(...) walks.
+
+    The print path finds what it changes by walking this list once with plain tests (tag name, classes,
+    attributes): a CSS selector run over a whole page, several times for each document that shows it, was most of
+    the time composing the PDFs took.
+    """
+    return [node for node in tree.descendants if isinstance(node, Tag)]
+
+
+def classes(tag: Tag) -> set[str]:
+    """An element's classes, as a CSS selector reads them."""
+    value = tag.get("class")
+    if value is None:
+        return set()
+    return set(_CLASS_WORDS.findall(value)) if isinstance(value, str) else {str(word) for word in value}
 
 
 def new_tag(name: str, attrs: dict[str, str] | None = None, text: str | None = None) -> Tag:
@@ -56,7 +80,7 @@ class Links:
 
 def open_tabs(article: Tag) -> None:
     """Turn each set of content tabs into labelled sections, so every tab prints with its label."""
-    for tabbed in article.select("div.tabbed-set"):
+    for tabbed in [element for element in elements(article) if element.name == "div" and "tabbed-set" in classes(element)]:
         labels = [label.get_text(" ", strip=True) for label in tabbed.select(":scope > .tabbed-labels > label, :scope > label")]
         blocks = tabbed.select(":scope > .tabbed-content > .tabbed-block")
         if not blocks:
@@ -76,7 +100,7 @@ def open_tabs(article: Tag) -> None:
 
 def open_details(article: Tag) -> None:
     """Print collapsible blocks open, as admonitions with their summary as the title."""
-    for details in article.select("details"):
+    for details in [element for element in elements(article) if element.name == "details"]:
         summary = details.find("summary")
         title = new_tag("p", attrs={"class": "admonition-title"})
         title.string = summary.get_text(" ", strip=True) if summary is not None else "Details"
@@ -98,16 +122,32 @@ def printable(page: SitePage, *, paper: bool = True) -> Tag:
     article = copy.copy(page.article)
     open_tabs(article)
     open_details(article)
-    for element in article.select(SCREEN_ONLY):
-        element.decompose()
-    unwanted = f":scope > svg:not(.{PAPER_DRAWING})" if paper else f":scope > svg.{PAPER_DRAWING}"
-    for figure in article.select(f"figure.cw-diagram:has(> svg.{PAPER_DRAWING})"):
-        for drawing in figure.select(unwanted):
-            drawing.decompose()
-    for element in article.find_all(True):
+    for element in [element for element in elements(article) if screen_only(element)]:
+        # One inside another that went is gone with it.
+        if not element.decomposed:
+            element.decompose()
+    for element in elements(article):
+        if element.decomposed:
+            continue  # a drawing for the other medium, dropped with its figure
         for name in DROPPED_ATTRIBUTES:
             element.attrs.pop(name, None)
+        if element.name == "figure" and "cw-diagram" in classes(element):
+            drawings = [child for child in element.children if isinstance(child, Tag) and child.name == "svg"]
+            if any(PAPER_DRAWING in classes(drawing) for drawing in drawings):
+                for drawing in drawings:
+                    if (PAPER_DRAWING in classes(drawing)) != paper:
+                        drawing.decompose()
     return article
+
+
+def screen_only(element: Tag) -> bool:
+    """Whether an element is one of SCREEN_ONLY's."""
+    return element.name in _SCREEN_TAGS or not _SCREEN_CLASSES.isdisjoint(classes(element))
+
+
+def guide_blocks(article: Tag) -> list[Tag]:
+    """The run of show and the facilitator notes of an article (GUIDE_BLOCKS), in page order."""
+    return [element for element in elements(article) if not _GUIDE_CLASSES.isdisjoint(classes(element))]
 
 
 # Attributes that name ids of the same page: labels, ARIA relations, table headers, and SVG's references (<use href="#...">).
@@ -123,10 +163,13 @@ def prefix_ids(article: Tag, key: str) -> set[str]:
     `<use href="#...">` or `fill="url(#...)"`), so nothing that pointed within the page is left pointing nowhere.
     """
     renamed: dict[str, str] = {}
-    for element in article.select("[id]"):
+    found = elements(article)
+    for element in found:
+        if "id" not in element.attrs:
+            continue
         renamed[str(element["id"])] = f"{key}--{element['id']}"
         element["id"] = renamed[str(element["id"])]
-    for element in article.find_all(True):
+    for element in found:
         for name, value in list(element.attrs.items()):
             if name in ID_LISTS:
                 words = value if isinstance(value, list) else str(value).split()
@@ -141,7 +184,7 @@ def prefix_ids(article: Tag, key: str) -> set[str]:
 def resolve_images(article: Tag, page: SitePage, site_dir: Path) -> dict[str, str]:
     """Point relative image sources at the built files; returns file URL -> what the page wrote, for messages."""
     written = {}
-    for image in article.select("img[src]"):
+    for image in [element for element in elements(article) if element.name == "img" and "src" in element.attrs]:
         src = str(image["src"])
         parts = urlsplit(src)
         if parts.scheme or parts.netloc:
@@ -160,7 +203,7 @@ def _unwrap(link: Tag) -> None:
 
 def rewrite_links(article: Tag, page: SitePage, links: Links) -> None:
     """Send each link to an anchor inside this PDF, to the live page on site_url, or make it plain text; never to a missing anchor."""
-    for link in article.select("a[href]"):
+    for link in [element for element in elements(article) if element.name == "a" and "href" in element.attrs]:
         href = str(link["href"]).strip()
         parts = urlsplit(href)
         if parts.scheme or parts.netloc:
@@ -187,15 +230,15 @@ def rewrite_links(article: Tag, page: SitePage, links: Links) -> None:
 def pictures_after_text(article: Tag) -> None:
     """On paper, a card's picture follows its text: the text can split across pages and fill the one it starts on,
     where the picture, which cannot split, would move whole to the next page and leave the page before it blank."""
-    for figure in article.select(".cw-finding > figure.cw-diagram"):
+    for figure in [element for element in elements(article) if element.name == "figure" and "cw-diagram" in classes(element)]:
         card = figure.parent
-        assert card is not None
-        card.append(figure.extract())
+        if card is not None and "cw-finding" in classes(card):
+            card.append(figure.extract())
 
 
 def prompt_blocks(article: Tag) -> list[Tag]:
     """The reflection and discussion prompts of an article, in page order."""
-    return list(article.select("div.cw-prompt[data-prompt]"))
+    return [element for element in elements(article) if element.name == "div" and "data-prompt" in element.attrs and "cw-prompt" in classes(element)]
 
 
 def add_writing_space(article: Tag, reflection_lines: int, discussion_lines: int) -> None:
