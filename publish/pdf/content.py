@@ -122,21 +122,21 @@ def printable(page: SitePage, *, paper: bool = True) -> Tag:
     article = copy.copy(page.article)
     open_tabs(article)
     open_details(article)
-    for element in [element for element in elements(article) if screen_only(element)]:
-        # One inside another that went is gone with it.
-        if not element.decomposed:
-            element.decompose()
+    # Last first: one inside another that goes is gone with it, and Tag.decomposed would search the whole tree to say so.
+    for element in reversed([element for element in elements(article) if screen_only(element)]):
+        element.decompose()
+    figures = []
     for element in elements(article):
-        if element.decomposed:
-            continue  # a drawing for the other medium, dropped with its figure
         for name in DROPPED_ATTRIBUTES:
             element.attrs.pop(name, None)
         if element.name == "figure" and "cw-diagram" in classes(element):
-            drawings = [child for child in element.children if isinstance(child, Tag) and child.name == "svg"]
-            if any(PAPER_DRAWING in classes(drawing) for drawing in drawings):
-                for drawing in drawings:
-                    if (PAPER_DRAWING in classes(drawing)) != paper:
-                        drawing.decompose()
+            figures.append(element)
+    for figure in figures:
+        drawings = [child for child in figure.children if isinstance(child, Tag) and child.name == "svg"]
+        if any(PAPER_DRAWING in classes(drawing) for drawing in drawings):
+            for drawing in drawings:
+                if (PAPER_DRAWING in classes(drawing)) != paper:
+                    drawing.decompose()
     return article
 
 
@@ -179,6 +179,11 @@ def prefix_ids(article: Tag, key: str) -> set[str]:
             elif isinstance(value, str) and "url(" in value:
                 element[name] = _URL_REFERENCE.sub(lambda m: f"url({m.group(1)}#{renamed.get(m.group(2), m.group(2))}{m.group(1)})", value)
     return set(renamed.values())
+
+
+def prefixed_ids(article: Tag, key: str) -> set[str]:
+    """The ids prefix_ids would give the article's elements, leaving the article as it is."""
+    return {f"{key}--{element['id']}" for element in elements(article) if "id" in element.attrs}
 
 
 def resolve_images(article: Tag, page: SitePage, site_dir: Path) -> dict[str, str]:
