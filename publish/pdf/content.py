@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, PageElement, Tag
 
 from macros.diagrams import PAPER_DRAWING
 from macros.errors import Problem
@@ -45,6 +45,30 @@ def elements(tree: Tag) -> list[Tag]:
     the time composing the PDFs took.
     """
     return [node for node in tree.descendants if isinstance(node, Tag)]
+
+
+def copy_tree(tree: Tag) -> Tag:
+    """A copy of tree, the same as copy.copy(tree) makes (Tag.__deepcopy__): each node copied as bs4 copies it, and
+    linked to its parent, siblings and neighbours in document order as it comes, where bs4 puts each through its
+    general insert (most of the time a copy took)."""
+    clone = tree.copy_self()
+    copies: dict[int, Tag] = {id(tree): clone}
+    previous: PageElement = clone
+    for node in tree.descendants:
+        copied = node.copy_self() if isinstance(node, Tag) else copy.copy(node)
+        parent = copies[id(node.parent)]
+        siblings = parent.contents
+        if siblings:
+            copied.previous_sibling = siblings[-1]
+            siblings[-1].next_sibling = copied
+        siblings.append(copied)
+        copied.parent = parent
+        copied.previous_element = previous
+        previous.next_element = copied
+        previous = copied
+        if isinstance(copied, Tag):
+            copies[id(node)] = copied
+    return clone
 
 
 def classes(tag: Tag) -> set[str]:
@@ -119,7 +143,7 @@ def printable(page: SitePage, *, paper: bool = True) -> Tag:
 
     A picture drawn for paper as well as for the screen (macros/diagrams.py) keeps the drawing for paper, or without
     paper (the EPUB, read on a screen) the one for the screen."""
-    article = copy.copy(page.article)
+    article = copy_tree(page.article)
     open_tabs(article)
     open_details(article)
     # Last first: one inside another that goes is gone with it, and Tag.decomposed would search the whole tree to say so.
