@@ -30,7 +30,7 @@ from publish.built import read_site
 from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import build_pdfs, render
 from publish.pdf.compose import PdfBuilder, sessions_of
-from publish.pdf.content import prefix_ids, printable
+from publish.pdf.content import GUIDE_BLOCKS, SCREEN_ONLY, copy_tree, elements, guide_blocks, prefix_ids, printable, prompt_blocks, screen_only
 from publish.pdf.site import SitePage, page_url, settings_of
 
 DATA = load_course(ROOT / "docs")
@@ -496,6 +496,29 @@ def test_pages_marked_reader_false_stay_on_the_site_but_out_of_the_reader(site: 
     assert "Home" in titles
     assert "My reflections" not in titles
     assert (site / "my-reflections" / "index.html").is_file()
+
+
+def test_what_print_finds_in_one_walk_of_a_page_is_what_the_css_selectors_find(site: Path) -> None:
+    # Print finds what it changes by tag name and class (publish/pdf/content.py), where the constants are CSS selectors.
+    for item in (*SCREEN_ONLY.split(","), *GUIDE_BLOCKS.split(",")):
+        assert re.fullmatch(r"\.?[a-z][a-z0-9_-]*", item.strip()), f"{item.strip()!r}: the walk knows a tag name or one class, no other selector"
+    for path in sorted(site.rglob("*.html")):
+        article = BeautifulSoup(path.read_bytes(), "lxml").article
+        if article is None:
+            continue
+        found = elements(article)
+        assert [e for e in found if screen_only(e)] == article.select(SCREEN_ONLY), path
+        assert guide_blocks(article) == article.select(GUIDE_BLOCKS), path
+        assert prompt_blocks(article) == article.select("div.cw-prompt[data-prompt]"), path
+        # A page's copy is the tree copy.copy makes, every node linked to the next in document order.
+        copied = copy_tree(article)
+        assert str(copied) == str(article)
+        chain, node = [], copied.next_element
+        while node is not None:
+            chain.append(node)
+            node = node.next_element
+        assert [id(n) for n in chain] == [id(n) for n in copied.descendants]
+        assert all(n.parent is not None and n in n.parent.contents for n in chain)
 
 
 def test_prefixed_ids_keep_the_references_that_point_to_them() -> None:
