@@ -230,9 +230,30 @@ def _unwrap(link: Tag) -> None:
     link.unwrap()
 
 
+def links_of(article: Tag) -> list[Tag]:
+    """The article's links (<a href>), in page order."""
+    return [element for element in elements(article) if element.name == "a" and "href" in element.attrs]
+
+
+def site_target(page: SitePage, href: str) -> tuple[str, str]:
+    """Where a link of page with no scheme or host leads in the site: the page's URL ('what-to-expect/') and the fragment."""
+    target = urlsplit(urljoin(FAKE_ORIGIN + page.url, href))
+    return target.path.lstrip("/").removesuffix("index.html"), target.fragment
+
+
+def anchor_asked(page: SitePage, href: str, links: Links) -> str | None:
+    """The anchor inside this PDF a link of page names ('<key>--<id>'), when it leads to an id of a page of this PDF."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc:
+        return None
+    path, fragment = site_target(page, href)
+    key = links.pages.get(path)
+    return f"{key}--{fragment}" if key is not None and fragment else None
+
+
 def rewrite_links(article: Tag, page: SitePage, links: Links) -> None:
     """Send each link to an anchor inside this PDF, to the live page on site_url, or make it plain text; never to a missing anchor."""
-    for link in [element for element in elements(article) if element.name == "a" and "href" in element.attrs]:
+    for link in links_of(article):
         href = str(link["href"]).strip()
         parts = urlsplit(href)
         if parts.scheme or parts.netloc:
@@ -241,16 +262,14 @@ def rewrite_links(article: Tag, page: SitePage, links: Links) -> None:
             else:
                 _unwrap(link)
             continue
-        target = urlsplit(urljoin(FAKE_ORIGIN + page.url, href))
-        path = target.path.lstrip("/")
-        path = path.removesuffix("index.html")
+        path, fragment = site_target(page, href)
         key = links.pages.get(path)
         if key is not None:
-            anchor = f"{key}--{target.fragment}" if target.fragment else key
+            anchor = f"{key}--{fragment}" if fragment else key
             link["href"] = "#" + (anchor if anchor in links.anchors else key)
             continue
         if links.site_url:
-            link["href"] = links.site_url + path + (f"#{target.fragment}" if target.fragment else "")
+            link["href"] = links.site_url + path + (f"#{fragment}" if fragment else "")
             add_class(link, "print-external")
         else:
             _unwrap(link)
