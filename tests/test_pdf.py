@@ -521,6 +521,20 @@ def test_what_print_finds_in_one_walk_of_a_page_is_what_the_css_selectors_find(s
         assert all(n.parent is not None and n in n.parent.contents for n in chain)
 
 
+def test_a_link_to_another_pages_anchor_leads_to_it_when_that_anchor_prints(tmp_path: Path) -> None:
+    # A reader's links to other pages' anchors are resolved against the anchors those pages print (learnt ahead, for
+    # the pages such links lead to): one that prints is linked, one only the screen shows leads to its page's start.
+    pages = [
+        ("a.md", "a/", '<a href="../b/#kept">k</a><a href="../b/#gone">g</a><a href="#here">h</a><p id="here">A</p>'),
+        ("b.md", "b/", '<p id="kept">B</p><div class="cw-downloads"><p id="gone">screen</p></div><a href="../a/#here">a</a>'),
+    ]
+    site_pages = [SitePage(src, url, src, BeautifulSoup(f"<article>{html}</article>", "lxml").article) for src, url, html in pages]  # type: ignore[arg-type]
+    builder = PdfBuilder.__new__(PdfBuilder)
+    builder.settings, builder.site_dir = SETTINGS, tmp_path
+    hrefs = {page.src: [str(a["href"]) for a in article.select("a")] for page, article, _ in builder._prepared(site_pages, lines=False)}
+    assert hrefs == {"a.md": ["#b--kept", "#b", "#a--here"], "b.md": ["#a--here"]}
+
+
 def test_prefixed_ids_keep_the_references_that_point_to_them() -> None:
     html = (
         '<article><label for="n">Name</label><input id="n"><svg viewBox="0 0 10 10" role="img" aria-labelledby="t d">'
