@@ -30,7 +30,7 @@ from publish.built import read_site
 from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import build_pdfs, render
 from publish.pdf.compose import PdfBuilder, sessions_of
-from publish.pdf.content import prefix_ids, printable
+from publish.pdf.content import GUIDE_BLOCKS, SCREEN_ONLY, copy_tree, elements, guide_blocks, prefix_ids, printable, prompt_blocks, screen_only
 from publish.pdf.site import SitePage, page_url, settings_of
 
 DATA = load_course(ROOT / "docs")
@@ -492,6 +492,43 @@ def test_pages_marked_reader_false_stay_on_the_site_but_out_of_the_reader(site: 
     assert "Home" in titles
     assert "My reflections" not in titles
     assert (site / "my-reflections" / "index.html").is_file()
+
+
+def test_what_print_finds_in_one_walk_of_a_page_is_what_the_css_selectors_find(site: Path) -> None:
+    # Print finds what it changes by tag name and class (publish/pdf/content.py), where the constants are CSS selectors.
+    for item in (*SCREEN_ONLY.split(","), *GUIDE_BLOCKS.split(",")):
+        assert re.fullmatch(r"\.?[a-z][a-z0-9_-]*", item.strip()), f"{item.strip()!r}: the walk knows a tag name or one class, no other selector"
+    for path in sorted(site.rglob("*.html")):
+        article = BeautifulSoup(path.read_bytes(), "lxml").article
+        if article is None:
+            continue
+        found = elements(article)
+        assert [e for e in found if screen_only(e)] == article.select(SCREEN_ONLY), path
+        assert guide_blocks(article) == article.select(GUIDE_BLOCKS), path
+        assert prompt_blocks(article) == article.select("div.cw-prompt[data-prompt]"), path
+        # A page's copy is the tree copy.copy makes, every node linked to the next in document order.
+        copied = copy_tree(article)
+        assert str(copied) == str(article)
+        chain, node = [], copied.next_element
+        while node is not None:
+            chain.append(node)
+            node = node.next_element
+        assert [id(n) for n in chain] == [id(n) for n in copied.descendants]
+        assert all(n.parent is not None and n in n.parent.contents for n in chain)
+
+
+def test_a_link_to_another_pages_anchor_leads_to_it_when_that_anchor_prints(tmp_path: Path) -> None:
+    # A reader's links to other pages' anchors are resolved against the anchors those pages print (learnt ahead, for
+    # the pages such links lead to): one that prints is linked, one only the screen shows leads to its page's start.
+    pages = [
+        ("a.md", "a/", '<a href="../b/#kept">k</a><a href="../b/#gone">g</a><a href="#here">h</a><p id="here">A</p>'),
+        ("b.md", "b/", '<p id="kept">B</p><div class="cw-downloads"><p id="gone">screen</p></div><a href="../a/#here">a</a>'),
+    ]
+    site_pages = [SitePage(src, url, src, BeautifulSoup(f"<article>{html}</article>", "lxml").article) for src, url, html in pages]  # type: ignore[arg-type]
+    builder = PdfBuilder.__new__(PdfBuilder)
+    builder.settings, builder.site_dir = SETTINGS, tmp_path
+    hrefs = {page.src: [str(a["href"]) for a in article.select("a")] for page, article, _ in builder._prepared(site_pages, lines=False)}
+    assert hrefs == {"a.md": ["#b--kept", "#b", "#a--here"], "b.md": ["#a--here"]}
 
 
 def test_prefixed_ids_keep_the_references_that_point_to_them() -> None:

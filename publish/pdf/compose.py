@@ -7,6 +7,7 @@ Nothing here prints, so the EPUB (publish/epub), which shares the cover, the coh
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -212,15 +213,16 @@ class PdfBuilder(PrintedEdition):
     def _prepared(self, pages: list[SitePage], *, lines: bool) -> Iterator[tuple[SitePage, Tag, dict[str, str]]]:
         """Printable copies of pages for one PDF, with ids prefixed and links resolved among them, made one at a time.
 
-        Each comes with what its images were written as. For a PDF of several pages, every page's anchors are learnt
-        first from a copy dropped at once: no more than one copy is held at a time (the reader's, all held together,
-        were the largest part of the build's memory while it composes).
+        Each comes with what its images were written as. For a PDF of several pages, the anchors a page's links may ask
+        of another page are learnt first, from a copy of that page dropped at once: no more than one copy is held at a
+        time (the reader's, all held together, were the largest part of the build's memory while it composes). A page's
+        own anchors are learnt as it is made, before its links are resolved.
         """
         links = content.Links(site_url=self.settings.site_url, pages={p.url: p.key for p in pages})
-        for page in pages:
-            if len(pages) > 1:
+        links.anchors |= {page.key for page in pages}
+        if len(pages) > 1:
+            for page in self._asked_of(pages, links):
                 links.anchors |= content.prefix_ids(content.printable(page), page.key)
-            links.anchors.add(page.key)
         for page in pages:
             article = content.printable(page)
             links.anchors |= content.prefix_ids(article, page.key)
@@ -230,6 +232,24 @@ class PdfBuilder(PrintedEdition):
                 content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
             content.rewrite_links(article, page, links)
             yield page, article, images
+
+    @staticmethod
+    def _asked_of(pages: list[SitePage], links: content.Links) -> list[SitePage]:
+        """The pages whose ids a link of another page may ask for: those whose key and '--' begin an anchor that a link
+        names ('<key>--<id>'; a key with '--' in it could begin another page's), read from every link the pages have.
+
+        Every page, if a link has a url(#...) in it, which content.prefix_ids changes before the link is resolved."""
+        keys = {page.key for page in pages}
+        wanted: set[str] = set()
+        for page in pages:
+            for link in content.links_of(page.article):
+                href = str(link["href"]).strip()
+                if "url(" in href:
+                    return list(pages)
+                anchor = content.anchor_asked(page, href, links)
+                if anchor is not None:
+                    wanted |= {key for key in (anchor[: found.start()] for found in re.finditer("(?=--)", anchor)) if key in keys and key != page.key}
+        return [page for page in pages if page.key in wanted]
 
     def reader(self, session: Session | None = None) -> Document:
         """The whole course in nav order, with cover and contents; or one session's pages (its nav section) in a course of several."""
@@ -288,11 +308,11 @@ class PdfBuilder(PrintedEdition):
             article = content.printable(page)
             content.prefix_ids(article, page.key)
             # Links inside a prompt lead nowhere on paper.
-            for link in article.select("a[href]"):
+            for link in [element for element in content.elements(article) if element.name == "a" and "href" in element.attrs]:
                 link.unwrap()
             content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
             entries = []
-            for entry in article.select(".print-entry"):
+            for entry in [element for element in content.elements(article) if "print-entry" in content.classes(element)]:
                 prompt = str(entry.select_one("[data-prompt]")["data-prompt"])  # type: ignore[index]
                 if prompt not in asked:
                     asked.add(prompt)
@@ -307,7 +327,7 @@ class PdfBuilder(PrintedEdition):
         """Facilitator edition (issue 6): the run of show and logistics, then every facilitator note under its page; in a
         course of several sessions, each session's pages under its name."""
         # Only the pages with notes are in the guide: a link to another page leads online, or prints as text, as in a handout.
-        noted = [page for page in self.pages if page.article.select_one(content.GUIDE_BLOCKS) is not None]
+        noted = [page for page in self.pages if content.guide_blocks(page.article)]
         parts: list[dict[str, Any]] = []
         images: dict[str, str] = {}
         group: Session | None = None
@@ -317,7 +337,7 @@ class PdfBuilder(PrintedEdition):
             if session is not None and session != group:
                 parts.append({"session": f"{session.name}: {session.title}", "anchor": f"session-{session.id}"})
             group = session
-            html = _unmarked("\n".join(str(block) for block in article.select(content.GUIDE_BLOCKS)))
+            html = _unmarked("\n".join(str(block) for block in content.guide_blocks(article)))
             parts.append({"session": None, "title": page.title, "anchor": page.key, "html": html, "level": 2 if session is not None else 1})
         title = guide_title(self.course)
         subject = "The run of show, the discussion logistics and every facilitator note, in course order."

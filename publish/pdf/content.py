@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, PageElement, Tag
 
 from macros.diagrams import PAPER_DRAWING
 from macros.errors import Problem
@@ -21,14 +21,62 @@ SCREEN_ONLY = (
     "script, style, template, noscript, link, meta, base, form, textarea, input, button, select, iframe, object, embed, video, audio, "
     ".headerlink, .md-content__button, .md-source-file, .cw-downloads, .cw-calendar, .cw-journal-needs-script"
 )
+# The same, as the tag names and the classes it lists, to find them in one walk of a tree (screen_only).
+_SCREEN_TAGS = frozenset(item.strip() for item in SCREEN_ONLY.split(",") if not item.strip().startswith("."))
+_SCREEN_CLASSES = frozenset(item.strip()[1:] for item in SCREEN_ONLY.split(",") if item.strip().startswith("."))
 # What the facilitator guide gathers from each page of the facilitator edition: the run of show and the notes.
 GUIDE_BLOCKS = ".cw-schedule, .cw-facilitator"
+_GUIDE_CLASSES = frozenset(item.strip()[1:] for item in GUIDE_BLOCKS.split(","))
 # Attributes that could make WeasyPrint fetch or attach something, or that only scripts use.
 DROPPED_ATTRIBUTES = ("rel", "srcset", "sizes", "onload", "onerror", "onclick", "data-md-component")
 FAKE_ORIGIN = "https://site.invalid/"
 
 
 _FACTORY = BeautifulSoup("", "lxml")
+# How a CSS selector splits a class attribute written as one string (soupsieve's rule).
+_CLASS_WORDS = re.compile(r"[^ \t\r\n\f]+")
+
+
+def elements(tree: Tag) -> list[Tag]:
+    """Every element inside tree, in document order, gathered before any is changed: what tree.select(...) walks.
+
+    The print path finds what it changes by walking this list once with plain tests (tag name, classes,
+    attributes): a CSS selector run over a whole page, several times for each document that shows it, was most of
+    the time composing the PDFs took.
+    """
+    return [node for node in tree.descendants if isinstance(node, Tag)]
+
+
+def copy_tree(tree: Tag) -> Tag:
+    """A copy of tree, the same as copy.copy(tree) makes (Tag.__deepcopy__): each node copied as bs4 copies it, and
+    linked to its parent, siblings and neighbours in document order as it comes, where bs4 puts each through its
+    general insert (most of the time a copy took)."""
+    clone = tree.copy_self()
+    copies: dict[int, Tag] = {id(tree): clone}
+    previous: PageElement = clone
+    for node in tree.descendants:
+        copied = node.copy_self() if isinstance(node, Tag) else copy.copy(node)
+        parent = copies[id(node.parent)]
+        siblings = parent.contents
+        if siblings:
+            copied.previous_sibling = siblings[-1]
+            siblings[-1].next_sibling = copied
+        siblings.append(copied)
+        copied.parent = parent
+        copied.previous_element = previous
+        previous.next_element = copied
+        previous = copied
+        if isinstance(copied, Tag):
+            copies[id(node)] = copied
+    return clone
+
+
+def classes(tag: Tag) -> set[str]:
+    """An element's classes, as a CSS selector reads them."""
+    value = tag.get("class")
+    if value is None:
+        return set()
+    return set(_CLASS_WORDS.findall(value)) if isinstance(value, str) else {str(word) for word in value}
 
 
 def new_tag(name: str, attrs: dict[str, str] | None = None, text: str | None = None) -> Tag:
@@ -61,7 +109,7 @@ class Links:
 
 def open_tabs(article: Tag) -> None:
     """Turn each set of content tabs into labelled sections, so every tab prints with its label."""
-    for tabbed in article.select("div.tabbed-set"):
+    for tabbed in [element for element in elements(article) if element.name == "div" and "tabbed-set" in classes(element)]:
         labels = [label.get_text(" ", strip=True) for label in tabbed.select(":scope > .tabbed-labels > label, :scope > label")]
         blocks = tabbed.select(":scope > .tabbed-content > .tabbed-block")
         if not blocks:
@@ -81,7 +129,7 @@ def open_tabs(article: Tag) -> None:
 
 def open_details(article: Tag) -> None:
     """Print collapsible blocks open, as admonitions with their summary as the title."""
-    for details in article.select("details"):
+    for details in [element for element in elements(article) if element.name == "details"]:
         summary = details.find("summary")
         title = new_tag("p", attrs={"class": "admonition-title"})
         title.string = summary.get_text(" ", strip=True) if summary is not None else "Details"
@@ -100,19 +148,35 @@ def printable(page: SitePage, *, paper: bool = True) -> Tag:
 
     A picture drawn for paper as well as for the screen (macros/diagrams.py) keeps the drawing for paper, or without
     paper (the EPUB, read on a screen) the one for the screen."""
-    article = copy.copy(page.article)
+    article = copy_tree(page.article)
     open_tabs(article)
     open_details(article)
-    for element in article.select(SCREEN_ONLY):
+    # Last first: one inside another that goes is gone with it, and Tag.decomposed would search the whole tree to say so.
+    for element in reversed([element for element in elements(article) if screen_only(element)]):
         element.decompose()
-    unwanted = f":scope > svg:not(.{PAPER_DRAWING})" if paper else f":scope > svg.{PAPER_DRAWING}"
-    for figure in article.select(f"figure.cw-diagram:has(> svg.{PAPER_DRAWING})"):
-        for drawing in figure.select(unwanted):
-            drawing.decompose()
-    for element in article.find_all(True):
+    figures = []
+    for element in elements(article):
         for name in DROPPED_ATTRIBUTES:
             element.attrs.pop(name, None)
+        if element.name == "figure" and "cw-diagram" in classes(element):
+            figures.append(element)
+    for figure in figures:
+        drawings = [child for child in figure.children if isinstance(child, Tag) and child.name == "svg"]
+        if any(PAPER_DRAWING in classes(drawing) for drawing in drawings):
+            for drawing in drawings:
+                if (PAPER_DRAWING in classes(drawing)) != paper:
+                    drawing.decompose()
     return article
+
+
+def screen_only(element: Tag) -> bool:
+    """Whether an element is one of SCREEN_ONLY's."""
+    return element.name in _SCREEN_TAGS or not _SCREEN_CLASSES.isdisjoint(classes(element))
+
+
+def guide_blocks(article: Tag) -> list[Tag]:
+    """The run of show and the facilitator notes of an article (GUIDE_BLOCKS), in page order."""
+    return [element for element in elements(article) if not _GUIDE_CLASSES.isdisjoint(classes(element))]
 
 
 # Attributes that name ids of the same page: labels, ARIA relations, table headers, and SVG's references (<use href="#...">).
@@ -128,10 +192,13 @@ def prefix_ids(article: Tag, key: str) -> set[str]:
     `<use href="#...">` or `fill="url(#...)"`), so nothing that pointed within the page is left pointing nowhere.
     """
     renamed: dict[str, str] = {}
-    for element in article.select("[id]"):
+    found = elements(article)
+    for element in found:
+        if "id" not in element.attrs:
+            continue
         renamed[str(element["id"])] = f"{key}--{element['id']}"
         element["id"] = renamed[str(element["id"])]
-    for element in article.find_all(True):
+    for element in found:
         for name, value in list(element.attrs.items()):
             if name in ID_LISTS:
                 words = value if isinstance(value, list) else str(value).split()
@@ -143,10 +210,15 @@ def prefix_ids(article: Tag, key: str) -> set[str]:
     return set(renamed.values())
 
 
+def prefixed_ids(article: Tag, key: str) -> set[str]:
+    """The ids prefix_ids would give the article's elements, leaving the article as it is."""
+    return {f"{key}--{element['id']}" for element in elements(article) if "id" in element.attrs}
+
+
 def resolve_images(article: Tag, page: SitePage, site_dir: Path) -> dict[str, str]:
     """Point relative image sources at the built files; returns file URL -> what the page wrote, for messages."""
     written = {}
-    for image in article.select("img[src]"):
+    for image in [element for element in elements(article) if element.name == "img" and "src" in element.attrs]:
         src = str(image["src"])
         parts = urlsplit(src)
         if parts.scheme or parts.netloc:
@@ -163,9 +235,30 @@ def _unwrap(link: Tag) -> None:
     link.unwrap()
 
 
+def links_of(article: Tag) -> list[Tag]:
+    """The article's links (<a href>), in page order."""
+    return [element for element in elements(article) if element.name == "a" and "href" in element.attrs]
+
+
+def site_target(page: SitePage, href: str) -> tuple[str, str]:
+    """Where a link of page with no scheme or host leads in the site: the page's URL ('what-to-expect/') and the fragment."""
+    target = urlsplit(urljoin(FAKE_ORIGIN + page.url, href))
+    return target.path.lstrip("/").removesuffix("index.html"), target.fragment
+
+
+def anchor_asked(page: SitePage, href: str, links: Links) -> str | None:
+    """The anchor inside this PDF a link of page names ('<key>--<id>'), when it leads to an id of a page of this PDF."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc:
+        return None
+    path, fragment = site_target(page, href)
+    key = links.pages.get(path)
+    return f"{key}--{fragment}" if key is not None and fragment else None
+
+
 def rewrite_links(article: Tag, page: SitePage, links: Links) -> None:
     """Send each link to an anchor inside this PDF, to the live page on site_url, or make it plain text; never to a missing anchor."""
-    for link in article.select("a[href]"):
+    for link in links_of(article):
         href = str(link["href"]).strip()
         parts = urlsplit(href)
         if parts.scheme or parts.netloc:
@@ -174,15 +267,13 @@ def rewrite_links(article: Tag, page: SitePage, links: Links) -> None:
             else:
                 _unwrap(link)
             continue
-        target = urlsplit(urljoin(FAKE_ORIGIN + page.url, href))
-        path = target.path.lstrip("/")
-        path = path.removesuffix("index.html")
+        path, fragment = site_target(page, href)
         key = links.pages.get(path)
         if key is not None:
-            link["href"] = links.inside(key, target.fragment)
+            link["href"] = links.inside(key, fragment)
             continue
         if links.site_url:
-            link["href"] = links.site_url + path + (f"#{target.fragment}" if target.fragment else "")
+            link["href"] = links.site_url + path + (f"#{fragment}" if fragment else "")
             add_class(link, "print-external")
         else:
             _unwrap(link)
@@ -191,15 +282,15 @@ def rewrite_links(article: Tag, page: SitePage, links: Links) -> None:
 def pictures_after_text(article: Tag) -> None:
     """On paper, a card's picture follows its text: the text can split across pages and fill the one it starts on,
     where the picture, which cannot split, would move whole to the next page and leave the page before it blank."""
-    for figure in article.select(".cw-finding > figure.cw-diagram"):
+    for figure in [element for element in elements(article) if element.name == "figure" and "cw-diagram" in classes(element)]:
         card = figure.parent
-        assert card is not None
-        card.append(figure.extract())
+        if card is not None and "cw-finding" in classes(card):
+            card.append(figure.extract())
 
 
 def prompt_blocks(article: Tag) -> list[Tag]:
     """The reflection and discussion prompts of an article, in page order."""
-    return list(article.select("div.cw-prompt[data-prompt]"))
+    return [element for element in elements(article) if element.name == "div" and "data-prompt" in element.attrs and "cw-prompt" in classes(element)]
 
 
 def add_writing_space(article: Tag, reflection_lines: int, discussion_lines: int) -> None:
