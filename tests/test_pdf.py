@@ -524,7 +524,7 @@ def test_a_link_to_another_pages_anchor_leads_to_it_when_that_anchor_prints(tmp_
         ("a.md", "a/", '<a href="../b/#kept">k</a><a href="../b/#gone">g</a><a href="#here">h</a><p id="here">A</p>'),
         ("b.md", "b/", '<p id="kept">B</p><div class="cw-downloads"><p id="gone">screen</p></div><a href="../a/#here">a</a>'),
     ]
-    site_pages = [SitePage(src, url, src, BeautifulSoup(f"<article>{html}</article>", "lxml").article) for src, url, html in pages]  # type: ignore[arg-type]
+    site_pages = [SitePage(src, url, src, f"<article>{html}</article>") for src, url, html in pages]
     builder = PdfBuilder.__new__(PdfBuilder)
     builder.settings, builder.site_dir = SETTINGS, tmp_path
     hrefs = {page.src: [str(a["href"]) for a in article.select("a")] for page, article, _ in builder._prepared(site_pages, lines=False)}
