@@ -119,7 +119,8 @@ def _from_cache(cache: PrintCache, key: str, render_job: RenderJob, root: Path) 
         return None
     (Path(render_job.folder) / f".{render_job.name}.partial").write_bytes(entry.files["pdf"])
     done: Future[Printed] = Future()
-    done.set_result(Printed(int(entry.meta["pages"]), 0.0, [], []))
+    # A document printed in parts keeps its parts' entries: they stay in the cache while it is used whole.
+    done.set_result(Printed(int(entry.meta["pages"]), 0.0, [], [], entries=[str(part) for part in entry.meta.get("parts", [])]))
     return done
 
 
@@ -163,7 +164,7 @@ def _render_parallel(builder: PdfBuilder, folder: Path, stylesheet: str, cache: 
             cache.used.update(result.entries)
             pdf = finish(document, folder, result)
             if fresh:
-                cache.store(key, document.name, {"pdf": pdf.path.read_bytes()}, {"pages": pdf.pages}, map(Path, result.loaded), root)
+                cache.store(key, document.name, {"pdf": pdf.path.read_bytes()}, {"pages": pdf.pages, "parts": result.entries}, map(Path, result.loaded), root)
             made.append(pdf)
         return made
     finally:
