@@ -17,6 +17,9 @@ part paginates as it would in the whole document. What depends on the whole is d
 This drives WeasyPrint's own painting, tagging and PDF functions (weasyprint.pdf), which are internal: it runs only
 with the WeasyPrint version it was checked against, and every other version (or a part whose pagination moved)
 prints the whole document at once instead. tests/test_pdf_parts.py compares both ways page by page.
+
+A document whose pages stand alone (the slides: no front laid out after the rest, no margin boxes, nothing that counts
+the pages) needs none of the passes after its parts: print_pages_parted paints its parts one after another.
 """
 
 from __future__ import annotations
@@ -98,6 +101,11 @@ def split(document: str) -> Pieces | None:
     if gathered:
         parts.append("".join(gathered))
     return Pieces(f"{before_body}<body{tag}>", front, parts, f"</body>{closing}")
+
+
+def ua_options() -> dict[str, Any]:
+    """WeasyPrint's options for a tagged PDF (PDF/UA-1), as write_pdf(pdf_variant="pdf/ua-1") takes them."""
+    return {**DEFAULT_OPTIONS, "pdf_variant": "pdf/ua-1", **VARIANTS["pdf/ua-1"][1]}
 
 
 def contents_numbers(numbers: dict[str, int] | None) -> CSS:
@@ -430,8 +438,7 @@ def print_parted(document: str, render: Callable[[str, list[CSS]], Any], stylesh
     if pieces is None:
         return None
     sheets = [parse(text) for text in stylesheets]
-    options = dict(DEFAULT_OPTIONS, pdf_variant="pdf/ua-1")
-    options.update(VARIANTS["pdf/ua-1"][1])
+    options = ua_options()
     front_document = pieces.document(pieces.front)
     front_pages = len(render(front_document, [*sheets, NO_MARGINS, contents_numbers(None)]).pages)
     with tempfile.TemporaryFile() as scratch:
@@ -458,5 +465,29 @@ def print_parted(document: str, render: Callable[[str, list[CSS]], Any], stylesh
                 del margins
         except Repaginated:
             return None
+        joined.write(target, metadata)
+        return len(joined.slots)
+
+
+def print_pages_parted(document: str, render: Callable[[str, list[CSS]], Any], stylesheets: list[str], parse: Callable[[str], CSS], target: str) -> int | None:
+    """Print in parts into target a document whose pages stand alone: no contents, no margin boxes, no page counted
+    (the slides); what comes before its first part mark is its first part. Its page count, or None when it must be
+    printed whole instead; the arguments are print_parted's."""
+    pieces = split(document) if supported() else None
+    if pieces is None:
+        return None
+    sheets = [parse(text) for text in stylesheets]
+    options = ua_options()
+    metadata = None
+    with tempfile.TemporaryFile() as scratch:
+        joined = JoinedPdf(options, scratch)
+        for part in [pieces.front, *pieces.parts] if pieces.front.strip() else pieces.parts:
+            laid_out = render(pieces.document(part), sheets)
+            # Every part has the document's head: its title, authors, description and language.
+            metadata = laid_out.metadata
+            joined.add(laid_out)
+            del laid_out
+            gc.collect()
+            release_memory()
         joined.write(target, metadata)
         return len(joined.slots)
