@@ -1,4 +1,4 @@
-"""The slides as a 16:9 PDF, one slide per page, printed like the other PDFs: WeasyPrint, tagged (PDF/UA-1), titled."""
+"""The slides as a 16:9 PDF, one slide per page, printed like the other PDFs: WeasyPrint, tagged (PDF/UA-1), titled, in parts."""
 
 from __future__ import annotations
 
