@@ -1,4 +1,4 @@
-"""The reader printed in parts and joined (publish/pdf/parts.py) is the reader printed whole, page for page.
+"""The reader printed in parts and joined (publish/pdf/parts.py) is the reader printed whole, page for page, and so are the slides.
 
 Compared on what a reader and an assistive tool meet: the page count, every page's text (with "Page N of M" and the
 running header), the bookmarks and where they lead, the named destinations, every link, the PDF/UA structure tree and
@@ -21,7 +21,10 @@ from publish.cache import PrintCache
 from publish.pdf import parts
 from publish.pdf.build import STYLESHEET, job
 from publish.pdf.compose import PdfBuilder, print_setup, sessions_of
-from publish.pdf.printer import print_job
+from publish.pdf.printer import RenderJob, print_job
+from publish.slides import prepare_slides
+from publish.slides.pdf import STYLESHEET as SLIDES_STYLESHEET
+from publish.slides.pdf import slides_html
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,6 +106,17 @@ def reader_job(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
     return job(builder, builder.reader(), tmp_path_factory.mktemp("parts"), STYLESHEET.read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="module")
+def slides_job(tmp_path_factory: pytest.TempPathFactory) -> RenderJob:
+    """The first half of the course's deck (its first, when there are several) as the slides' printer receives it: each
+    slide stands alone, so half shows every join the whole would at half the time; nothing else is built."""
+    folder = tmp_path_factory.mktemp("slides")
+    slides = prepare_slides(folder, load_model(ROOT / "mkdocs.yml"))
+    deck = slides.decks[0]
+    html = slides_html(deck.laid[: len(deck.laid) // 2 + 1], slides.settings, deck.title, slides.subject)
+    return RenderJob("slides.pdf", html, str(folder), SLIDES_STYLESHEET.read_text(encoding="utf-8"), "", str(folder), pages_alone=True)
+
+
 def printed(job: Any, name: str, monkeypatch: pytest.MonkeyPatch, **patches: Any) -> Path:
     for attribute, value in patches.items():
         monkeypatch.setattr(parts, attribute, value)
@@ -132,6 +146,25 @@ def test_the_reader_in_parts_is_the_reader_whole(reader_job: Any, monkeypatch: p
     for key, value in whole.items():
         assert in_parts[key] == value, f"{key} differs between the reader printed whole and in parts"
     assert re.search(r"Page 1 of \d+", whole["text"][0])
+
+
+def test_the_slides_in_parts_are_the_slides_whole(slides_job: RenderJob, monkeypatch: pytest.MonkeyPatch) -> None:
+    pieces = parts.split(slides_job.html)
+    assert pieces is not None and not pieces.front.strip(), "each slide must begin a part, the first too"
+    painted: list[int] = []
+    original_add = parts.JoinedPdf.add
+
+    def counting_add(joined: parts.JoinedPdf, document: Any, start: int | None = None) -> None:
+        painted.append(len(document.pages))
+        original_add(joined, document, start)
+
+    whole = describe(printed(slides_job, "whole.pdf", monkeypatch, supported=lambda: False))
+    monkeypatch.setattr(parts.JoinedPdf, "add", counting_add)
+    # A few parts (each costs a layout of its own): every join is alike.
+    in_parts = describe(printed(slides_job, "parts.pdf", monkeypatch, supported=lambda: True, PART_CHARS=len(slides_job.html) // 3))
+    assert len(painted) >= 3 and sum(painted) == whole["pages"], "the slides must really have been printed in parts"
+    for key, value in whole.items():
+        assert in_parts[key] == value, f"{key} differs between the slides printed whole and in parts"
 
 
 def test_contents_numbers_lead_to_the_pages_in_parts(reader_job: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -426,3 +426,20 @@ def test_the_same_sources_give_the_same_pptx_bytes() -> None:
         return build_presentation(laid, title="t", subject="s", author="a", language="en", moment=moment(ROOT))
 
     assert made() == made()
+
+
+def test_the_pptx_shortcuts_write_what_python_pptx_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each slide added in constant time and kept as its bytes once finished (publish/slides/pptx.py, written for the
+    pinned python-pptx) gives the file python-pptx's own add_slide and save give."""
+    from publish.slides import pptx
+    from publish.slides.deck import build_deck
+
+    laid = lay_out(build_deck(SETTINGS, MODEL))
+
+    def made() -> bytes:
+        return build_presentation(laid, title="t", subject="s", author="a", language="en", moment=moment(ROOT))
+
+    shortcuts = made()
+    monkeypatch.setattr(pptx, "_add_slide", lambda presentation, layout: presentation.slides.add_slide(layout))
+    monkeypatch.setattr(pptx, "_finish", lambda slide: None)
+    assert shortcuts == made()

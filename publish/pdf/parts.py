@@ -22,6 +22,9 @@ front when a contents number moves, and the margins only when a running header o
 laid-out pages (their boxes' running strings) uses WeasyPrint internals: this runs only with the WeasyPrint version it
 was checked against, and every other version (or a front or margin document whose pagination moved) prints the whole
 document at once instead. tests/test_pdf_parts.py compares both ways page by page.
+
+A document whose pages stand alone (the slides: nothing laid out after the rest, no margin boxes, nothing that counts
+the pages) is only its parts, joined: print_pages_parted.
 """
 
 from __future__ import annotations
@@ -433,18 +436,8 @@ MARGIN_PAGES = 100
 PAGE_COUNT = re.compile(r"counter\(\s*pages\s*\)")
 
 
-def print_parted(
-    document: str, render: Callable[[str, list[CSS]], Any], stylesheets: list[str], parse: Callable[[str], CSS], target: str, cache: PartCache
-) -> int | None:
-    """Print a composed document in parts into target: its page count, or None when it must be printed whole instead.
-
-    render(html, sheets) lays out one document with the caller's base URL, fetcher and font configuration;
-    stylesheets are the document's own, and parse(text) makes (or reuses) a parsed stylesheet. Each piece comes from
-    the cache when its input is unchanged.
-    """
-    pieces = split(document) if supported() else None
-    if pieces is None:
-        return None
+def _maker(render: Callable[[str, list[CSS]], Any], parse: Callable[[str], CSS], stylesheets: list[str]) -> Callable[..., Callable[[], Piece]]:
+    """made(html, extra[, sheets][, tagged]): how to print one piece, laid out with the stylesheets (or sheets) and extra rules."""
 
     def made(html_text: str, extra: list[str], sheets: list[str] = stylesheets, tagged: bool = True) -> Callable[[], Piece]:
         def make() -> Piece:
@@ -458,6 +451,22 @@ def print_parted(
 
         return make
 
+    return made
+
+
+def print_parted(
+    document: str, render: Callable[[str, list[CSS]], Any], stylesheets: list[str], parse: Callable[[str], CSS], target: str, cache: PartCache
+) -> int | None:
+    """Print a composed document in parts into target: its page count, or None when it must be printed whole instead.
+
+    render(html, sheets) lays out one document with the caller's base URL, fetcher and font configuration;
+    stylesheets are the document's own, and parse(text) makes (or reuses) a parsed stylesheet. Each piece comes from
+    the cache when its input is unchanged.
+    """
+    pieces = split(document) if supported() else None
+    if pieces is None:
+        return None
+    made = _maker(render, parse, stylesheets)
     front_document = pieces.document(pieces.front)
     measuring = [NO_MARGINS, contents_numbers(None)]
     measured = cache.piece("front-measure", [front_document, *stylesheets, *measuring], made(front_document, measuring))
@@ -488,3 +497,22 @@ def print_parted(
 def _standing_in(start: int) -> int:
     """How many pages of a margin document stand in for the pages before its batch (none for the first)."""
     return 0 if start == 0 else 2 - start % 2
+
+
+def print_pages_parted(
+    document: str, render: Callable[[str, list[CSS]], Any], stylesheets: list[str], parse: Callable[[str], CSS], target: str, cache: PartCache
+) -> int | None:
+    """Print in parts into target a document whose pages stand alone: no contents, no margin boxes, no page counted
+    (the slides); what comes before its first part mark is its first part. Its page count, or None when it must be
+    printed whole instead; the arguments are print_parted's, and the information is the first part's (every part has
+    the document's head)."""
+    pieces = split(document) if supported() else None
+    if pieces is None:
+        return None
+    made = _maker(render, parse, stylesheets)
+    joined = Joined(0)
+    for part in [pieces.front, *pieces.parts] if pieces.front.strip() else pieces.parts:
+        part_document = pieces.document(part)
+        joined.add(cache.piece("page-part", [part_document, *stylesheets], made(part_document, [])))
+    joined.write(target, [])
+    return len(joined.pages)

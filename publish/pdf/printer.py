@@ -28,7 +28,7 @@ from publish.cache import PrintCache
 
 from .fit import fitted
 from .machine import release_memory
-from .parts import PartCache, print_parted
+from .parts import PartCache, print_pages_parted, print_parted
 
 
 class SiteFetcher(URLFetcher):
@@ -102,6 +102,8 @@ class RenderJob:
     cache_folder: str | None = None
     cache_settings: tuple[tuple[str, str], ...] = ()
     fresh: bool = False
+    # Pages that stand alone (the slides): printed in parts with no front or margin boxes (parts.print_pages_parted).
+    pages_alone: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,8 @@ class Printed:
 def print_job(job: RenderJob) -> Printed:
     """Print one document to its partial file (in this process or a worker); the caller judges the warnings.
 
-    A document with part marks (the reader, the guide) is laid out a part at a time and joined (publish/pdf/parts.py),
-    so its memory does not grow with the course; any other, or one the parts cannot print exactly, is laid out whole.
+    A document with part marks (the reader, the guide, the slides) is laid out a part at a time and joined
+    (publish/pdf/parts.py), so its memory does not grow with the course; any other, or one the parts cannot print exactly, is laid out whole.
     """
     started = time.perf_counter()
     site_dir = Path(job.site_dir)
@@ -141,10 +143,11 @@ def print_job(job: RenderJob) -> Printed:
         # A picture that would leave the page before it a third empty is narrowed to fit there (publish/pdf/fit.py).
         return fitted(lay_out, stylesheets)
 
+    parted = print_pages_parted if job.pages_alone else print_parted
     with weasyprint_warnings() as messages:
         cache = PrintCache(Path(job.cache_folder) if job.cache_folder else None, dict(job.cache_settings), fresh=job.fresh)
         parts = PartCache(cache, job.name, site_dir.resolve(), fetcher.loaded, lambda: len(messages) + len(fetcher.refused))
-        pages = print_parted(job.html, render, [job.stylesheet, job.page_css], _stylesheet, str(partial), parts)
+        pages = parted(job.html, render, [job.stylesheet, job.page_css], _stylesheet, str(partial), parts)
         if pages is None:
             rendered = render(job.html, [_stylesheet(job.stylesheet), _stylesheet(job.page_css)])
             pages = len(rendered.pages)

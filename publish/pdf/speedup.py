@@ -1,4 +1,4 @@
-"""A faster pydyf.PDF.page_references, used only inside the PDF worker processes and only with the pydyf it was checked against.
+"""A faster pydyf.PDF.page_references, used only inside the PDF worker processes and by the slides' printer, and only with the pydyf it was checked against.
 
 WeasyPrint's PDF/UA tagging reads `pdf.page_references[n]` once per tagged box, and pydyf 0.13.0 rebuilds the
 tuple of every page's reference on each read: for a 700-page reader that was 50 million steps, a fifth of its
@@ -31,7 +31,8 @@ def page_references(pdf: Any) -> tuple[bytes, ...]:
 def install(version: str = pydyf.__version__) -> bool:
     """Use the cached page references in this process if pydyf is the checked version; True if installed.
 
-    Called as the PDF worker processes start (publish/pdf/build.py), never on import.
+    Called as the PDF worker processes start (publish/pdf/build.py) and before the slides print (publish/slides/pdf.py),
+    never on import.
     """
     if version != CHECKED_VERSION:
         pydyf.PDF.page_references = ORIGINAL

@@ -1,4 +1,4 @@
-"""The slides as a 16:9 PDF, one slide per page, printed like the other PDFs: WeasyPrint, tagged (PDF/UA-1), titled."""
+"""The slides as a 16:9 PDF, one slide per page, printed like the other PDFs: WeasyPrint, tagged (PDF/UA-1), titled, in parts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from macros.errors import ContentError, Problem
+from publish.pdf import speedup
 from publish.pdf.compose import TEMPLATES
 from publish.pdf.machine import MachineError, lack_in_warning
 from publish.pdf.printer import RenderJob, print_job
@@ -59,7 +60,12 @@ def slides_html(laid: list[LaidSlide], settings: SiteSettings, title: str, subje
 
 def write_pdf(html: str, site_dir: Path, target: Path) -> int:
     """Print the slides' HTML (slides_html) to target; returns the page count. Raises ContentError on a WeasyPrint warning."""
-    printed = print_job(RenderJob(target.name, html, str(site_dir), STYLESHEET.read_text(encoding="utf-8"), "", str(target.parent)))
+    # Printed in parts (some dozens of slides each), each laid out, painted and dropped before the next, so memory stays
+    # flat however long the deck; the tagging reads every page's reference, kept once per page count here as in the PDF
+    # workers (publish/pdf/speedup.py).
+    speedup.install()
+    job = RenderJob(target.name, html, str(site_dir), STYLESHEET.read_text(encoding="utf-8"), "", str(target.parent), pages_alone=True)
+    printed = print_job(job)
     partial = target.parent / f".{target.name}.partial"
     lacks = [lack for lack in map(lack_in_warning, printed.messages) if lack is not None]
     if lacks:
