@@ -128,9 +128,8 @@ def printed(job: Any, name: str, monkeypatch: pytest.MonkeyPatch, **patches: Any
     return path
 
 
-def test_the_reader_in_parts_is_the_reader_whole(reader_job: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    pieces = parts.split(reader_job.html)
-    assert pieces is not None
+def counted_parts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, the page count of each part joined."""
     painted: list[int] = []
     original_add = parts.Joined.add
 
@@ -138,8 +137,15 @@ def test_the_reader_in_parts_is_the_reader_whole(reader_job: Any, monkeypatch: p
         painted.append(len(piece.pages))
         original_add(joined, piece)
 
-    whole = describe(printed(reader_job, "whole.pdf", monkeypatch, supported=lambda: False))
     monkeypatch.setattr(parts.Joined, "add", counting_add)
+    return painted
+
+
+def test_the_reader_in_parts_is_the_reader_whole(reader_job: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    pieces = parts.split(reader_job.html)
+    assert pieces is not None
+    whole = describe(printed(reader_job, "whole.pdf", monkeypatch, supported=lambda: False))
+    painted = counted_parts(monkeypatch)
     # Every page of the course its own part: the most joins the real course can have.
     in_parts = describe(printed(reader_job, "parts.pdf", monkeypatch, supported=lambda: True, PART_CHARS=1, MARGIN_PAGES=3))
     assert len(painted) > 5, "the reader must really have been printed in parts"
@@ -151,15 +157,8 @@ def test_the_reader_in_parts_is_the_reader_whole(reader_job: Any, monkeypatch: p
 def test_the_slides_in_parts_are_the_slides_whole(slides_job: RenderJob, monkeypatch: pytest.MonkeyPatch) -> None:
     pieces = parts.split(slides_job.html)
     assert pieces is not None and not pieces.front.strip(), "each slide must begin a part, the first too"
-    painted: list[int] = []
-    original_add = parts.JoinedPdf.add
-
-    def counting_add(joined: parts.JoinedPdf, document: Any, start: int | None = None) -> None:
-        painted.append(len(document.pages))
-        original_add(joined, document, start)
-
     whole = describe(printed(slides_job, "whole.pdf", monkeypatch, supported=lambda: False))
-    monkeypatch.setattr(parts.JoinedPdf, "add", counting_add)
+    painted = counted_parts(monkeypatch)
     # A few parts (each costs a layout of its own): every join is alike.
     in_parts = describe(printed(slides_job, "parts.pdf", monkeypatch, supported=lambda: True, PART_CHARS=len(slides_job.html) // 3))
     assert len(painted) >= 3 and sum(painted) == whole["pages"], "the slides must really have been printed in parts"

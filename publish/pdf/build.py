@@ -20,7 +20,7 @@ from publish.cache import PrintCache
 from . import content, speedup
 from .compose import Document, PdfBuilder, check_downloads, page_css, print_setup, sessions_of
 from .machine import STYLESHEET, MachineError, lack_in_warning
-from .printer import Printed, RenderJob, print_job, stylesheet_problem, stylesheet_warnings
+from .printer import Printed, RenderJob, cache_fields, print_job, stylesheet_problem, stylesheet_warnings
 
 # Worker processes that print: one per core of the machines the build is made for (2).
 PRINT_WORKERS = 2
@@ -43,10 +43,7 @@ class BuiltPdf:
 def job(builder: PdfBuilder, document: Document, folder: Path, stylesheet: str, cache: PrintCache | None = None) -> RenderJob:
     """What a worker process needs to print one document: plain, picklable values only (the print cache by its folder)."""
     css = page_css(builder.settings, builder.running(document))
-    folder_of_cache = str(cache.folder) if cache is not None and cache.folder is not None else None
-    settings = tuple(sorted(cache.settings.items())) if cache is not None else ()
-    fresh = cache.fresh if cache is not None else False
-    return RenderJob(document.name, builder.html(document), str(builder.site_dir), stylesheet, css, str(folder), folder_of_cache, settings, fresh)
+    return RenderJob(document.name, builder.html(document), str(builder.site_dir), stylesheet, css, str(folder), **cache_fields(cache))
 
 
 def finish(document: Document, folder: Path, printed: Printed) -> BuiltPdf:

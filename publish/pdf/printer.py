@@ -106,6 +106,13 @@ class RenderJob:
     pages_alone: bool = False
 
 
+def cache_fields(cache: PrintCache | None) -> dict[str, Any]:
+    """The print cache as a RenderJob names it (its folder, the build's settings, --fresh): plain values for a worker."""
+    if cache is None or cache.folder is None:
+        return {}
+    return {"cache_folder": str(cache.folder), "cache_settings": tuple(sorted(cache.settings.items())), "fresh": cache.fresh}
+
+
 @dataclass(frozen=True)
 class Printed:
     """What printing one document gave back: its pages, the time it took, and what WeasyPrint refused or warned."""

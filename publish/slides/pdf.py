@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from macros.errors import ContentError, Problem
+from publish.cache import PrintCache
 from publish.pdf import speedup
 from publish.pdf.compose import TEMPLATES
 from publish.pdf.machine import MachineError, lack_in_warning
-from publish.pdf.printer import RenderJob, print_job
+from publish.pdf.printer import RenderJob, cache_fields, print_job
 from publish.pdf.qr import qr_code
 from publish.pdf.site import SiteSettings
 
@@ -58,14 +59,18 @@ def slides_html(laid: list[LaidSlide], settings: SiteSettings, title: str, subje
     return TEMPLATES.get_template("slides.html").render(title=title, subject=subject, **context)
 
 
-def write_pdf(html: str, site_dir: Path, target: Path) -> int:
-    """Print the slides' HTML (slides_html) to target; returns the page count. Raises ContentError on a WeasyPrint warning."""
+def write_pdf(html: str, site_dir: Path, target: Path, cache: PrintCache | None = None) -> int:
+    """Print the slides' HTML (slides_html) to target, each part from the print cache when unchanged; returns the page
+    count. Raises ContentError on a WeasyPrint warning."""
     # Printed in parts (some dozens of slides each), each laid out, painted and dropped before the next, so memory stays
     # flat however long the deck; the tagging reads every page's reference, kept once per page count here as in the PDF
     # workers (publish/pdf/speedup.py).
     speedup.install()
-    job = RenderJob(target.name, html, str(site_dir), STYLESHEET.read_text(encoding="utf-8"), "", str(target.parent), pages_alone=True)
+    job = RenderJob(target.name, html, str(site_dir), STYLESHEET.read_text(encoding="utf-8"), "", str(target.parent), pages_alone=True, **cache_fields(cache))
     printed = print_job(job)
+    if cache is not None:
+        # The parts printed or reused are this build's (kept when the cache is pruned).
+        cache.used.update(printed.entries)
     partial = target.parent / f".{target.name}.partial"
     lacks = [lack for lack in map(lack_in_warning, printed.messages) if lack is not None]
     if lacks:
