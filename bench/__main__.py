@@ -130,7 +130,7 @@ def variants(course: SyntheticCourse, out: Path, with_pdf: bool) -> list[Variant
         again = [python, "-m", "publish", "--site-dir", str(out / "again")]
         found += [
             Variant("edit", "(h) One module's paragraph edited after a full build, then `python -m publish`", again, course.ours, None, edit_paragraph(course)),
-            Variant("record", "(i) The course record (on every module's PDFs) edited, then `python -m publish`", again, course.ours, None, edit_record(course)),
+            Variant("record", "(i) The session record (on every module's PDFs) edited, then `python -m publish`", again, course.ours, None, edit_record(course)),
         ]
     peer_site = course.peer.parent / "site"
     found.append(
@@ -159,14 +159,15 @@ def edit_paragraph(course: SyntheticCourse) -> Callable[[int], None]:
 
 
 def edit_record(course: SyntheticCourse) -> Callable[[int], None]:
-    """(i): the course's title (every PDF's running header and cover, every EPUB chapter's book) changed, new in each round."""
-    record = course.ours / "docs" / "data" / "course.yml"
+    """(i): the session's title (every PDF's running header and cover, the slides' title slide and every module's
+    handout head) changed, new in each round: a record every module shows, the worst case."""
+    record = course.ours / "docs" / "data" / "sessions.yml"
 
     def edit(number: int) -> None:
         data = yaml.safe_load(record.read_text(encoding="utf-8"))
         text = record.read_text(encoding="utf-8")
-        title = str(data["title"])
-        record.write_text(text.replace(title, f"{title.split(' (round')[0]} (round {number})", 1), encoding="utf-8")
+        title = str(data[0]["title"])
+        record.write_text(text.replace(f'title: "{title}"', f'title: "{title.split(" (round")[0]} (round {number})"', 1), encoding="utf-8")
 
     return edit
 

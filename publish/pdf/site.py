@@ -48,9 +48,6 @@ class SitePage:
     html: str = field(repr=False)
     # The model's page it was built from (its source text, where it is shown), when it came from a build.
     source: CoursePage | None = field(default=None, repr=False)
-    # The article as text, once the parsed tree is let go (release()).
-    released: str | None = field(default=None, repr=False, init=False)
-
     @cached_property
     def article(self) -> Tag:
         """The article parsed, as a tree the print path can change: made when first asked for (the EPUB's chapters taken
@@ -65,14 +62,12 @@ class SitePage:
     @property
     def text(self) -> str:
         """The article's HTML as text: what a message about something on the page searches."""
-        return self.released if self.released is not None else str(self.article)
+        return self.html
 
     def release(self) -> None:
-        """Keep the article as text only and let its parsed tree go (the PDFs are composed): an empty article remains."""
-        from bs4 import BeautifulSoup
-
-        self.released = self.text
-        self.article = BeautifulSoup("<article></article>", "lxml").article  # type: ignore[assignment]
+        """Let the parsed article go (the PDFs are composed; the print path copies it and never changes it): asked for
+        again, it is parsed again from its HTML."""
+        self.__dict__.pop("article", None)
 
     @property
     def key(self) -> str:
