@@ -3,7 +3,7 @@
 Writes a course of N modules (bench.course), then measures, alternating the
 variants in each round: (a) plain Material on the macro-expanded Markdown, the
 floor; (b) our site build; (c) our full build with every PDF, nothing from the
-print cache; right after it, (h) one module's paragraph edited and (i) the course
+print cache; right after it, (h) one module's paragraph edited and (i) the session
 record edited, each then built again with the print cache (publish/cache.py);
 (d) mkdocs-to-pdf on the same Markdown, the peer; (g) `make check` on the synthetic course; and
 afterwards the preview, from saving one page to the server returning it changed,
@@ -164,10 +164,9 @@ def edit_record(course: SyntheticCourse) -> Callable[[int], None]:
     record = course.ours / "docs" / "data" / "sessions.yml"
 
     def edit(number: int) -> None:
-        data = yaml.safe_load(record.read_text(encoding="utf-8"))
-        text = record.read_text(encoding="utf-8")
-        title = str(data[0]["title"])
-        record.write_text(text.replace(f'title: "{title}"', f'title: "{title.split(" (round")[0]} (round {number})"', 1), encoding="utf-8")
+        sessions = yaml.safe_load(record.read_text(encoding="utf-8"))
+        sessions[0]["title"] = f"{str(sessions[0]['title']).split(' (round')[0]} (round {number})"
+        record.write_text(yaml.safe_dump(sessions, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     return edit
 

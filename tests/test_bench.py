@@ -108,7 +108,7 @@ def test_a_course_that_cannot_be_written_still_gives_every_row(tmp_path: Path, m
         "(b) Our site build",
         "(c) Our full build",
         "(h) One module's paragraph edited",
-        "(i) The course record",
+        "(i) The session record",
         "(d) mkdocs-to-pdf",
     )
     for label in (*labels, "(g) `make check`"):
@@ -159,7 +159,7 @@ def test_the_preview_times_an_edit_of_the_real_course_until_the_page_is_served(t
 
 def test_the_edits_before_a_rebuild_change_the_course_anew_each_round_and_keep_it_valid(course: SyntheticCourse) -> None:
     module = course.ours / "docs" / "module-001.md"
-    record = course.ours / "docs" / "data" / "course.yml"
+    record = course.ours / "docs" / "data" / "sessions.yml"
     before = {path: path.read_text(encoding="utf-8") for path in (module, record)}
     try:
         seen = [tuple(path.read_text(encoding="utf-8") for path in before)]
@@ -169,7 +169,7 @@ def test_the_edits_before_a_rebuild_change_the_course_anew_each_round_and_keep_i
             seen.append(tuple(path.read_text(encoding="utf-8") for path in before))
         assert len({texts[0] for texts in seen}) == len({texts[1] for texts in seen}) == 3
         assert "Edited in round 2." in module.read_text(encoding="utf-8")
-        assert load_model(course.ours / "mkdocs.yml").require().course.title.endswith("(round 2)")
+        assert load_model(course.ours / "mkdocs.yml").sessions[0].title.endswith("(round 2)")
         assert not check_sources(load_model(course.ours / "mkdocs.yml"))
     finally:
         for path, text in before.items():
