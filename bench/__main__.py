@@ -130,7 +130,9 @@ def variants(course: SyntheticCourse, out: Path, with_pdf: bool) -> list[Variant
         again = [python, "-m", "publish", "--site-dir", str(out / "again")]
         found += [
             Variant("edit", "(h) One module's paragraph edited after a full build, then `python -m publish`", again, course.ours, None, edit_paragraph(course)),
-            Variant("record", "(i) The session record (on every module's PDFs) edited, then `python -m publish`", again, course.ours, None, edit_record(course)),
+            Variant(
+                "record", "(i) The session record (on every module's PDFs) edited, then `python -m publish`", again, course.ours, None, edit_record(course)
+            ),
         ]
     peer_site = course.peer.parent / "site"
     found.append(

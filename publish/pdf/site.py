@@ -48,6 +48,7 @@ class SitePage:
     html: str = field(repr=False)
     # The model's page it was built from (its source text, where it is shown), when it came from a build.
     source: CoursePage | None = field(default=None, repr=False)
+
     @cached_property
     def article(self) -> Tag:
         """The article parsed, as a tree the print path can change: made when first asked for (the EPUB's chapters taken
