@@ -69,11 +69,9 @@ class SlidesToWrite:
             files = {deck.pdf: self.folder / deck.pdf, deck.pptx: self.folder / deck.pptx}
             entry = cache.load(key, name)
             if entry is None:
-                before = set(cache.used)
-                write_pdf(html, self.folder.parent, files[deck.pdf], cache)
+                parts = write_pdf(html, self.folder.parent, files[deck.pdf], cache)
                 write_pptx(deck.laid, files[deck.pptx], **details)
                 # The PDF's parts are kept in the cache while the deck is reused whole.
-                parts = sorted(cache.used - before)
                 cache.store(key, name, {file: path.read_bytes() for file, path in files.items()}, {"parts": parts})
             else:
                 cache.used.update(str(part) for part in entry.meta.get("parts", []))

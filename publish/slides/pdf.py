@@ -59,9 +59,9 @@ def slides_html(laid: list[LaidSlide], settings: SiteSettings, title: str, subje
     return TEMPLATES.get_template("slides.html").render(title=title, subject=subject, **context)
 
 
-def write_pdf(html: str, site_dir: Path, target: Path, cache: PrintCache | None = None) -> int:
-    """Print the slides' HTML (slides_html) to target, each part from the print cache when unchanged; returns the page
-    count. Raises ContentError on a WeasyPrint warning."""
+def write_pdf(html: str, site_dir: Path, target: Path, cache: PrintCache | None = None) -> list[str]:
+    """Print the slides' HTML (slides_html) to target, each part from the print cache when unchanged; returns the keys
+    of the parts' cache entries it used. Raises ContentError on a WeasyPrint warning."""
     # Printed in parts (some dozens of slides each), each laid out, painted and dropped before the next, so memory stays
     # flat however long the deck; the tagging reads every page's reference, kept once per page count here as in the PDF
     # workers (publish/pdf/speedup.py).
@@ -88,4 +88,4 @@ def write_pdf(html: str, site_dir: Path, target: Path, cache: PrintCache | None 
         partial.unlink(missing_ok=True)
         raise ContentError(problems)
     os.replace(partial, target)
-    return printed.pages
+    return printed.entries
