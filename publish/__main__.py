@@ -66,27 +66,27 @@ def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache | None = 
     name = cohort.name if cohort is not None else None
     dates = (cohort.dates or None) if cohort is not None else None
     try:
-        # Imported here so that --no-pdf never loads WeasyPrint (nor the thread pool only the slides use).
-        from concurrent.futures import ThreadPoolExecutor
-
+        # Imported here so that --no-pdf never loads WeasyPrint.
         from publish.epub import build_epub
-        from publish.pdf import build_pdfs
+        from publish.pdf.build import print_pool, send_pdfs
         from publish.slides import prepare_slides
 
-        # The slides are read and laid out here, then printed in a thread of this process beside the other PDFs, whose
-        # worker processes leave this one idle (the thread writes only slides/).
-        slides_to_write = prepare_slides(built, model)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            slides = pool.submit(slides_to_write.write, cache)
-            for pdf in build_pdfs(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache):
-                took = "from the print cache" if pdf.name in cache.reused else f"{pdf.seconds:.1f} s"
-                if pdf.parts_reused:
-                    took += f" ({pdf.parts_printed} of its parts, front and margins made, {pdf.parts_reused} from the print cache)"
-                print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {took}")
+        # Every document to print is sent to the worker processes, the slides' PDF first (the longest); this process
+        # makes the EPUB and the PowerPoint files meanwhile, then, once no worker is printing, joins the documents
+        # printed in parts and moves each file into place.
+        with print_pool() as pool:
+            slides = prepare_slides(built, model).send(pool, cache)
+            pdfs = send_pdfs(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache, pool=pool)
             book = build_epub(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache)
-            kept = book.chapters - book.made
-            print(f"  {book.path.relative_to(built)}: {book.chapters} chapters ({book.made} made, {kept} from the print cache), {book.seconds:.1f} s")
-            decks = slides.result()
+            slides.write_pptx()
+        for pdf in pdfs():
+            took = "from the print cache" if pdf.name in cache.reused else f"{pdf.seconds:.1f} s"
+            if pdf.parts_reused:
+                took += f" ({pdf.parts_printed} of its parts, front and margins made, {pdf.parts_reused} from the print cache)"
+            print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {took}")
+        kept = book.chapters - book.made
+        print(f"  {book.path.relative_to(built)}: {book.chapters} chapters ({book.made} made, {kept} from the print cache), {book.seconds:.1f} s")
+        decks = slides.finish()
         for made in decks:
             print(f"  {made.pdf.relative_to(built)} and {made.pptx.name}: {made.slides} slides, {made.seconds:.1f} s")
         if cache.folder is not None:

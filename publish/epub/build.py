@@ -198,8 +198,8 @@ class EpubBuilder(PrintedEdition):
                 # No link to an EPUB on the page (its HTML would name the type), and none wanted: nothing to parse.
                 continue
             offered = set()
-            for link in page.article.select('.cw-downloads a[href][type="application/epub+zip"]'):
-                target = urlsplit(urljoin(content.FAKE_ORIGIN + page.url, str(link["href"]))).path.lstrip("/")
+            for href in [href for kind, href in page.facts.downloads if kind == "application/epub+zip"]:
+                target = urlsplit(urljoin(content.FAKE_ORIGIN + page.url, href)).path.lstrip("/")
                 offered.add(target)
                 if target != made:
                     problems.append(Problem(page.display, page.title_line(), f"the page offers {target}, but no such EPUB is made.", f"link to {made}."))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from publish.cache import PrintCache
 from . import content, speedup
 from .compose import Document, PdfBuilder, check_downloads, page_css, print_setup, sessions_of
 from .machine import STYLESHEET, MachineError, lack_in_warning
-from .printer import Printed, RenderJob, cache_fields, print_job, stylesheet_problem, stylesheet_warnings
+from .printer import Printed, RenderJob, cache_fields, print_job, print_pieces, stylesheet_problem, stylesheet_warnings, write_joined
 
 # Worker processes that print: one per core of the machines the build is made for (2).
 PRINT_WORKERS = 2
@@ -40,13 +41,20 @@ class BuiltPdf:
     parts_reused: int = 0
 
 
+def print_pool() -> ProcessPoolExecutor:
+    """The worker processes every document of a build is printed in, the slides' too: fresh interpreters, not forks (a
+    fork would carry, and count, this process's memory again), each with the faster page references (for the pinned
+    pydyf; publish/pdf/speedup.py). A worker starts with the first document sent to print: none when all are cached."""
+    return ProcessPoolExecutor(max_workers=PRINT_WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=speedup.install)
+
+
 def job(builder: PdfBuilder, document: Document, folder: Path, stylesheet: str, cache: PrintCache | None = None) -> RenderJob:
     """What a worker process needs to print one document: plain, picklable values only (the print cache by its folder)."""
     css = page_css(builder.settings, builder.running(document))
     return RenderJob(document.name, builder.html(document), str(builder.site_dir), stylesheet, css, str(folder), **cache_fields(cache))
 
 
-def finish(document: Document, folder: Path, printed: Printed) -> BuiltPdf:
+def finish_pdf(document: Document, folder: Path, printed: Printed) -> BuiltPdf:
     """Turn what WeasyPrint refused or warned about into problems; else move the PDF into place."""
     target = folder / document.name
     partial = folder / f".{document.name}.partial"
@@ -74,7 +82,7 @@ def render(builder: PdfBuilder, document: Document, folder: Path) -> BuiltPdf:
     """
     started = time.perf_counter()
     printed = print_job(job(builder, document, folder, STYLESHEET.read_text(encoding="utf-8")))
-    return finish(document, folder, replace(printed, seconds=time.perf_counter() - started))
+    return finish_pdf(document, folder, replace(printed, seconds=time.perf_counter() - started))
 
 
 def _is_refusal(message: str, refused: list[str]) -> bool:
@@ -91,9 +99,35 @@ def build_pdfs(
     cache: PrintCache | None = None,
 ) -> list[BuiltPdf]:
     """Write the reader, a handout per page with prompts and the workbook (and each session's reader and workbook, when the
-    course has several sessions) into the site's pdf/; raises ContentError.
+    course has several sessions) into the site's pdf/, printed in a pool of their own (send_pdfs); raises ContentError."""
+    with print_pool() as pool:
+        finish = send_pdfs(site, model=model, cohort_name=cohort_name, cohort_dates=cohort_dates, edition=edition, cache=cache, pool=pool)
+    return finish()
 
-    A document whose key is in the cache (publish/cache.py) is taken from it instead of printed."""
+
+def send_pdfs(
+    site: BuiltSite,
+    *,
+    model: CourseModel,
+    pool: Executor,
+    cohort_name: str | None = None,
+    cohort_dates: str | None = None,
+    edition: Edition = "participant",
+    cache: PrintCache | None = None,
+) -> Callable[[], list[BuiltPdf]]:
+    """Compose every PDF of this edition and send each to pool (print_pool) to print, longest first; the returned function,
+    called once the pool has printed them all, joins the documents printed in parts, judges what WeasyPrint said and
+    moves each PDF into place (in document order), and stores what was printed in the cache. Raises ContentError.
+
+    A document whose key is in the cache (publish/cache.py) is taken from it instead of printed.
+
+    The reader (the longest, printed in parts) goes first, then the workbook and guide, then the handouts, each taken by
+    whichever worker is free. This process only composes the documents, one page's tree at a time (SitePage.parsed), so
+    while they print the build's memory is the workers' own; it joins the parts once no worker is printing. Each
+    document goes to a worker as text (its HTML and the settings) and the worker writes its own partial file (or hands
+    back its parts); warnings and refusals come back here and fail the build exactly as before.
+    """
+    cache = cache or PrintCache(None)
     settings, course, cohort = print_setup(model, cohort_name, cohort_dates)
     stylesheet = STYLESHEET.read_text(encoding="utf-8")
     stylesheet_problems = [stylesheet_problem(m) for m in stylesheet_warnings(stylesheet)]
@@ -106,7 +140,46 @@ def build_pdfs(
         raise ContentError(problems)
     folder = site.root / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    return _render_parallel(builder, folder, stylesheet, cache or PrintCache(None))
+    sent: list[tuple[Document, RenderJob, str, Future[Printed], bool]] = []
+    root = builder.site_dir.resolve()
+    try:
+        for document in builder.compose():
+            render_job = job(builder, document, folder, stylesheet, cache)
+            key = cache.key("pdf", render_job.html, render_job.stylesheet, render_job.page_css)
+            cached = _from_cache(cache, key, render_job, root)
+            # What the template needed is printed now; keep only what messages name (and the job without its HTML).
+            kept = replace(render_job, html="")
+            sent.append((replace(document, context={}), kept, key, cached or pool.submit(print_pieces, render_job), cached is None))
+    except BaseException:
+        _discard(folder, [document for document, *_ in sent], [future for *_, future, _ in sent])
+        raise
+
+    def finish() -> list[BuiltPdf]:
+        made = []
+        try:
+            for document, kept, key, future, fresh in sent:
+                result = write_joined(future.result(), kept)
+                # The parts a worker took from the cache or stored there are this build's too (kept when the cache is pruned).
+                cache.used.update(result.entries)
+                pdf = finish_pdf(document, folder, result)
+                if fresh:
+                    cache.store(
+                        key, document.name, {"pdf": pdf.path.read_bytes()}, {"pages": pdf.pages, "parts": result.entries}, map(Path, result.loaded), root
+                    )
+                made.append(pdf)
+        finally:
+            _discard(folder, [document for document, *_ in sent], [future for *_, future, _ in sent])
+        return made
+
+    return finish
+
+
+def _discard(folder: Path, documents: list[Document], futures: list[Future[Printed]]) -> None:
+    """What an unfinished build leaves: the documents not yet printed are not printed, and no partial file stays."""
+    for future in futures:
+        future.cancel()
+    for document in documents:
+        (folder / f".{document.name}.partial").unlink(missing_ok=True)
 
 
 def _from_cache(cache: PrintCache, key: str, render_job: RenderJob, root: Path) -> Future[Printed] | None:
@@ -119,51 +192,3 @@ def _from_cache(cache: PrintCache, key: str, render_job: RenderJob, root: Path) 
     # A document printed in parts keeps its parts' entries: they stay in the cache while it is used whole.
     done.set_result(Printed(int(entry.meta["pages"]), 0.0, [], [], entries=[str(part) for part in entry.meta.get("parts", [])]))
     return done
-
-
-def _render_parallel(builder: PdfBuilder, folder: Path, stylesheet: str, cache: PrintCache) -> list[BuiltPdf]:
-    """Print every document in two worker processes, longest first; PDFs move into place in document order.
-
-    Two workers keep both cores busy to the end: the reader (the longest, printed in parts) goes first, then the
-    workbook and guide, then the handouts, each taken by whichever worker is free. This process only composes the
-    documents, then lets go of the parsed pages while the workers print, so the build's memory is the workers' own.
-    Each document goes to a worker as text (its HTML and the settings) and the worker writes its own partial file;
-    warnings and refusals come back here and fail the build exactly as before.
-    """
-    # A fresh interpreter, not a fork: a fork would carry (and count) this process's memory again.
-    context = multiprocessing.get_context("spawn")
-    documents: list[Document] = []
-    futures = []
-    # Each document's cache key, and whether it was printed here (then it is stored once it has passed).
-    keys: list[tuple[str, bool]] = []
-    root = builder.site_dir.resolve()
-    try:
-        # Only the workers use the faster page references (for the pinned pydyf; publish/pdf/speedup.py).
-        with ProcessPoolExecutor(max_workers=PRINT_WORKERS, mp_context=context, initializer=speedup.install) as pool:
-            try:
-                for document in builder.compose():
-                    render_job = job(builder, document, folder, stylesheet, cache)
-                    key = cache.key("pdf", render_job.html, render_job.stylesheet, render_job.page_css)
-                    # The pool starts its workers on the first document to print: none when every one is in the cache.
-                    cached = _from_cache(cache, key, render_job, root)
-                    futures.append(cached or pool.submit(print_job, render_job))
-                    keys.append((key, cached is None))
-                    # What the template needed is printed now; keep only what messages name.
-                    documents.append(replace(document, context={}))
-                builder.release()
-                printed = [future.result() for future in futures]
-            finally:
-                for future in futures:
-                    future.cancel()
-        made = []
-        for document, (key, fresh), result in zip(documents, keys, printed, strict=True):
-            # The parts a worker took from the cache or stored there are this build's too (kept when the cache is pruned).
-            cache.used.update(result.entries)
-            pdf = finish(document, folder, result)
-            if fresh:
-                cache.store(key, document.name, {"pdf": pdf.path.read_bytes()}, {"pages": pdf.pages, "parts": result.entries}, map(Path, result.loaded), root)
-            made.append(pdf)
-        return made
-    finally:
-        for document in documents:
-            (folder / f".{document.name}.partial").unlink(missing_ok=True)

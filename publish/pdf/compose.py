@@ -6,7 +6,6 @@ Nothing here prints, so the EPUB (publish/epub), which shares the cover, the coh
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,7 +26,6 @@ from macros.models import Course, Faculty, Session
 from publish.built import BuiltSite
 
 from . import content
-from .machine import release_memory
 from .qr import online
 from .site import SitePage, SiteSettings, first_askers, load_pages, settings_of
 
@@ -242,8 +240,8 @@ class PdfBuilder(PrintedEdition):
         keys = {page.key for page in pages}
         wanted: set[str] = set()
         for page in pages:
-            for link in content.links_of(page.article):
-                href = str(link["href"]).strip()
+            for link in page.facts.hrefs:
+                href = link.strip()
                 if "url(" in href:
                     return list(pages)
                 anchor = content.anchor_asked(page, href, links)
@@ -285,7 +283,7 @@ class PdfBuilder(PrintedEdition):
         """The pages that get a handout: those that first ask a reflection or discussion prompt (a page that only repeats them, like a journal, gets none)."""
         if self._handout_pages is not None:
             return list(self._handout_pages)
-        chosen = first_askers((page.src, [str(block["data-prompt"]) for block in content.prompt_blocks(page.article)]) for page in self.pages)
+        chosen = first_askers((page.src, page.facts.prompts) for page in self.pages)
         self._handout_pages = [page for page in self.pages if page.src in chosen]
         return list(self._handout_pages)
 
@@ -327,7 +325,7 @@ class PdfBuilder(PrintedEdition):
         """Facilitator edition (issue 6): the run of show and logistics, then every facilitator note under its page; in a
         course of several sessions, each session's pages under its name."""
         # Only the pages with notes are in the guide: a link to another page leads online, or prints as text, as in a handout.
-        noted = [page for page in self.pages if content.guide_blocks(page.article)]
+        noted = [page for page in self.pages if page.facts.guide]
         parts: list[dict[str, Any]] = []
         images: dict[str, str] = {}
         group: Session | None = None
@@ -365,13 +363,6 @@ class PdfBuilder(PrintedEdition):
         for page in self.handout_pages():
             yield self.handout(page)
 
-    def release(self) -> None:
-        """Let go of the parsed pages once every document is composed (messages only need each page's text)."""
-        for page in self.pages:
-            page.release()
-        gc.collect()
-        release_memory()
-
     def html(self, document: Document) -> str:
         """The document as one HTML page, for the printer."""
         return TEMPLATES.get_template(document.template).render(title=document.title, subject=document.subject, **document.context)
@@ -390,8 +381,10 @@ def check_downloads(builder: PdfBuilder, made: set[str], model: CourseModel) -> 
     for page in builder.pages:
         offered = set()
         # The EPUB's link is checked where the EPUB is made (publish/epub).
-        for link in page.article.select('.cw-downloads a[href][type="application/pdf"]'):
-            path = urlsplit(str(link["href"])).path
+        for kind, href in page.facts.downloads:
+            if kind != "application/pdf":
+                continue
+            path = urlsplit(href).path
             if path.rsplit("/", 2)[-2:-1] != [PDF_FOLDER]:
                 continue  # the slides' PDF, checked with the slides (publish/slides)
             name = path.rsplit("/", 1)[-1]

@@ -148,7 +148,7 @@ def printable(page: SitePage, *, paper: bool = True) -> Tag:
 
     A picture drawn for paper as well as for the screen (macros/diagrams.py) keeps the drawing for paper, or without
     paper (the EPUB, read on a screen) the one for the screen."""
-    article = copy_tree(page.article)
+    article = page.parsed()
     open_tabs(article)
     open_details(article)
     # Last first: one inside another that goes is gone with it, and Tag.decomposed would search the whole tree to say so.

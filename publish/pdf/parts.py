@@ -260,15 +260,26 @@ class Joined:
     """The pieces joined into one PDF with pikepdf, as WeasyPrint writes a whole document (weasyprint/pdf/__init__.py).
 
     The parts come in first, the front (laid out with their numbers) last, so the pages are copied only when all are
-    known: the front's, then the parts', then each margin drawn onto its page."""
+    known: the front's, then the parts', then each margin drawn onto its page. Until it is written, it is only its
+    pieces: the worker process that printed them hands it back, and the build writes it once no document is printing
+    (publish/pdf/build.py), so the join's memory is never added to two printing workers'."""
 
     def __init__(self, front_pages: int) -> None:
         self.front_pages = front_pages
         self.pieces: list[Piece] = []
         # Every page's information in document order; the front's stand-ins until the front is known.
         self.pages: list[PageInfo] = [PageInfo(0.0, [], [], [], None, None, "")] * front_pages
+        # Each margin document with the first page it draws on.
+        self.margins: list[tuple[Piece, int]] = []
+
+    def _start(self) -> None:
+        """What the join is written with: the PDF being made and what it gathers of each piece as it is copied."""
         self.pdf = pikepdf.new()
-        self.sources: list[pikepdf.Pdf] = []  # open until the join is written: its objects are copied from them then
+        # The first piece opened (the front), whose information the join takes. The others are let go once copied:
+        # qpdf reads a copied stream's data from its piece's file when the join is written, and each piece's file (in
+        # memory) is kept here, while the piece's objects, parsed to be copied, are freed (they were half the join's memory).
+        self.opening: pikepdf.Pdf | None = None
+        self.files: list[io.BytesIO] = []
         self.page_entries: list[Any] = []  # each page's marked content, as struct elements in id order
         self.annotations: list[tuple[Any, Any]] = []  # each link annotation with its struct element
         self.elements: list[Any] = []  # the top-level struct elements, in page order
@@ -308,8 +319,11 @@ class Joined:
         self.elements += list(tree.K[0].K)
 
     def _open(self, piece: Piece) -> pikepdf.Pdf:
-        source = pikepdf.open(io.BytesIO(piece.pdf))
-        self.sources.append(source)
+        file = io.BytesIO(piece.pdf)
+        self.files.append(file)
+        source = pikepdf.open(file)
+        if self.opening is None:
+            self.opening = source
         return source
 
     def anchor_pages(self) -> dict[str, int]:
@@ -352,12 +366,13 @@ class Joined:
             page.contents_add(pikepdf.Stream(self.pdf, b"q\n"), prepend=True)
             page.contents_add(pikepdf.Stream(self.pdf, DRAW_MARGIN))
 
-    def write(self, target: str, margins: list[tuple[Piece, int]]) -> None:
+    def write(self, target: str) -> None:
         """The pages with their margins, the structure tree, named destinations, bookmarks and the front's information, then the file."""
+        self._start()
         pdf = self.pdf
         for piece in self.pieces:
             self._copy(piece)
-        for margin, start in margins:
+        for margin, start in self.margins:
             self._draw_margins(margin, start)
         known = self.anchor_pages()
         for page in self.pages:
@@ -390,14 +405,14 @@ class Joined:
         if names:
             pdf.Root.Names = Dictionary(Dests=Dictionary(Names=destinations))
         self._outline()
-        opening = self.sources[0]
+        opening = self.opening
+        assert opening is not None, "the join has at least one piece"
         for key in ("/Lang", "/ViewerPreferences", "/MarkInfo", "/Metadata"):
             if key in opening.Root:
                 pdf.Root[key] = pdf.copy_foreign(opening.make_indirect(opening.Root[key]))
         pdf.docinfo = pdf.copy_foreign(opening.make_indirect(opening.docinfo))  # type: ignore[assignment]
         pdf.save(target, deterministic_id=True, fix_metadata_version=False, min_version=str(opening.pdf_version))
-        for source in self.sources:
-            source.close()
+        opening.close()
 
     def _outline(self) -> None:
         """The bookmarks of every page, in one tree, as WeasyPrint makes it for a whole document."""
@@ -455,9 +470,9 @@ def _maker(render: Callable[[str, list[CSS]], Any], parse: Callable[[str], CSS],
 
 
 def print_parted(
-    document: str, render: Callable[[str, list[CSS]], Any], stylesheets: list[str], parse: Callable[[str], CSS], target: str, cache: PartCache
-) -> int | None:
-    """Print a composed document in parts into target: its page count, or None when it must be printed whole instead.
+    document: str, render: Callable[[str, list[CSS]], Any], stylesheets: list[str], parse: Callable[[str], CSS], cache: PartCache
+) -> Joined | None:
+    """Print a composed document in parts: the parts to join (Joined.write), or None when it must be printed whole instead.
 
     render(html, sheets) lays out one document with the caller's base URL, fetcher and font configuration;
     stylesheets are the document's own, and parse(text) makes (or reuses) a parsed stylesheet. Each piece comes from
@@ -479,7 +494,6 @@ def print_parted(
         joined.add_front(cache.piece("front", [front_document, *stylesheets, *numbered], made(front_document, numbered)))
         total = len(joined.pages)
         counted = [PAGE_COUNT.sub(f'"{total}"', text) for text in stylesheets]
-        margins = []
         for start in range(0, total, MARGIN_PAGES):
             end = min(start + MARGIN_PAGES, total)
             margin_document = pieces.document(joined.margin_pages(start, end))
@@ -487,11 +501,10 @@ def print_parted(
             margin = cache.piece("margins", [margin_document, *counted, *extra], made(margin_document, extra, counted, tagged=False))
             if len(margin.pages) - _standing_in(start) != end - start:
                 raise Repaginated
-            margins.append((margin, start))
+            joined.margins.append((margin, start))
     except Repaginated:
         return None
-    joined.write(target, margins)
-    return total
+    return joined
 
 
 def _standing_in(start: int) -> int:
@@ -500,12 +513,11 @@ def _standing_in(start: int) -> int:
 
 
 def print_pages_parted(
-    document: str, render: Callable[[str, list[CSS]], Any], stylesheets: list[str], parse: Callable[[str], CSS], target: str, cache: PartCache
-) -> int | None:
-    """Print in parts into target a document whose pages stand alone: no contents, no margin boxes, no page counted
-    (the slides); what comes before its first part mark is its first part. Its page count, or None when it must be
-    printed whole instead; the arguments are print_parted's, and the information is the first part's (every part has
-    the document's head)."""
+    document: str, render: Callable[[str, list[CSS]], Any], stylesheets: list[str], parse: Callable[[str], CSS], cache: PartCache
+) -> Joined | None:
+    """Print in parts a document whose pages stand alone: no contents, no margin boxes, no page counted (the slides);
+    what comes before its first part mark is its first part. The parts to join, or None when it must be printed whole
+    instead; the arguments are print_parted's, and the information is the first part's (every part has the document's head)."""
     pieces = split(document) if supported() else None
     if pieces is None:
         return None
@@ -514,5 +526,4 @@ def print_pages_parted(
     for part in [pieces.front, *pieces.parts] if pieces.front.strip() else pieces.parts:
         part_document = pieces.document(part)
         joined.add(cache.piece("page-part", [part_document, *stylesheets], made(part_document, [])))
-    joined.write(target, [])
-    return len(joined.pages)
+    return joined

@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -28,7 +28,7 @@ from publish.cache import PrintCache
 
 from .fit import fitted
 from .machine import release_memory
-from .parts import PartCache, print_pages_parted, print_parted
+from .parts import Joined, PartCache, print_pages_parted, print_parted
 
 
 class SiteFetcher(URLFetcher):
@@ -128,13 +128,32 @@ class Printed:
     parts_printed: int = 0
     parts_reused: int = 0
     entries: list[str] = field(default_factory=list)
+    # A document printed in parts, until its parts are joined into its partial file (write_joined).
+    joined: Joined | None = None
 
 
 def print_job(job: RenderJob) -> Printed:
-    """Print one document to its partial file (in this process or a worker); the caller judges the warnings.
+    """Print one document to its partial file in this process, its parts joined; the caller judges the warnings."""
+    return write_joined(print_pieces(job), job)
 
-    A document with part marks (the reader, the guide, the slides) is laid out a part at a time and joined
-    (publish/pdf/parts.py), so its memory does not grow with the course; any other, or one the parts cannot print exactly, is laid out whole.
+
+def write_joined(printed: Printed, job: RenderJob) -> Printed:
+    """A document printed in parts (print_pieces), its parts joined into its partial file; what the join says (a link to
+    an anchor no part has) is added to what WeasyPrint said while printing."""
+    if printed.joined is None:
+        return printed
+    started = time.perf_counter()
+    with weasyprint_warnings() as messages:
+        printed.joined.write(str(Path(job.folder) / f".{job.name}.partial"))
+    return replace(printed, seconds=printed.seconds + time.perf_counter() - started, messages=[*printed.messages, *messages], joined=None)
+
+
+def print_pieces(job: RenderJob) -> Printed:
+    """Print one document (in this process or a worker): to its partial file, or, when it is printed in parts, to the
+    parts that write_joined joins into it; the caller judges the warnings.
+
+    A document with part marks (the reader, the guide, the slides) is laid out a part at a time (publish/pdf/parts.py),
+    so its memory does not grow with the course; any other, or one the parts cannot print exactly, is laid out whole.
     """
     started = time.perf_counter()
     site_dir = Path(job.site_dir)
@@ -154,8 +173,10 @@ def print_job(job: RenderJob) -> Printed:
     with weasyprint_warnings() as messages:
         cache = PrintCache(Path(job.cache_folder) if job.cache_folder else None, dict(job.cache_settings), fresh=job.fresh)
         parts = PartCache(cache, job.name, site_dir.resolve(), fetcher.loaded, lambda: len(messages) + len(fetcher.refused))
-        pages = parted(job.html, render, [job.stylesheet, job.page_css], _stylesheet, str(partial), parts)
-        if pages is None:
+        joined = parted(job.html, render, [job.stylesheet, job.page_css], _stylesheet, parts)
+        if joined is not None:
+            pages = len(joined.pages)
+        else:
             rendered = render(job.html, [_stylesheet(job.stylesheet), _stylesheet(job.page_css)])
             pages = len(rendered.pages)
             rendered.write_pdf(partial, pdf_variant="pdf/ua-1")
@@ -171,6 +192,7 @@ def print_job(job: RenderJob) -> Printed:
         parts.printed,
         parts.reused,
         parts.entries,
+        joined,
     )
 
 

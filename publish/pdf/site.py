@@ -37,9 +37,19 @@ class SiteSettings:
     pages: dict[str, CoursePage] = field(repr=False)  # every page of the model (its URL and built file by MkDocs' rules)
 
 
+@dataclass(frozen=True)
+class PageFacts:
+    """What the print path asks of a page's article before it composes anything, read from one parse that is then let go."""
+
+    prompts: tuple[str, ...]  # the ids of its reflection and discussion prompts, in page order (content.prompt_blocks)
+    guide: bool  # whether it has a run of show or facilitator notes (content.guide_blocks)
+    hrefs: tuple[str, ...]  # the href of each of its links, in page order (content.links_of)
+    downloads: tuple[tuple[str, str], ...]  # (type, href) of each link of its downloads box
+
+
 @dataclass
 class SitePage:
-    """One built page: where it came from, where it lives, its article's HTML and, once asked for, the article parsed."""
+    """One built page: where it came from, where it lives, its article's HTML and, once asked for, the facts print reads of it."""
 
     src: str
     url: str
@@ -49,10 +59,10 @@ class SitePage:
     # The model's page it was built from (its source text, where it is shown), when it came from a build.
     source: CoursePage | None = field(default=None, repr=False)
 
-    @cached_property
-    def article(self) -> Tag:
-        """The article parsed, as a tree the print path can change: made when first asked for (the EPUB's chapters taken
-        from the print cache never are)."""
+    def parsed(self) -> Tag:
+        """The article parsed: a new tree at each call, for the caller to change and let go. No tree is kept: the trees of
+        every page, held while the documents were composed, were the largest part of the build's memory, and a parse costs
+        about what a copy of a kept tree did."""
         from bs4 import BeautifulSoup
 
         soup = BeautifulSoup(self.html, "lxml")
@@ -60,15 +70,25 @@ class SitePage:
         assert found is not None, "load_pages keeps only pages with an article"
         return found
 
+    @cached_property
+    def facts(self) -> PageFacts:
+        """What the print path asks of the article before composing (which pages get a handout, which the guide holds,
+        which link where, what the downloads box offers), from one parse."""
+        from . import content
+
+        article = self.parsed()
+        downloads = tuple((str(link["type"]), str(link["href"])) for link in article.select(".cw-downloads a[href][type]"))
+        return PageFacts(
+            prompts=tuple(str(block["data-prompt"]) for block in content.prompt_blocks(article)),
+            guide=bool(content.guide_blocks(article)),
+            hrefs=tuple(str(link["href"]) for link in content.links_of(article)),
+            downloads=downloads,
+        )
+
     @property
     def text(self) -> str:
         """The article's HTML as text: what a message about something on the page searches."""
         return self.html
-
-    def release(self) -> None:
-        """Let the parsed article go (the PDFs are composed; the print path copies it and never changes it): asked for
-        again, it is parsed again from its HTML."""
-        self.__dict__.pop("article", None)
 
     @property
     def key(self) -> str:

@@ -9,18 +9,21 @@ from __future__ import annotations
 import datetime
 import os
 import time
-from dataclasses import dataclass
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from macros.course import CourseModel
 from macros.downloads import SLIDES_FOLDER, decks_of, slides_files
 from macros.last_updated import build_moment
 from publish.cache import PrintCache
+from publish.pdf.printer import Printed, RenderJob, print_pieces, write_joined
 from publish.pdf.site import SiteSettings, settings_of
 
 from .deck import build_deck, deck_title
 from .layout import LaidSlide, lay_out
-from .pdf import STYLESHEET, slides_html, write_pdf
+from .pdf import STYLESHEET, finish_pdf, pdf_job, slides_html
 from .pptx import write_pptx
 
 
@@ -54,11 +57,13 @@ class SlidesToWrite:
     subject: str
     made: datetime.datetime
 
-    def write(self, cache: PrintCache | None = None) -> list[BuiltSlides]:
-        """Write each deck's PDF and PowerPoint file into the folder: from the cache (publish/cache.py) when what makes them is unchanged."""
+    def send(self, pool: Executor, cache: PrintCache | None = None) -> SlidesSent:
+        """Each deck's PDF and PowerPoint file, taken from the cache (publish/cache.py) into the folder when what makes
+        them is unchanged; the PDF of any other sent to pool (the PDFs' worker processes, publish/pdf/build.py print_pool)
+        to print, so this process never lays out a slide's page."""
         cache = cache or PrintCache(None)
         self.folder.mkdir(parents=True, exist_ok=True)
-        built = []
+        sent = SlidesSent(cache)
         for deck in self.decks:
             started = time.perf_counter()
             html = slides_html(deck.laid, self.settings, deck.title, self.subject)
@@ -69,18 +74,53 @@ class SlidesToWrite:
             files = {deck.pdf: self.folder / deck.pdf, deck.pptx: self.folder / deck.pptx}
             entry = cache.load(key, name)
             if entry is None:
-                parts = write_pdf(html, self.folder.parent, files[deck.pdf], cache)
-                write_pptx(deck.laid, files[deck.pptx], **details)
-                # The PDF's parts are kept in the cache while the deck is reused whole.
-                cache.store(key, name, {file: path.read_bytes() for file, path in files.items()}, {"parts": parts})
-            else:
-                cache.used.update(str(part) for part in entry.meta.get("parts", []))
-                for file, path in files.items():
-                    partial = path.with_name(f".{path.name}.partial")
-                    partial.write_bytes(entry.files[file])
-                    os.replace(partial, path)
-            built.append(BuiltSlides(files[deck.pdf], files[deck.pptx], len(deck.laid), time.perf_counter() - started))
-        return built
+                job = pdf_job(html, self.folder.parent, files[deck.pdf], cache)
+                sent.printing.append(_Printing(deck, files, key, details, replace(job, html=""), pool.submit(print_pieces, job), started))
+                continue
+            cache.used.update(str(part) for part in entry.meta.get("parts", []))
+            for file, path in files.items():
+                partial = path.with_name(f".{path.name}.partial")
+                partial.write_bytes(entry.files[file])
+                os.replace(partial, path)
+            sent.built.append(BuiltSlides(files[deck.pdf], files[deck.pptx], len(deck.laid), time.perf_counter() - started))
+        return sent
+
+
+@dataclass(frozen=True)
+class _Printing:
+    """A deck whose PDF is printing: its files, its cache key, its PowerPoint file's details, and the PDF's job and future."""
+
+    deck: Deck
+    files: dict[str, Path]
+    key: str
+    details: dict[str, Any]
+    job: RenderJob
+    future: Future[Printed]
+    started: float
+
+
+@dataclass
+class SlidesSent:
+    """The decks sent to print (SlidesToWrite.send): their PowerPoint files are written here while their PDFs print
+    (write_pptx), and the PDFs finished once no document is printing (finish)."""
+
+    cache: PrintCache
+    printing: list[_Printing] = field(default_factory=list)
+    built: list[BuiltSlides] = field(default_factory=list)  # those taken from the cache
+
+    def write_pptx(self) -> None:
+        for printing in self.printing:
+            write_pptx(printing.deck.laid, printing.files[printing.deck.pptx], **printing.details)
+
+    def finish(self) -> list[BuiltSlides]:
+        """Each printed deck's parts joined into its PDF, what WeasyPrint said judged, and both its files stored in the cache."""
+        for printing in self.printing:
+            deck, files = printing.deck, printing.files
+            parts = finish_pdf(files[deck.pdf], write_joined(printing.future.result(), printing.job), self.cache)
+            # The PDF's parts are kept in the cache while the deck is reused whole.
+            self.cache.store(printing.key, f"{SLIDES_FOLDER}/{deck.pdf}", {file: path.read_bytes() for file, path in files.items()}, {"parts": parts})
+            self.built.append(BuiltSlides(files[deck.pdf], files[deck.pptx], len(deck.laid), time.perf_counter() - printing.started))
+        return self.built
 
 
 def prepare_slides(site_dir: Path, model: CourseModel) -> SlidesToWrite:

@@ -13,7 +13,7 @@ from publish.cache import PrintCache
 from publish.pdf import speedup
 from publish.pdf.compose import TEMPLATES
 from publish.pdf.machine import MachineError, lack_in_warning
-from publish.pdf.printer import RenderJob, cache_fields, print_job
+from publish.pdf.printer import Printed, RenderJob, cache_fields, print_job
 from publish.pdf.qr import qr_code
 from publish.pdf.site import SiteSettings
 
@@ -59,17 +59,18 @@ def slides_html(laid: list[LaidSlide], settings: SiteSettings, title: str, subje
     return TEMPLATES.get_template("slides.html").render(title=title, subject=subject, **context)
 
 
-def write_pdf(html: str, site_dir: Path, target: Path, cache: PrintCache | None = None) -> list[str]:
-    """Print the slides' HTML (slides_html) to target, each part from the print cache when unchanged; returns the keys
-    of the parts' cache entries it used. Raises ContentError on a WeasyPrint warning."""
-    # Printed in parts (some dozens of slides each), each laid out, painted and dropped before the next, so memory stays
-    # flat however long the deck; the tagging reads every page's reference, kept once per page count here as in the PDF
-    # workers (publish/pdf/speedup.py).
-    speedup.install()
-    job = RenderJob(target.name, html, str(site_dir), STYLESHEET.read_text(encoding="utf-8"), "", str(target.parent), pages_alone=True, **cache_fields(cache))
-    printed = print_job(job)
+def pdf_job(html: str, site_dir: Path, target: Path, cache: PrintCache | None = None) -> RenderJob:
+    """The slides' HTML (slides_html) as a document to print into target: in parts (some dozens of slides each), each laid
+    out, painted and dropped before the next, so memory stays flat however long the deck; each part from the print
+    cache when unchanged."""
+    return RenderJob(target.name, html, str(site_dir), STYLESHEET.read_text(encoding="utf-8"), "", str(target.parent), pages_alone=True, **cache_fields(cache))
+
+
+def finish_pdf(target: Path, printed: Printed, cache: PrintCache | None = None) -> list[str]:
+    """Judge what WeasyPrint said while printing the slides and move their PDF into place: the keys of the parts' cache
+    entries it used (this build's, kept when the cache is pruned). Raises ContentError on a warning or a refused file,
+    MachineError on a missing library."""
     if cache is not None:
-        # The parts printed or reused are this build's (kept when the cache is pruned).
         cache.used.update(printed.entries)
     partial = target.parent / f".{target.name}.partial"
     lacks = [lack for lack in map(lack_in_warning, printed.messages) if lack is not None]
@@ -89,3 +90,11 @@ def write_pdf(html: str, site_dir: Path, target: Path, cache: PrintCache | None 
         raise ContentError(problems)
     os.replace(partial, target)
     return printed.entries
+
+
+def write_pdf(html: str, site_dir: Path, target: Path, cache: PrintCache | None = None) -> list[str]:
+    """Print the slides' HTML in this process (`make site` prints them in a worker process: SlidesToWrite.send); returns
+    the keys of the parts' cache entries it used. Raises ContentError on a WeasyPrint warning."""
+    # The tagging reads every page's reference, kept once per page count here as in the PDF workers (publish/pdf/speedup.py).
+    speedup.install()
+    return finish_pdf(target, print_job(pdf_job(html, site_dir, target, cache)), cache)
