@@ -37,6 +37,23 @@ _PARSER = etree.HTMLParser(encoding="utf-8", collect_ids=False)
 _CONTENT = etree.XPath("//article[contains(concat(' ', normalize-space(@class), ' '), ' md-content__inner ')] | //article")
 
 
+# What print asks of a page's article before it composes anything (PageFacts): the classes of its reflection and
+# discussion prompts, of its run of show and facilitator notes, and of its downloads box.
+PROMPT_CLASS = "cw-prompt"
+GUIDE_CLASSES = ("cw-schedule", "cw-facilitator")
+DOWNLOADS_CLASS = "cw-downloads"
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What the PDFs and the EPUB ask of a page's article before they compose anything, from the page's one parse."""
+
+    prompts: tuple[str, ...]  # the data-prompt of each reflection and discussion prompt (div.cw-prompt), in page order
+    guide: bool  # whether it has a run of show or facilitator notes (GUIDE_CLASSES)
+    hrefs: tuple[str, ...]  # the href of each of its links, in page order
+    downloads: tuple[tuple[str, str], ...]  # (type, href) of each typed link in its downloads box, in page order
+
+
 @dataclass(frozen=True)
 class Refused:
     """An element the allow-list refuses: its tag and attribute names (to find its line in a source), whether it is
@@ -74,6 +91,8 @@ class BuiltPage:
     refused: tuple[Refused | StrayScript, ...] = ()
     # The content article's HTML, or the body's if it has none; None for an empty page (the PDFs and the EPUB).
     article: str | None = field(default=None, repr=False)
+    # What print asks of that article, when it is kept.
+    facts: PageFacts | None = None
 
     @property
     def ids(self) -> list[str]:
@@ -145,6 +164,7 @@ def parse_page(address: str, data: bytes, judged: Judged, *, article: bool = Tru
     first = next(root.iter("article"), None)
     targets, no_alt = _targets(first if first is not None else root)
     refused, records = _walk(root, first, judged)
+    chosen = _content(root) if article else None
     return BuiltPage(
         address,
         data,
@@ -153,15 +173,45 @@ def parse_page(address: str, data: bytes, judged: Judged, *, article: bool = Tru
         targets=targets,
         no_alt=no_alt,
         refused=refused,
-        article=_article(root) if article else None,
+        article=lxml.html.tostring(chosen, encoding="unicode", with_tail=False) if chosen is not None else None,
+        facts=_facts(chosen) if chosen is not None else None,
     )
 
 
-def _article(root: etree._Element) -> str | None:
-    """The content article's HTML, or the body's if the page has none."""
+def _content(root: etree._Element) -> etree._Element | None:
+    """The content article, or the body if the page has none."""
     found = _CONTENT(root)
-    chosen = next((node for node in found if "md-content__inner" in (node.get("class") or "").split()), found[0]) if found else root.find("body")
-    return lxml.html.tostring(chosen, encoding="unicode", with_tail=False) if chosen is not None else None
+    return next((node for node in found if "md-content__inner" in (node.get("class") or "").split()), found[0]) if found else root.find("body")
+
+
+def _facts(article: etree._Element) -> PageFacts:
+    """What print asks of the article (PageFacts), from the elements inside it, as publish/pdf/content.py finds them."""
+    prompts: list[str] = []
+    hrefs: list[str] = []
+    downloads: list[tuple[str, str]] = []
+    guide = False
+    for element in article.iterdescendants(etree.Element):
+        classes = (element.get("class") or "").split()
+        tag = element.tag
+        if tag == "div" and PROMPT_CLASS in classes and element.get("data-prompt") is not None:
+            prompts.append(str(element.get("data-prompt")))
+        guide = guide or any(name in classes for name in GUIDE_CLASSES)
+        href = element.get("href") if tag == "a" else None
+        if href is None:
+            continue
+        hrefs.append(href)
+        kind = element.get("type")
+        if kind is not None and any(DOWNLOADS_CLASS in (parent.get("class") or "").split() for parent in _up_to(element, article)):
+            downloads.append((kind, href))
+    return PageFacts(tuple(prompts), guide, tuple(hrefs), tuple(downloads))
+
+
+def _up_to(element: etree._Element, top: etree._Element) -> Iterator[etree._Element]:
+    """The ancestors of element, from its parent up to top (top included)."""
+    for parent in element.iterancestors():
+        yield parent
+        if parent is top:
+            return
 
 
 @dataclass

@@ -26,11 +26,11 @@ from macros.downloads import GUIDE_PDF, HOME_PAGE, READER_PDF, WORKBOOK_PDF, han
 from macros.errors import ContentError
 from macros.models import Session
 from macros.schedule import SEGMENT_PARTS, page_key, parts_of, schedule_pages
-from publish.built import read_site
+from publish.built import PageFacts, read_site
 from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import build_pdfs, render
 from publish.pdf.compose import PdfBuilder, sessions_of
-from publish.pdf.content import GUIDE_BLOCKS, SCREEN_ONLY, copy_tree, elements, guide_blocks, prefix_ids, printable, prompt_blocks, screen_only
+from publish.pdf.content import GUIDE_BLOCKS, SCREEN_ONLY, copy_tree, elements, guide_blocks, links_of, prefix_ids, printable, prompt_blocks, screen_only
 from publish.pdf.site import SitePage, page_url, settings_of
 
 DATA = load_course(ROOT / "docs")
@@ -515,6 +515,28 @@ def test_what_print_finds_in_one_walk_of_a_page_is_what_the_css_selectors_find(s
             node = node.next_element
         assert [id(n) for n in chain] == [id(n) for n in copied.descendants]
         assert all(n.parent is not None and n in n.parent.contents for n in chain)
+
+
+@pytest.mark.parametrize("edition", ["participant", "facilitator"])
+def test_what_print_asks_of_a_page_is_read_with_the_built_page_as_its_own_tree_shows_it(edition: str, site: Path, facilitator_site: Path) -> None:
+    """The facts read in the built site's one parse (publish/built.py) are what the article's own tree gives, for every page."""
+    built = read_site(site if edition == "participant" else facilitator_site)
+    seen = {"prompts": 0, "guide": 0, "hrefs": 0, "downloads": 0}
+    for address, page in built.pages.items():
+        if page.article is None:
+            continue
+        article = BeautifulSoup(page.article, "lxml").article or BeautifulSoup(page.article, "lxml").body
+        assert article is not None and page.facts is not None, address
+        expected = PageFacts(
+            prompts=tuple(str(block["data-prompt"]) for block in prompt_blocks(article)),
+            guide=bool(guide_blocks(article)),
+            hrefs=tuple(str(link["href"]) for link in links_of(article)),
+            downloads=tuple((str(link["type"]), str(link["href"])) for link in article.select(".cw-downloads a[href][type]")),
+        )
+        assert page.facts == expected, address
+        seen = {name: count + bool(getattr(expected, name)) for name, count in seen.items()}
+    # Each fact is found on some page of the course (the guide's only in the facilitator edition).
+    assert all(count for name, count in seen.items() if name != "guide" or edition == "facilitator"), seen
 
 
 def test_a_link_to_another_pages_anchor_leads_to_it_when_that_anchor_prints(tmp_path: Path) -> None:

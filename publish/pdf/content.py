@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup, PageElement, Tag
 
 from macros.diagrams import PAPER_DRAWING
 from macros.errors import Problem
+from publish.built import GUIDE_CLASSES, PROMPT_CLASS
 
 from .site import SitePage
 
@@ -25,8 +26,8 @@ SCREEN_ONLY = (
 _SCREEN_TAGS = frozenset(item.strip() for item in SCREEN_ONLY.split(",") if not item.strip().startswith("."))
 _SCREEN_CLASSES = frozenset(item.strip()[1:] for item in SCREEN_ONLY.split(",") if item.strip().startswith("."))
 # What the facilitator guide gathers from each page of the facilitator edition: the run of show and the notes.
-GUIDE_BLOCKS = ".cw-schedule, .cw-facilitator"
-_GUIDE_CLASSES = frozenset(item.strip()[1:] for item in GUIDE_BLOCKS.split(","))
+GUIDE_BLOCKS = ", ".join(f".{name}" for name in GUIDE_CLASSES)
+_GUIDE_CLASSES = frozenset(GUIDE_CLASSES)
 # Attributes that could make WeasyPrint fetch or attach something, or that only scripts use.
 DROPPED_ATTRIBUTES = ("rel", "srcset", "sizes", "onload", "onerror", "onclick", "data-md-component")
 FAKE_ORIGIN = "https://site.invalid/"
@@ -290,7 +291,7 @@ def pictures_after_text(article: Tag) -> None:
 
 def prompt_blocks(article: Tag) -> list[Tag]:
     """The reflection and discussion prompts of an article, in page order."""
-    return [element for element in elements(article) if element.name == "div" and "data-prompt" in element.attrs and "cw-prompt" in classes(element)]
+    return [element for element in elements(article) if element.name == "div" and "data-prompt" in element.attrs and PROMPT_CLASS in classes(element)]
 
 
 def add_writing_space(article: Tag, reflection_lines: int, discussion_lines: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +12,7 @@ from mkdocs.structure.files import File
 
 from macros.course import CourseModel, CoursePage, NavEntry, PageSize, walk_nav
 from macros.errors import ContentError, Problem, line_of
-from publish.built import BuiltSite
+from publish.built import BuiltSite, PageFacts
 
 if TYPE_CHECKING:
     # BeautifulSoup is imported where an article is parsed: the site build and check import this module for its
@@ -37,19 +37,9 @@ class SiteSettings:
     pages: dict[str, CoursePage] = field(repr=False)  # every page of the model (its URL and built file by MkDocs' rules)
 
 
-@dataclass(frozen=True)
-class PageFacts:
-    """What the print path asks of a page's article before it composes anything, read from one parse that is then let go."""
-
-    prompts: tuple[str, ...]  # the ids of its reflection and discussion prompts, in page order (content.prompt_blocks)
-    guide: bool  # whether it has a run of show or facilitator notes (content.guide_blocks)
-    hrefs: tuple[str, ...]  # the href of each of its links, in page order (content.links_of)
-    downloads: tuple[tuple[str, str], ...]  # (type, href) of each link of its downloads box
-
-
 @dataclass
 class SitePage:
-    """One built page: where it came from, where it lives, its article's HTML and, once asked for, the facts print reads of it."""
+    """One built page: where it came from, where it lives, its article's HTML and what print asks of it before composing."""
 
     src: str
     url: str
@@ -58,6 +48,9 @@ class SitePage:
     html: str = field(repr=False)
     # The model's page it was built from (its source text, where it is shown), when it came from a build.
     source: CoursePage | None = field(default=None, repr=False)
+    # What print asks of the article before composing (which pages get a handout, which the guide holds, which link
+    # where, what the downloads box offers), read with the built page (publish/built.py).
+    facts: PageFacts = field(default=PageFacts((), False, (), ()), repr=False)
 
     def parsed(self) -> Tag:
         """The article parsed: a new tree at each call, for the caller to change and let go. No tree is kept: the trees of
@@ -69,21 +62,6 @@ class SitePage:
         found = soup.article or soup.body
         assert found is not None, "load_pages keeps only pages with an article"
         return found
-
-    @cached_property
-    def facts(self) -> PageFacts:
-        """What the print path asks of the article before composing (which pages get a handout, which the guide holds,
-        which link where, what the downloads box offers), from one parse."""
-        from . import content
-
-        article = self.parsed()
-        downloads = tuple((str(link["type"]), str(link["href"])) for link in article.select(".cw-downloads a[href][type]"))
-        return PageFacts(
-            prompts=tuple(str(block["data-prompt"]) for block in content.prompt_blocks(article)),
-            guide=bool(content.guide_blocks(article)),
-            hrefs=tuple(str(link["href"]) for link in content.links_of(article)),
-            downloads=downloads,
-        )
 
     @property
     def text(self) -> str:
@@ -185,7 +163,8 @@ def load_pages(site: BuiltSite, settings: SiteSettings) -> list[SitePage]:
         if built.article is None or not built.article.strip():
             problems.append(Problem(page.display, 1, "the built page has no content to print.", "make sure the page has text below its front matter."))
             continue
-        pages.append(SitePage(src=src, url=page.address, title=title, html=built.article, source=page))
+        assert built.facts is not None, "a built page's facts are read with its article"
+        pages.append(SitePage(src=src, url=page.address, title=title, html=built.article, source=page, facts=built.facts))
     if problems:
         raise ContentError(problems)
     return pages
