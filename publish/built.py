@@ -206,6 +206,13 @@ def _facts(article: etree._Element) -> PageFacts:
     return PageFacts(tuple(prompts), guide, tuple(hrefs), tuple(downloads))
 
 
+def article_facts(html: str) -> PageFacts:
+    """What print asks of an article given as HTML (a page not read from a built site), as parse_page finds it."""
+    root = etree.fromstring(html.encode(), _PARSER)
+    found = next(root.iter("article"), None)
+    return _facts(found if found is not None else root.find("body"))
+
+
 def _up_to(element: etree._Element, top: etree._Element) -> Iterator[etree._Element]:
     """The ancestors of element, from its parent up to top (top included)."""
     for parent in element.iterancestors():

@@ -207,6 +207,16 @@ class PrintCache:
     ) -> None:
         """Keep what was printed under key, with the hashes of the files under root it loaded; records it as printed."""
         self.printed.append(name)
+        self._write(key, name, files, meta, loads, root)
+
+    def remember(self, key: str, name: str, meta: dict[str, Any]) -> None:
+        """Keep a note under key, with no file: what a document's inputs composed to (its entry's key), so the next
+        build with the same inputs finds the entry without composing it. Nothing is printed for it."""
+        self._write(key, name, {}, meta)
+
+    def _write(
+        self, key: str, name: str, files: dict[str, bytes], meta: dict[str, Any] | None = None, loads: Iterable[Path] = (), root: Path | None = None
+    ) -> None:
         if self.folder is None:
             return
         self.used.add(key)

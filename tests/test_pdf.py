@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ from macros.schedule import SEGMENT_PARTS, page_key, parts_of, schedule_pages
 from publish.built import PageFacts, read_site
 from publish.pdf import build, stylesheet_warnings
 from publish.pdf.build import build_pdfs, render
-from publish.pdf.compose import PdfBuilder, sessions_of
+from publish.pdf.compose import PdfBuilder, PrintedCohort, page_css, sessions_of
 from publish.pdf.content import GUIDE_BLOCKS, SCREEN_ONLY, copy_tree, elements, guide_blocks, links_of, prefix_ids, printable, prompt_blocks, screen_only
 from publish.pdf.site import SitePage, page_url, settings_of
 
@@ -347,6 +349,44 @@ def test_a_page_that_has_prompts_but_no_handout_link_is_named(built_copy: Path) 
 def builder_for(site: Path, config: Path = ROOT / "mkdocs.yml") -> PdfBuilder:
     model = load_model(config)
     return PdfBuilder(read_site(site), settings_of(model), DATA.course, sessions_of(model), None, "participant")
+
+
+def test_a_handout_is_found_by_its_inputs_only_while_they_compose_the_same_document(site: Path) -> None:
+    """A handout's inputs (PdfBuilder.handout_inputs, which the print cache finds it by without composing it) change
+    whenever what composing it gives does, and stay when an edit elsewhere leaves it as it was."""
+    builder = builder_for(site)
+    page, other = builder.handout_pages()[:2]
+
+    def composed(changed: PdfBuilder) -> tuple[tuple[str, ...], str]:
+        changed.__dict__.pop("_edition_inputs", None)
+        own = next(each for each in changed.pages if each.src == page.src)
+        document = changed.handout(own)
+        return changed.handout_inputs(own), changed.html(document) + page_css(changed.settings, changed.running(document))
+
+    def variant(**attributes: Any) -> PdfBuilder:
+        changed = copy.copy(builder)
+        changed.__dict__.update(attributes)
+        return changed
+
+    def edited(target: SitePage, text: str) -> PdfBuilder:
+        pages = [replace(each, html=each.html.replace("</p>", f" {text}</p>", 1)) if each is target else each for each in builder.pages]
+        return variant(pages=pages)
+
+    inputs, html = composed(builder)
+    assert composed(variant()) == (inputs, html)
+    # An edit to another page: the same inputs, the same document.
+    assert composed(edited(other, "Another page's edit.")) == (inputs, html)
+    # The page itself, what the course record prints, the cohort, the site's address, the edition: new inputs, a new document.
+    for changed in (
+        edited(page, "This page's edit."),
+        variant(course=builder.course.model_copy(update={"programme": builder.course.programme + " (edited)"})),
+        variant(cohort=PrintedCohort("A cohort", "1 May")),
+        variant(settings=replace(builder.settings, site_url="https://example.org/course/")),
+        variant(edition="facilitator"),
+    ):
+        now_inputs, now_html = composed(changed)
+        assert now_html != html
+        assert now_inputs != inputs
 
 
 def test_a_page_cannot_make_the_pdf_read_a_file_outside_the_site(built_copy: Path, tmp_path: Path) -> None:

@@ -141,12 +141,26 @@ def send_pdfs(
     folder = site.root / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     sent: list[tuple[Document, RenderJob, str, Future[Printed], bool]] = []
+    # The documents whose inputs were looked up before composing (a handout's): what the inputs' note is, for the entry
+    # the document composed to.
+    notes: dict[str, str] = {}
+    # Entries a note led to that could not be used (damaged, a loaded file changed): not looked up again, so the
+    # build records why (PrintCache.why) as that lookup found it.
+    tried: set[str] = set()
     root = builder.site_dir.resolve()
     try:
-        for document in builder.compose():
+        for planned in builder.planned():
+            if planned.inputs is not None:
+                noted = cache.key("pdf-inputs", planned.name, *planned.inputs)
+                found = _from_note(cache, noted, planned.name, folder, root, tried)
+                if found is not None:
+                    sent.append(found)
+                    continue
+                notes[planned.name] = noted
+            document = planned.make()
             render_job = job(builder, document, folder, stylesheet, cache)
             key = cache.key("pdf", render_job.html, render_job.stylesheet, render_job.page_css)
-            cached = _from_cache(cache, key, render_job, root)
+            cached = _from_cache(cache, key, render_job, root) if key not in tried else None
             # What the template needed is printed now; keep only what messages name (and the job without its HTML).
             kept = replace(render_job, html="")
             sent.append((replace(document, context={}), kept, key, cached or pool.submit(print_pieces, render_job), cached is None))
@@ -166,6 +180,9 @@ def send_pdfs(
                     cache.store(
                         key, document.name, {"pdf": pdf.path.read_bytes()}, {"pages": pdf.pages, "parts": result.entries}, map(Path, result.loaded), root
                     )
+                if document.name in notes:
+                    # What these inputs composed to, for the next build with the same inputs to find without composing.
+                    cache.remember(notes[document.name], f"{document.name}:inputs", {"key": key, "title": document.title})
                 made.append(pdf)
         finally:
             _discard(folder, [document for document, *_ in sent], [future for *_, future, _ in sent])
@@ -180,6 +197,24 @@ def _discard(folder: Path, documents: list[Document], futures: list[Future[Print
         future.cancel()
     for document in documents:
         (folder / f".{document.name}.partial").unlink(missing_ok=True)
+
+
+def _from_note(
+    cache: PrintCache, noted: str, name: str, folder: Path, root: Path, tried: set[str]
+) -> tuple[Document, RenderJob, str, Future[Printed], bool] | None:
+    """A document found by its inputs (PdfBuilder.planned) without being composed: the entry its inputs composed to in an
+    earlier build, written to its partial file, as send_pdfs keeps it; None to compose it (the entry's key added to
+    tried when the entry could not be used)."""
+    note = cache.load(noted, f"{name}:inputs")
+    if note is None:
+        return None
+    key = str(note.meta["key"])
+    stand_in = RenderJob(name, "", str(root), "", "", str(folder))
+    found = _from_cache(cache, key, stand_in, root)
+    if found is None:
+        tried.add(key)
+        return None
+    return Document(name, "", str(note.meta["title"]), "", {}, []), stand_in, key, found, False
 
 
 def _from_cache(cache: PrintCache, key: str, render_job: RenderJob, root: Path) -> Future[Printed] | None:

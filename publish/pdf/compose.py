@@ -7,9 +7,9 @@ Nothing here prints, so the EPUB (publish/epub), which shares the cover, the coh
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import cache
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -160,6 +160,16 @@ def _mark_headings(article: Tag, page: SitePage, level: int, title: str) -> None
 def _unmarked(html: str) -> Markup:
     """Page content for a document printed in parts: a part mark written in a page would cut it where the page does not break."""
     return Markup(html.replace(PART_MARK, ""))
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One PDF to compose: its file name, how to compose it, and, when they are known beforehand, its inputs (everything
+    composing it reads, for the print cache to find it by without composing it)."""
+
+    name: str
+    make: Callable[[], Document]
+    inputs: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -352,16 +362,39 @@ class PdfBuilder(PrintedEdition):
         return [*map(reader_pdf, documents), *map(workbook_pdf, documents), *guide, *(handout_pdf(page.src) for page in self.handout_pages())]
 
     def compose(self) -> Iterator[Document]:
-        """Every PDF of this edition, one at a time, longest first, so printing can start before the rest is composed: the
-        course reader, each session's (in a course of several), the workbooks likewise, the guide, the handouts."""
+        """Every PDF of this edition, one at a time, in planned() order."""
+        for planned in self.planned():
+            yield planned.make()
+
+    def planned(self) -> Iterator[Planned]:
+        """Every PDF of this edition, to compose one at a time, longest first, so printing can start before the rest is
+        composed: the course reader, each session's (in a course of several), the workbooks likewise, the guide, the
+        handouts. A handout's inputs are known before it is composed (handout_inputs)."""
         for session in self.sessions.documents:
-            yield self.reader(session)
+            yield Planned(reader_pdf(session), partial(self.reader, session))
         for session in self.sessions.documents:
-            yield self.workbook(session)
+            yield Planned(workbook_pdf(session), partial(self.workbook, session))
         if self.edition == "facilitator":
-            yield self.guide()
+            yield Planned(GUIDE_PDF, self.guide)
         for page in self.handout_pages():
-            yield self.handout(page)
+            yield Planned(handout_pdf(page.src), partial(self.handout, page), self.handout_inputs(page))
+
+    @cached_property
+    def _edition_inputs(self) -> str:
+        """What every document of this edition is composed from besides its pages: the site's settings (its nav among
+        them), the course record, the sessions (each page's among them), the cohort and the edition."""
+        sessions = [(page.src, repr(self.sessions.of(page.src))) for page in self.pages]
+        # Where the project lies is not read (and a checkout elsewhere, another CI runner's, finds the same entries).
+        settings = replace(self.settings, config_path=Path(), docs_dir=Path())
+        return repr((settings, self.course, self.sessions.sessions, sessions, self.cohort, self.edition))
+
+    def handout_inputs(self, page: SitePage) -> tuple[str, ...]:
+        """Everything composing page's handout reads (handout(), the templates and the code being the print cache's
+        own), so a handout whose inputs are unchanged is taken from the print cache without being composed: the
+        edition's inputs and the page (its article, where it is, its nav title), with the built site's place when the
+        page has an image (its file's address is written into the document)."""
+        images = str(self.site_dir) if "<img" in page.html else ""
+        return (self._edition_inputs, page.src, page.url, page.title, page.key, page.html, images)
 
     def html(self, document: Document) -> str:
         """The document as one HTML page, for the printer."""

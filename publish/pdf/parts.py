@@ -12,10 +12,10 @@ exactly the part's HTML and stylesheets. What depends on the whole is made once 
 - "Page N of M" and the running header: documents of empty pages, a hundred at a time, each page with its page's
   running string, name and number and the whole's page count, give the margin boxes; each margin page is drawn onto
   its page as a pagination artifact (PDF/UA: running heads and page numbers are not the document's content);
-- the join (pikepdf, on qpdf): the pages in order; each part's structure elements under one Document element; the
-  parent tree numbered as WeasyPrint numbers a whole document (the pages, then the link annotations in page order);
-  the bookmarks; the named destinations, by which links between parts find their anchors; the information and XMP
-  metadata, from the front.
+- the join (pikepdf, on qpdf), written by the build once no worker is printing (printer.write_joined): the pages in
+  order; each part's structure elements under one Document element; the parent tree numbered as WeasyPrint numbers a
+  whole document (the pages, then the link annotations in page order); the bookmarks; the named destinations, by which
+  links between parts find their anchors; the information and XMP metadata, from the front.
 
 The front's two layouts and each margin document are cache entries too: an edit prints again the parts it reaches, the
 front when a contents number moves, and the margins only when a running header or the page count does. Reading the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +12,7 @@ from mkdocs.structure.files import File
 
 from macros.course import CourseModel, CoursePage, NavEntry, PageSize, walk_nav
 from macros.errors import ContentError, Problem, line_of
-from publish.built import BuiltSite, PageFacts
+from publish.built import BuiltSite, PageFacts, article_facts
 
 if TYPE_CHECKING:
     # BeautifulSoup is imported where an article is parsed: the site build and check import this module for its
@@ -49,8 +49,13 @@ class SitePage:
     # The model's page it was built from (its source text, where it is shown), when it came from a build.
     source: CoursePage | None = field(default=None, repr=False)
     # What print asks of the article before composing (which pages get a handout, which the guide holds, which link
-    # where, what the downloads box offers), read with the built page (publish/built.py).
-    facts: PageFacts = field(default=PageFacts((), False, (), ()), repr=False)
+    # where, what the downloads box offers): as the built page's one parse read it (publish/built.py), or else read
+    # from html.
+    built_facts: InitVar[PageFacts | None] = None
+    facts: PageFacts = field(init=False, repr=False)
+
+    def __post_init__(self, built_facts: PageFacts | None) -> None:
+        self.facts = built_facts if built_facts is not None else article_facts(self.html)
 
     def parsed(self) -> Tag:
         """The article parsed: a new tree at each call, for the caller to change and let go. No tree is kept: the trees of
@@ -163,8 +168,7 @@ def load_pages(site: BuiltSite, settings: SiteSettings) -> list[SitePage]:
         if built.article is None or not built.article.strip():
             problems.append(Problem(page.display, 1, "the built page has no content to print.", "make sure the page has text below its front matter."))
             continue
-        assert built.facts is not None, "a built page's facts are read with its article"
-        pages.append(SitePage(src=src, url=page.address, title=title, html=built.article, source=page, facts=built.facts))
+        pages.append(SitePage(src=src, url=page.address, title=title, html=built.article, source=page, built_facts=built.facts))
     if problems:
         raise ContentError(problems)
     return pages
