@@ -389,6 +389,45 @@ def test_a_handout_is_found_by_its_inputs_only_while_they_compose_the_same_docum
         assert now_inputs != inputs
 
 
+def test_every_document_is_found_by_its_inputs_only_while_they_compose_the_same_document(site: Path) -> None:
+    """Every PDF's inputs (PdfBuilder.planned: the reader's, a workbook's and the guide's course_inputs as well as each
+    handout's) change whenever what composing it gives does: the print cache finds a document by them without composing it."""
+    builder = builder_for(site)
+
+    def composed(changed: PdfBuilder) -> dict[str, tuple[tuple[str, ...] | None, str]]:
+        changed.__dict__.pop("_edition_inputs", None)
+        changed._handout_pages = None
+        made = {}
+        for planned in changed.planned():
+            document = planned.make()
+            made[planned.name] = (planned.inputs, changed.html(document) + page_css(changed.settings, changed.running(document)))
+        return made
+
+    def variant(**attributes: Any) -> PdfBuilder:
+        changed = copy.copy(builder)
+        changed.__dict__.update(attributes)
+        return changed
+
+    def edited(target: SitePage, text: str) -> PdfBuilder:
+        pages = [replace(each, html=each.html.replace("</p>", f" {text}</p>", 1)) if each is target else each for each in builder.pages]
+        return variant(pages=pages)
+
+    documents = composed(builder)
+    assert all(inputs is not None for inputs, _ in documents.values())
+    assert composed(variant()) == documents
+    for changed in (
+        *(edited(page, "This page's edit.") for page in builder.pages),
+        variant(course=builder.course.model_copy(update={"programme": builder.course.programme + " (edited)"})),
+        variant(cohort=PrintedCohort("A cohort", "1 May")),
+        variant(settings=replace(builder.settings, site_url="https://example.org/course/")),
+        variant(edition="facilitator"),
+    ):
+        now = composed(changed)
+        differ = [name for name in documents.keys() & now.keys() if now[name][1] != documents[name][1]]
+        assert differ, "each change must change some document"
+        assert [name for name in differ if now[name][0] == documents[name][0]] == []
+
+
 def test_a_page_cannot_make_the_pdf_read_a_file_outside_the_site(built_copy: Path, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("build machine secret", encoding="utf-8")

@@ -106,10 +106,11 @@ def test_an_edit_reprints_what_make_changes_names_and_gives_the_clean_builds_byt
                     stored.write_bytes(stored.read_bytes()[:-1])
     assert build(project, tmp_path / "after") == {damaged}
     assert last_build(project / FOLDER)["why"] == {damaged: "damaged entry"}
-    # Every handout was found by its inputs, by the note the clean build left, without being composed; the damaged
-    # one's note led to its damaged entry, so that one alone was composed and printed again.
+    # Every PDF (the reader and workbook as well as each handout) was found by its inputs, by the note the clean build
+    # left, without being composed; the damaged one's note led to its damaged entry, so that one alone was composed and
+    # printed again.
     noted = {name.removesuffix(":inputs") for name in last_build(project / FOLDER)["reused"] if name.endswith(":inputs")}
-    assert noted == {path.name for path in (tmp_path / "clean" / "pdf").glob("handout-*.pdf")}
+    assert noted == {path.name for path in (tmp_path / "clean" / "pdf").glob("*.pdf")}
     assert contents(tmp_path / "after") == contents(tmp_path / "clean")
 
 

@@ -141,7 +141,7 @@ def send_pdfs(
     folder = site.root / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     sent: list[tuple[Document, RenderJob, str, Future[Printed], bool]] = []
-    # The documents whose inputs were looked up before composing (a handout's): what the inputs' note is, for the entry
+    # The documents whose inputs were looked up before composing: what the inputs' note is, for the entry
     # the document composed to.
     notes: dict[str, str] = {}
     # Entries a note led to that could not be used (damaged, a loaded file changed): not looked up again, so the

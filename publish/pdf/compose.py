@@ -369,13 +369,13 @@ class PdfBuilder(PrintedEdition):
     def planned(self) -> Iterator[Planned]:
         """Every PDF of this edition, to compose one at a time, longest first, so printing can start before the rest is
         composed: the course reader, each session's (in a course of several), the workbooks likewise, the guide, the
-        handouts. A handout's inputs are known before it is composed (handout_inputs)."""
+        handouts. Each one's inputs are known before it is composed (handout_inputs, course_inputs)."""
         for session in self.sessions.documents:
-            yield Planned(reader_pdf(session), partial(self.reader, session))
+            yield Planned(reader_pdf(session), partial(self.reader, session), self.course_inputs(repr(session)))
         for session in self.sessions.documents:
-            yield Planned(workbook_pdf(session), partial(self.workbook, session))
+            yield Planned(workbook_pdf(session), partial(self.workbook, session), self.course_inputs(repr(session)))
         if self.edition == "facilitator":
-            yield Planned(GUIDE_PDF, self.guide)
+            yield Planned(GUIDE_PDF, self.guide, self.course_inputs())
         for page in self.handout_pages():
             yield Planned(handout_pdf(page.src), partial(self.handout, page), self.handout_inputs(page))
 
@@ -393,8 +393,19 @@ class PdfBuilder(PrintedEdition):
         own), so a handout whose inputs are unchanged is taken from the print cache without being composed: the
         edition's inputs and the page (its article, where it is, its nav title), with the built site's place when the
         page has an image (its file's address is written into the document)."""
+        return (self._edition_inputs, *self._page_inputs(page))
+
+    def course_inputs(self, *document: str) -> tuple[str, ...]:
+        """Everything composing a document of many pages (the reader, a workbook, the guide) reads, as handout_inputs:
+        the edition's inputs, which document (its session), and every page, since a link may lead to any of them and
+        which pages a workbook holds follows from every page's prompts. An unchanged course is not composed again."""
+        return (self._edition_inputs, *document, *(part for page in self.pages for part in self._page_inputs(page)))
+
+    def _page_inputs(self, page: SitePage) -> tuple[str, ...]:
+        """One page as a document reads it: its article, where it is, its nav title, with the built site's place when the
+        page has an image (its file's address is written into the document)."""
         images = str(self.site_dir) if "<img" in page.html else ""
-        return (self._edition_inputs, page.src, page.url, page.title, page.key, page.html, images)
+        return (page.src, page.url, page.title, page.key, page.html, images)
 
     def html(self, document: Document) -> str:
         """The document as one HTML page, for the printer."""
