@@ -351,6 +351,19 @@ def builder_for(site: Path, config: Path = ROOT / "mkdocs.yml") -> PdfBuilder:
     return PdfBuilder(read_site(site), settings_of(model), DATA.course, sessions_of(model), None, "participant")
 
 
+def variant(builder: PdfBuilder, **attributes: Any) -> PdfBuilder:
+    """A copy of builder with these attributes changed."""
+    changed = copy.copy(builder)
+    changed.__dict__.update(attributes)
+    return changed
+
+
+def edited(builder: PdfBuilder, target: SitePage, text: str) -> PdfBuilder:
+    """A copy of builder whose page target has text added to its first paragraph."""
+    pages = [replace(each, html=each.html.replace("</p>", f" {text}</p>", 1)) if each is target else each for each in builder.pages]
+    return variant(builder, pages=pages)
+
+
 def test_a_handout_is_found_by_its_inputs_only_while_they_compose_the_same_document(site: Path) -> None:
     """A handout's inputs (PdfBuilder.handout_inputs, which the print cache finds it by without composing it) change
     whenever what composing it gives does, and stay when an edit elsewhere leaves it as it was."""
@@ -363,26 +376,17 @@ def test_a_handout_is_found_by_its_inputs_only_while_they_compose_the_same_docum
         document = changed.handout(own)
         return changed.handout_inputs(own), changed.html(document) + page_css(changed.settings, changed.running(document))
 
-    def variant(**attributes: Any) -> PdfBuilder:
-        changed = copy.copy(builder)
-        changed.__dict__.update(attributes)
-        return changed
-
-    def edited(target: SitePage, text: str) -> PdfBuilder:
-        pages = [replace(each, html=each.html.replace("</p>", f" {text}</p>", 1)) if each is target else each for each in builder.pages]
-        return variant(pages=pages)
-
     inputs, html = composed(builder)
-    assert composed(variant()) == (inputs, html)
+    assert composed(variant(builder)) == (inputs, html)
     # An edit to another page: the same inputs, the same document.
-    assert composed(edited(other, "Another page's edit.")) == (inputs, html)
+    assert composed(edited(builder, other, "Another page's edit.")) == (inputs, html)
     # The page itself, what the course record prints, the cohort, the site's address, the edition: new inputs, a new document.
     for changed in (
-        edited(page, "This page's edit."),
-        variant(course=builder.course.model_copy(update={"programme": builder.course.programme + " (edited)"})),
-        variant(cohort=PrintedCohort("A cohort", "1 May")),
-        variant(settings=replace(builder.settings, site_url="https://example.org/course/")),
-        variant(edition="facilitator"),
+        edited(builder, page, "This page's edit."),
+        variant(builder, course=builder.course.model_copy(update={"programme": builder.course.programme + " (edited)"})),
+        variant(builder, cohort=PrintedCohort("A cohort", "1 May")),
+        variant(builder, settings=replace(builder.settings, site_url="https://example.org/course/")),
+        variant(builder, edition="facilitator"),
     ):
         now_inputs, now_html = composed(changed)
         assert now_html != html
@@ -403,24 +407,15 @@ def test_every_document_is_found_by_its_inputs_only_while_they_compose_the_same_
             made[planned.name] = (planned.inputs, changed.html(document) + page_css(changed.settings, changed.running(document)))
         return made
 
-    def variant(**attributes: Any) -> PdfBuilder:
-        changed = copy.copy(builder)
-        changed.__dict__.update(attributes)
-        return changed
-
-    def edited(target: SitePage, text: str) -> PdfBuilder:
-        pages = [replace(each, html=each.html.replace("</p>", f" {text}</p>", 1)) if each is target else each for each in builder.pages]
-        return variant(pages=pages)
-
     documents = composed(builder)
     assert all(inputs is not None for inputs, _ in documents.values())
-    assert composed(variant()) == documents
+    assert composed(variant(builder)) == documents
     for changed in (
-        *(edited(page, "This page's edit.") for page in builder.pages),
-        variant(course=builder.course.model_copy(update={"programme": builder.course.programme + " (edited)"})),
-        variant(cohort=PrintedCohort("A cohort", "1 May")),
-        variant(settings=replace(builder.settings, site_url="https://example.org/course/")),
-        variant(edition="facilitator"),
+        *(edited(builder, page, "This page's edit.") for page in builder.pages),
+        variant(builder, course=builder.course.model_copy(update={"programme": builder.course.programme + " (edited)"})),
+        variant(builder, cohort=PrintedCohort("A cohort", "1 May")),
+        variant(builder, settings=replace(builder.settings, site_url="https://example.org/course/")),
+        variant(builder, edition="facilitator"),
     ):
         now = composed(changed)
         differ = [name for name in documents.keys() & now.keys() if now[name][1] != documents[name][1]]
