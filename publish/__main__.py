@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from macros.checks import in_reading_order
@@ -55,10 +56,11 @@ def print_cache(model: CourseModel, *, fresh: bool = False) -> PrintCache:
     return PrintCache(settings.root / CACHE_FOLDER, chosen, fresh=fresh)
 
 
-def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache | None = None) -> bool:
+def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache | None = None, pool: ProcessPoolExecutor | None = None) -> bool:
     """Write the PDFs (site/pdf/), the EPUB reader (site/epub/) and the slides (site/slides/) into the built site; False, after saying why, if not.
 
-    A document whose inputs are unchanged since a build that printed it is taken from the print cache."""
+    A document whose inputs are unchanged since a build that printed it is taken from the print cache. Printed in
+    pool (publish/pdf/build.py print_pool; one of their own if none), which is shut down once every document is printed."""
     cache = cache or PrintCache(None)
     built = site.root
     build = model.build
@@ -74,7 +76,7 @@ def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache | None = 
         # Every document to print is sent to the worker processes, the slides' PDF first (the longest); this process
         # makes the EPUB and the PowerPoint files meanwhile, then, once no worker is printing, joins the documents
         # printed in parts and moves each file into place.
-        with print_pool() as pool:
+        with pool or print_pool() as pool:
             slides = prepare_slides(built, model).send(pool, cache)
             pdfs = send_pdfs(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache, pool=pool)
             book = build_epub(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache)
@@ -162,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     # Half of the built site is read in a second process, on the machine's second core (publish/built.py); started
     # now, so that it is ready when the engine is done.
     reader = Worker("publish.built")
+    pool = None
     try:
         try:
             engines.stage(model, scratch / "source")
@@ -172,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
             print(format_problems(in_reading_order(problems)), file=sys.stderr)
             return 1
         gc.freeze()  # the model and its checked pages, too, live to the end of the build
+        if not args.no_pdf:
+            from publish.pdf.build import print_pool
+
+            # The print workers load WeasyPrint while the engine builds (on the core it leaves free).
+            pool = print_pool()
         if engines.run(settings.engine, scratch / "source", built) != 0:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
@@ -184,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         # The cohort's calendar, when its manifest has dates: before the worker, which lists it for offline use.
         write_calendar(built, model)
-        if not args.no_pdf and not make_prints(site, model, print_cache(model, fresh=args.fresh)):
+        if not args.no_pdf and not make_prints(site, model, print_cache(model, fresh=args.fresh), pool):
             print(f"The PDFs and the EPUB reader could not be made; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         # Every page gets its Content-Security-Policy once its HTML is final, and before the worker hashes it.
@@ -209,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         swap_into_place(built, target)
     finally:
         reader.stop()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"Built {target}")
     return 0

@@ -16,6 +16,12 @@ So a page's edit reprints the documents that show it. A long document (the reade
 prints again the parts it reaches, the front when a contents number moves, the margins only when a running header or
 the page count does, and the document is joined again from the rest.
 
+Composing is kept too, as entries with no print of their own (PrintCache.remember): each document's note of the entry
+its inputs composed to (every page it reads, the settings: a build that changes nothing composes nothing), the slides'
+note of the entry their slides made (unchanged slides are not laid out again), and each page as the reader, a workbook
+and the guide show it, keyed by the page, its place and the pages its links name (an edit composes again only the
+pages it reaches; publish/pdf/compose.py PdfBuilder._kept).
+
 An entry is a folder under entries/ holding its files and a manifest of their SHA-256; it is written in a scratch
 folder and renamed into place, so an interrupted build leaves whole entries or none. An entry whose files do not
 match their manifest (damaged, half-copied, edited) is never used: it is removed and the document printed again.
@@ -209,10 +215,11 @@ class PrintCache:
         self.printed.append(name)
         self._write(key, name, files, meta, loads, root)
 
-    def remember(self, key: str, name: str, meta: dict[str, Any]) -> None:
-        """Keep a note under key, with no file: what a document's inputs composed to (its entry's key), so the next
-        build with the same inputs finds the entry without composing it. Nothing is printed for it."""
-        self._write(key, name, {}, meta)
+    def remember(self, key: str, name: str, meta: dict[str, Any], files: dict[str, bytes] | None = None) -> None:
+        """Keep what composing made under key, nothing printed for it: a note of what a document's inputs composed to
+        (its entry's key, in meta), so the next build with the same inputs finds the entry without composing it; or a
+        page as a document shows it (in files), so the next build composes again only the pages an edit reaches."""
+        self._write(key, name, files or {}, meta)
 
     def _write(
         self, key: str, name: str, files: dict[str, bytes], meta: dict[str, Any] | None = None, loads: Iterable[Path] = (), root: Path | None = None

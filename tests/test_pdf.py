@@ -29,7 +29,8 @@ from macros.errors import ContentError
 from macros.models import Session
 from macros.schedule import SEGMENT_PARTS, page_key, parts_of, schedule_pages
 from publish.built import PageFacts, read_site
-from publish.pdf import build, stylesheet_warnings
+from publish.cache import PrintCache
+from publish.pdf import build, content, stylesheet_warnings
 from publish.pdf.build import build_pdfs, render
 from publish.pdf.compose import PdfBuilder, PrintedCohort, page_css, sessions_of
 from publish.pdf.content import GUIDE_BLOCKS, SCREEN_ONLY, copy_tree, elements, guide_blocks, links_of, prefix_ids, printable, prompt_blocks, screen_only
@@ -613,18 +614,60 @@ def test_what_print_asks_of_a_page_is_read_with_the_built_page_as_its_own_tree_s
     assert all(count for name, count in seen.items() if name != "guide" or edition == "facilitator"), seen
 
 
+def _hrefs(builder: PdfBuilder, site_pages: list[SitePage], document: str | None = None) -> dict[str, list[str]]:
+    """Each page's links as the reader resolves them among site_pages (kept in builder's print cache, under document)."""
+    prepared = builder._prepared(document, site_pages, lambda page, article: article.decode_contents(), lines=False)
+    return {page.src: [str(a["href"]) for a in BeautifulSoup(html, "lxml").select("a")] for page, html, _ in prepared}
+
+
+LINKED_PAGES = [
+    ("a.md", "a/", '<a href="../b/#kept">k</a><a href="../b/#gone">g</a><a href="#here">h</a><p id="here">A</p>'),
+    ("b.md", "b/", '<p id="kept">B</p><div class="cw-downloads"><p id="gone">screen</p></div><a href="../a/#here">a</a>'),
+    ("c.md", "c/", "<p>No links.</p>"),
+]
+
+
+def _linked_builder(tmp_path: Path, cache: PrintCache | None = None) -> PdfBuilder:
+    builder = PdfBuilder.__new__(PdfBuilder)
+    builder.settings, builder.site_dir, builder.cache = SETTINGS, tmp_path, cache or PrintCache(None)
+    return builder
+
+
 def test_a_link_to_another_pages_anchor_leads_to_it_when_that_anchor_prints(tmp_path: Path) -> None:
     # A reader's links to other pages' anchors are resolved against the anchors those pages print (learnt ahead, for
     # the pages such links lead to): one that prints is linked, one only the screen shows leads to its page's start.
-    pages = [
-        ("a.md", "a/", '<a href="../b/#kept">k</a><a href="../b/#gone">g</a><a href="#here">h</a><p id="here">A</p>'),
-        ("b.md", "b/", '<p id="kept">B</p><div class="cw-downloads"><p id="gone">screen</p></div><a href="../a/#here">a</a>'),
-    ]
-    site_pages = [SitePage(src, url, src, f"<article>{html}</article>") for src, url, html in pages]
-    builder = PdfBuilder.__new__(PdfBuilder)
-    builder.settings, builder.site_dir = SETTINGS, tmp_path
-    hrefs = {page.src: [str(a["href"]) for a in article.select("a")] for page, article, _ in builder._prepared(site_pages, lines=False)}
-    assert hrefs == {"a.md": ["#b--kept", "#b", "#a--here"], "b.md": ["#a--here"]}
+    site_pages = [SitePage(src, url, src, f"<article>{html}</article>") for src, url, html in LINKED_PAGES]
+    assert _hrefs(_linked_builder(tmp_path), site_pages) == {"a.md": ["#b--kept", "#b", "#a--here"], "b.md": ["#a--here"], "c.md": []}
+
+
+def test_a_page_kept_for_a_document_is_made_again_when_it_or_a_page_its_links_name_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pages as a document shows them are kept in the print cache (PdfBuilder._kept): the next composition takes
+    each unchanged page from there, and makes again a page that changed and every page whose links name its anchors,
+    giving what composing without the cache gives."""
+    cache = PrintCache(tmp_path / "cache")
+    made: list[str] = []
+    printable = content.printable
+    monkeypatch.setattr(content, "printable", lambda page, **kw: made.append(page.src) or printable(page, **kw))
+
+    def composed(pages: list[tuple[str, str, str]]) -> dict[str, list[str]]:
+        site_pages = [SitePage(src, url, src, f"<article>{html}</article>") for src, url, html in pages]
+        made.clear()
+        kept = _hrefs(_linked_builder(tmp_path, cache), site_pages, "reader.pdf")
+        making = list(made)
+        assert kept == _hrefs(_linked_builder(tmp_path), site_pages)
+        made[:] = making
+        return kept
+
+    first = composed(LINKED_PAGES)
+    assert sorted(made) == ["a.md", "b.md", "b.md", "c.md"]  # b's anchors are learnt for a's links, then b is made
+    assert composed(LINKED_PAGES) == first and made == []
+    # b's anchor gone: a, whose link named it, is made again with b (and b's anchors learnt), c is kept.
+    unkept = [(src, url, html.replace(' id="kept"', "")) for src, url, html in LINKED_PAGES]
+    assert composed(unkept)["a.md"] == ["#b", "#b", "#a--here"]
+    assert sorted(made) == ["a.md", "b.md", "b.md"]
+    # An edit to c, whose anchors no link names: c alone is made again.
+    assert composed([*unkept[:2], ("c.md", "c/", "<p>Edited.</p>")]) == {"a.md": ["#b", "#b", "#a--here"], "b.md": ["#a--here"], "c.md": []}
+    assert made == ["c.md"]
 
 
 def test_prefixed_ids_keep_the_references_that_point_to_them() -> None:

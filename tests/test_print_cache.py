@@ -15,7 +15,7 @@ import pytest
 import yaml
 from conftest import copy_project, nav_pages, run
 
-from macros.downloads import EPUB_FOLDER, READER_EPUB, SLIDES_PDF, SLIDES_PPTX
+from macros.downloads import EPUB_FOLDER, PDF_FOLDER, READER_EPUB, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
 from publish import cache as print_cache
 from publish.cache import FOLDER, KEEP_BUILDS, PrintCache, last_build
 from publish.changes import changes, render_report
@@ -106,11 +106,14 @@ def test_an_edit_reprints_what_make_changes_names_and_gives_the_clean_builds_byt
                     stored.write_bytes(stored.read_bytes()[:-1])
     assert build(project, tmp_path / "after") == {damaged}
     assert last_build(project / FOLDER)["why"] == {damaged: "damaged entry"}
-    # Every PDF (the reader and workbook as well as each handout) was found by its inputs, by the note the clean build
-    # left, without being composed; the damaged one's note led to its damaged entry, so that one alone was composed and
-    # printed again.
+    # Every PDF (the reader and workbook as well as each handout, and the slides, not laid out) was found by its inputs,
+    # by the note the clean build left, without being composed; the damaged one's note led to its damaged entry, so that
+    # one alone was composed and printed again.
     noted = {name.removesuffix(":inputs") for name in last_build(project / FOLDER)["reused"] if name.endswith(":inputs")}
-    assert noted == {path.name for path in (tmp_path / "clean" / "pdf").glob("*.pdf")}
+    clean = tmp_path / "clean"
+    assert noted == {
+        str(path.relative_to(clean)).removeprefix(f"{PDF_FOLDER}/") for path in [*(clean / PDF_FOLDER).glob("*.pdf"), *(clean / SLIDES_FOLDER).glob("*.pdf")]
+    }
     assert contents(tmp_path / "after") == contents(tmp_path / "clean")
 
 

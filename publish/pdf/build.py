@@ -18,10 +18,10 @@ from macros.errors import ContentError, Problem
 from publish.built import BuiltSite
 from publish.cache import PrintCache
 
-from . import content, speedup
+from . import content
 from .compose import Document, PdfBuilder, check_downloads, page_css, print_setup, sessions_of
 from .machine import STYLESHEET, MachineError, lack_in_warning
-from .printer import Printed, RenderJob, cache_fields, print_job, print_pieces, stylesheet_problem, stylesheet_warnings, write_joined
+from .printer import Printed, RenderJob, cache_fields, print_job, print_pieces, start_worker, stylesheet_problem, stylesheet_warnings, write_joined
 
 # Worker processes that print: one per core of the machines the build is made for (2).
 PRINT_WORKERS = 2
@@ -43,9 +43,13 @@ class BuiltPdf:
 
 def print_pool() -> ProcessPoolExecutor:
     """The worker processes every document of a build is printed in, the slides' too: fresh interpreters, not forks (a
-    fork would carry, and count, this process's memory again), each with the faster page references (for the pinned
-    pydyf; publish/pdf/speedup.py). A worker starts with the first document sent to print: none when all are cached."""
-    return ProcessPoolExecutor(max_workers=PRINT_WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=speedup.install)
+    fork would carry, and count, this process's memory again), each with the printer loaded and the faster page
+    references (for the pinned pydyf; publish/pdf/speedup.py). The workers are started at once, so they load while
+    the site is built: what an edit prints again waits for no worker to start."""
+    pool = ProcessPoolExecutor(max_workers=PRINT_WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker)
+    for _ in range(PRINT_WORKERS):
+        pool.submit(os.getpid)
+    return pool
 
 
 def job(builder: PdfBuilder, document: Document, folder: Path, stylesheet: str, cache: PrintCache | None = None) -> RenderJob:
@@ -133,7 +137,7 @@ def send_pdfs(
     stylesheet_problems = [stylesheet_problem(m) for m in stylesheet_warnings(stylesheet)]
     if stylesheet_problems:
         raise ContentError(stylesheet_problems)
-    builder = PdfBuilder(site, settings, course, sessions_of(model), cohort, edition)
+    builder = PdfBuilder(site, settings, course, sessions_of(model), cohort, edition, cache)
     names = builder.document_names()
     problems = check_downloads(builder, set(names), model)
     if problems:

@@ -6,8 +6,9 @@ Nothing here prints, so the EPUB (publish/epub), which shares the cover, the coh
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, partial
 from pathlib import Path
@@ -24,6 +25,7 @@ from macros.downloads import GUIDE_PDF, PDF_FOLDER, decks_of, handout_pdf, print
 from macros.errors import Problem
 from macros.models import Course, Faculty, Session
 from publish.built import BuiltSite
+from publish.cache import PrintCache
 
 from . import content
 from .qr import online
@@ -157,9 +159,28 @@ def _mark_headings(article: Tag, page: SitePage, level: int, title: str) -> None
         section["data-bookmark"] = section.get_text(" ", strip=True)
 
 
-def _unmarked(html: str) -> Markup:
+def _unmarked(html: str) -> str:
     """Page content for a document printed in parts: a part mark written in a page would cut it where the page does not break."""
-    return Markup(html.replace(PART_MARK, ""))
+    return html.replace(PART_MARK, "")
+
+
+def _nav_levels(entries: tuple[NavEntry, ...], level: int) -> Iterator[tuple[NavEntry, int]]:
+    """Each entry of the nav with its depth (1 at the top), in reading order; sections are walked into."""
+    for entry in entries:
+        yield entry, level
+        yield from _nav_levels(entry.children, level + 1)
+
+
+def _workbook_entries(page: SitePage) -> list[tuple[str, str]]:
+    """A page's prompts as the workbook prints them, each (its prompt id, its HTML) with ruled space to write, in page order."""
+    article = content.printable(page)
+    content.prefix_ids(article, page.key)
+    # Links inside a prompt lead nowhere on paper.
+    for link in [element for element in content.elements(article) if element.name == "a" and "href" in element.attrs]:
+        link.unwrap()
+    content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
+    entries = [element for element in content.elements(article) if "print-entry" in content.classes(element)]
+    return [(str(entry.select_one("[data-prompt]")["data-prompt"]), str(entry)) for entry in entries]  # type: ignore[index]
 
 
 @dataclass(frozen=True)
@@ -203,9 +224,23 @@ class PrintedEdition:
 
 
 class PdfBuilder(PrintedEdition):
-    """Builds every PDF of one edition from one built site."""
+    """Builds every PDF of one edition from one built site; with a print cache, the pages as the reader, the workbooks
+    and the guide show them are kept there, so an edit composes again only the pages it reaches (_kept)."""
 
     _handout_pages: list[SitePage] | None = None
+
+    def __init__(
+        self,
+        site: BuiltSite,
+        settings: SiteSettings,
+        course: Course,
+        sessions: PrintedSessions,
+        cohort: PrintedCohort | None,
+        edition: Edition,
+        cache: PrintCache | None = None,
+    ) -> None:
+        super().__init__(site, settings, course, sessions, cohort, edition)
+        self.cache = cache or PrintCache(None)
 
     def _common(self, kind: str, session: Session | None = None) -> dict[str, Any]:
         """What every template needs; the head names `session`, or the whole programme when it is None."""
@@ -218,52 +253,93 @@ class PdfBuilder(PrintedEdition):
             "edition_label": EDITION_LABELS[self.edition],
         }
 
-    def _prepared(self, pages: list[SitePage], *, lines: bool) -> Iterator[tuple[SitePage, Tag, dict[str, str]]]:
-        """Printable copies of pages for one PDF, with ids prefixed and links resolved among them, made one at a time.
+    def _prepared(
+        self, document: str | None, pages: list[SitePage], finish: Callable[[SitePage, Tag], str], *, lines: bool, marks: Callable[[SitePage], str] = repr
+    ) -> Iterator[tuple[SitePage, str, dict[str, str]]]:
+        """Each page as one PDF shows it, in order: a printable copy with ids prefixed and links resolved among the pages,
+        made into HTML by finish(page, copy), with what its images were written as.
 
-        Each comes with what its images were written as. For a PDF of several pages, the anchors a page's links may ask
-        of another page are learnt first, from a copy of that page dropped at once: no more than one copy is held at a
-        time (the reader's, all held together, were the largest part of the build's memory while it composes). A page's
-        own anchors are learnt as it is made, before its links are resolved.
+        A page's links are resolved against the anchors of the pages they name ('<key>--<id>'), learnt from a copy of
+        each such page dropped at once, and its own: no more than one copy is held at a time (the reader's, all held
+        together, were the largest part of the build's memory while it composes). A document named (the reader, the
+        guide) takes each page from the print cache while what makes it is unchanged (_kept): the page, marks(page)
+        (what finish reads besides it), the pages and addresses of the document, and the pages its links name anchors of.
         """
         links = content.Links(site_url=self.settings.site_url, pages={p.url: p.key for p in pages})
         links.anchors |= {page.key for page in pages}
-        if len(pages) > 1:
-            for page in self._asked_of(pages, links):
-                links.anchors |= content.prefix_ids(content.printable(page), page.key)
+        learnt: set[str] = set()
+        held = repr((self.settings.site_url, sorted(links.pages.items())))
         for page in pages:
-            article = content.printable(page)
-            links.anchors |= content.prefix_ids(article, page.key)
-            images = content.resolve_images(article, page, self.site_dir)
-            content.pictures_after_text(article)
-            if lines:
-                content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
-            content.rewrite_links(article, page, links)
-            yield page, article, images
+            asked = self._asked_of(page, pages, links) if len(pages) > 1 else []
+
+            def make(page: SitePage = page, asked: list[SitePage] = asked) -> dict[str, Any]:
+                for other in asked:
+                    if other.key not in learnt:
+                        learnt.add(other.key)
+                        links.anchors |= content.prefixed_ids(content.printable(other), other.key)
+                article = content.printable(page)
+                links.anchors |= content.prefix_ids(article, page.key)
+                learnt.add(page.key)
+                images = content.resolve_images(article, page, self.site_dir)
+                content.pictures_after_text(article)
+                if lines:
+                    content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
+                content.rewrite_links(article, page, links)
+                return {"html": finish(page, article), "images": images}
+
+            def inputs(page: SitePage = page, asked: list[SitePage] = asked) -> Iterator[str]:
+                yield from (held, *self._page_inputs(page), marks(page))
+                for other in asked:
+                    yield from (other.key, other.html)
+
+            made = self._kept(document, page, inputs, make) if document is not None else make()
+            yield page, made["html"], made["images"]
+
+    def _kept(self, document: str, page: SitePage, inputs: Callable[[], Iterable[str]], make: Callable[[], Any]) -> Any:
+        """What make() composes of one page for one document (plain JSON values), from the print cache while inputs()
+        are unchanged, else made now and kept there: an edit composes again only the pages it reaches."""
+        if self.cache.folder is None:
+            return make()
+        key = self.cache.key("composed", document, *inputs())
+        name = f"{document}:composed {page.key}"
+        entry = self.cache.load(key, name)
+        if entry is not None:
+            return json.loads(entry.files["composed"])
+        made = make()
+        self.cache.remember(key, name, {}, {"composed": json.dumps(made).encode()})
+        return made
 
     @staticmethod
-    def _asked_of(pages: list[SitePage], links: content.Links) -> list[SitePage]:
-        """The pages whose ids a link of another page may ask for: those whose key and '--' begin an anchor that a link
-        names ('<key>--<id>'; a key with '--' in it could begin another page's), read from every link the pages have.
+    def _asked_of(page: SitePage, pages: list[SitePage], links: content.Links) -> list[SitePage]:
+        """The other pages whose ids a link of page may ask for: those whose key and '--' begin an anchor that one of its
+        links names ('<key>--<id>'; a key with '--' in it could begin another page's).
 
-        Every page, if a link has a url(#...) in it, which content.prefix_ids changes before the link is resolved."""
-        keys = {page.key for page in pages}
+        Every other page, if a link has a url(#...) in it, which content.prefix_ids changes before the link is resolved."""
+        keys = {each.key for each in pages}
         wanted: set[str] = set()
-        for page in pages:
-            for link in page.facts.hrefs:
-                href = link.strip()
-                if "url(" in href:
-                    return list(pages)
-                anchor = content.anchor_asked(page, href, links)
-                if anchor is not None:
-                    wanted |= {key for key in (anchor[: found.start()] for found in re.finditer("(?=--)", anchor)) if key in keys and key != page.key}
-        return [page for page in pages if page.key in wanted]
+        for link in page.facts.hrefs:
+            href = link.strip()
+            if "url(" in href:
+                return [each for each in pages if each.key != page.key]
+            anchor = content.anchor_asked(page, href, links)
+            if anchor is not None:
+                wanted |= {key for key in (anchor[: found.start()] for found in re.finditer("(?=--)", anchor)) if key in keys and key != page.key}
+        return [each for each in pages if each.key in wanted]
 
     def reader(self, session: Session | None = None) -> Document:
         """The whole course in nav order, with cover and contents; or one session's pages (its nav section) in a course of several."""
         pages = [page for page in self.pages if self.sessions.holds(session, page.src)]
         nav = self.sessions.nav_of(self.settings.nav, session)
-        prepared = self._prepared(pages, lines=False)
+        # Where each page sits in the contents (its level and nav title), which its bookmarks are made from.
+        entries = [(level, entry.title) for entry, level in _nav_levels(nav, 1) if entry.src is not None]
+        placed = {id(page): entry for page, entry in zip(pages, entries, strict=True)}
+
+        def finish(page: SitePage, article: Tag) -> str:
+            level, title = placed[id(page)]
+            _mark_headings(article, page, level, title)
+            return _unmarked(article.decode_contents())
+
+        prepared = self._prepared(reader_pdf(session), pages, finish, lines=False, marks=lambda page: repr(placed[id(page)]))
         images: dict[str, str] = {}
         parts: list[dict[str, Any]] = []
         contents: list[dict[str, Any]] = []
@@ -277,11 +353,10 @@ class PdfBuilder(PrintedEdition):
                     walk(entry.children, level + 1)
                     continue
                 # The pages are the nav's, in its order (load_pages).
-                page, article, page_images = next(prepared)
+                page, html, page_images = next(prepared)
                 images.update(page_images)
-                _mark_headings(article, page, level, entry.title)
                 here = online(self.settings.site_url, page.url)
-                parts.append({"html": _unmarked(article.decode_contents()), "anchor": page.key, "level": level, "online": here})
+                parts.append({"html": Markup(html), "anchor": page.key, "level": level, "online": here})
                 contents.append({"title": entry.title, "anchor": page.key, "level": min(level, 3)})
 
         walk(nav, 1)
@@ -299,9 +374,14 @@ class PdfBuilder(PrintedEdition):
 
     def handout(self, page: SitePage) -> Document:
         """One page's content and prompts, with writing space and a line for name, cohort and date."""
-        _, article, images = next(self._prepared([page], lines=True))
-        _mark_headings(article, page, 1, page.title)
-        part = {"html": Markup(article.decode_contents()), "anchor": page.key, "online": online(self.settings.site_url, page.url)}
+
+        def finish(page: SitePage, article: Tag) -> str:
+            _mark_headings(article, page, 1, page.title)
+            return article.decode_contents()
+
+        # A handout is found whole by its inputs (handout_inputs): its page is not kept on its own.
+        _, html, images = next(self._prepared(None, [page], finish, lines=True))
+        part = {"html": Markup(html), "anchor": page.key, "online": online(self.settings.site_url, page.url)}
         context = {**self._common("handout", self.sessions.of(page.src)), "part": part}
         title = f"{context['head'].title}: Handout, {page.title}"
         subject = f"Handout for {page.title}, with its reflection and discussion prompts."
@@ -313,18 +393,11 @@ class PdfBuilder(PrintedEdition):
         parts = []
         asked: set[str] = set()
         for page in pages:
-            article = content.printable(page)
-            content.prefix_ids(article, page.key)
-            # Links inside a prompt lead nowhere on paper.
-            for link in [element for element in content.elements(article) if element.name == "a" and "href" in element.attrs]:
-                link.unwrap()
-            content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
             entries = []
-            for entry in [element for element in content.elements(article) if "print-entry" in content.classes(element)]:
-                prompt = str(entry.select_one("[data-prompt]")["data-prompt"])  # type: ignore[index]
+            for prompt, html in self._kept(workbook_pdf(session), page, partial(self._page_inputs, page), partial(_workbook_entries, page)):
                 if prompt not in asked:
                     asked.add(prompt)
-                    entries.append(Markup(str(entry)))
+                    entries.append(Markup(html))
             parts.append({"title": page.title, "anchor": page.key, "entries": entries})
         context = {**self._common("workbook", session), "parts": parts}
         title = f"{context['head'].title}: Reflection workbook"
@@ -339,14 +412,17 @@ class PdfBuilder(PrintedEdition):
         parts: list[dict[str, Any]] = []
         images: dict[str, str] = {}
         group: Session | None = None
-        for page, article, page_images in self._prepared(noted, lines=False):
+
+        def finish(page: SitePage, article: Tag) -> str:
+            return _unmarked("\n".join(str(block) for block in content.guide_blocks(article)))
+
+        for page, html, page_images in self._prepared(GUIDE_PDF, noted, finish, lines=False):
             images.update(page_images)
             session = self.sessions.of(page.src) if self.sessions.own else None
             if session is not None and session != group:
                 parts.append({"session": f"{session.name}: {session.title}", "anchor": f"session-{session.id}"})
             group = session
-            html = _unmarked("\n".join(str(block) for block in content.guide_blocks(article)))
-            parts.append({"session": None, "title": page.title, "anchor": page.key, "html": html, "level": 2 if session is not None else 1})
+            parts.append({"session": None, "title": page.title, "anchor": page.key, "html": Markup(html), "level": 2 if session is not None else 1})
         title = guide_title(self.course)
         subject = "The run of show, the discussion logistics and every facilitator note, in course order."
         # The slides this edition presents from (each session's deck of several): linked online when the site's address is known, named otherwise.

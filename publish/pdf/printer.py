@@ -26,6 +26,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from macros.errors import Problem
 from publish.cache import PrintCache
 
+from . import speedup
 from .fit import fitted
 from .machine import release_memory
 from .parts import Joined, PartCache, print_pages_parted, print_parted
@@ -130,6 +131,12 @@ class Printed:
     entries: list[str] = field(default_factory=list)
     # A document printed in parts, until its parts are joined into its partial file (write_joined).
     joined: Joined | None = None
+
+
+def start_worker() -> None:
+    """A print worker's start (publish/pdf/build.py print_pool): this module, and WeasyPrint with it, loaded by importing
+    it, and the faster page references installed."""
+    speedup.install()
 
 
 def print_job(job: RenderJob) -> Printed:

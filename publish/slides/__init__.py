@@ -11,12 +11,14 @@ import os
 import time
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from macros.course import CourseModel
 from macros.downloads import SLIDES_FOLDER, decks_of, slides_files
 from macros.last_updated import build_moment
+from macros.slide import Slide
 from publish.cache import PrintCache
 from publish.pdf.printer import Printed, RenderJob, print_pieces, write_joined
 from publish.pdf.site import SiteSettings, settings_of
@@ -39,17 +41,22 @@ class BuiltSlides:
 
 @dataclass(frozen=True)
 class Deck:
-    """One deck laid out: its two file names and its title (the course's one deck, or one session's of several)."""
+    """One deck: its two file names, its slides and its title (the course's one deck, or one session's of several)."""
 
     pdf: str
     pptx: str
-    laid: list[LaidSlide]
+    slides: list[Slide]
     title: str
+
+    @cached_property
+    def laid(self) -> list[LaidSlide]:
+        """The slides laid out, when first asked: a deck the print cache finds by its slides is never laid out."""
+        return lay_out(self.slides)
 
 
 @dataclass(frozen=True)
 class SlidesToWrite:
-    """The decks laid out and what their files say about themselves, ready to be written (in a thread, beside the PDFs)."""
+    """The decks and what their files say about themselves, ready to be written (in a thread, beside the PDFs)."""
 
     folder: Path
     settings: SiteSettings
@@ -64,25 +71,37 @@ class SlidesToWrite:
         cache = cache or PrintCache(None)
         self.folder.mkdir(parents=True, exist_ok=True)
         sent = SlidesSent(cache)
+        # Where the project lies is not read (and a checkout elsewhere, another CI runner's, finds the same entries).
+        settings = repr(replace(self.settings, config_path=Path(), docs_dir=Path()))
         for deck in self.decks:
             started = time.perf_counter()
-            html = slides_html(deck.laid, self.settings, deck.title, self.subject)
             details = {"title": deck.title, "subject": self.subject, "author": self.settings.author, "language": self.settings.language, "moment": self.made}
-            # The PowerPoint file is made from the laid-out slides and its details; the PDF from its HTML and stylesheet.
-            key = cache.key("slides", html, STYLESHEET.read_text(encoding="utf-8"), repr(deck.laid), repr(sorted(details.items())))
             name = f"{SLIDES_FOLDER}/{deck.pdf}"
             files = {deck.pdf: self.folder / deck.pdf, deck.pptx: self.folder / deck.pptx}
-            entry = cache.load(key, name)
+            # Everything the deck's two files are made from before it is laid out: a deck whose inputs made an entry
+            # before is taken from it without being laid out.
+            noted = cache.key("slides-inputs", repr(deck.slides), settings, repr(sorted(details.items())))
+            note = cache.load(noted, f"{name}:inputs")
+            tried = str(note.meta["key"]) if note is not None else None
+            entry = cache.load(tried, name) if tried is not None else None
             if entry is None:
-                job = pdf_job(html, self.folder.parent, files[deck.pdf], cache)
-                sent.printing.append(_Printing(deck, files, key, details, replace(job, html=""), pool.submit(print_pieces, job), started))
-                continue
+                html = slides_html(deck.laid, self.settings, deck.title, self.subject)
+                # The PowerPoint file is made from the laid-out slides and its details; the PDF from its HTML and stylesheet.
+                key = cache.key("slides", html, STYLESHEET.read_text(encoding="utf-8"), repr(deck.laid), repr(sorted(details.items())))
+                # An entry its note led to that could not be used is not looked up again (the build says why as that lookup found it).
+                entry = cache.load(key, name) if key != tried else None
+                if entry is None:
+                    job = pdf_job(html, self.folder.parent, files[deck.pdf], cache)
+                    printing = _Printing(deck, files, key, noted, details, replace(job, html=""), pool.submit(print_pieces, job), started)
+                    sent.printing.append(printing)
+                    continue
+                cache.remember(noted, f"{name}:inputs", {"key": key})
             cache.used.update(str(part) for part in entry.meta.get("parts", []))
             for file, path in files.items():
                 partial = path.with_name(f".{path.name}.partial")
                 partial.write_bytes(entry.files[file])
                 os.replace(partial, path)
-            sent.built.append(BuiltSlides(files[deck.pdf], files[deck.pptx], len(deck.laid), time.perf_counter() - started))
+            sent.built.append(BuiltSlides(files[deck.pdf], files[deck.pptx], int(entry.meta["slides"]), time.perf_counter() - started))
         return sent
 
 
@@ -93,6 +112,7 @@ class _Printing:
     deck: Deck
     files: dict[str, Path]
     key: str
+    noted: str  # the key of its inputs' note
     details: dict[str, Any]
     job: RenderJob
     future: Future[Printed]
@@ -118,22 +138,23 @@ class SlidesSent:
             deck, files = printing.deck, printing.files
             parts = finish_pdf(files[deck.pdf], write_joined(printing.future.result(), printing.job), self.cache)
             # The PDF's parts are kept in the cache while the deck is reused whole.
-            self.cache.store(printing.key, f"{SLIDES_FOLDER}/{deck.pdf}", {file: path.read_bytes() for file, path in files.items()}, {"parts": parts})
+            name = f"{SLIDES_FOLDER}/{deck.pdf}"
+            self.cache.store(printing.key, name, {file: path.read_bytes() for file, path in files.items()}, {"parts": parts, "slides": len(deck.laid)})
+            self.cache.remember(printing.noted, f"{name}:inputs", {"key": printing.key})
             self.built.append(BuiltSlides(files[deck.pdf], files[deck.pptx], len(deck.laid), time.perf_counter() - printing.started))
         return self.built
 
 
 def prepare_slides(site_dir: Path, model: CourseModel) -> SlidesToWrite:
-    """The slides for site_dir/slides/, read from the build's course model and laid out: the session's deck, or one deck per
-    session when the course has several; raises ContentError."""
+    """The slides for site_dir/slides/, read from the build's course model (each laid out when first needed): the
+    session's deck, or one deck per session when the course has several; raises ContentError."""
     settings = settings_of(model)
     data, build = model.require(), model.build
     cohort = f", {build.cohort.name}" if build.cohort is not None else ""
     decks = []
     for session in decks_of(model.sessions):
-        laid = lay_out(build_deck(settings, model, session))
         title = f"{deck_title(data.course, session)}: Session slides{cohort}"
-        decks.append(Deck(*slides_files(session), laid, title))
+        decks.append(Deck(*slides_files(session), build_deck(settings, model, session), title))
     edition = " Facilitator edition, with speaker notes." if build.facilitator else ""
     subject = f"The slides of the session, in its order, from the course's pages and records.{edition}"
     return SlidesToWrite(site_dir / SLIDES_FOLDER, settings, decks, subject, build_moment(settings.config_path.parent))
