@@ -201,6 +201,29 @@ def test_the_checked_weasyprint_is_the_pinned_and_installed_one() -> None:
     assert weasyprint.__version__ == parts.CHECKED_VERSION
 
 
+def test_where_parts_end_does_not_move_when_a_page_grows_or_shrinks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part ends after the pages its ids pick (parts.ends_part), not after so much text: a page that grows or shrinks
+    changes its own part, and every other part is the same text, so the print cache still has it."""
+
+    def document(sizes: list[int]) -> str:
+        pages = "".join(f'{parts.PART_MARK}<section class="print-page" id="module-{n:03}"><p>{"word " * size}</p></section>' for n, size in enumerate(sizes))
+        return f"<html><head></head><body><h1>Front</h1>{pages}</body></html>"
+
+    sizes = [400 + 37 * n % 300 for n in range(80)]
+    before = parts.split(document(sizes))
+    assert before is not None and len(before.parts) > 10
+    for page, size in ((3, 5), (40, 4000), (79, 1)):
+        after = parts.split(document([size if n == page else each for n, each in enumerate(sizes)]))
+        assert after is not None and len(after.parts) == len(before.parts)
+        changed = [index for index, (old, new) in enumerate(zip(before.parts, after.parts, strict=True)) if old != new]
+        assert len(changed) == 1 and f'id="module-{page:03}"' in after.parts[changed[0]]
+    # However many pages the ids would give a part, it is cut once it holds PART_CHARS.
+    longest = max(len(fragment) for fragment in document(sizes).split(parts.PART_MARK)[1:])
+    monkeypatch.setattr(parts, "PART_CHARS", 3 * longest)
+    capped = parts.split(document(sizes))
+    assert capped is not None and max(map(len, capped.parts)) < 4 * longest
+
+
 def test_a_part_mark_written_in_a_page_cannot_cut_the_reader(reader_job: Any) -> None:
     pieces = parts.split(reader_job.html)
     assert pieces is not None

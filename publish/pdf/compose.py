@@ -164,6 +164,11 @@ def _unmarked(html: str) -> str:
     return html.replace(PART_MARK, "")
 
 
+def _nothing_more(page: SitePage) -> str:
+    """What a document reads of a page besides the page itself, when it reads nothing more."""
+    return ""
+
+
 def _nav_levels(entries: tuple[NavEntry, ...], level: int) -> Iterator[tuple[NavEntry, int]]:
     """Each entry of the nav with its depth (1 at the top), in reading order; sections are walked into."""
     for entry in entries:
@@ -254,7 +259,13 @@ class PdfBuilder(PrintedEdition):
         }
 
     def _prepared(
-        self, document: str | None, pages: list[SitePage], finish: Callable[[SitePage, Tag], str], *, lines: bool, marks: Callable[[SitePage], str] = repr
+        self,
+        document: str | None,
+        pages: list[SitePage],
+        finish: Callable[[SitePage, Tag], str],
+        *,
+        lines: bool,
+        marks: Callable[[SitePage], str] = _nothing_more,
     ) -> Iterator[tuple[SitePage, str, dict[str, str]]]:
         """Each page as one PDF shows it, in order: a printable copy with ids prefixed and links resolved among the pages,
         made into HTML by finish(page, copy), with what its images were written as.
