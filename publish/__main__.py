@@ -71,25 +71,34 @@ def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache | None = 
         # Imported here so that --no-pdf never loads WeasyPrint.
         from publish.epub import build_epub
         from publish.pdf.build import print_pool, send_pdfs
-        from publish.slides import prepare_slides
+        from publish.slides import SlidesSent, prepare_slides
 
-        # Every document to print is sent to the worker processes, the slides' PDF first (the longest); this process
-        # makes the EPUB and the PowerPoint files meanwhile, then, once no worker is printing, joins the documents
-        # printed in parts and moves each file into place.
+        # Every document to print is sent to the worker processes, the longest first: the reader, then the slides'
+        # PDF, then the rest; this process makes the EPUB and the PowerPoint files meanwhile, then, once no worker is
+        # printing, joins the documents printed in parts and moves each file into place.
         with pool or print_pool() as pool:
-            slides = prepare_slides(built, model).send(pool, cache)
-            pdfs = send_pdfs(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache, pool=pool)
+            decks: list[SlidesSent] = []
+            pdfs = send_pdfs(
+                site,
+                model=model,
+                cohort_name=name,
+                cohort_dates=dates,
+                edition=build.edition,
+                cache=cache,
+                pool=pool,
+                after_first=lambda: decks.append(prepare_slides(built, model).send(pool, cache)),
+            )
+            slides = decks[0]
             book = build_epub(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache)
             slides.write_pptx()
         for pdf in pdfs():
             took = "from the print cache" if pdf.name in cache.reused else f"{pdf.seconds:.1f} s"
             if pdf.parts_reused:
-                took += f" ({pdf.parts_printed} of its parts, front and margins made, {pdf.parts_reused} from the print cache)"
+                took += f" ({pdf.parts_printed} of its pieces printed, {pdf.parts_reused} from the print cache: its parts, front and margins)"
             print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {took}")
         kept = book.chapters - book.made
         print(f"  {book.path.relative_to(built)}: {book.chapters} chapters ({book.made} made, {kept} from the print cache), {book.seconds:.1f} s")
-        decks = slides.finish()
-        for made in decks:
+        for made in slides.finish():
             print(f"  {made.pdf.relative_to(built)} and {made.pptx.name}: {made.slides} slides, {made.seconds:.1f} s")
         if cache.folder is not None:
             damaged = sorted(name for name, why in cache.why.items() if why == "damaged entry")

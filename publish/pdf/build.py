@@ -118,8 +118,10 @@ def send_pdfs(
     cohort_dates: str | None = None,
     edition: Edition = "participant",
     cache: PrintCache | None = None,
+    after_first: Callable[[], object] = lambda: None,
 ) -> Callable[[], list[BuiltPdf]]:
-    """Compose every PDF of this edition and send each to pool (print_pool) to print, longest first; the returned function,
+    """Compose every PDF of this edition and send each to pool (print_pool) to print, longest first (after_first()
+    called once the first, the reader, is sent: what the caller sends next, the slides); the returned function,
     called once the pool has printed them all, joins the documents printed in parts, judges what WeasyPrint said and
     moves each PDF into place (in document order), and stores what was printed in the cache. Raises ContentError.
 
@@ -153,7 +155,12 @@ def send_pdfs(
     tried: set[str] = set()
     root = builder.site_dir.resolve()
     try:
+        followed = False
         for planned in builder.planned():
+            if sent and not followed:
+                # The first (the longest) is sent: what the caller sends next goes before the shorter ones.
+                after_first()
+                followed = True
             if planned.inputs is not None:
                 noted = cache.key("pdf-inputs", planned.name, *planned.inputs)
                 found = _from_note(cache, noted, planned.name, folder, root, tried)
@@ -168,6 +175,8 @@ def send_pdfs(
             # What the template needed is printed now; keep only what messages name (and the job without its HTML).
             kept = replace(render_job, html="")
             sent.append((replace(document, context={}), kept, key, cached or pool.submit(print_pieces, render_job), cached is None))
+        if not followed:
+            after_first()
     except BaseException:
         _discard(folder, [document for document, *_ in sent], [future for *_, future, _ in sent])
         raise
