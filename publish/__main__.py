@@ -56,12 +56,11 @@ def print_cache(model: CourseModel, *, fresh: bool = False) -> PrintCache:
     return PrintCache(settings.root / CACHE_FOLDER, chosen, fresh=fresh)
 
 
-def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache | None = None, pool: ProcessPoolExecutor | None = None) -> bool:
+def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache, pool: ProcessPoolExecutor) -> bool:
     """Write the PDFs (site/pdf/), the EPUB reader (site/epub/) and the slides (site/slides/) into the built site; False, after saying why, if not.
 
     A document whose inputs are unchanged since a build that printed it is taken from the print cache. Printed in
-    pool (publish/pdf/build.py print_pool; one of their own if none), which is shut down once every document is printed."""
-    cache = cache or PrintCache(None)
+    pool (publish/pdf/build.py print_pool), which is shut down once every document is printed."""
     built = site.root
     build = model.build
     cohort = build.cohort
@@ -70,13 +69,13 @@ def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache | None = 
     try:
         # Imported here so that --no-pdf never loads WeasyPrint.
         from publish.epub import build_epub
-        from publish.pdf.build import print_pool, send_pdfs
+        from publish.pdf.build import send_pdfs
         from publish.slides import SlidesSent, prepare_slides
 
         # Every document to print is sent to the worker processes, the longest first: the reader, then the slides'
         # PDF, then the rest; this process makes the EPUB and the PowerPoint files meanwhile, then, once no worker is
         # printing, joins the documents printed in parts and moves each file into place.
-        with pool or print_pool() as pool:
+        with pool:
             decks: list[SlidesSent] = []
             pdfs = send_pdfs(
                 site,
@@ -201,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         # The cohort's calendar, when its manifest has dates: before the worker, which lists it for offline use.
         write_calendar(built, model)
-        if not args.no_pdf and not make_prints(site, model, print_cache(model, fresh=args.fresh), pool):
+        if pool is not None and not make_prints(site, model, print_cache(model, fresh=args.fresh), pool):
             print(f"The PDFs and the EPUB reader could not be made; {target.name}/ was left as it was.", file=sys.stderr)
             return 1
         # Every page gets its Content-Security-Policy once its HTML is final, and before the worker hashes it.

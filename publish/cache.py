@@ -215,6 +215,19 @@ class PrintCache:
         self.printed.append(name)
         self._write(key, name, files, meta, loads, root)
 
+    def noted(self, noted: str, name: str, root: Path | None = None) -> tuple[Entry | None, dict[str, Any] | None]:
+        """The entry a note (note_down) under noted leads to, with the note (its "key" and what was kept beside it);
+        (None, note) when that entry could not be used (damaged, a loaded file changed), (None, None) with no note."""
+        note = self.load(noted, f"{name}:inputs")
+        if note is None:
+            return None, None
+        return self.load(str(note.meta["key"]), name, root), note.meta
+
+    def note_down(self, noted: str, name: str, key: str, meta: dict[str, Any] | None = None) -> None:
+        """A note under noted (a document's inputs) of the entry key they made, for the next build to find it by
+        (noted) without composing it; meta is kept beside the key."""
+        self.remember(noted, f"{name}:inputs", {**(meta or {}), "key": key})
+
     def remember(self, key: str, name: str, meta: dict[str, Any], files: dict[str, bytes] | None = None) -> None:
         """Keep what composing made under key, nothing printed for it: a note of what a document's inputs composed to
         (its entry's key, in meta), so the next build with the same inputs finds the entry without composing it; or a

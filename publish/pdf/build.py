@@ -16,7 +16,7 @@ from macros.course import CourseModel
 from macros.downloads import PDF_FOLDER
 from macros.errors import ContentError, Problem
 from publish.built import BuiltSite
-from publish.cache import PrintCache
+from publish.cache import Entry, PrintCache
 
 from . import content
 from .compose import Document, PdfBuilder, check_downloads, page_css, print_setup, sessions_of
@@ -195,7 +195,7 @@ def send_pdfs(
                     )
                 if document.name in notes:
                     # What these inputs composed to, for the next build with the same inputs to find without composing.
-                    cache.remember(notes[document.name], f"{document.name}:inputs", {"key": key, "title": document.title})
+                    cache.note_down(notes[document.name], document.name, key, {"title": document.title})
                 made.append(pdf)
         finally:
             _discard(folder, [document for document, *_ in sent], [future for *_, future, _ in sent])
@@ -218,24 +218,26 @@ def _from_note(
     """A document found by its inputs (PdfBuilder.planned) without being composed: the entry its inputs composed to in an
     earlier build, written to its partial file, as send_pdfs keeps it; None to compose it (the entry's key added to
     tried when the entry could not be used)."""
-    note = cache.load(noted, f"{name}:inputs")
+    entry, note = cache.noted(noted, name, root)
     if note is None:
         return None
-    key = str(note.meta["key"])
-    stand_in = RenderJob(name, "", str(root), "", "", str(folder))
-    found = _from_cache(cache, key, stand_in, root)
-    if found is None:
+    key = str(note["key"])
+    if entry is None:
         tried.add(key)
         return None
-    return Document(name, "", str(note.meta["title"]), "", {}, []), stand_in, key, found, False
+    stand_in = RenderJob(name, "", str(root), "", "", str(folder))
+    return Document(name, "", str(note["title"]), "", {}, []), stand_in, key, _written(entry, name, folder), False
 
 
 def _from_cache(cache: PrintCache, key: str, render_job: RenderJob, root: Path) -> Future[Printed] | None:
     """The document from the cache, written to its partial file as a worker would have, or None to print it."""
     entry = cache.load(key, render_job.name, root)
-    if entry is None:
-        return None
-    (Path(render_job.folder) / f".{render_job.name}.partial").write_bytes(entry.files["pdf"])
+    return None if entry is None else _written(entry, render_job.name, Path(render_job.folder))
+
+
+def _written(entry: Entry, name: str, folder: Path) -> Future[Printed]:
+    """A document's entry written to its partial file, as a worker would have printed it."""
+    (folder / f".{name}.partial").write_bytes(entry.files["pdf"])
     done: Future[Printed] = Future()
     # A document printed in parts keeps its parts' entries: they stay in the cache while it is used whole.
     done.set_result(Printed(int(entry.meta["pages"]), 0.0, [], [], entries=[str(part) for part in entry.meta.get("parts", [])]))

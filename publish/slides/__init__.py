@@ -81,9 +81,8 @@ class SlidesToWrite:
             # Everything the deck's two files are made from before it is laid out: a deck whose inputs made an entry
             # before is taken from it without being laid out.
             noted = cache.key("slides-inputs", repr(deck.slides), settings, repr(sorted(details.items())))
-            note = cache.load(noted, f"{name}:inputs")
-            tried = str(note.meta["key"]) if note is not None else None
-            entry = cache.load(tried, name) if tried is not None else None
+            entry, note = cache.noted(noted, name)
+            tried = str(note["key"]) if note is not None else None
             if entry is None:
                 html = slides_html(deck.laid, self.settings, deck.title, self.subject)
                 # The PowerPoint file is made from the laid-out slides and its details; the PDF from its HTML and stylesheet.
@@ -95,7 +94,7 @@ class SlidesToWrite:
                     printing = _Printing(deck, files, key, noted, details, replace(job, html=""), pool.submit(print_pieces, job), started)
                     sent.printing.append(printing)
                     continue
-                cache.remember(noted, f"{name}:inputs", {"key": key})
+                cache.note_down(noted, name, key)
             cache.used.update(str(part) for part in entry.meta.get("parts", []))
             for file, path in files.items():
                 partial = path.with_name(f".{path.name}.partial")
@@ -140,7 +139,7 @@ class SlidesSent:
             # The PDF's parts are kept in the cache while the deck is reused whole.
             name = f"{SLIDES_FOLDER}/{deck.pdf}"
             self.cache.store(printing.key, name, {file: path.read_bytes() for file, path in files.items()}, {"parts": parts, "slides": len(deck.laid)})
-            self.cache.remember(printing.noted, f"{name}:inputs", {"key": printing.key})
+            self.cache.note_down(printing.noted, name, printing.key)
             self.built.append(BuiltSlides(files[deck.pdf], files[deck.pptx], len(deck.laid), time.perf_counter() - printing.started))
         return self.built
 
