@@ -12,8 +12,8 @@ import os
 import shutil
 import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from macros.checks import in_reading_order
 from macros.checks.built import check_built_site
@@ -30,6 +30,9 @@ from publish.ics import write_calendar
 from publish.offline import make_offline
 from publish.pdf.machine import MachineError, check_machine
 from publish.worker import Worker, WorkerFailed
+
+if TYPE_CHECKING:
+    from publish.pdf.build import PrintPool
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,26 +59,27 @@ def print_cache(model: CourseModel, *, fresh: bool = False) -> PrintCache:
     return PrintCache(settings.root / CACHE_FOLDER, chosen, fresh=fresh)
 
 
-def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache, pool: ProcessPoolExecutor) -> bool:
+def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache, pool: PrintPool) -> bool:
     """Write the PDFs (site/pdf/), the EPUB reader (site/epub/) and the slides (site/slides/) into the built site; False, after saying why, if not.
 
     A document whose inputs are unchanged since a build that printed it is taken from the print cache. Printed in
-    pool (publish/pdf/build.py print_pool), which is shut down once every document is printed."""
+    pool (publish/pdf/build.py PrintPool), which is shut down once every document is printed and joined (its workers
+    exit while the build goes on)."""
     built = site.root
     build = model.build
     cohort = build.cohort
     name = cohort.name if cohort is not None else None
     dates = (cohort.dates or None) if cohort is not None else None
     try:
-        # Imported here so that --no-pdf never loads WeasyPrint.
+        # Imported here: a --no-pdf build needs none of them.
         from publish.epub import build_epub
         from publish.pdf.build import send_pdfs
         from publish.slides import SlidesSent, prepare_slides
 
         # Every document to print is sent to the worker processes, the longest first: the reader, then the slides'
-        # PDF, then the rest; this process makes the EPUB and the PowerPoint files meanwhile, then, once no worker is
-        # printing, joins the documents printed in parts and moves each file into place.
-        with pool:
+        # PDF, then the rest; this process makes the EPUB and the PowerPoint files meanwhile, then, once the documents
+        # printed in parts are joined (in the workers, once no worker is printing), moves each file into place.
+        try:
             decks: list[SlidesSent] = []
             pdfs = send_pdfs(
                 site,
@@ -87,18 +91,23 @@ def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache, pool: Pr
                 pool=pool,
                 after_first=lambda: decks.append(prepare_slides(built, model).send(pool, cache)),
             )
+            pool.all_sent()
             slides = decks[0]
             book = build_epub(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache)
             slides.write_pptx()
-        for pdf in pdfs():
+            made = pdfs()
+            decks_made = slides.finish()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        for pdf in made:
             took = "from the print cache" if pdf.name in cache.reused else f"{pdf.seconds:.1f} s"
             if pdf.parts_reused:
                 took += f" ({pdf.parts_printed} of its pieces printed, {pdf.parts_reused} from the print cache: its parts, front and margins)"
             print(f"  {pdf.path.relative_to(built)}: {pdf.pages} pages, {took}")
         kept = book.chapters - book.made
         print(f"  {book.path.relative_to(built)}: {book.chapters} chapters ({book.made} made, {kept} from the print cache), {book.seconds:.1f} s")
-        for made in slides.finish():
-            print(f"  {made.pdf.relative_to(built)} and {made.pptx.name}: {made.slides} slides, {made.seconds:.1f} s")
+        for deck in decks_made:
+            print(f"  {deck.pdf.relative_to(built)} and {deck.pptx.name}: {deck.slides} slides, {deck.seconds:.1f} s")
         if cache.folder is not None:
             damaged = sorted(name for name, why in cache.why.items() if why == "damaged entry")
             said = f"; damaged entries printed again: {', '.join(damaged)}" if damaged else ""
@@ -148,8 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     gc.freeze()
 
     try:
-        # What the machine lacks is said at once, before a minute of building would end on it.
-        check_machine(printing=not args.no_pdf)
+        # What the machine lacks is said at once, before a minute of building would end on it; what printing needs, once
+        # the site is built and before anything is printed (the print workers check it as they start: PrintPool.check).
+        check_machine()
     except MachineError as error:
         print(error, file=sys.stderr)
         return 1
@@ -184,10 +194,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         gc.freeze()  # the model and its checked pages, too, live to the end of the build
         if not args.no_pdf:
-            from publish.pdf.build import print_pool
+            from publish.pdf.build import PrintPool
 
-            # The print workers load WeasyPrint while the engine builds (on the core it leaves free).
-            pool = print_pool()
+            # The print workers load WeasyPrint, and check what printing needs, while the engine builds (on the core it leaves free).
+            pool = PrintPool()
         if engines.run(settings.engine, scratch / "source", built) != 0:
             print(f"The build failed; {target.name}/ was left as it was.", file=sys.stderr)
             return 1

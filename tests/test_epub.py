@@ -306,3 +306,19 @@ def test_the_epub_never_loads_the_pdf_printer() -> None:
     probe = "import sys, publish.epub; sys.exit(' '.join(sorted(name for name in sys.modules if name.split('.')[0] == 'weasyprint')) or None)"
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_chapter_is_written_in_the_xhtml_namespace_whatever_the_process_loaded_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint's metadata registers '' for a namespace of its own as it loads; the build's process may load it (to lay
+    out slides) after the EPUB's module, and no chapter may then be written with ns0: on every element."""
+    import xml.etree.ElementTree as ET
+
+    from publish.epub.build import to_xhtml
+
+    monkeypatch.setattr(ET, "_namespace_map", dict(ET._namespace_map))  # type: ignore[attr-defined]
+    html = '<p data-epub-type="note">A <svg viewBox="0 0 1 1"><circle r="1"/></svg></p>'
+    before = to_xhtml(html, "en")
+    ET.register_namespace("", "")  # as weasyprint/pdf/metadata.py does when it is loaded
+    assert to_xhtml(html, "en") == before
+    assert '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"' in before
+    assert "ns0" not in before

@@ -279,18 +279,17 @@ def test_node_loads_only_what_make_test_installs() -> None:
 
 
 # What the machine lacks is reported as such, with the package and the command, never as a rule in print.css.
-# Each case hides one library from WeasyPrint's loader (cffi's dlopen) in a fresh interpreter, then publishes.
+# Each case hides one library from WeasyPrint's loader (cffi's dlopen) in every process of the build (the print workers
+# check what printing needs), then publishes.
 HIDE_LIBRARY = """
-import sys, cffi
-hidden = sys.argv[1]
+import os, cffi
+hidden = os.environ["COURSE_TEST_HIDDEN_LIBRARY"]
 load = cffi.FFI.dlopen
 def dlopen(self, name, *args):
     if hidden in str(name):
         raise OSError(f"cannot load library '{name}': {name}: cannot open shared object file: No such file or directory")
     return load(self, name, *args)
 cffi.FFI.dlopen = dlopen
-from publish.__main__ import main
-sys.exit(main(sys.argv[2:]))
 """
 
 
@@ -306,7 +305,13 @@ def test_a_missing_library_is_reported_as_the_machines(tmp_path: Path, hidden: s
     target = tmp_path / "site"
     target.mkdir()
     (target / "index.html").write_text("the site as it was", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-c", HIDE_LIBRARY, hidden, "--site-dir", str(target)], cwd=ROOT, capture_output=True, text=True, check=False)
+    # Python runs sitecustomize in every process it starts, the spawned workers too.
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(HIDE_LIBRARY, encoding="utf-8")
+    environment = {**os.environ, "COURSE_TEST_HIDDEN_LIBRARY": hidden, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)])}
+    command = [sys.executable, "-m", "publish", "--site-dir", str(target)]
+    result = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert "This machine lacks what the build needs; the course itself is fine:" in lines
@@ -318,13 +323,51 @@ def test_a_missing_library_is_reported_as_the_machines(tmp_path: Path, hidden: s
     assert (target / "index.html").read_text(encoding="utf-8") == "the site as it was"
 
 
-def test_a_missing_font_is_reported_as_the_machines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+# Each process of a build says, as it ends, whether it loaded WeasyPrint: a print worker (a spawned process knows its
+# parent), or another (the build's own, and its helpers that read the built site and index it for search).
+SAY_WHAT_LOADED = """
+import atexit, multiprocessing, os, sys
+def said():
+    role = "worker" if multiprocessing.parent_process() is not None else "other"
+    loaded = any(name.split(".")[0] == "weasyprint" for name in sys.modules)
+    with open(os.path.join(os.environ["COURSE_TEST_LOADED"], str(os.getpid())), "w") as out:
+        out.write(f"{role} {loaded}")
+atexit.register(said)
+"""
+
+
+def test_the_builds_own_process_never_loads_weasyprint(tmp_path: Path) -> None:
+    """The print workers load WeasyPrint (as they start, while the site is built); the build's own process composes,
+    hands pieces on and lays out the slides without it, so it is never half a second slower for it."""
+    hook, said = tmp_path / "hook", tmp_path / "said"
+    hook.mkdir()
+    said.mkdir()
+    (hook / "sitecustomize.py").write_text(SAY_WHAT_LOADED, encoding="utf-8")
+    environment = {**os.environ, "COURSE_TEST_LOADED": str(said), "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)])}
+    command = [sys.executable, "-m", "publish", "--site-dir", str(tmp_path / "site")]
+    result = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    loaded = sorted(file.read_text(encoding="utf-8") for file in said.iterdir())
+    assert "other False" in loaded and "other True" not in loaded, loaded
+    assert "worker True" in loaded, loaded
+    # What the build's process does when the slides are laid out, and when a join comes back from a worker, too.
+    code = (
+        "import pickle, sys\n"
+        "from publish.pdf.jobs import Printed\n"
+        "from publish.pdf.join import Joined\n"
+        "from publish.slides.layout import text_width\n"
+        "text_width('Where to begin', 24.0, bold=True)\n"
+        "pickle.loads(pickle.dumps(Printed(2, 0.0, [], [], joined=Joined(1))))\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'weasyprint'))\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_a_missing_font_is_reported_as_the_machines(monkeypatch: pytest.MonkeyPatch) -> None:
     from publish.pdf import machine
 
     monkeypatch.setitem(machine.FONTS, "Course Test Font", "fonts-course-test")
-    stylesheet = tmp_path / "print.css"
-    stylesheet.write_text('html { font-family: "Liberation Sans", sans-serif; }\nh1 { font-family: "Course Test Font", serif; }\n', encoding="utf-8")
-    lacks = machine.missing_fonts(stylesheet)
+    lacks = machine.missing_fonts('html { font-family: "Liberation Sans", sans-serif; }\nh1 { font-family: "Course Test Font", serif; }\n')
     assert [str(lack) for lack in lacks] == [
         "the font Course Test Font (Debian package fonts-course-test): print.css prints with it; without it another font would be used."
     ]

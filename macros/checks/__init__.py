@@ -9,8 +9,10 @@ and gathers every problem (run), so an author reads them all at once, file by fi
                (CourseModel.checked); make check runs it on every page (every_page).
 - built.py     the built site, before it is swapped into place: links, anchors, files, ids, records no page shows,
                the allow-list on every HTML file, calendars no page offers. BUILT, run by check_built_site(site, model).
-- machine      what the machine lacks for printing (a library, a font): check_machine in publish/pdf/machine.py, run
-               by python -m publish before anything else; it raises MachineError, since nothing can be built without it.
+- machine      what the machine lacks (a library, a font): check_machine in publish/pdf/machine.py (Cairo), run by
+               python -m publish before anything else, and what printing needs, checked by the print workers as they
+               start (publish/pdf/jobs.py check_printing; PrintPool.check raises it before any document is sent); each
+               raises MachineError, since nothing can be built without it.
 
 A new check: a function of the model (or of the model and what its phase made) returning list[Problem], in its
 phase's module and in that module's list; each Problem names the file, the line, what is wrong and the fix

@@ -50,8 +50,8 @@ TEMPLATES = Environment(
 XHTML = "http://www.w3.org/1999/xhtml"
 OPS = "http://www.idpf.org/2007/ops"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-for _prefix, _uri in (("", XHTML), ("epub", OPS), ("svg", "http://www.w3.org/2000/svg"), ("math", "http://www.w3.org/1998/Math/MathML")):
-    ET.register_namespace(_prefix, _uri)
+# The namespaces' prefixes in the XHTML written (to_xhtml).
+PREFIXES = (("", XHTML), ("epub", OPS), ("svg", "http://www.w3.org/2000/svg"), ("math", "http://www.w3.org/1998/Math/MathML"))
 
 # The image formats every EPUB 3 reading system shows (the core media types), by suffix.
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp", ".svg": "image/svg+xml"}
@@ -159,6 +159,10 @@ def to_xhtml(html: str, language: str) -> str:
         kind = element.attrib.pop("data-epub-type", None)
         if kind is not None:
             element.set(f"{{{OPS}}}type", kind)
+    # The prefixes registered as each document is written: a module loaded since that registers '' for a namespace of
+    # its own (WeasyPrint's metadata does) would take XHTML's away, and every element would be written ns0:.
+    for prefix, uri in PREFIXES:
+        ET.register_namespace(prefix, uri)
     return '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edition", default="participant", choices=EDITIONS, help="which edition to print (default: participant)")
     args = parser.parse_args(argv)
     try:
-        check_machine(printing=True)
+        check_machine()  # and what printing needs, by the print workers (build_pdfs)
     except MachineError as error:
         print(error, file=sys.stderr)
         return 1

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import TracebackType
 
 from macros.cohort import Edition
 from macros.course import CourseModel
@@ -20,8 +23,8 @@ from publish.cache import Entry, PrintCache
 
 from . import content
 from .compose import Document, PdfBuilder, check_downloads, page_css, print_setup, sessions_of
+from .jobs import Printed, RenderJob, cache_fields, check_printing, join_document, print_document, start_worker
 from .machine import STYLESHEET, MachineError, lack_in_warning
-from .printer import Printed, RenderJob, cache_fields, print_job, print_pieces, start_worker, stylesheet_problem, stylesheet_warnings, write_joined
 
 # Worker processes that print: one per core of the machines the build is made for (2).
 PRINT_WORKERS = 2
@@ -41,15 +44,107 @@ class BuiltPdf:
     parts_reused: int = 0
 
 
-def print_pool() -> ProcessPoolExecutor:
-    """The worker processes every document of a build is printed in, the slides' too: fresh interpreters, not forks (a
-    fork would carry, and count, this process's memory again), each with the printer loaded and the faster page
-    references (for the pinned pydyf; publish/pdf/speedup.py). The workers are started at once, so they load while
-    the site is built: what an edit prints again waits for no worker to start."""
-    pool = ProcessPoolExecutor(max_workers=PRINT_WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker)
-    for _ in range(PRINT_WORKERS):
-        pool.submit(os.getpid)
-    return pool
+class PrintPool:
+    """The worker processes every document of a build is printed and joined in, the slides' too: fresh interpreters, not
+    forks (a fork would carry, and count, this process's memory again), each with the printer loaded and the faster page
+    references (for the pinned pydyf; publish/pdf/speedup.py). The workers are started at once, so they load WeasyPrint
+    while the site is built, and what an edit prints again waits for no worker to start; their first job checks the
+    machine and print.css (check), so this process never loads WeasyPrint (publish/pdf/jobs.py).
+
+    A document sent (print) that a worker prints in parts comes back as its pieces. Once every document is sent
+    (all_sent) and none is printing, each is sent to a worker to be joined, while this process goes on with its own
+    work: a join's memory is never added to a printing worker's, and two joins (the reader's, the slides') are written
+    side by side."""
+
+    def __init__(self) -> None:
+        self.pool = ProcessPoolExecutor(max_workers=PRINT_WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker)
+        # print.css, read once for the build: checked by the first worker, and printed with by every document.
+        self.stylesheet = STYLESHEET.read_text(encoding="utf-8")
+        self.checked = self.pool.submit(check_printing, self.stylesheet)
+        for _ in range(PRINT_WORKERS - 1):
+            self.pool.submit(os.getpid)
+        self.sent: list[Printing] = []
+        # What sends the joins once every document sent is printed (all_sent).
+        self.joiner: threading.Thread | None = None
+
+    def check(self) -> None:
+        """Raise MachineError with what the machine lacks for printing, or ContentError with each rule of print.css
+        WeasyPrint will not apply; nothing when it can print."""
+        checked = self.checked.result()
+        if checked.lacks:
+            raise MachineError(checked.lacks)
+        if checked.stylesheet:
+            raise ContentError([stylesheet_problem(message) for message in checked.stylesheet])
+
+    def print(self, job: RenderJob) -> Printing:
+        """Send a document to be printed (its partial file written), and joined if it is printed in parts."""
+        assert self.joiner is None, "every document is sent before all_sent()"
+        printing = Printing(self, replace(job, html=""), self.pool.submit(print_document, job))
+        self.sent.append(printing)
+        return printing
+
+    def all_sent(self) -> None:
+        """Every document is sent: those printed in parts are sent to be joined as soon as none is printing (by a thread
+        of this process that only waits), while this process goes on."""
+        if self.joiner is None:
+            self.joiner = threading.Thread(target=self._join, name="joins", daemon=True)
+            self.joiner.start()
+
+    def joined(self) -> None:
+        """Wait until every document sent is printed and each printed in parts is sent to be joined."""
+        self.all_sent()
+        assert self.joiner is not None
+        self.joiner.join()
+
+    def _join(self) -> None:
+        wait([printing.printed for printing in self.sent])
+        for printing in self.sent:
+            printed = printing.printed
+            try:
+                if printed.cancelled() or printed.exception() is not None or printed.result().joined is None:
+                    printing.joining = printed
+                else:
+                    printing.joining = self.pool.submit(join_document, printed.result(), printing.job)
+            except RuntimeError as error:  # the pool was shut down: the build failed meanwhile
+                failed: Future[Printed] = Future()
+                failed.set_exception(error)
+                printing.joining = failed
+
+    def shutdown(self, *, wait: bool = True, cancel_futures: bool = False) -> None:
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def __enter__(self) -> PrintPool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.shutdown()
+
+
+@dataclass
+class Printing:
+    """A document sent to a PrintPool: its result is what printing it gave back, joined into its partial file."""
+
+    pool: PrintPool
+    job: RenderJob  # without its HTML: what the join needs
+    printed: Future[Printed]
+    joining: Future[Printed] | None = None
+
+    def result(self) -> Printed:
+        if self.joining is None:
+            self.pool.joined()
+        assert self.joining is not None
+        return self.joining.result()
+
+    def cancel(self) -> None:
+        for future in (self.printed, self.joining):
+            if future is not None:
+                future.cancel()
+
+
+def stylesheet_problem(message: str) -> Problem:
+    """A WeasyPrint warning about print.css, at the line it names ('... at 130:15, unknown property.')."""
+    where = re.search(r" at (\d+):\d+", message)
+    return Problem("publish/pdf/print.css", int(where.group(1)) if where else 1, f"WeasyPrint will not apply a rule: {message}", "fix or remove that rule.")
 
 
 def job(builder: PdfBuilder, document: Document, folder: Path, stylesheet: str, cache: PrintCache | None = None) -> RenderJob:
@@ -84,6 +179,8 @@ def render(builder: PdfBuilder, document: Document, folder: Path) -> BuiltPdf:
 
     For a single document; `make site` prints every document in worker processes (build_pdfs).
     """
+    from .printer import print_job  # WeasyPrint, loaded in this process only for a document printed here
+
     started = time.perf_counter()
     printed = print_job(job(builder, document, folder, STYLESHEET.read_text(encoding="utf-8")))
     return finish_pdf(document, folder, replace(printed, seconds=time.perf_counter() - started))
@@ -104,41 +201,39 @@ def build_pdfs(
 ) -> list[BuiltPdf]:
     """Write the reader, a handout per page with prompts and the workbook (and each session's reader and workbook, when the
     course has several sessions) into the site's pdf/, printed in a pool of their own (send_pdfs); raises ContentError."""
-    with print_pool() as pool:
-        finish = send_pdfs(site, model=model, cohort_name=cohort_name, cohort_dates=cohort_dates, edition=edition, cache=cache, pool=pool)
-    return finish()
+    with PrintPool() as pool:
+        return send_pdfs(site, model=model, cohort_name=cohort_name, cohort_dates=cohort_dates, edition=edition, cache=cache, pool=pool)()
 
 
 def send_pdfs(
     site: BuiltSite,
     *,
     model: CourseModel,
-    pool: Executor,
+    pool: PrintPool,
     cohort_name: str | None = None,
     cohort_dates: str | None = None,
     edition: Edition = "participant",
     cache: PrintCache | None = None,
     after_first: Callable[[], object] = lambda: None,
 ) -> Callable[[], list[BuiltPdf]]:
-    """Compose every PDF of this edition and send each to pool (print_pool) to print, longest first (after_first()
+    """Compose every PDF of this edition and send each to pool (PrintPool) to print, longest first (after_first()
     called once the first, the reader, is sent: what the caller sends next, the slides); the returned function,
-    called once the pool has printed them all, joins the documents printed in parts, judges what WeasyPrint said and
-    moves each PDF into place (in document order), and stores what was printed in the cache. Raises ContentError.
+    called before the pool is shut down, waits for them (the documents printed in parts joined), judges what
+    WeasyPrint said, moves each PDF into place (in document order), and stores what was printed in the cache. Raises
+    ContentError, or MachineError when the pool's workers found the machine cannot print.
 
     A document whose key is in the cache (publish/cache.py) is taken from it instead of printed.
 
     The reader (the longest, printed in parts) goes first, then the workbook and guide, then the handouts, each taken by
     whichever worker is free. This process only composes the documents, one page's tree at a time (SitePage.parsed), so
-    while they print the build's memory is the workers' own; it joins the parts once no worker is printing. Each
+    while they print the build's memory is the workers' own; the parts are joined once no worker is printing. Each
     document goes to a worker as text (its HTML and the settings) and the worker writes its own partial file (or hands
     back its parts); warnings and refusals come back here and fail the build exactly as before.
     """
     cache = cache or PrintCache(None)
+    pool.check()
     settings, course, cohort = print_setup(model, cohort_name, cohort_dates)
-    stylesheet = STYLESHEET.read_text(encoding="utf-8")
-    stylesheet_problems = [stylesheet_problem(m) for m in stylesheet_warnings(stylesheet)]
-    if stylesheet_problems:
-        raise ContentError(stylesheet_problems)
+    stylesheet = pool.stylesheet
     builder = PdfBuilder(site, settings, course, sessions_of(model), cohort, edition, cache)
     names = builder.document_names()
     problems = check_downloads(builder, set(names), model)
@@ -146,7 +241,7 @@ def send_pdfs(
         raise ContentError(problems)
     folder = site.root / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    sent: list[tuple[Document, RenderJob, str, Future[Printed], bool]] = []
+    sent: list[tuple[Document, str, Future[Printed] | Printing, bool]] = []
     # The documents whose inputs were looked up before composing: what the inputs' note is, for the entry
     # the document composed to.
     notes: dict[str, str] = {}
@@ -172,9 +267,8 @@ def send_pdfs(
             render_job = job(builder, document, folder, stylesheet, cache)
             key = cache.key("pdf", render_job.html, render_job.stylesheet, render_job.page_css)
             cached = _from_cache(cache, key, render_job, root) if key not in tried else None
-            # What the template needed is printed now; keep only what messages name (and the job without its HTML).
-            kept = replace(render_job, html="")
-            sent.append((replace(document, context={}), kept, key, cached or pool.submit(print_pieces, render_job), cached is None))
+            # What the template needed is printed now; keep only what messages name.
+            sent.append((replace(document, context={}), key, cached or pool.print(render_job), cached is None))
         if not followed:
             after_first()
     except BaseException:
@@ -184,8 +278,8 @@ def send_pdfs(
     def finish() -> list[BuiltPdf]:
         made = []
         try:
-            for document, kept, key, future, fresh in sent:
-                result = write_joined(future.result(), kept)
+            for document, key, future, fresh in sent:
+                result = future.result()
                 # The parts a worker took from the cache or stored there are this build's too (kept when the cache is pruned).
                 cache.used.update(result.entries)
                 pdf = finish_pdf(document, folder, result)
@@ -204,7 +298,7 @@ def send_pdfs(
     return finish
 
 
-def _discard(folder: Path, documents: list[Document], futures: list[Future[Printed]]) -> None:
+def _discard(folder: Path, documents: list[Document], futures: list[Future[Printed] | Printing]) -> None:
     """What an unfinished build leaves: the documents not yet printed are not printed, and no partial file stays."""
     for future in futures:
         future.cancel()
@@ -214,7 +308,7 @@ def _discard(folder: Path, documents: list[Document], futures: list[Future[Print
 
 def _from_note(
     cache: PrintCache, noted: str, name: str, folder: Path, root: Path, tried: set[str]
-) -> tuple[Document, RenderJob, str, Future[Printed], bool] | None:
+) -> tuple[Document, str, Future[Printed] | Printing, bool] | None:
     """A document found by its inputs (PdfBuilder.planned) without being composed: the entry its inputs composed to in an
     earlier build, written to its partial file, as send_pdfs keeps it; None to compose it (the entry's key added to
     tried when the entry could not be used)."""
@@ -225,8 +319,7 @@ def _from_note(
     if entry is None:
         tried.add(key)
         return None
-    stand_in = RenderJob(name, "", str(root), "", "", str(folder))
-    return Document(name, "", str(note["title"]), "", {}, []), stand_in, key, _written(entry, name, folder), False
+    return Document(name, "", str(note["title"]), "", {}, []), key, _written(entry, name, folder), False
 
 
 def _from_cache(cache: PrintCache, key: str, render_job: RenderJob, root: Path) -> Future[Printed] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,21 +88,14 @@ def lack_in_import_error(error: OSError) -> Lack:
 STYLESHEET = Path(__file__).with_name("print.css")
 
 
-def check_machine(*, printing: bool) -> None:
-    """Everything the build needs from this machine, checked before anything is built: Cairo always (the installed
-    app's icons), and for printing WeasyPrint's libraries and print.css's fonts. Raises MachineError with every lack."""
-    lacks = []
+def check_machine() -> None:
+    """What every build needs from this machine, checked before anything is built: Cairo (the installed app's icons).
+    What printing needs (WeasyPrint's libraries and print.css's fonts: machine_lacks) the print workers check as they
+    start (publish/pdf/jobs.py check_printing), so the build's own process never loads WeasyPrint. Raises MachineError."""
     try:
         import cairosvg  # noqa: F401
     except OSError as error:
-        lacks.append(lack_in_import_error(error))
-    if printing:
-        try:
-            lacks += machine_lacks(STYLESHEET)
-        except MachineError as error:
-            lacks += error.lacks
-    if lacks:
-        raise MachineError(lacks)
+        raise MachineError([lack_in_import_error(error)]) from None
 
 
 def load_weasyprint() -> None:
@@ -112,8 +106,8 @@ def load_weasyprint() -> None:
         raise MachineError([lack_in_import_error(error)]) from None
 
 
-def machine_lacks(stylesheet: Path) -> list[Lack]:
-    """Everything the machine lacks for printing with this stylesheet, checked before any PDF is printed."""
+def machine_lacks(stylesheet: str) -> list[Lack]:
+    """Everything the machine lacks for printing with this stylesheet (print.css's text), checked before any PDF is printed."""
     load_weasyprint()
     from weasyprint.text.ffi import harfbuzz_subset
 
@@ -132,39 +126,63 @@ def first_fonts(stylesheet: str) -> list[str]:
 
 
 def font_match(family: str, style: str = "") -> tuple[str, str]:
-    """(family, file) of the font fontconfig, and so WeasyPrint, uses for a family and style ('Bold', 'Italic'); ('', '') if none."""
-    from weasyprint.text.ffi import ffi, fontconfig
+    """(family, file) of the font fontconfig, and so WeasyPrint, uses for a family and style ('Bold', 'Italic'); ('', '') if none.
 
+    Asked of fontconfig itself (as WeasyPrint asks it, with the default configuration) rather than through WeasyPrint's
+    binding, which would load WeasyPrint (half a second) into the build's own process to lay out the slides."""
+    fontconfig = _fontconfig()
     pattern = fontconfig.FcPatternCreate()
     found = file = ""
     try:
         fontconfig.FcPatternAddString(pattern, b"family", family.encode())
         if style:
             fontconfig.FcPatternAddString(pattern, b"style", style.encode())
-        fontconfig.FcConfigSubstitute(ffi.NULL, pattern, 0)  # FcMatchPattern
+        fontconfig.FcConfigSubstitute(None, pattern, 0)  # FcMatchPattern
         fontconfig.FcDefaultSubstitute(pattern)
-        result = ffi.new("FcResult *")
-        match = fontconfig.FcFontMatch(ffi.NULL, pattern, result)
-        if match != ffi.NULL:
-            value = ffi.new("FcChar8 **")
-            if fontconfig.FcPatternGetString(match, b"family", 0, value) == 0:
-                found = ffi.string(value[0]).decode()
-            if fontconfig.FcPatternGetString(match, b"file", 0, value) == 0:
-                file = ffi.string(value[0]).decode()
+        result = ctypes.c_int()
+        match = fontconfig.FcFontMatch(None, pattern, ctypes.byref(result))
+        if match:
+            value = ctypes.c_char_p()
+            if fontconfig.FcPatternGetString(match, b"family", 0, ctypes.byref(value)) == 0 and value.value is not None:
+                found = value.value.decode()
+            if fontconfig.FcPatternGetString(match, b"file", 0, ctypes.byref(value)) == 0 and value.value is not None:
+                file = value.value.decode()
             fontconfig.FcPatternDestroy(match)
     finally:
         fontconfig.FcPatternDestroy(pattern)
     return found, file
 
 
-def missing_fonts(stylesheet: Path) -> list[Lack]:
-    """The fonts the stylesheet asks for first that fontconfig cannot find (it would silently use another)."""
+@functools.cache
+def _fontconfig() -> ctypes.CDLL:
+    """The fontconfig library, its functions font_match calls typed; raises MachineError when the machine lacks it."""
+    try:
+        library = ctypes.CDLL("libfontconfig.so.1")
+    except OSError:
+        raise MachineError([LIBRARIES["fontconfig"]]) from None
+    pointer = ctypes.c_void_p
+    for name, arguments, returns in (
+        ("FcPatternCreate", [], pointer),
+        ("FcPatternAddString", [pointer, ctypes.c_char_p, ctypes.c_char_p], ctypes.c_int),
+        ("FcConfigSubstitute", [pointer, pointer, ctypes.c_int], ctypes.c_int),
+        ("FcDefaultSubstitute", [pointer], None),
+        ("FcFontMatch", [pointer, pointer, ctypes.POINTER(ctypes.c_int)], pointer),
+        ("FcPatternGetString", [pointer, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p)], ctypes.c_int),
+        ("FcPatternDestroy", [pointer], None),
+    ):
+        function = getattr(library, name)
+        function.argtypes, function.restype = arguments, returns
+    return library
+
+
+def missing_fonts(stylesheet: str) -> list[Lack]:
+    """The fonts the stylesheet (print.css's text) asks for first that fontconfig cannot find (it would silently use another)."""
     lacks = []
-    for family in first_fonts(stylesheet.read_text(encoding="utf-8")):
+    for family in first_fonts(stylesheet):
         found, _ = font_match(family)
         if found.lower() != family.lower():
             package = FONTS.get(family, "the package that provides it")
-            lacks.append(Lack(f"the font {family}", package, f"{stylesheet.name} prints with it; without it another font would be used."))
+            lacks.append(Lack(f"the font {family}", package, f"{STYLESHEET.name} prints with it; without it another font would be used."))
     return lacks
 
 

@@ -1,7 +1,7 @@
 """Print one composed document with WeasyPrint: the only part of the print path that loads it (the EPUB never does).
 
-A document goes to print_job as plain text (RenderJob), in this process or a worker; what WeasyPrint refused or warned
-comes back (Printed) for the caller to judge (publish/pdf/build.py).
+A document goes to print_job as plain text (RenderJob, publish/pdf/jobs.py), in this process or a worker; what WeasyPrint
+refused or warned comes back (Printed) for the caller to judge (publish/pdf/build.py).
 """
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ from __future__ import annotations
 import functools
 import gc
 import logging
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -23,13 +22,12 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from macros.errors import Problem
 from publish.cache import PrintCache
 
-from . import speedup
 from .fit import fitted
+from .jobs import Printed, RenderJob
 from .machine import release_memory
-from .parts import Joined, PartCache, print_pages_parted, print_parted
+from .parts import PartCache, print_pages_parted, print_parted
 
 
 class SiteFetcher(URLFetcher):
@@ -80,63 +78,6 @@ def stylesheet_warnings(css: str) -> list[str]:
     with weasyprint_warnings() as messages:
         CSS(string=css)
     return list(messages)
-
-
-def stylesheet_problem(message: str) -> Problem:
-    """A WeasyPrint warning about print.css, at the line it names ('... at 130:15, unknown property.')."""
-    where = re.search(r" at (\d+):\d+", message)
-    return Problem("publish/pdf/print.css", int(where.group(1)) if where else 1, f"WeasyPrint will not apply a rule: {message}", "fix or remove that rule.")
-
-
-@dataclass(frozen=True)
-class RenderJob:
-    """One document to print, as a worker process receives it: the HTML and the settings as text."""
-
-    name: str
-    html: str
-    site_dir: str
-    stylesheet: str
-    page_css: str
-    folder: str
-    # The print cache a document printed in parts takes its unchanged parts from (publish/cache.py): its folder (None: no
-    # cache), the build's settings, and whether the build reads nothing from it (--fresh).
-    cache_folder: str | None = None
-    cache_settings: tuple[tuple[str, str], ...] = ()
-    fresh: bool = False
-    # Pages that stand alone (the slides): printed in parts with no front or margin boxes (parts.print_pages_parted).
-    pages_alone: bool = False
-
-
-def cache_fields(cache: PrintCache | None) -> dict[str, Any]:
-    """The print cache as a RenderJob names it (its folder, the build's settings, --fresh): plain values for a worker."""
-    if cache is None or cache.folder is None:
-        return {}
-    return {"cache_folder": str(cache.folder), "cache_settings": tuple(sorted(cache.settings.items())), "fresh": cache.fresh}
-
-
-@dataclass(frozen=True)
-class Printed:
-    """What printing one document gave back: its pages, the time it took, and what WeasyPrint refused or warned."""
-
-    pages: int
-    seconds: float
-    refused: list[str]
-    messages: list[str]
-    # The files of the site it read (images), for the print cache.
-    loaded: list[str] = field(default_factory=list)
-    # A document printed in parts: how many parts (and front and margin documents) were printed and how many came from
-    # the cache, and the cache entries it used, for the build to keep.
-    parts_printed: int = 0
-    parts_reused: int = 0
-    entries: list[str] = field(default_factory=list)
-    # A document printed in parts, until its parts are joined into its partial file (write_joined).
-    joined: Joined | None = None
-
-
-def start_worker() -> None:
-    """A print worker's start (publish/pdf/build.py print_pool): this module, and WeasyPrint with it, loaded by importing
-    it, and the faster page references installed."""
-    speedup.install()
 
 
 def print_job(job: RenderJob) -> Printed:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import os
 import time
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +19,7 @@ from macros.downloads import SLIDES_FOLDER, decks_of, slides_files
 from macros.last_updated import build_moment
 from macros.slide import Slide
 from publish.cache import PrintCache
-from publish.pdf.printer import Printed, RenderJob, print_pieces, write_joined
+from publish.pdf.build import Printing, PrintPool
 from publish.pdf.site import SiteSettings, settings_of
 
 from .deck import build_deck, deck_title
@@ -64,9 +63,9 @@ class SlidesToWrite:
     subject: str
     made: datetime.datetime
 
-    def send(self, pool: Executor, cache: PrintCache | None = None) -> SlidesSent:
+    def send(self, pool: PrintPool, cache: PrintCache | None = None) -> SlidesSent:
         """Each deck's PDF and PowerPoint file, taken from the cache (publish/cache.py) into the folder when what makes
-        them is unchanged; the PDF of any other sent to pool (the PDFs' worker processes, publish/pdf/build.py print_pool)
+        them is unchanged; the PDF of any other sent to pool (the PDFs' worker processes, publish/pdf/build.py PrintPool)
         to print, so this process never lays out a slide's page."""
         cache = cache or PrintCache(None)
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -91,7 +90,7 @@ class SlidesToWrite:
                 entry = cache.load(key, name) if key != tried else None
                 if entry is None:
                     job = pdf_job(html, self.folder.parent, files[deck.pdf], cache)
-                    printing = _Printing(deck, files, key, noted, details, replace(job, html=""), pool.submit(print_pieces, job), started)
+                    printing = _Printing(deck, files, key, noted, details, pool.print(job), started)
                     sent.printing.append(printing)
                     continue
                 cache.note_down(noted, name, key)
@@ -106,15 +105,14 @@ class SlidesToWrite:
 
 @dataclass(frozen=True)
 class _Printing:
-    """A deck whose PDF is printing: its files, its cache key, its PowerPoint file's details, and the PDF's job and future."""
+    """A deck whose PDF is printing: its files, its cache key, its PowerPoint file's details, and the PDF's printing."""
 
     deck: Deck
     files: dict[str, Path]
     key: str
     noted: str  # the key of its inputs' note
     details: dict[str, Any]
-    job: RenderJob
-    future: Future[Printed]
+    printed: Printing
     started: float
 
 
@@ -135,7 +133,7 @@ class SlidesSent:
         """Each printed deck's parts joined into its PDF, what WeasyPrint said judged, and both its files stored in the cache."""
         for printing in self.printing:
             deck, files = printing.deck, printing.files
-            parts = finish_pdf(files[deck.pdf], write_joined(printing.future.result(), printing.job), self.cache)
+            parts = finish_pdf(files[deck.pdf], printing.printed.result(), self.cache)
             # The PDF's parts are kept in the cache while the deck is reused whole.
             name = f"{SLIDES_FOLDER}/{deck.pdf}"
             self.cache.store(printing.key, name, {file: path.read_bytes() for file, path in files.items()}, {"parts": parts, "slides": len(deck.laid)})

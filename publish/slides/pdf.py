@@ -12,8 +12,8 @@ from macros.errors import ContentError, Problem
 from publish.cache import PrintCache
 from publish.pdf import speedup
 from publish.pdf.compose import TEMPLATES
+from publish.pdf.jobs import Printed, RenderJob, cache_fields
 from publish.pdf.machine import MachineError, lack_in_warning
-from publish.pdf.printer import Printed, RenderJob, cache_fields, print_job
 from publish.pdf.qr import qr_code
 from publish.pdf.site import SiteSettings
 
@@ -95,6 +95,8 @@ def finish_pdf(target: Path, printed: Printed, cache: PrintCache | None = None) 
 def write_pdf(html: str, site_dir: Path, target: Path, cache: PrintCache | None = None) -> list[str]:
     """Print the slides' HTML in this process (`make site` prints them in a worker process: SlidesToWrite.send); returns
     the keys of the parts' cache entries it used. Raises ContentError on a WeasyPrint warning."""
+    from publish.pdf.printer import print_job  # WeasyPrint, loaded in this process only for slides printed here
+
     # The tagging reads every page's reference, kept once per page count here as in the PDF workers (publish/pdf/speedup.py).
     speedup.install()
     return finish_pdf(target, print_job(pdf_job(html, site_dir, target, cache)), cache)
