@@ -63,8 +63,8 @@ def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache, pool: Pr
     """Write the PDFs (site/pdf/), the EPUB reader (site/epub/) and the slides (site/slides/) into the built site; False, after saying why, if not.
 
     A document whose inputs are unchanged since a build that printed it is taken from the print cache. Printed in
-    pool (publish/pdf/build.py PrintPool), which is shut down once every document is printed and joined (its workers
-    exit while the build goes on)."""
+    pool (publish/pdf/build.py PrintPool), which is closed once every document is printed (its workers exit while the
+    build goes on)."""
     built = site.root
     build = model.build
     cohort = build.cohort
@@ -77,8 +77,8 @@ def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache, pool: Pr
         from publish.slides import SlidesSent, prepare_slides
 
         # Every document to print is sent to the worker processes, the longest first: the reader, then the slides'
-        # PDF, then the rest; this process makes the EPUB and the PowerPoint files meanwhile, then, once the documents
-        # printed in parts are joined (in the workers, once no worker is printing), moves each file into place.
+        # PDF, then the rest; this process makes the EPUB and the PowerPoint files meanwhile, then, once every document
+        # is printed and the workers are let go, joins the documents printed in parts and moves each file into place.
         try:
             decks: list[SlidesSent] = []
             pdfs = send_pdfs(
@@ -91,7 +91,6 @@ def make_prints(site: BuiltSite, model: CourseModel, cache: PrintCache, pool: Pr
                 pool=pool,
                 after_first=lambda: decks.append(prepare_slides(built, model).send(pool, cache)),
             )
-            pool.all_sent()
             slides = decks[0]
             book = build_epub(site, model=model, cohort_name=name, cohort_dates=dates, edition=build.edition, cache=cache)
             slides.write_pptx()

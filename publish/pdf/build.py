@@ -6,7 +6,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
@@ -23,7 +22,7 @@ from publish.cache import Entry, PrintCache
 
 from . import content
 from .compose import Document, PdfBuilder, check_downloads, page_css, print_setup, sessions_of
-from .jobs import Printed, RenderJob, cache_fields, check_printing, join_document, print_document, start_worker
+from .jobs import Printed, RenderJob, cache_fields, check_printing, print_document, start_worker, write_joined
 from .machine import STYLESHEET, MachineError, lack_in_warning
 
 # Worker processes that print: one per core of the machines the build is made for (2).
@@ -45,16 +44,14 @@ class BuiltPdf:
 
 
 class PrintPool:
-    """The worker processes every document of a build is printed and joined in, the slides' too: fresh interpreters, not
-    forks (a fork would carry, and count, this process's memory again), each with the printer loaded and the faster page
+    """The worker processes every document of a build is printed in, the slides' too: fresh interpreters, not forks (a
+    fork would carry, and count, this process's memory again), each with the printer loaded and the faster page
     references (for the pinned pydyf; publish/pdf/speedup.py). The workers are started at once, so they load WeasyPrint
     while the site is built, and what an edit prints again waits for no worker to start; their first job checks the
     machine and print.css (check), so this process never loads WeasyPrint (publish/pdf/jobs.py).
 
-    A document sent (print) that a worker prints in parts comes back as its pieces. Once every document is sent
-    (all_sent) and none is printing, each is sent to a worker to be joined, while this process goes on with its own
-    work: a join's memory is never added to a printing worker's, and two joins (the reader's, the slides') are written
-    side by side."""
+    A document sent (print) that a worker prints in parts comes back as its pieces, joined here once every document
+    sent is printed and the workers are let go (close): a join's memory is never added to a print worker's."""
 
     def __init__(self) -> None:
         self.pool = ProcessPoolExecutor(max_workers=PRINT_WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker)
@@ -63,9 +60,7 @@ class PrintPool:
         self.checked = self.pool.submit(check_printing, self.stylesheet)
         for _ in range(PRINT_WORKERS - 1):
             self.pool.submit(os.getpid)
-        self.sent: list[Printing] = []
-        # What sends the joins once every document sent is printed (all_sent).
-        self.joiner: threading.Thread | None = None
+        self.sent: list[Future[Printed]] = []
 
     def check(self) -> None:
         """Raise MachineError with what the machine lacks for printing, or ContentError with each rule of print.css
@@ -77,38 +72,15 @@ class PrintPool:
             raise ContentError([stylesheet_problem(message) for message in checked.stylesheet])
 
     def print(self, job: RenderJob) -> Printing:
-        """Send a document to be printed (its partial file written), and joined if it is printed in parts."""
-        assert self.joiner is None, "every document is sent before all_sent()"
+        """Send a document to be printed: its partial file written, or its pieces handed back to be joined."""
         printing = Printing(self, replace(job, html=""), self.pool.submit(print_document, job))
-        self.sent.append(printing)
+        self.sent.append(printing.printed)
         return printing
 
-    def all_sent(self) -> None:
-        """Every document is sent: those printed in parts are sent to be joined as soon as none is printing (by a thread
-        of this process that only waits), while this process goes on."""
-        if self.joiner is None:
-            self.joiner = threading.Thread(target=self._join, name="joins", daemon=True)
-            self.joiner.start()
-
-    def joined(self) -> None:
-        """Wait until every document sent is printed and each printed in parts is sent to be joined."""
-        self.all_sent()
-        assert self.joiner is not None
-        self.joiner.join()
-
-    def _join(self) -> None:
-        wait([printing.printed for printing in self.sent])
-        for printing in self.sent:
-            printed = printing.printed
-            try:
-                if printed.cancelled() or printed.exception() is not None or printed.result().joined is None:
-                    printing.joining = printed
-                else:
-                    printing.joining = self.pool.submit(join_document, printed.result(), printing.job)
-            except RuntimeError as error:  # the pool was shut down: the build failed meanwhile
-                failed: Future[Printed] = Future()
-                failed.set_exception(error)
-                printing.joining = failed
+    def close(self) -> None:
+        """Wait until every document sent is printed, then let the workers go: they exit while the build goes on."""
+        wait(self.sent)
+        self.pool.shutdown(wait=False)
 
     def shutdown(self, *, wait: bool = True, cancel_futures: bool = False) -> None:
         self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
@@ -120,25 +92,21 @@ class PrintPool:
         self.shutdown()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Printing:
-    """A document sent to a PrintPool: its result is what printing it gave back, joined into its partial file."""
+    """A document sent to a PrintPool: its result is what printing it gave back, joined into its partial file once the
+    pool is closed (the first result asked for closes it)."""
 
     pool: PrintPool
     job: RenderJob  # without its HTML: what the join needs
     printed: Future[Printed]
-    joining: Future[Printed] | None = None
 
     def result(self) -> Printed:
-        if self.joining is None:
-            self.pool.joined()
-        assert self.joining is not None
-        return self.joining.result()
+        self.pool.close()
+        return write_joined(self.printed.result(), self.job)
 
     def cancel(self) -> None:
-        for future in (self.printed, self.joining):
-            if future is not None:
-                future.cancel()
+        self.printed.cancel()
 
 
 def stylesheet_problem(message: str) -> Problem:
@@ -217,16 +185,16 @@ def send_pdfs(
     after_first: Callable[[], object] = lambda: None,
 ) -> Callable[[], list[BuiltPdf]]:
     """Compose every PDF of this edition and send each to pool (PrintPool) to print, longest first (after_first()
-    called once the first, the reader, is sent: what the caller sends next, the slides); the returned function,
-    called before the pool is shut down, waits for them (the documents printed in parts joined), judges what
-    WeasyPrint said, moves each PDF into place (in document order), and stores what was printed in the cache. Raises
-    ContentError, or MachineError when the pool's workers found the machine cannot print.
+    called once the first, the reader, is sent: what the caller sends next, the slides); the returned function waits
+    for them (closing the pool) and joins the documents printed in parts, judges what WeasyPrint said, moves each PDF
+    into place (in document order), and stores what was printed in the cache. Raises ContentError, or MachineError when
+    the pool's workers found the machine cannot print.
 
     A document whose key is in the cache (publish/cache.py) is taken from it instead of printed.
 
     The reader (the longest, printed in parts) goes first, then the workbook and guide, then the handouts, each taken by
     whichever worker is free. This process only composes the documents, one page's tree at a time (SitePage.parsed), so
-    while they print the build's memory is the workers' own; the parts are joined once no worker is printing. Each
+    while they print the build's memory is the workers' own; it joins the parts once the workers are gone. Each
     document goes to a worker as text (its HTML and the settings) and the worker writes its own partial file (or hands
     back its parts); warnings and refusals come back here and fail the build exactly as before.
     """

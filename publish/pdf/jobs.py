@@ -1,14 +1,16 @@
 """What crosses between the build and its print workers (publish/pdf/build.py PrintPool): the jobs they are sent
-(RenderJob), what they give back (Printed), and the functions a worker runs.
+(RenderJob), what they give back (Printed), the functions a worker runs, and the join of what they printed in parts.
 
-This module and what it imports never load WeasyPrint: the build's own process composes the documents and hands their
-pieces on, while the workers, which load WeasyPrint as they start (start_worker, while the site is built), check the
-machine, print and join (publish/pdf/printer.py, imported only here, in the worker).
+This module and what it imports never load WeasyPrint: the build's own process composes the documents and joins the
+parts, while the workers, which load WeasyPrint as they start (start_worker, while the site is built), check the machine
+and print (publish/pdf/printer.py, imported only here, in the worker).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from publish.cache import PrintCache, machine_fingerprint
@@ -103,8 +105,11 @@ def print_document(job: RenderJob) -> Printed:
     return print_pieces(job)
 
 
-def join_document(printed: Printed, job: RenderJob) -> Printed:
-    """Join in a worker a document printed in parts (printer.write_joined) into its partial file."""
-    from .printer import write_joined
-
-    return write_joined(printed, job)
+def write_joined(printed: Printed, job: RenderJob) -> Printed:
+    """A document printed in parts (printer.print_pieces), its parts joined into its partial file (with pikepdf alone:
+    what the join needs of WeasyPrint, and what WeasyPrint says of it, the worker made as it printed: Joined.mark)."""
+    if printed.joined is None:
+        return printed
+    started = time.perf_counter()
+    printed.joined.write(str(Path(job.folder) / f".{job.name}.partial"))
+    return replace(printed, seconds=printed.seconds + time.perf_counter() - started, joined=None)

@@ -4,9 +4,10 @@ parent tree numbered as WeasyPrint numbers a whole document (the pages, then the
 bookmarks; the named destinations, by which links between parts find their anchors; the information and XMP metadata,
 from the front; the objects written in compressed object streams.
 
-A join is written in a print worker, once no document is printing (publish/pdf/build.py PrintPool): the pieces cross
-between the processes as this module's plain values, and the build's own process, which only hands them on, never loads
-WeasyPrint (what writing a join borrows from it is imported where the join is written).
+The worker that printed the pieces places the bookmarks and named destinations as WeasyPrint would (Joined.mark, with
+WeasyPrint's own functions) and hands the pieces back as this module's plain values; the build's own process writes the
+join once its print workers are gone (publish/pdf/build.py PrintPool.close), with pikepdf alone: it never loads
+WeasyPrint, and a join's memory is never added to a print worker's.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class PageInfo:
     @property
     def matrix(self) -> Matrix:
         """From the page's CSS pixels (y down) to PDF points (y up)."""
-        from weasyprint.matrix import Matrix  # where a join is written: a print worker, which has WeasyPrint loaded
+        from weasyprint.matrix import Matrix  # in the worker that printed the page (Joined.mark), which has WeasyPrint loaded
 
         return Matrix(SCALE, 0, 0, -SCALE, 0, self.height * SCALE)
 
@@ -111,8 +112,8 @@ class Joined:
 
     The parts come in first, the front (laid out with their numbers) last, so the pages are copied only when all are
     known: the front's, then the parts', then each margin drawn onto its page. Until it is written, it is only its
-    pieces: the worker process that printed them hands it back, and the build sends it to a worker to be written once no
-    document is printing (publish/pdf/build.py PrintPool), so a join's memory is never added to a printing worker's."""
+    pieces and their marks (mark): the worker process that printed them hands it back, and the build writes it once its
+    print workers are gone (publish/pdf/build.py), so a join's memory is never added to a print worker's."""
 
     def __init__(self, front_pages: int) -> None:
         self.front_pages = front_pages
@@ -121,6 +122,9 @@ class Joined:
         self.pages: list[PageInfo] = [PageInfo(0.0, [], [], [], None, None, "")] * front_pages
         # Each margin document with the first page it draws on.
         self.margins: list[tuple[Piece, int]] = []
+        # Made by mark(), once every piece is in: each named destination (name, page, x, y) and the bookmarks' tree.
+        self.destinations: list[tuple[str, int, float, float]] = []
+        self.bookmarks: list[Any] = []
 
     def _start(self) -> None:
         """What the join is written with: the PDF being made and what it gathers of each piece as it is copied."""
@@ -224,11 +228,6 @@ class Joined:
             self._copy(piece)
         for margin, start in self.margins:
             self._draw_margins(margin, start)
-        known = self.anchor_pages()
-        for page in self.pages:
-            for name in page.links:
-                if name not in known:
-                    LOGGER.error(NO_ANCHOR, name)
         root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
         document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=root, K=Array(self.elements)))
         for element in self.elements:
@@ -242,21 +241,11 @@ class Joined:
         root.ParentTree = pdf.make_indirect(Dictionary(Nums=Array(nums)))
         root.K = Array([document])
         pdf.Root.StructTreeRoot = root
-        names: list[tuple[str, int, float, float]] = []
-        seen: set[str] = set()
-        for number, page in enumerate(self.pages):
-            if not page.anchors:
-                continue
-            matrix = page.matrix
-            for name, x, y in page.anchors:
-                if name not in seen:
-                    seen.add(name)
-                    names.append((name, number, *matrix.transform_point(x, y)))
         pages = [page.obj for page in pdf.pages]
         destinations: list[Any] = []
-        for name, number, x, y in sorted(names):
+        for name, number, x, y in self.destinations:
             destinations += [pikepdf.String(name), Array([pages[number], Name.XYZ, x, y, 0])]
-        if names:
+        if destinations:
             pdf.Root.Names = Dictionary(Dests=Dictionary(Names=Array(destinations)))
         self._outline()
         opening = self.opening
@@ -276,16 +265,37 @@ class Joined:
         )
         opening.close()
 
-    def _outline(self) -> None:
-        """The bookmarks of every page, in one tree, as WeasyPrint makes it for a whole document."""
-        from weasyprint.anchors import make_page_bookmark_tree  # as for PageInfo.matrix
+    def mark(self) -> None:
+        """Once every piece is in (in the worker that printed them, which has WeasyPrint loaded): the named destinations
+        and the bookmarks' tree, placed on their pages as WeasyPrint places them for a whole document, and what WeasyPrint
+        says of a link whose anchor no piece has. The join is then written (write) without WeasyPrint."""
+        from weasyprint.anchors import make_page_bookmark_tree
 
-        tree: list[Any] = []
+        known = self.anchor_pages()
+        for page in self.pages:
+            for name in page.links:
+                if name not in known:
+                    LOGGER.error(NO_ANCHOR, name)
+        names: list[tuple[str, int, float, float]] = []
+        seen: set[str] = set()
+        for number, page in enumerate(self.pages):
+            if not page.anchors:
+                continue
+            matrix = page.matrix
+            for name, x, y in page.anchors:
+                if name not in seen:
+                    seen.add(name)
+                    names.append((name, number, *matrix.transform_point(x, y)))
+        self.destinations = sorted(names)
+        self.bookmarks = []
         skipped: list[int] = []
-        last_by_depth = [tree]
+        last_by_depth = [self.bookmarks]
         previous = 0
         for number, page in enumerate(self.pages):
             previous = make_page_bookmark_tree(SimpleNamespace(bookmarks=page.bookmarks), skipped, last_by_depth, previous, number, page.matrix)
+
+    def _outline(self) -> None:
+        """The bookmarks' tree (mark) as the PDF's outline."""
 
         def items(nodes: list[Any]) -> list[OutlineItem]:
             found = []
@@ -296,9 +306,9 @@ class Joined:
                 found.append(item)
             return found
 
-        if tree:
+        if self.bookmarks:
             with self.pdf.open_outline() as outline:
-                outline.root.extend(items(tree))
+                outline.root.extend(items(self.bookmarks))
 
 
 def standing_in(start: int) -> int:

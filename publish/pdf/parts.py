@@ -12,7 +12,8 @@ exactly the part's HTML and stylesheets. What depends on the whole is made once 
 - "Page N of M" and the running header: documents of empty pages, a hundred at a time, each page with its page's
   running string, name and number and the whole's page count, give the margin boxes; each margin page is drawn onto
   its page as a pagination artifact (PDF/UA: running heads and page numbers are not the document's content);
-- the join (publish/pdf/join.py), written in a print worker once no document is printing (printer.write_joined).
+- the join (publish/pdf/join.py): its bookmarks and named destinations placed here (Joined.mark), then written by the
+  build once its print workers are gone (jobs.write_joined).
 
 The front's two layouts and each margin document are cache entries too: an edit prints again the parts it reaches, the
 front when a contents number moves, and the margins only when a running header or the page count does. Reading the
@@ -251,6 +252,7 @@ def print_parted(
             joined.margins.append((margin, start))
     except Repaginated:
         return None
+    joined.mark()
     return joined
 
 
@@ -268,4 +270,5 @@ def print_pages_parted(
     for part in [pieces.front, *pieces.parts] if pieces.front.strip() else pieces.parts:
         part_document = pieces.document(part)
         joined.add(cache.piece("page-part", [part_document, *stylesheets], made(part_document, [])))
+    joined.mark()
     return joined

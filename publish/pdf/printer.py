@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -25,7 +24,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from publish.cache import PrintCache
 
 from .fit import fitted
-from .jobs import Printed, RenderJob
+from .jobs import Printed, RenderJob, write_joined
 from .machine import release_memory
 from .parts import PartCache, print_pages_parted, print_parted
 
@@ -85,20 +84,9 @@ def print_job(job: RenderJob) -> Printed:
     return write_joined(print_pieces(job), job)
 
 
-def write_joined(printed: Printed, job: RenderJob) -> Printed:
-    """A document printed in parts (print_pieces), its parts joined into its partial file; what the join says (a link to
-    an anchor no part has) is added to what WeasyPrint said while printing."""
-    if printed.joined is None:
-        return printed
-    started = time.perf_counter()
-    with weasyprint_warnings() as messages:
-        printed.joined.write(str(Path(job.folder) / f".{job.name}.partial"))
-    return replace(printed, seconds=printed.seconds + time.perf_counter() - started, messages=[*printed.messages, *messages], joined=None)
-
-
 def print_pieces(job: RenderJob) -> Printed:
     """Print one document (in this process or a worker): to its partial file, or, when it is printed in parts, to the
-    parts that write_joined joins into it; the caller judges the warnings.
+    parts that jobs.write_joined joins into it; the caller judges the warnings.
 
     A document with part marks (the reader, the guide, the slides) is laid out a part at a time (publish/pdf/parts.py),
     so its memory does not grow with the course; any other, or one the parts cannot print exactly, is laid out whole.
