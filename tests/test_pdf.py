@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, NavEntry, assert_holds_every_finding_and_prompt, edit_page, in_reader, nav_pages, nav_tree, part_starts, squash
+from conftest import PNG, ROOT, NavEntry, assert_holds_every_finding_and_prompt, edit_page, in_reader, nav_pages, nav_tree, part_starts, squash
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import Destination
@@ -424,6 +424,32 @@ def test_every_document_is_found_by_its_inputs_only_while_they_compose_the_same_
         assert [name for name in differ if now[name][0] == documents[name][0]] == []
 
 
+def test_a_picture_is_printed_from_the_site_wherever_the_site_was_built(built_copy: Path, tmp_path: Path) -> None:
+    # Each build writes its site in a scratch folder of its own: what is composed of a page with a picture names the
+    # picture from the site's root, so the same course composes the same documents (and the print cache finds them).
+    (built_copy / "what-to-expect" / "chart.png").write_bytes(PNG)
+
+    def plant(soup: BeautifulSoup) -> None:
+        article = soup.select_one("article")
+        assert article is not None
+        article.append(BeautifulSoup('<p><img src="chart.png" alt="A grey square"></p>', "lxml").p)
+
+    edit_page(built_copy, "what-to-expect.md", plant)
+    elsewhere = shutil.copytree(built_copy, tmp_path / "elsewhere" / "site")
+    composed = []
+    for site in (built_copy, elsewhere):
+        builder = builder_for(site)
+        page = next(p for p in builder.pages if p.src == "what-to-expect.md")
+        document = builder.handout(page)
+        assert document.images == {"what-to-expect/chart.png": "chart.png"}
+        composed.append((builder.html(document), builder.handout_inputs(page), builder.course_inputs()))
+        (site / "pdf").mkdir()
+        pdf = render(builder, document, site / "pdf")
+        assert any(page.images for page in PdfReader(pdf.path).pages)
+    assert composed[0] == composed[1]
+    assert str(built_copy) not in composed[0][0]
+
+
 def test_a_page_cannot_make_the_pdf_read_a_file_outside_the_site(built_copy: Path, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("build machine secret", encoding="utf-8")
@@ -432,6 +458,8 @@ def test_a_page_cannot_make_the_pdf_read_a_file_outside_the_site(built_copy: Pat
         article = soup.select_one("article")
         assert article is not None
         article.append(BeautifulSoup(f'<p><img src="{secret.as_uri()}" alt="x"><a rel="attachment" href="{secret.as_uri()}">notes</a></p>', "lxml").p)
+        # A picture the site lacks, named as the page wrote it (not by where this build put the site).
+        article.append(BeautifulSoup('<p><img src="../../gone/chart.png" alt="y"></p>', "lxml").p)
 
     edit_page(built_copy, "what-to-expect.md", plant)
     builder = builder_for(built_copy)
@@ -440,6 +468,8 @@ def test_a_page_cannot_make_the_pdf_read_a_file_outside_the_site(built_copy: Pat
     with pytest.raises(ContentError) as error:
         render(builder, builder.handout(page), built_copy / "pdf")
     assert f"docs/what-to-expect.md:{page.title_line()}: the page refers to {secret.as_uri()}, which is outside the built site" in str(error.value)
+    assert f"docs/what-to-expect.md:{page.title_line()}: the page refers to ../../gone/chart.png, which is outside the built site" in str(error.value)
+    assert str(built_copy) not in str(error.value).replace(str(secret), "")
     assert list((built_copy / "pdf").iterdir()) == []
 
 

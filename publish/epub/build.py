@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
-from urllib.request import url2pathname
 
 import tinyhtml5
 from bs4 import Tag
@@ -264,12 +263,12 @@ class EpubBuilder(PrintedEdition):
     def _images(self, article: Tag, page: SitePage) -> tuple[list[Problem], list[tuple[str, str, str]]]:
         """Point each image at its copy inside the book: (path inside, file under the site, media type) of each; an
         image from outside the site, or of a kind e-readers cannot show, is a problem."""
-        written = content.resolve_images(article, page, self.site_dir)
+        written = content.resolve_images(article, page)
         problems, images = [], []
         for image in article.select("img[src]"):
             url = str(image["src"])
-            parts = urlsplit(url)
-            path = Path(url2pathname(unquote(parts.path))).resolve() if parts.scheme == "file" else None
+            # resolve_images names the site's files from its root; what it left (with a scheme or a host) is not one.
+            path = (self.site_dir / unquote(url)).resolve() if url in written else None
             if path is None or not path.is_relative_to(self.site_dir) or not path.is_file():
                 problems.append(content.refusal(url, [page], written, made="the EPUB"))
                 continue

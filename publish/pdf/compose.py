@@ -208,7 +208,7 @@ class Document:
     subject: str
     context: dict[str, Any]
     sources: list[SitePage]
-    # file URL -> what the page wrote, to name a refused image the way its author wrote it.
+    # An image's address from the site's root -> what the page wrote, to name a refused image the way its author wrote it.
     images: dict[str, str] = field(default_factory=dict)
 
 
@@ -291,7 +291,7 @@ class PdfBuilder(PrintedEdition):
                 article = content.printable(page)
                 links.anchors |= content.prefix_ids(article, page.key)
                 learnt.add(page.key)
-                images = content.resolve_images(article, page, self.site_dir)
+                images = content.resolve_images(article, page)
                 content.pictures_after_text(article)
                 if lines:
                     content.add_writing_space(article, REFLECTION_LINES, DISCUSSION_LINES)
@@ -478,8 +478,7 @@ class PdfBuilder(PrintedEdition):
     def handout_inputs(self, page: SitePage) -> tuple[str, ...]:
         """Everything composing page's handout reads (handout(), the templates and the code being the print cache's
         own), so a handout whose inputs are unchanged is taken from the print cache without being composed: the
-        edition's inputs and the page (its article, where it is, its nav title), with the built site's place when the
-        page has an image (its file's address is written into the document)."""
+        edition's inputs and the page (its article, where it is, its nav title)."""
         return (self._edition_inputs, *self._page_inputs(page))
 
     def course_inputs(self, *document: str) -> tuple[str, ...]:
@@ -489,10 +488,9 @@ class PdfBuilder(PrintedEdition):
         return (self._edition_inputs, *document, *(part for page in self.pages for part in self._page_inputs(page)))
 
     def _page_inputs(self, page: SitePage) -> tuple[str, ...]:
-        """One page as a document reads it: its article, where it is, its nav title, with the built site's place when the
-        page has an image (its file's address is written into the document)."""
-        images = str(self.site_dir) if "<img" in page.html else ""
-        return (page.src, page.url, page.title, page.key, page.html, images)
+        """One page as a document reads it: its article, where it is, its nav title. Its images are named from the site's
+        root (content.resolve_images), so where the site was built is not part of it."""
+        return (page.src, page.url, page.title, page.key, page.html)
 
     def html(self, document: Document) -> str:
         """The document as one HTML page, for the printer."""

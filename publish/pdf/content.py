@@ -5,8 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, PageElement, Tag
 
@@ -216,16 +215,19 @@ def prefixed_ids(article: Tag, key: str) -> set[str]:
     return {f"{key}--{element['id']}" for element in elements(article) if "id" in element.attrs}
 
 
-def resolve_images(article: Tag, page: SitePage, site_dir: Path) -> dict[str, str]:
-    """Point relative image sources at the built files; returns file URL -> what the page wrote, for messages."""
+def resolve_images(article: Tag, page: SitePage) -> dict[str, str]:
+    """Point relative image sources at their files' addresses from the site's root ('what-to-expect/chart.png'), which
+    the printer resolves against the built site and the EPUB copies from it; returns that address -> what the page
+    wrote, for messages. Where the site was built is not written into the page, so what is composed of it is the same
+    in every build (and the print cache finds it)."""
     written = {}
     for image in [element for element in elements(article) if element.name == "img" and "src" in element.attrs]:
         src = str(image["src"])
         parts = urlsplit(src)
         if parts.scheme or parts.netloc:
             continue
-        path = urlsplit(urljoin(FAKE_ORIGIN + page.url, src)).path
-        target = (site_dir / unquote(path.lstrip("/"))).as_uri()
+        # Quoted whole (a colon too), so the address can never read as a scheme of its own.
+        target = quote(unquote(urlsplit(urljoin(FAKE_ORIGIN + page.url, src)).path.lstrip("/")))
         image["src"] = target
         written[target] = src
     return written

@@ -34,7 +34,10 @@ class SiteFetcher(URLFetcher):
 
     def __init__(self, root: Path) -> None:
         super().__init__(allowed_protocols={"file", "data"})
+        # The documents' base URL: a file the site's pages point at is named from the site's root, as they wrote it.
+        self.base = root.as_uri() + "/"
         self.root = root.resolve()
+        # What was refused: a file the site lacks by its address from the site's root, anything else by its URL.
         self.refused: list[str] = []
         # Every file read, so the print cache can tell when one changes (publish/cache.py).
         self.loaded: list[str] = []
@@ -47,7 +50,7 @@ class SiteFetcher(URLFetcher):
             if path.is_relative_to(self.root) and path.is_file():
                 self.loaded.append(str(path))
                 return super().fetch(url, headers)
-        self.refused.append(url)
+        self.refused.append(url.removeprefix(self.base) or url)
         raise ValueError(f"{url} is outside the built site")
 
 
@@ -99,7 +102,7 @@ def print_pieces(job: RenderJob) -> Printed:
 
     def render(html: str, stylesheets: list[CSS]) -> Any:
         def lay_out(sheets: list[CSS]) -> Any:
-            document = HTML(string=html, base_url=site_dir.as_uri() + "/", url_fetcher=fetcher)
+            document = HTML(string=html, base_url=fetcher.base, url_fetcher=fetcher)
             return document.render(stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1")
 
         # A picture that would leave the page before it a third empty is narrowed to fit there (publish/pdf/fit.py).
