@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import replace
 from functools import cache
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import PNG, ROOT, NavEntry, assert_holds_every_finding_and_prompt, edit_page, in_reader, nav_pages, nav_tree, part_starts, squash
+from conftest import PNG, ROOT, NavEntry, assert_holds_every_finding_and_prompt, edit_page, in_reader, nav_pages, nav_tree, part_starts, run, squash
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import Destination
@@ -24,7 +25,7 @@ from pypdf.generic import Destination
 from macros.course import load_model
 from macros.data import load_course
 from macros.diagrams import PAPER_DRAWING
-from macros.downloads import GUIDE_PDF, HOME_PAGE, READER_PDF, WORKBOOK_PDF, handout_pdf, printed_sessions, reader_pdf, workbook_pdf
+from macros.downloads import GUIDE_PDF, HOME_PAGE, PDF_FOLDER, READER_PDF, WORKBOOK_PDF, handout_pdf, printed_sessions, reader_pdf, workbook_pdf
 from macros.errors import ContentError
 from macros.models import Session
 from macros.schedule import SEGMENT_PARTS, page_key, parts_of, schedule_pages
@@ -422,6 +423,19 @@ def test_every_document_is_found_by_its_inputs_only_while_they_compose_the_same_
         differ = [name for name in documents.keys() & now.keys() if now[name][1] != documents[name][1]]
         assert differ, "each change must change some document"
         assert [name for name in differ if now[name][0] == documents[name][0]] == []
+
+
+def test_make_pdf_remakes_the_pdfs_of_the_built_site_as_make_site_printed_them(built_copy: Path, site: Path, tmp_path: Path) -> None:
+    # `make pdf`: the PDFs alone, over a site already built (a copy of the session's, without its pdf/).
+    result = run([sys.executable, "-m", "publish.pdf", "--site-dir", str(built_copy)], cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    made = {path.name: path.read_bytes() for path in sorted((built_copy / PDF_FOLDER).glob("*.pdf"))}
+    assert made == {path.name: path.read_bytes() for path in sorted((site / PDF_FOLDER).glob("*.pdf"))}
+    said = result.stdout.splitlines()
+    assert len(said) == len(made) and all(re.fullmatch(rf"{PDF_FOLDER}/[\w.-]+\.pdf: \d+ pages in [\d.]+ s", line) for line in said), said
+    # A folder without a built site is named, with what to run first.
+    result = run([sys.executable, "-m", "publish.pdf", "--site-dir", str(tmp_path / "nothing")], cwd=ROOT)
+    assert (result.returncode, result.stderr) == (1, f"{tmp_path / 'nothing'} holds no built site. Run `make site` first.\n")
 
 
 def test_a_picture_is_printed_from_the_site_wherever_the_site_was_built(built_copy: Path, tmp_path: Path) -> None:

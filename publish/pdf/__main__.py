@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     from macros.course import load_model
+    from publish.built import read_site
 
     from .build import build_pdfs
 
@@ -36,9 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.site_dir} holds no built site. Run `make site` first.", file=sys.stderr)
         return 1
     try:
-        built = build_pdfs(
-            site_dir, model=load_model(args.config, edition=args.edition), cohort_name=args.cohort_name, cohort_dates=args.cohort_dates, edition=args.edition
-        )
+        model = load_model(args.config, edition=args.edition)
+        built = build_pdfs(read_site(site_dir), model=model, cohort_name=args.cohort_name, cohort_dates=args.cohort_dates, edition=args.edition)
     except (ContentError, MachineError) as error:
         print(error, file=sys.stderr)
         return 1
