@@ -1,6 +1,7 @@
 """The print cache (publish/cache.py): an edit (a page's prose, a record, the nav) reprints exactly what `make changes`
-says it reaches, the result is the clean build's bytes, a change of settings, library or print code changes every key,
-and a damaged, half-written or outgrown cache is never trusted."""
+says it reaches, a change of the screen's or the print stylesheet or of a cohort's manifest reprints every document it
+alters, and each result is the clean build's bytes; a change of settings, library or print code changes every key, and
+a damaged, half-written or outgrown cache is never trusted."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PNG, copy_project, nav_pages, run
+from conftest import PNG, SAMPLE_COHORT, copy_project, nav_pages, run
 
 from macros.downloads import EPUB_FOLDER, PDF_FOLDER, READER_EPUB, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
 from publish import cache as print_cache
@@ -124,6 +125,53 @@ def test_an_edit_reprints_what_make_changes_names_and_gives_the_clean_builds_byt
         str(path.relative_to(clean)).removeprefix(f"{PDF_FOLDER}/") for path in [*(clean / PDF_FOLDER).glob("*.pdf"), *(clean / SLIDES_FOLDER).glob("*.pdf")]
     }
     assert contents(tmp_path / "after") == contents(tmp_path / "clean")
+
+
+def printed_files(site: Path) -> dict[str, bytes]:
+    """Every printed document of a built site (PDFs, the EPUB, the slides) by file name, as build() names them."""
+    folders = (PDF_FOLDER, EPUB_FOLDER, SLIDES_FOLDER)
+    return {path.name: path.read_bytes() for folder in folders for path in sorted((site / folder).glob("*.*"))}
+
+
+@pytest.mark.parametrize("change", ["site CSS", "print CSS", "cohort"])
+def test_a_css_or_cohort_change_reprints_what_it_reaches_and_gives_the_clean_builds_bytes(tmp_path: Path, change: str) -> None:
+    project = copy_project(tmp_path / "course")
+    flags = ("--cohort", SAMPLE_COHORT) if change == "cohort" else ()
+    before = build(project, tmp_path / "before", *flags)
+    assert before == set(printed_files(tmp_path / "before")), "the first build prints everything"
+    if change == "cohort":
+        manifest = project / "cohorts" / f"{SAMPLE_COHORT}.yml"
+        text = manifest.read_text(encoding="utf-8")
+        name = yaml.safe_load(text)["name"]
+        manifest.write_text(text.replace(name, f"{name} (renamed)", 1), encoding="utf-8")
+        assert name in text
+    elif change == "print CSS":
+        sheet = project / "publish" / "pdf" / "print.css"
+        # A rule that changes what is printed: every heading one shade off black.
+        sheet.write_text(sheet.read_text(encoding="utf-8") + "\nh1 { color: #010101; }\n", encoding="utf-8")
+    else:
+        extra = yaml.safe_load(re.search(r"^extra_css:\n(?:  - .*\n)+", (project / "mkdocs.yml").read_text(encoding="utf-8"), re.M).group(0))
+        # The screen's first stylesheet, in docs/ or in the theme's overrides.
+        sheet = next(path for path in (project / "docs" / extra["extra_css"][0], project / "overrides" / extra["extra_css"][0]) if path.is_file())
+        sheet.write_text(sheet.read_text(encoding="utf-8") + "\n.cw-never-used { color: #000; }\n", encoding="utf-8")
+    printed = build(project, tmp_path / "after", *flags)
+    build(project, tmp_path / "clean", "--fresh", *flags)
+    # The site from the cache is the clean build's, byte for byte.
+    assert contents(tmp_path / "after") == contents(tmp_path / "clean")
+    # Every document the change altered was printed again; none was taken stale from the cache.
+    old, new = printed_files(tmp_path / "before"), printed_files(tmp_path / "clean")
+    altered = {name for name in new if new[name] != old.get(name)}
+    assert altered <= printed
+    if change == "print CSS":
+        # print.css is part of every PDF's key (the slides have their own stylesheet).
+        assert {name for name in new if name.endswith(".pdf") and name != SLIDES_PDF} <= printed
+        assert altered, "the rule changes what is printed"
+    elif change == "site CSS":
+        # The screen's stylesheet is not part of anything printed.
+        assert printed == set()
+    else:
+        # The cohort's name is on every cover and handout head.
+        assert altered and all(name in altered for name in new if name.endswith(".pdf") and name != SLIDES_PDF)
 
 
 @pytest.fixture
