@@ -17,6 +17,7 @@ import yaml
 from conftest import PNG, SAMPLE_COHORT, copy_project, nav_pages, run
 
 from macros.downloads import EPUB_FOLDER, PDF_FOLDER, READER_EPUB, SLIDES_FOLDER, SLIDES_PDF, SLIDES_PPTX
+from macros.nav import parse_config
 from publish import cache as print_cache
 from publish.cache import FOLDER, KEEP_BUILDS, PrintCache, last_build
 from publish.changes import changes, render_report
@@ -143,16 +144,16 @@ def test_a_css_or_cohort_change_reprints_what_it_reaches_and_gives_the_clean_bui
         manifest = project / "cohorts" / f"{SAMPLE_COHORT}.yml"
         text = manifest.read_text(encoding="utf-8")
         name = yaml.safe_load(text)["name"]
-        manifest.write_text(text.replace(name, f"{name} (renamed)", 1), encoding="utf-8")
         assert name in text
+        manifest.write_text(text.replace(name, f"{name} (renamed)", 1), encoding="utf-8")
     elif change == "print CSS":
         sheet = project / "publish" / "pdf" / "print.css"
         # A rule that changes what is printed: every heading one shade off black.
         sheet.write_text(sheet.read_text(encoding="utf-8") + "\nh1 { color: #010101; }\n", encoding="utf-8")
     else:
-        extra = yaml.safe_load(re.search(r"^extra_css:\n(?:  - .*\n)+", (project / "mkdocs.yml").read_text(encoding="utf-8"), re.M).group(0))
-        # The screen's first stylesheet, in docs/ or in the theme's overrides.
-        sheet = next(path for path in (project / "docs" / extra["extra_css"][0], project / "overrides" / extra["extra_css"][0]) if path.is_file())
+        # The screen's first stylesheet (mkdocs.yml's extra_css), in docs/ or in the theme's overrides.
+        first = str(parse_config((project / "mkdocs.yml").read_text(encoding="utf-8"))[1]["extra_css"][0])  # type: ignore[index]
+        sheet = next(path for path in (project / "docs" / first, project / "overrides" / first) if path.is_file())
         sheet.write_text(sheet.read_text(encoding="utf-8") + "\n.cw-never-used { color: #000; }\n", encoding="utf-8")
     printed = build(project, tmp_path / "after", *flags)
     build(project, tmp_path / "clean", "--fresh", *flags)
